@@ -1,0 +1,158 @@
+/**
+ * Backend selection: one place decides which TensorFlow.js backend computes.
+ *
+ * Order when nothing is forced: `node-gpu` (tfjs-node-gpu, CUDA) → `node` (tfjs-node, native TensorFlow)
+ * → `wasm` (XNNPACK, SIMD; the default on machines without the native packages) → `cpu` (pure JS; tiny tests).
+ * `TPP_BACKEND=<name>` (or `initBackend({ backend })`) forces one; if it cannot load, we fall back down the
+ * list and say why in one warning line.
+ *
+ * Everything that computes calls `await initBackend()` first. The work is done once per process and the same
+ * promise is returned afterwards, so importing and calling it from several modules is safe.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+/** User-facing backend names, in order of preference. */
+export const BACKEND_ORDER = ['node-gpu', 'node', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKEND_ORDER)[number];
+
+/** What was tried for one backend and why it was or was not chosen. */
+export interface BackendAttempt {
+  name: BackendName;
+  ok: boolean;
+  /** Short reason, e.g. "not installed (optional dependency)" or the load error's first line. */
+  reason: string;
+}
+
+/** The outcome of backend selection. */
+export interface BackendReport {
+  /** The backend now computing. */
+  name: BackendName;
+  /** TensorFlow.js's own name for it (`tensorflow`, `wasm`, `cpu`). */
+  tfName: string;
+  /** Whether the user forced a backend (option or TPP_BACKEND). */
+  forced: BackendName | null;
+  attempts: BackendAttempt[];
+  /** One line per fallback a user should hear about (a forced or installed backend that failed). */
+  warnings: string[];
+  tfjsVersion: string;
+}
+
+export interface InitBackendOptions {
+  /** Force a backend; defaults to `process.env.TPP_BACKEND`. */
+  backend?: string;
+  /** Where fallback warnings go; defaults to one `console.warn` line each. Pass `() => {}` to silence. */
+  warn?: (line: string) => void;
+}
+
+let pending: Promise<BackendReport> | null = null;
+
+/** Parse a backend name as users type it (`TPP_BACKEND=wasm`, `tensorflow` accepted as `node`). */
+export function parseBackendName(value: string): BackendName {
+  const v = value.trim().toLowerCase();
+  const alias: Record<string, BackendName> = { tensorflow: 'node', 'tfjs-node': 'node', 'tfjs-node-gpu': 'node-gpu', gpu: 'node-gpu' };
+  const name = (alias[v] ?? v) as BackendName;
+  if (!(BACKEND_ORDER as readonly string[]).includes(name)) {
+    throw new Error(`Unknown backend "${value}". Use one of: ${BACKEND_ORDER.join(', ')} (e.g. TPP_BACKEND=wasm).`);
+  }
+  return name;
+}
+
+/** First line of an error, for one-line reasons. */
+function firstLine(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  return msg.split('\n')[0].slice(0, 200);
+}
+
+function isMissingModule(e: unknown, pkg: string): boolean {
+  const err = e as NodeJS.ErrnoException;
+  return err?.code === 'MODULE_NOT_FOUND' && String(err.message).includes(`'${pkg}'`);
+}
+
+/** Try to make one backend current. Returns null on success or the reason it failed. */
+async function tryBackend(name: BackendName): Promise<string | null> {
+  try {
+    switch (name) {
+      case 'node-gpu':
+      case 'node': {
+        const pkg = name === 'node-gpu' ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node';
+        try {
+          // eslint-disable-next-line @typescript-eslint/no-require-imports
+          require(pkg);
+        } catch (e) {
+          if (isMissingModule(e, pkg)) return `not installed (${pkg} is an optional dependency)`;
+          throw e;
+        }
+        if (name === 'node-gpu' && !(await nodeGpuHasDevice())) return 'tfjs-node-gpu loaded but TensorFlow sees no CUDA GPU';
+        if (!(await tf.setBackend('tensorflow'))) return 'the tensorflow backend failed to initialise';
+        return null;
+      }
+      case 'wasm': {
+        require('@tensorflow/tfjs-backend-wasm');
+        if (!(await tf.setBackend('wasm'))) return 'the wasm backend failed to initialise';
+        return null;
+      }
+      case 'cpu': {
+        if (!(await tf.setBackend('cpu'))) return 'the cpu backend failed to initialise';
+        return null;
+      }
+    }
+  } catch (e) {
+    return firstLine(e);
+  }
+}
+
+/** tfjs-node-gpu falls back to CPU silently when CUDA is missing; ask TensorFlow whether it sees a GPU. */
+async function nodeGpuHasDevice(): Promise<boolean> {
+  try {
+    const backend = tf.findBackend('tensorflow') as unknown as { binding?: { isUsingGpuDevice?: () => boolean } };
+    const fn = backend?.binding?.isUsingGpuDevice;
+    return typeof fn === 'function' ? fn() : true;
+  } catch {
+    return false;
+  }
+}
+
+async function select(options: InitBackendOptions): Promise<BackendReport> {
+  const warn = options.warn ?? ((line: string) => console.warn(line));
+  const raw = options.backend ?? process.env.TPP_BACKEND ?? '';
+  const forced = raw.trim() ? parseBackendName(raw) : null;
+  // A forced backend is tried first, then the usual order below it.
+  const order: BackendName[] = forced ? [forced, ...BACKEND_ORDER.slice(BACKEND_ORDER.indexOf(forced) + 1)] : [...BACKEND_ORDER];
+  const attempts: BackendAttempt[] = [];
+  const warnings: string[] = [];
+  for (const name of order) {
+    const reason = await tryBackend(name);
+    attempts.push({ name, ok: reason === null, reason: reason ?? 'chosen' });
+    if (reason === null) {
+      await tf.ready();
+      const failed = attempts.filter((a) => !a.ok && (a.name === forced || !a.reason.startsWith('not installed')));
+      for (const a of failed) {
+        warnings.push(`tpp-lab: backend ${a.name} unavailable (${a.reason}); using ${name}.`);
+      }
+      warnings.forEach((w) => warn(w));
+      return { name, tfName: tf.getBackend(), forced, attempts, warnings, tfjsVersion: tf.version.tfjs };
+    }
+  }
+  throw new Error(`No TensorFlow.js backend could start: ${attempts.map((a) => `${a.name}: ${a.reason}`).join('; ')}`);
+}
+
+/**
+ * Choose and start the backend (once per process). Later calls return the first call's report, whatever
+ * options they pass; call `resetBackendForTests()` first to choose again.
+ */
+export function initBackend(options: InitBackendOptions = {}): Promise<BackendReport> {
+  if (!pending) {
+    pending = select(options);
+    pending.catch(() => {
+      pending = null;
+    });
+  }
+  return pending;
+}
+
+/** Forget the cached choice so the next `initBackend` selects again (tests and `tpp-lab info` use this). */
+export function resetBackendForTests(): void {
+  pending = null;
+}
+
+export { tf };
