@@ -1,0 +1,77 @@
+/**
+ * `tpp-lab`: the command-line face of the library. Each command is a thin wrapper over the functions the
+ * notebooks call. Exit codes: 0 success, 1 failure while running, 2 bad usage (unknown command or flag).
+ */
+import { formatFlags, parseArgs, UsageError } from './args';
+import { Command } from './command';
+import { command as info } from './commands/info';
+
+/** Every command, in the order `tpp-lab --help` lists them. */
+export const COMMANDS: readonly Command[] = [info];
+
+export function commandHelp(cmd: Command): string {
+  const lines = [`Usage: tpp-lab ${cmd.usage}`, '', cmd.summary];
+  if (cmd.description) lines.push('', cmd.description);
+  lines.push('', 'Options:', formatFlags(cmd.flags));
+  return lines.join('\n');
+}
+
+export function mainHelp(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 4;
+  return [
+    'Usage: tpp-lab <command> [options]',
+    '',
+    'Target Parameter Pre-training and PEFT for vision transformers on medical images.',
+    '',
+    'Commands:',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
+    '',
+    'Run `tpp-lab <command> --help` for its options. Set TPP_BACKEND=wasm|cpu|node|node-gpu to force a backend.',
+  ].join('\n');
+}
+
+/** Find the command named by the first one or two words (`data inspect`). */
+function findCommand(argv: readonly string[]): { cmd: Command; rest: string[] } | null {
+  for (const words of [2, 1]) {
+    const name = argv.slice(0, words).join(' ');
+    const cmd = COMMANDS.find((c) => c.name === name);
+    if (cmd && argv.length >= words) return { cmd, rest: argv.slice(words) };
+  }
+  return null;
+}
+
+/** Run the CLI on `argv` (without `node` and the script) and return the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+    console.log(mainHelp());
+    return argv.length === 0 ? 2 : 0;
+  }
+  if (argv[0] === '--version') {
+    console.log(require('../../package.json').version);
+    return 0;
+  }
+  const found = findCommand(argv);
+  if (!found) {
+    const group = COMMANDS.filter((c) => c.name.startsWith(`${argv[0]} `));
+    const hint = group.length
+      ? `"${argv[0]}" needs a sub-command: ${group.map((c) => c.name).join(', ')}.`
+      : `Unknown command "${argv[0]}". Commands: ${COMMANDS.map((c) => c.name).join(', ')}.`;
+    console.error(`tpp-lab: ${hint}\nRun \`tpp-lab --help\` for usage.`);
+    return 2;
+  }
+  const { cmd, rest } = found;
+  try {
+    const args = parseArgs(rest, cmd.flags, cmd.maxPositionals ?? 0);
+    if (args.flags.help) {
+      console.log(commandHelp(cmd));
+      return 0;
+    }
+    return await cmd.run(args);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`tpp-lab ${cmd.name}: ${e.message}\nUsage: tpp-lab ${cmd.usage}  (see --help)`);
+      return 2;
+    }
+    throw e;
+  }
+}
