@@ -1,0 +1,279 @@
+/**
+ * Backbone and adapter checkpoints as safetensors files, in PyTorch's layout (Linear weights `[out, in]`,
+ * `patch_embed.proj.weight` as timm's conv `[D, C, P, P]`), so they open in PyTorch / timm as they are.
+ *
+ * `__metadata__` (all values strings):
+ * - `format`: `tpp-lab/vit-backbone` or `tpp-lab/peft-adapter`; `format_version`: `1`;
+ * - `vit_config`: the full ViTConfig as JSON;
+ * - `fingerprint`: the backbone fingerprint (model/fingerprint.ts) of the backbone, or, for an adapter, of the
+ *   backbone it was applied to;
+ * - `peft_config` (adapters): the PEFT config as JSON;
+ * - `metadata`: free-form user metadata as JSON (modality, data, metrics...).
+ *
+ * Adapter files hold only the trainable parameters (target + head), so they are small beside the backbone.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { promises as fs } from 'node:fs';
+import { validateViTConfig, type ViTConfig } from '../model/config';
+import { backboneFingerprint, fingerprintOf } from '../model/fingerprint';
+import { fromTorchLayout, torchShape, type ParamLayout } from '../model/layout';
+import { createViT, HEAD_PARAMS, ViT } from '../model/vit';
+import { applyPeft, PeftModel, validatePeftConfig, type PeftConfig } from '../peft';
+import { entryToFloat32, readSafetensorsFile, readSafetensorsHeader, writeSafetensorsFile, type SafetensorsContents, type TensorToWrite } from './safetensors';
+
+/** `format` of backbone files. */
+export const BACKBONE_FORMAT = 'tpp-lab/vit-backbone';
+/** `format` of adapter files. */
+export const ADAPTER_FORMAT = 'tpp-lab/peft-adapter';
+/** Current `format_version`. */
+export const FORMAT_VERSION = '1';
+
+/** Free-form metadata stored with a checkpoint (JSON-serialisable). */
+export type CheckpointMetadata = Record<string, unknown>;
+
+/** What a save returns. */
+export interface SaveResult {
+  path: string;
+  /** File size in bytes. */
+  bytes: number;
+  /** Number of tensors written. */
+  tensors: number;
+  /** Scalars written. */
+  parameters: number;
+  /** Backbone fingerprint stored in the file. */
+  fingerprint: string;
+}
+
+/** What `readCheckpointInfo` returns (header only, no tensor data read). */
+export interface CheckpointInfo {
+  kind: 'backbone' | 'adapter' | 'unknown';
+  fileBytes: number;
+  tensors: number;
+  parameters: number;
+  vitConfig: ViTConfig | null;
+  peftConfig: PeftConfig | null;
+  fingerprint: string | null;
+  metadata: CheckpointMetadata;
+}
+
+function torchTensors(weights: Map<string, tf.Tensor>): Map<string, TensorToWrite> {
+  const out = new Map<string, TensorToWrite>();
+  for (const [name, t] of weights) out.set(name, { dtype: 'F32', shape: t.shape, data: t.dataSync() as Float32Array });
+  return out;
+}
+
+function parseJson<T>(path: string, meta: Record<string, string>, key: string): T | null {
+  if (meta[key] === undefined) return null;
+  try {
+    return JSON.parse(meta[key]) as T;
+  } catch {
+    throw new Error(`Checkpoint ${path}: __metadata__.${key} is not valid JSON.`);
+  }
+}
+
+/** Save the backbone (all parameters, head included) atomically. */
+export async function saveBackbone(model: ViT, path: string, metadata: CheckpointMetadata = {}): Promise<SaveResult> {
+  const weights = model.getWeights('torch');
+  try {
+    const fingerprint = backboneFingerprint(model);
+    const bytes = await writeSafetensorsFile(path, torchTensors(weights), {
+      format: BACKBONE_FORMAT,
+      format_version: FORMAT_VERSION,
+      vit_config: JSON.stringify(model.config),
+      fingerprint,
+      metadata: JSON.stringify(metadata),
+    });
+    return { path, bytes, tensors: weights.size, parameters: model.numParameters(), fingerprint };
+  } finally {
+    tf.dispose([...weights.values()]);
+  }
+}
+
+/** Options of `loadBackbone`. */
+export interface LoadBackboneOptions {
+  /** The config, for files without `vit_config` metadata (e.g. exported from PyTorch). */
+  config?: ViTConfig;
+  /** A new number of classes: the head is then freshly initialised (seeded) instead of loaded. */
+  numClasses?: number;
+  /** Seed for the fresh head (default 0). */
+  seed?: number;
+}
+
+/** Check one stored tensor against the parameter it should fill; returns its values. */
+function checkTensor(path: string, contents: SafetensorsContents, name: string, expected: number[]): Float32Array {
+  const e = contents.tensors.get(name)!;
+  if (e.dtype !== 'F32') {
+    throw new Error(`Checkpoint ${path}: tensor "${name}" has dtype ${e.dtype}, expected F32. Re-export it as float32.`);
+  }
+  if (!tf.util.arraysEqual(e.shape, expected)) {
+    throw new Error(`Checkpoint ${path}: tensor "${name}" has shape [${e.shape}], expected [${expected}] (PyTorch layout) for this config. The file belongs to a different model shape.`);
+  }
+  return entryToFloat32(name, e);
+}
+
+function checkNames(path: string, contents: SafetensorsContents, expected: string[], fix: string): void {
+  const have = new Set(contents.tensors.keys());
+  const missing = expected.filter((n) => !have.has(n));
+  const extra = [...have].filter((n) => !expected.includes(n));
+  if (missing.length || extra.length) {
+    const parts = [];
+    if (missing.length) parts.push(`missing ${missing.length} tensor(s): ${missing.slice(0, 8).join(', ')}`);
+    if (extra.length) parts.push(`unexpected ${extra.length} tensor(s): ${extra.slice(0, 8).join(', ')}`);
+    throw new Error(`Checkpoint ${path}: ${parts.join('; ')}. ${fix}`);
+  }
+}
+
+/** Assign stored PyTorch-layout values to variables (after every check has passed). */
+function assignAll(values: Array<[tf.Variable, Float32Array, number[], ParamLayout]>): void {
+  for (const [v, data, shape, layout] of values) {
+    tf.tidy(() => v.assign(fromTorchLayout(tf.tensor(data, shape, 'float32'), layout)));
+  }
+}
+
+/**
+ * Load a backbone file into a new ViT (config from the file's metadata, or `options.config`). Checks names,
+ * shapes and dtypes, and that the stored fingerprint matches the weights (a corrupted file fails).
+ */
+export async function loadBackbone(path: string, options: LoadBackboneOptions = {}): Promise<ViT> {
+  const contents = await readSafetensorsFile(path);
+  const meta = contents.metadata;
+  if (meta.format !== undefined && meta.format !== BACKBONE_FORMAT) {
+    throw new Error(`Checkpoint ${path} is a "${meta.format}" file, not a backbone; use loadAdapter() for adapters.`);
+  }
+  const stored = parseJson<ViTConfig>(path, meta, 'vit_config') ?? options.config;
+  if (!stored) throw new Error(`Checkpoint ${path} has no vit_config metadata; pass loadBackbone(path, { config }).`);
+  validateViTConfig(stored);
+  const model = createViT(stored, { seed: options.seed ?? 0 });
+  try {
+    checkNames(path, contents, [...model.params.keys()], 'Is this a tpp-lab / timm ViT backbone of the same depth?');
+    const values: Array<[tf.Variable, Float32Array, number[], ParamLayout]> = [];
+    for (const [name, v] of model.params) {
+      const layout = model.layouts.get(name)!;
+      const shape = torchShape(v.shape, layout, stored.patchSize, stored.channels);
+      values.push([v, checkTensor(path, contents, name, shape), shape, layout]);
+    }
+    if (meta.fingerprint !== undefined) {
+      const arrays = new Map(values.map(([, data, shape], i) => [[...model.params.keys()][i], { shape, data }]));
+      const actual = fingerprintOf(arrays, HEAD_PARAMS);
+      if (actual !== meta.fingerprint) {
+        throw new Error(`Checkpoint ${path}: its weights do not match its stored fingerprint (file corrupted or edited): stored ${meta.fingerprint}, computed ${actual}.`);
+      }
+    }
+    assignAll(values);
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+  if (options.numClasses !== undefined && options.numClasses !== stored.numClasses) {
+    const fresh = createViT({ ...stored, numClasses: options.numClasses }, { seed: options.seed ?? 0 });
+    const weights = model.getWeights();
+    weights.delete('head.weight');
+    weights.delete('head.bias');
+    fresh.setWeights(weights, 'internal', true);
+    tf.dispose([...weights.values()]);
+    model.dispose();
+    return fresh;
+  }
+  return model;
+}
+
+/** Save an adapter: target parameters + head, the PEFT and ViT configs, the backbone fingerprint, metadata. */
+export async function saveAdapter(peft: PeftModel, path: string, metadata: CheckpointMetadata = {}): Promise<SaveResult> {
+  if (peft.merged) throw new Error('saveAdapter: LoRA is merged into the backbone; call unmerge() before saving the adapter.');
+  const weights = peft.adapterWeights('torch');
+  try {
+    const bytes = await writeSafetensorsFile(path, torchTensors(weights), {
+      format: ADAPTER_FORMAT,
+      format_version: FORMAT_VERSION,
+      vit_config: JSON.stringify(peft.base.config),
+      peft_config: JSON.stringify(peft.config),
+      fingerprint: peft.baseFingerprint,
+      metadata: JSON.stringify(metadata),
+    });
+    const parameters = [...weights.values()].reduce((s, t) => s + t.size, 0);
+    return { path, bytes, tensors: weights.size, parameters, fingerprint: peft.baseFingerprint };
+  } finally {
+    tf.dispose([...weights.values()]);
+  }
+}
+
+/** Field-by-field differences of two flat JSON objects, as `field: a vs b`. */
+function differences(a: object, b: object): string[] {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  const out: string[] = [];
+  for (const k of keys) {
+    const va = JSON.stringify((a as Record<string, unknown>)[k]);
+    const vb = JSON.stringify((b as Record<string, unknown>)[k]);
+    if (va !== vb) out.push(`${k}: ${va ?? 'absent'} in file vs ${vb ?? 'absent'} in model`);
+  }
+  return out;
+}
+
+/**
+ * Load an adapter file onto a backbone. With a `ViT`, the file's PEFT config is applied to it (BitFit and full
+ * fine-tuning then overwrite backbone tensors in place); with a `PeftModel`, its config must equal the file's.
+ * Fails with an Error naming the mismatch (ViT config, PEFT config, backbone fingerprint, tensor names, shapes
+ * or dtypes) and how to fix it.
+ */
+export async function loadAdapter(path: string, target: ViT | PeftModel): Promise<PeftModel> {
+  const contents = await readSafetensorsFile(path);
+  const meta = contents.metadata;
+  if (meta.format !== ADAPTER_FORMAT) {
+    throw new Error(`Checkpoint ${path} is not a tpp-lab adapter (format ${JSON.stringify(meta.format ?? null)}); use loadBackbone() for backbones.`);
+  }
+  const fileVit = parseJson<ViTConfig>(path, meta, 'vit_config');
+  const filePeft = parseJson<PeftConfig>(path, meta, 'peft_config');
+  if (!fileVit || !filePeft || !meta.fingerprint) throw new Error(`Checkpoint ${path} lacks vit_config, peft_config or fingerprint metadata.`);
+  validatePeftConfig(filePeft);
+  const backbone = target instanceof PeftModel ? target.base : target;
+  const vitDiff = differences(fileVit, backbone.config);
+  if (vitDiff.length) {
+    throw new Error(`ViT config mismatch loading adapter ${path}: ${vitDiff.join('; ')}. Create the backbone with the file's config (readCheckpointInfo(path).vitConfig).`);
+  }
+  if (target instanceof PeftModel) {
+    const peftDiff = differences(filePeft, target.config);
+    if (peftDiff.length) {
+      throw new Error(`PEFT config mismatch loading adapter ${path}: ${peftDiff.join('; ')}. Pass the plain backbone to loadAdapter() to apply the file's config, or build the model with it.`);
+    }
+  }
+  const fingerprint = target instanceof PeftModel ? target.baseFingerprint : backboneFingerprint(backbone);
+  if (fingerprint !== meta.fingerprint) {
+    throw new Error(`Backbone fingerprint mismatch loading adapter ${path}: the adapter was trained on backbone ${meta.fingerprint}, this backbone is ${fingerprint}. Load the backbone it was trained on (loadBackbone on that file) first.`);
+  }
+  const peft = target instanceof PeftModel ? target : applyPeft(backbone, filePeft);
+  try {
+    const trainable = peft.trainableParameters();
+    checkNames(path, contents, [...trainable.keys()], 'The file does not match this PEFT config.');
+    const values: Array<[tf.Variable, Float32Array, number[], ParamLayout]> = [];
+    for (const [name, v] of trainable) {
+      const layout = peft.layoutOf(name);
+      const shape = torchShape(v.shape, layout, backbone.config.patchSize, backbone.config.channels);
+      values.push([v, checkTensor(path, contents, name, shape), shape, layout]);
+    }
+    assignAll(values);
+  } catch (e) {
+    if (peft !== target) peft.dispose();
+    throw e;
+  }
+  return peft;
+}
+
+/** Header-only facts about a checkpoint: kind, configs, fingerprint, metadata, tensor count and file size. */
+export async function readCheckpointInfo(path: string): Promise<CheckpointInfo> {
+  const header = await readSafetensorsHeader(path);
+  const meta = header.metadata;
+  const { size } = await fs.stat(path);
+  let parameters = 0;
+  for (const e of header.entries.values()) parameters += e.shape.reduce((a, b) => a * b, 1);
+  const kind = meta.format === BACKBONE_FORMAT ? 'backbone' : meta.format === ADAPTER_FORMAT ? 'adapter' : 'unknown';
+  return {
+    kind,
+    fileBytes: size,
+    tensors: header.entries.size,
+    parameters,
+    vitConfig: parseJson<ViTConfig>(path, meta, 'vit_config'),
+    peftConfig: parseJson<PeftConfig>(path, meta, 'peft_config'),
+    fingerprint: meta.fingerprint ?? null,
+    metadata: parseJson<CheckpointMetadata>(path, meta, 'metadata') ?? {},
+  };
+}
