@@ -12,7 +12,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { gridSize, numPatches, patchValues, validateViTConfig, type ViTConfig } from './config';
-import { gelu, layerNorm, linear } from './dense';
+import { transformerBlock } from './block';
+import { layerNorm, linear } from './dense';
 import type { ForwardContext, VitHooks } from './hooks';
 import { normal, sincosPosEmbed, truncatedNormal, uniform } from './init';
 import { fromTorchLayout, toTorchLayout, type ParamLayout } from './layout';
@@ -283,44 +284,11 @@ export class ViT {
     return this.classify(enc.tokens);
   }
 
-  private op(site: string, x: tf.Tensor2D, y: tf.Tensor2D, ctx: ForwardContext, hooks?: VitHooks): tf.Tensor2D {
-    return hooks?.afterOp ? hooks.afterOp(site, x, y, ctx) : y;
-  }
-
-  private dense(site: string, x: tf.Tensor2D, ctx: ForwardContext, hooks?: VitHooks): tf.Tensor2D {
-    const y = linear(x, this.param(`${site}.weight`) as tf.Tensor2D, this.param(`${site}.bias`) as tf.Tensor1D);
-    return this.op(site, x, y, ctx, hooks);
-  }
-
-  private norm(site: string, x: tf.Tensor2D, ctx: ForwardContext, hooks?: VitHooks): tf.Tensor2D {
-    const y = layerNorm(x, this.param(`${site}.weight`) as tf.Tensor1D, this.param(`${site}.bias`) as tf.Tensor1D);
-    return this.op(site, x, y, ctx, hooks);
-  }
-
-  /** One pre-norm block on the token matrix `[N*T, D]`. */
+  /** One pre-norm block on the token matrix `[N*T, D]` (see block.ts). */
   private block(
     i: number, x: tf.Tensor2D, n: number, t: number, ctx: ForwardContext, hooks: VitHooks | undefined, attention?: tf.Tensor4D[],
   ): tf.Tensor2D {
-    const b = `blocks.${i}`;
-    const { dim: d, heads: h } = this.config;
-    const dh = d / h;
-    // Attention branch.
-    const qkv = this.dense(`${b}.attn.qkv`, this.norm(`${b}.norm1`, x, ctx, hooks), ctx, hooks);
-    const [q, k, v] = tf.split(qkv, 3, 1);
-    const q4 = tf.mul(q.reshape([n, t, h, dh]).transpose([0, 2, 1, 3]), 1 / Math.sqrt(dh));
-    const kT = k.reshape([n, t, h, dh]).transpose([0, 2, 3, 1]);
-    const v4 = v.reshape([n, t, h, dh]).transpose([0, 2, 1, 3]);
-    const probs = tf.softmax(tf.matMul(q4 as tf.Tensor4D, kT as tf.Tensor4D)) as tf.Tensor4D; // [N, H, T, T]
-    if (attention) attention.push(probs);
-    const o = tf.matMul(probs, v4 as tf.Tensor4D).transpose([0, 2, 1, 3]).reshape([n * t, d]) as tf.Tensor2D;
-    let a = this.dense(`${b}.attn.proj`, o, ctx, hooks);
-    if (hooks?.afterBranch) a = hooks.afterBranch(i, 'attn', x, a, ctx);
-    const x1 = tf.add(x, a) as tf.Tensor2D;
-    // MLP branch.
-    const f1 = this.dense(`${b}.mlp.fc1`, this.norm(`${b}.norm2`, x1, ctx, hooks), ctx, hooks);
-    let m = this.dense(`${b}.mlp.fc2`, gelu(f1), ctx, hooks);
-    if (hooks?.afterBranch) m = hooks.afterBranch(i, 'mlp', x1, m, ctx);
-    return tf.add(x1, m) as tf.Tensor2D;
+    return transformerBlock((name) => this.param(name), `blocks.${i}`, i, x, n, t, this.config.heads, ctx, hooks, attention);
   }
 
   /** Dispose every variable of the model. */
