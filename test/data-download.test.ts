@@ -80,7 +80,7 @@ describe('HTTP download with resume', () => {
     server = http.createServer((req, res) => {
       const range = req.headers.range;
       log.push({ range });
-      if (req.url !== '/files/breastmnist.npz') {
+      if (req.url !== '/files/breastmnist.npz' && req.url !== '/files/dermamnist.npz') {
         res.writeHead(404).end();
         return;
       }
@@ -88,6 +88,10 @@ describe('HTTP download with resume', () => {
       const m = /^bytes=(\d+)-$/.exec(range ?? '');
       if (m && mode !== 'ignore-range') {
         const start = Number(m[1]);
+        if (start >= body.length) {
+          res.writeHead(416, { 'content-range': `bytes */${body.length}` }).end();
+          return;
+        }
         res.writeHead(206, { 'content-length': body.length - start, 'content-range': `bytes ${start}-${body.length - 1}/${body.length}` });
         res.end(body.subarray(start));
         return;
@@ -164,7 +168,19 @@ describe('HTTP download with resume', () => {
 
   test('HTTP errors are reported with their status', async () => {
     mode = 'ok';
-    await assert.rejects(downloadMedMNIST('dermamnist', { baseUrl: base, cacheDir: tmp() }), /Download of .*dermamnist\.npz failed: HTTP 404 Not Found for .*dermamnist\.npz\./);
+    await assert.rejects(downloadMedMNIST('bloodmnist', { baseUrl: base, cacheDir: tmp() }), /Download of .*bloodmnist\.npz failed: HTTP 404 Not Found for .*bloodmnist\.npz\./);
+  });
+
+  test('a mismatch with an unverified catalogue MD5 keeps the .part; --md5 then finishes without downloading again', async () => {
+    const cache = tmp();
+    mode = 'ok';
+    log.length = 0;
+    await assert.rejects(downloadMedMNIST('dermamnist', { baseUrl: base, cacheDir: cache }), /run again with --md5 750601b1f35ba3300ea97c75c52ff8f6\./);
+    assert.deepEqual(fs.readdirSync(cache), ['dermamnist.npz.part']);
+    const r = await downloadMedMNIST('dermamnist', { baseUrl: base, cacheDir: cache, md5: BREAST_MD5 });
+    assert.equal(r.md5Check, 'user');
+    assert.deepEqual(log.map((l) => l.range), [undefined, `bytes=${bytes.length}-`]);
+    assert.deepEqual(fs.readdirSync(cache), ['dermamnist.npz']);
   });
 });
 

@@ -229,7 +229,7 @@ export interface DownloadMedMNISTOptions {
   md5?: string;
   /** Download base URL; default MedMNIST's Zenodo record. */
   baseUrl?: string;
-  /** Return a bundled file (`data/`) instead of downloading when there is one. Default true. */
+  /** Return a bundled file (`data/`) instead of downloading when there is one (not with `from` or `force`). Default true. */
   useBundled?: boolean;
   /** Fetch again even if a verified file is already in the cache. Default false. */
   force?: boolean;
@@ -267,7 +267,9 @@ export async function downloadMedMNIST(flag: string, options: DownloadMedMNISTOp
   const strict = md5Check === 'verified' || md5Check === 'user';
   if (options.md5 && !/^[0-9a-f]{32}$/.test(expected ?? '')) throw new DownloadError(`--md5 must be 32 hex digits, got "${options.md5}".`, 'EINVAL');
 
-  const existing = [...(options.useBundled === false ? [] : [path.join(bundledDataDir(), name)]), ...(options.force ? [] : [dest])];
+  // The bundled copy answers a plain request; --from or --force mean the user wants a file in the cache.
+  const bundled = options.useBundled !== false && !options.from && !options.force;
+  const existing = [...(bundled ? [path.join(bundledDataDir(), name)] : []), ...(options.force ? [] : [dest])];
   for (const candidate of existing) {
     if (!fs.existsSync(candidate)) continue;
     const md5 = await md5File(candidate);
