@@ -5,9 +5,11 @@
 import { formatFlags, parseArgs, UsageError } from './args';
 import { Command } from './command';
 import { command as info } from './commands/info';
+import { command as dataInspect } from './commands/data-inspect';
+import { command as dataDownload } from './commands/data-download';
 
 /** Every command, in the order `tpp-lab --help` lists them. */
-export const COMMANDS: readonly Command[] = [info];
+export const COMMANDS: readonly Command[] = [info, dataInspect, dataDownload];
 
 export function commandHelp(cmd: Command): string {
   const lines = [`Usage: tpp-lab ${cmd.usage}`, '', cmd.summary];

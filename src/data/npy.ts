@@ -1,0 +1,278 @@
+/**
+ * A reader for numpy's `.npy` format (versions 1, 2 and 3), without Python and without ever running a pickle.
+ *
+ * Supported dtypes: u1 i1 u2 i2 u4 i4 f4 f8 b1, plus i8/u8 (returned as float64 when every value is exactly
+ * representable), each little- or big-endian, C or Fortran order. Arrays are always returned in C order.
+ * Object arrays (which numpy stores as pickles) and structured dtypes are refused with an Error.
+ * Format reference: numpy's NEP 1 / `numpy.lib.format` documentation.
+ */
+
+/** Element types we read, named as numpy names them. */
+export type NpyDtype = 'uint8' | 'int8' | 'uint16' | 'int16' | 'uint32' | 'int32' | 'float32' | 'float64' | 'bool' | 'int64' | 'uint64';
+
+/** Typed arrays the reader returns (bool → Uint8Array of 0/1; int64/uint64 → Float64Array). */
+export type NpyData = Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | Float32Array | Float64Array;
+
+/** What a .npy header says. */
+export interface NpyHeader {
+  /** Format version, e.g. `[1, 0]`. */
+  version: [number, number];
+  /** numpy's type string, e.g. `<f4`. */
+  descr: string;
+  dtype: NpyDtype;
+  littleEndian: boolean;
+  /** Bytes per element in the file. */
+  itemSize: number;
+  fortranOrder: boolean;
+  shape: number[];
+  /** Byte offset where the array data start. */
+  dataOffset: number;
+}
+
+/** A decoded array: `data` in C (row-major) order with `shape`. */
+export interface NpyArray {
+  dtype: NpyDtype;
+  shape: number[];
+  data: NpyData;
+  /** Whether the file stored it in Fortran order (the data here are already converted to C order). */
+  fortranOrder: boolean;
+}
+
+const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
+
+const TYPES: Record<string, { dtype: NpyDtype; size: number }> = {
+  u1: { dtype: 'uint8', size: 1 },
+  i1: { dtype: 'int8', size: 1 },
+  b1: { dtype: 'bool', size: 1 },
+  u2: { dtype: 'uint16', size: 2 },
+  i2: { dtype: 'int16', size: 2 },
+  u4: { dtype: 'uint32', size: 4 },
+  i4: { dtype: 'int32', size: 4 },
+  f4: { dtype: 'float32', size: 4 },
+  f8: { dtype: 'float64', size: 8 },
+  i8: { dtype: 'int64', size: 8 },
+  u8: { dtype: 'uint64', size: 8 },
+};
+
+type PyValue = string | number | boolean | null | PyValue[] | { [k: string]: PyValue };
+
+/** Parse the Python literal in a .npy header: dicts, tuples, lists, strings, ints, True/False/None. Never evaluates code. */
+function parsePyLiteral(text: string, where: string): PyValue {
+  let i = 0;
+  const fail = (why: string): never => {
+    throw new Error(`${where}: bad .npy header (${why} at character ${i} of "${text.trim().slice(0, 120)}").`);
+  };
+  const ws = () => {
+    while (i < text.length && /\s/.test(text[i])) i++;
+  };
+  const value = (depth: number): PyValue => {
+    if (depth > 8) fail('nesting too deep');
+    ws();
+    const c = text[i];
+    if (c === '{' || c === '(' || c === '[') {
+      const close = c === '{' ? '}' : c === '(' ? ')' : ']';
+      i++;
+      const items: PyValue[] = [];
+      const dict: { [k: string]: PyValue } = {};
+      for (;;) {
+        ws();
+        if (text[i] === close) {
+          i++;
+          break;
+        }
+        if (c === '{') {
+          const key = value(depth + 1);
+          if (typeof key !== 'string') fail('dict key is not a string');
+          ws();
+          if (text[i] !== ':') fail('expected ":"');
+          i++;
+          dict[key as string] = value(depth + 1);
+        } else items.push(value(depth + 1));
+        ws();
+        if (text[i] === ',') i++;
+        else if (text[i] !== close) fail(`expected "," or "${close}"`);
+      }
+      return c === '{' ? dict : items;
+    }
+    if (c === "'" || c === '"') {
+      const end = text.indexOf(c, i + 1);
+      if (end < 0) fail('unterminated string');
+      const s = text.slice(i + 1, end);
+      i = end + 1;
+      return s;
+    }
+    const m = /^(True|False|None|-?\d+L?)/.exec(text.slice(i, i + 32));
+    if (!m) return fail('unexpected token');
+    i += m[0].length;
+    if (m[0] === 'True') return true;
+    if (m[0] === 'False') return false;
+    if (m[0] === 'None') return null;
+    return Number(m[0].replace('L', ''));
+  };
+  const v = value(0);
+  ws();
+  if (i !== text.length) fail('trailing characters');
+  return v;
+}
+
+/**
+ * Read and check a .npy header. `name` is used in error messages.
+ * Throws for a bad magic string, an unknown version, a malformed header, object/pickle or structured dtypes.
+ */
+export function parseNpyHeader(buf: Uint8Array, name = '<npy>'): NpyHeader {
+  if (buf.length < 10 || MAGIC.some((b, k) => buf[k] !== b)) throw new Error(`${name}: not a .npy array (missing the \\x93NUMPY magic string).`);
+  const major = buf[6];
+  const minor = buf[7];
+  if (major < 1 || major > 3) throw new Error(`${name}: .npy format version ${major}.${minor} is not supported (1, 2 and 3 are).`);
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const lenBytes = major === 1 ? 2 : 4;
+  if (buf.length < 8 + lenBytes) throw new Error(`${name}: .npy header is cut short.`);
+  const headerLen = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
+  const dataOffset = 8 + lenBytes + headerLen;
+  if (dataOffset > buf.length) throw new Error(`${name}: .npy header claims ${headerLen} bytes but the file is cut short (truncated).`);
+  const text = Buffer.from(buf.buffer, buf.byteOffset + 8 + lenBytes, headerLen).toString(major === 3 ? 'utf8' : 'latin1');
+  const dict = parsePyLiteral(text, name);
+  if (dict === null || typeof dict !== 'object' || Array.isArray(dict)) throw new Error(`${name}: bad .npy header (not a dict).`);
+  const { descr, fortran_order: fortran, shape } = dict as { [k: string]: PyValue };
+  if (typeof descr !== 'string') {
+    throw new Error(`${name}: structured (record) dtypes are not supported; save plain numeric arrays (e.g. np.savez(f, x=x.astype(np.float32))).`);
+  }
+  if (typeof fortran !== 'boolean') throw new Error(`${name}: bad .npy header ("fortran_order" must be True or False).`);
+  if (!Array.isArray(shape) || shape.some((d) => typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0)) {
+    throw new Error(`${name}: bad .npy header ("shape" must be a tuple of non-negative integers).`);
+  }
+  const order = descr[0];
+  const code = descr.slice(1);
+  if (code === 'O' || descr === 'O') {
+    throw new Error(
+      `${name}: holds a Python object array (a pickle). Pickles can run code, so they are never loaded; re-save the data as numeric arrays (e.g. np.savez(f, x=np.asarray(x, dtype=np.float32))).`,
+    );
+  }
+  const type = TYPES[code];
+  if (!type || !'<>|='.includes(order)) {
+    throw new Error(`${name}: dtype "${descr}" is not supported; supported: ${Object.keys(TYPES).join(', ')} (little- or big-endian).`);
+  }
+  return {
+    version: [major, minor],
+    descr,
+    dtype: type.dtype,
+    littleEndian: order !== '>',
+    itemSize: type.size,
+    fortranOrder: fortran,
+    shape: shape as number[],
+    dataOffset,
+  };
+}
+
+/** Number of elements of `shape`, refusing products that overflow. */
+export function shapeSize(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) {
+    n *= d;
+    if (!Number.isSafeInteger(n)) throw new Error(`Array shape [${shape.join(', ')}] is implausibly large.`);
+  }
+  return n;
+}
+
+/** Reorder a Fortran-order (column-major) buffer into C order. */
+function fortranToC<T extends NpyData>(src: T, shape: readonly number[]): T {
+  const n = src.length;
+  const out = new (src.constructor as { new (n: number): T })(n);
+  const rank = shape.length;
+  if (rank < 2) {
+    out.set(src);
+    return out;
+  }
+  // Fortran strides: stride[0] = 1, stride[k] = stride[k-1] * shape[k-1].
+  const fStride = new Array<number>(rank);
+  fStride[0] = 1;
+  for (let k = 1; k < rank; k++) fStride[k] = fStride[k - 1] * shape[k - 1];
+  const idx = new Array<number>(rank).fill(0);
+  let f = 0;
+  for (let c = 0; c < n; c++) {
+    out[c] = src[f];
+    // Advance the C-order multi-index (last axis fastest), keeping the Fortran offset in step.
+    for (let k = rank - 1; k >= 0; k--) {
+      idx[k]++;
+      f += fStride[k];
+      if (idx[k] < shape[k]) break;
+      f -= fStride[k] * shape[k];
+      idx[k] = 0;
+    }
+  }
+  return out;
+}
+
+/**
+ * Decode a whole .npy file held in `buf`. The data must be exactly as long as the header says: a header that
+ * claims more bytes than the file holds is an Error (nothing is allocated for it), and so are trailing bytes.
+ */
+export function parseNpy(buf: Uint8Array, name = '<npy>'): NpyArray {
+  const h = parseNpyHeader(buf, name);
+  const count = shapeSize(h.shape);
+  const bytes = count * h.itemSize;
+  const available = buf.length - h.dataOffset;
+  if (bytes > available) {
+    throw new Error(`${name}: header claims ${bytes} bytes of data (shape [${h.shape.join(', ')}], ${h.descr}) but only ${available} follow (truncated file or lying header).`);
+  }
+  if (bytes < available) throw new Error(`${name}: ${available - bytes} unexpected bytes after the array data (damaged file).`);
+  // Copy into a fresh, aligned buffer; swap bytes in place when the file is big-endian.
+  const raw = new Uint8Array(bytes);
+  raw.set(buf.subarray(h.dataOffset, h.dataOffset + bytes));
+  if (!h.littleEndian && h.itemSize > 1) {
+    const s = h.itemSize;
+    for (let p = 0; p < bytes; p += s) {
+      for (let a = p, b = p + s - 1; a < b; a++, b--) {
+        const t = raw[a];
+        raw[a] = raw[b];
+        raw[b] = t;
+      }
+    }
+  }
+  let data: NpyData;
+  switch (h.dtype) {
+    case 'uint8':
+      data = raw;
+      break;
+    case 'bool':
+      for (let k = 0; k < raw.length; k++) raw[k] = raw[k] ? 1 : 0;
+      data = raw;
+      break;
+    case 'int8':
+      data = new Int8Array(raw.buffer);
+      break;
+    case 'uint16':
+      data = new Uint16Array(raw.buffer);
+      break;
+    case 'int16':
+      data = new Int16Array(raw.buffer);
+      break;
+    case 'uint32':
+      data = new Uint32Array(raw.buffer);
+      break;
+    case 'int32':
+      data = new Int32Array(raw.buffer);
+      break;
+    case 'float32':
+      data = new Float32Array(raw.buffer);
+      break;
+    case 'float64':
+      data = new Float64Array(raw.buffer);
+      break;
+    case 'int64':
+    case 'uint64': {
+      const big = h.dtype === 'int64' ? new BigInt64Array(raw.buffer) : new BigUint64Array(raw.buffer);
+      const out = new Float64Array(count);
+      const limit = BigInt(Number.MAX_SAFE_INTEGER);
+      for (let k = 0; k < count; k++) {
+        const v = big[k];
+        if (v > limit || v < -limit) throw new Error(`${name}: ${h.dtype} value ${v} at index ${k} does not fit a float64 exactly; convert the array to a smaller type.`);
+        out[k] = Number(v);
+      }
+      data = out;
+      break;
+    }
+  }
+  if (h.fortranOrder) data = fortranToC(data, h.shape);
+  return { dtype: h.dtype, shape: h.shape, data, fortranOrder: h.fortranOrder };
+}
