@@ -1,0 +1,35 @@
+/**
+ * Display helpers for the tslab notebook kernel. Cells call `await show(fig)`; the first call embeds the
+ * plotly.js bundle once for the notebook (each notebook has its own kernel process).
+ */
+import { Figure, figureHtml, plotlyBundleScript } from './plotly';
+
+interface TslabDisplay {
+  html(s: string): void;
+  markdown(s: string): void;
+  png(b: Uint8Array): void;
+}
+
+let bundleShown = false;
+
+function tslabDisplay(): TslabDisplay {
+  try {
+    // Loaded lazily: tslab only exists inside the kernel (and as a dependency), not in a bundle.
+    return require('tslab').display as TslabDisplay;
+  } catch {
+    throw new Error('show() needs the tslab notebook kernel (run the notebook with `npm run notebooks` or in Jupyter).');
+  }
+}
+
+/** Show a plotly figure in the current cell's output. */
+export function show(fig: Figure, opts: { height?: number } = {}): void {
+  const display = tslabDisplay();
+  const html = figureHtml(fig, opts);
+  display.html(bundleShown ? html : `${plotlyBundleScript()}\n${html}`);
+  bundleShown = true;
+}
+
+/** Show a markdown string (tables, notes) in the current cell's output. */
+export function markdown(text: string): void {
+  tslabDisplay().markdown(text);
+}

@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { before, describe, test } from 'node:test';
+import { initBackend, tf } from '../src/backend';
+import { AdamW, clipByGlobalNorm } from '../src/train/optimizer';
+import { lrAt } from '../src/train/schedule';
+
+before(async () => {
+  await initBackend({ warn: () => {} });
+});
+
+describe('AdamW and the schedule', () => {
+  test('two AdamW steps match the update rule computed in float64', async () => {
+    const w = tf.variable(tf.tensor2d([[1, -2], [3, 0.5]]), true, 'w-test');
+    const b = tf.variable(tf.tensor1d([0.5, -0.5]), true, 'b-test');
+    const opt = new AdamW(new Map<string, tf.Variable>([['w', w], ['b', b]]), { weightDecay: 0.1 });
+    const grads = [[0.1, -0.2, 0.3, 0.4], [-0.05, 0.5, 0.2, -0.1]];
+    const lrs = [0.01, 0.02];
+    // Reference in plain JS, PyTorch AdamW order: decay, then Adam step.
+    let ref = [1, -2, 3, 0.5];
+    const m = [0, 0, 0, 0];
+    const v = [0, 0, 0, 0];
+    for (let t = 1; t <= 2; t++) {
+      const g = grads[t - 1];
+      const lr = lrs[t - 1];
+      ref = ref.map((x, i) => {
+        m[i] = 0.9 * m[i] + 0.1 * g[i];
+        v[i] = 0.999 * v[i] + 0.001 * g[i] * g[i];
+        const upd = m[i] / (1 - 0.9 ** t) / (Math.sqrt(v[i] / (1 - 0.999 ** t)) + 1e-8);
+        return x * (1 - lr * 0.1) - lr * upd;
+      });
+      const gw = tf.tensor2d(g, [2, 2]);
+      opt.apply(new Map([['w', gw]]), lr);
+      gw.dispose();
+    }
+    const got = Array.from(await w.data());
+    got.forEach((x, i) => assert.ok(Math.abs(x - ref[i]) < 1e-6, `w[${i}] ${x} vs ${ref[i]}`));
+    assert.deepEqual(Array.from(await b.data()), [0.5, -0.5], 'a parameter without a gradient is untouched');
+    assert.equal(opt.step, 2);
+    const state = opt.stateTensors();
+    assert.deepEqual([...state.keys()].sort(), ['b.exp_avg', 'b.exp_avg_sq', 'w.exp_avg', 'w.exp_avg_sq']);
+    opt.dispose();
+    tf.dispose([w, b]);
+  });
+
+  test('biases and norms get no weight decay by default', async () => {
+    const bias = tf.variable(tf.ones([3]), true, 'x.bias-test');
+    const opt = new AdamW(new Map([['blocks.0.attn.qkv.bias', bias]]), { weightDecay: 0.5 });
+    const g = tf.zeros([3]);
+    opt.apply(new Map([['blocks.0.attn.qkv.bias', g]]), 0.1);
+    assert.deepEqual(Array.from(await bias.data()), [1, 1, 1]);
+    tf.dispose([g, bias]);
+    opt.dispose();
+  });
+
+  test('clipByGlobalNorm scales to the bound and reports the norm', async () => {
+    const grads = new Map([['a', tf.tensor1d([3, 0])], ['b', tf.tensor1d([0, 4])]]);
+    const before = tf.memory().numTensors;
+    const { grads: clipped, norm } = clipByGlobalNorm(grads, 1);
+    assert.ok(Math.abs((await norm.data())[0] - 5) < 1e-5);
+    const a = await clipped.get('a')!.data();
+    assert.ok(Math.abs(a[0] - 0.6) < 1e-5);
+    assert.equal(tf.memory().numTensors, before + 3, 'returns exactly the norm and the clipped gradients');
+    tf.dispose([norm, ...clipped.values(), ...grads.values()]);
+  });
+
+  test('lrAt: linear warm-up, cosine decay to the floor, pure in the step', () => {
+    const s = { lr: 1e-3, totalSteps: 110, warmupSteps: 10, minLrRatio: 0.1 };
+    assert.equal(lrAt(s, 0), 1e-4);
+    assert.equal(lrAt(s, 9), 1e-3);
+    assert.ok(Math.abs(lrAt(s, 60) - (1e-4 + 0.9e-3 * 0.5)) < 1e-12, 'half-way through the decay');
+    assert.ok(Math.abs(lrAt(s, 110) - 1e-4) < 1e-12);
+    assert.throws(() => lrAt({ lr: 0, totalSteps: 1, warmupSteps: 0 }, 0), /Schedule needs lr > 0/);
+  });
+});
