@@ -7,9 +7,10 @@ import { Command } from './command';
 import { command as info } from './commands/info';
 import { command as dataInspect } from './commands/data-inspect';
 import { command as dataDownload } from './commands/data-download';
+import { command as dicom } from './commands/dicom';
 
 /** Every command, in the order `tpp-lab --help` lists them. */
-export const COMMANDS: readonly Command[] = [info, dataInspect, dataDownload];
+export const COMMANDS: readonly Command[] = [info, dataInspect, dataDownload, dicom];
 
 export function commandHelp(cmd: Command): string {
   const lines = [`Usage: tpp-lab ${cmd.usage}`, '', cmd.summary];
