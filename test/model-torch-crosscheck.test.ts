@@ -76,7 +76,7 @@ test('a backbone written by PyTorch loads here and gives the same logits within 
   const file = await readSafetensorsFile(inputs);
   const img = file.tensors.get('images')!;
   const expected = entryToFloat32('logits', file.tensors.get('logits')!);
-  const got = tf.tidy(() => model.forward(tf.tensor(entryToFloat32('images', img), img.shape) as tf.Tensor4D).dataSync());
+  const got = tf.tidy(() => model.forward(tf.tensor4d(entryToFloat32('images', img), img.shape as [number, number, number, number])).dataSync());
   let worst = 0;
   got.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - expected[i]))));
   assert.ok(worst < 1e-4, `logits differ by ${worst}`);
