@@ -1,0 +1,3 @@
+/** Checkpoints: safetensors reading/writing and backbone / adapter files. */
+export * from './safetensors';
+export * from './checkpoint';

@@ -1,0 +1,8 @@
+/** The ViT backbone: config and presets, the model, patchify, layouts, fingerprint, building blocks. */
+export * from './config';
+export * from './vit';
+export * from './patches';
+export * from './hooks';
+export * from './layout';
+export { backboneFingerprint, fingerprintOf } from './fingerprint';
+export { linear, matMul2d, gelu, layerNorm, LAYER_NORM_EPS } from './dense';
