@@ -14,3 +14,4 @@ export * from './medmnist-info';
 export * from './medmnist';
 export * from './download';
 export * from './inspect';
+export * from './idx';

@@ -56,9 +56,10 @@ export interface CheckpointInfo {
   metadata: CheckpointMetadata;
 }
 
-function torchTensors(weights: Map<string, tf.Tensor>): Map<string, TensorToWrite> {
+/** Read tensors for writing; asynchronous so it works on backends without synchronous reads (webgpu). */
+async function torchTensors(weights: Map<string, tf.Tensor>): Promise<Map<string, TensorToWrite>> {
   const out = new Map<string, TensorToWrite>();
-  for (const [name, t] of weights) out.set(name, { dtype: 'F32', shape: t.shape, data: t.dataSync() as Float32Array });
+  for (const [name, t] of weights) out.set(name, { dtype: 'F32', shape: t.shape, data: (await t.data()) as Float32Array });
   return out;
 }
 
@@ -76,7 +77,7 @@ export async function saveBackbone(model: ViT, path: string, metadata: Checkpoin
   const weights = model.getWeights('torch');
   try {
     const fingerprint = backboneFingerprint(model);
-    const bytes = await writeSafetensorsFile(path, torchTensors(weights), {
+    const bytes = await writeSafetensorsFile(path, await torchTensors(weights), {
       format: BACKBONE_FORMAT,
       format_version: FORMAT_VERSION,
       vit_config: JSON.stringify(model.config),
@@ -182,7 +183,7 @@ export async function saveAdapter(peft: PeftModel, path: string, metadata: Check
   if (peft.merged) throw new Error('saveAdapter: LoRA is merged into the backbone; call unmerge() before saving the adapter.');
   const weights = peft.adapterWeights('torch');
   try {
-    const bytes = await writeSafetensorsFile(path, torchTensors(weights), {
+    const bytes = await writeSafetensorsFile(path, await torchTensors(weights), {
       format: ADAPTER_FORMAT,
       format_version: FORMAT_VERSION,
       vit_config: JSON.stringify(peft.base.config),
@@ -209,13 +210,23 @@ function differences(a: object, b: object): string[] {
   return out;
 }
 
+/** Options of `loadAdapter`. */
+export interface LoadAdapterOptions {
+  /**
+   * Load the stored head too (default true). Fine-tuning from a TPP adapter passes false: the target parameters
+   * come from the file and the task head stays the fresh one of the target model (its class count may differ).
+   */
+  head?: boolean;
+}
+
 /**
  * Load an adapter file onto a backbone. With a `ViT`, the file's PEFT config is applied to it (BitFit and full
  * fine-tuning then overwrite backbone tensors in place); with a `PeftModel`, its config must equal the file's.
  * Fails with an Error naming the mismatch (ViT config, PEFT config, backbone fingerprint, tensor names, shapes
  * or dtypes) and how to fix it.
  */
-export async function loadAdapter(path: string, target: ViT | PeftModel): Promise<PeftModel> {
+export async function loadAdapter(path: string, target: ViT | PeftModel, options: LoadAdapterOptions = {}): Promise<PeftModel> {
+  const withHead = options.head ?? true;
   const contents = await readSafetensorsFile(path);
   const meta = contents.metadata;
   if (meta.format !== ADAPTER_FORMAT) {
@@ -226,7 +237,8 @@ export async function loadAdapter(path: string, target: ViT | PeftModel): Promis
   if (!fileVit || !filePeft || !meta.fingerprint) throw new Error(`Checkpoint ${path} lacks vit_config, peft_config or fingerprint metadata.`);
   validatePeftConfig(filePeft);
   const backbone = target instanceof PeftModel ? target.base : target;
-  const vitDiff = differences(fileVit, backbone.config);
+  // Without the head, the class count may differ (a TPP adapter fine-tuned on a new task).
+  const vitDiff = differences(withHead ? fileVit : { ...fileVit, numClasses: backbone.config.numClasses }, backbone.config);
   if (vitDiff.length) {
     throw new Error(`ViT config mismatch loading adapter ${path}: ${vitDiff.join('; ')}. Create the backbone with the file's config (readCheckpointInfo(path).vitConfig).`);
   }
@@ -242,8 +254,11 @@ export async function loadAdapter(path: string, target: ViT | PeftModel): Promis
   }
   const peft = target instanceof PeftModel ? target : applyPeft(backbone, filePeft);
   try {
-    const trainable = peft.trainableParameters();
-    checkNames(path, contents, [...trainable.keys()], 'The file does not match this PEFT config.');
+    const trainable = withHead ? peft.trainableParameters() : peft.targetParameters();
+    const expected = [...trainable.keys()];
+    // Without the head, the file's head tensors are expected but not loaded.
+    const names = withHead ? expected : [...expected, ...[...contents.tensors.keys()].filter((n) => (HEAD_PARAMS as readonly string[]).includes(n))];
+    checkNames(path, contents, names, 'The file does not match this PEFT config.');
     const values: Array<[tf.Variable, Float32Array, number[], ParamLayout]> = [];
     for (const [name, v] of trainable) {
       const layout = peft.layoutOf(name);

@@ -14,6 +14,7 @@
  * seeded generator, so a step's mask depends only on its seed.
  */
 import * as tf from '@tensorflow/tfjs';
+import { mulberry32 } from '../data/random';
 import { transformerBlock } from './block';
 import { numPatches, patchValues, type ViTConfig } from './config';
 import { layerNorm, linear, matMul2d } from './dense';
@@ -65,7 +66,7 @@ export interface Masking {
 export function randomMasking(n: number, numPatchesL: number, ratio: number, seed: number): Masking {
   if (!(ratio >= 0 && ratio < 1)) throw new Error(`mask ratio must be in [0, 1), got ${ratio}.`);
   const k = Math.max(1, Math.round(numPatchesL * (1 - ratio)));
-  const rand = mulberry(seed);
+  const rand = mulberry32(seed);
   const keep = new Int32Array(n * k);
   const mask = new Float32Array(n * numPatchesL).fill(1);
   const perm = new Int32Array(numPatchesL);
@@ -326,16 +327,4 @@ function scatterMatrix(m: Masking): Float32Array {
   const data = new Float32Array(n * l * k);
   for (let i = 0; i < n; i++) for (let j = 0; j < k; j++) data[i * l * k + m.keep[i * k + j] * k + j] = 1;
   return data;
-}
-
-/** Small seeded generator (mulberry32) for masks. */
-function mulberry(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -1,0 +1,68 @@
+/**
+ * Small pieces the three stages share: seeds derived from (seed, epoch, step), image batches for a stage,
+ * prediction over a dataset, and the pixel normalisation that travels with a backbone.
+ */
+import { tf } from '../backend';
+import { Batch, batches, computeNormalization, Normalization, numBatches } from '../data/batches';
+import { Dataset, numExamples } from '../data/dataset';
+import type { AugmentOptions } from '../data/augment';
+
+/** The seed of epoch `epoch`'s data order: fixed by (seed, epoch) so a resumed run sees the same batches. */
+export function epochSeed(seed: number, epoch: number): number {
+  return (seed * 1000003 + epoch * 7919 + 17) >>> 0;
+}
+
+/** The seed of step `step`'s own randomness (masks, augmented views). */
+export function stepSeed(seed: number, step: number): number {
+  return (seed * 2654435761 + step * 40503 + 3) >>> 0;
+}
+
+/**
+ * Batches of `ds` for one epoch: shuffled by (seed, epoch), normalised, optionally augmented. The last short
+ * batch is dropped when the dataset holds at least one full batch (steady batch statistics for training).
+ */
+export function epochBatches(ds: Dataset, batchSize: number, seed: number, epoch: number, normalization: Normalization, augment: boolean | AugmentOptions = false): Iterable<Batch> {
+  const dropLast = numExamples(ds) >= batchSize;
+  return batches(ds, batchSize, { shuffle: true, seed: epochSeed(seed, epoch), normalization, augment, dropLast, labels: 'index' });
+}
+
+/** How many batches `epochBatches` yields. */
+export function stepsPerEpoch(ds: Dataset, batchSize: number): number {
+  return numBatches(ds, batchSize, numExamples(ds) >= batchSize);
+}
+
+/** Normalisation stored with a backbone (from its pre-training pool), or computed from `ds` when absent. */
+export function normalizationFrom(metadata: Record<string, unknown> | null | undefined, ds: Dataset): Normalization {
+  const n = metadata?.normalization as Normalization | undefined;
+  if (n && Array.isArray(n.mean) && Array.isArray(n.std)) {
+    const c = ds.images.shape[3];
+    if (n.mean.length === c) return n;
+    // A grey backbone's statistics for RGB data (or the reverse): use their average per channel.
+    const mean = n.mean.reduce((a, b) => a + b, 0) / n.mean.length;
+    const std = n.std.reduce((a, b) => a + b, 0) / n.std.length;
+    return { mean: new Array(c).fill(mean), std: new Array(c).fill(std) };
+  }
+  return computeNormalization(ds);
+}
+
+/**
+ * Run `predict` over `ds` in batches (no augmentation, dataset order) and gather its outputs `[N, K]` row-major.
+ * Reads are asynchronous so this works on every backend.
+ */
+export async function predictAll(ds: Dataset, batchSize: number, normalization: Normalization, predict: (x: tf.Tensor4D) => tf.Tensor2D): Promise<{ scores: Float32Array; width: number }> {
+  const parts: Float32Array[] = [];
+  let width = 0;
+  for (const b of batches(ds, batchSize, { normalization, labels: 'index' })) {
+    const out = tf.tidy(() => predict(b.x));
+    width = out.shape[1];
+    parts.push((await out.data()) as Float32Array);
+    tf.dispose([out, b.x, b.y]);
+  }
+  const scores = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    scores.set(p, at);
+    at += p.length;
+  }
+  return { scores, width };
+}

@@ -1,0 +1,174 @@
+/**
+ * Stage 3: PEFT fine-tuning on labelled data. A PEFT method (optionally initialised from a TPP adapter) and a
+ * new task head are trained with AdamW, warm-up and cosine decay; validation every epoch picks the best epoch
+ * (early stopping restores it); test metrics are computed once at the end.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { tf } from '../backend';
+import type { Batch, Normalization } from '../data/batches';
+import { Dataset, numClasses, numExamples } from '../data/dataset';
+import { subsampleLabels, type SubsampleSpec } from '../data/splits';
+import { loadAdapter, saveAdapter } from '../io/checkpoint';
+import { createViT, type ViT } from '../model/vit';
+import { applyPeft, type PeftConfig, type PeftModel } from '../peft';
+import { epochBatches, predictAll, stepsPerEpoch } from './common';
+import { fit, type FitResult, type TrainProgress } from './loop';
+import { evaluate, type Metrics, type TaskKind } from './metrics';
+
+export interface FinetuneOptions {
+  /** The pre-trained backbone (not modified: a copy with a new head is fine-tuned). */
+  backbone: ViT;
+  method: PeftConfig;
+  /** A TPP adapter file to start the target parameters from (same method and backbone). */
+  init?: string;
+  train: Dataset;
+  val: Dataset;
+  test?: Dataset;
+  /** Label budget: k examples per class or a fraction of each class (stratified, by `seed`). */
+  labels?: SubsampleSpec;
+  normalization: Normalization;
+  epochs?: number;
+  batchSize?: number;
+  lr?: number;
+  weightDecay?: number;
+  /** Stop after this many epochs without a better validation AUC (default: never stop early). */
+  patience?: number;
+  augment?: boolean;
+  seed?: number;
+  outDir?: string;
+  resume?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (p: TrainProgress) => void;
+  metadata?: Record<string, unknown>;
+}
+
+export interface FinetuneResult {
+  peft: PeftModel;
+  /** The fine-tuned copy of the backbone (with the new head); dispose with the PEFT model. */
+  model: ViT;
+  fit: FitResult;
+  val: Metrics;
+  test?: Metrics;
+  trainExamples: number;
+  adapterPath?: string;
+}
+
+/** How a dataset's task is trained and scored. */
+export function taskKind(ds: Dataset): TaskKind {
+  if (ds.task === 'multi-label, binary-class') return 'multilabel';
+  return numClasses(ds) === 2 ? 'binary' : 'multiclass';
+}
+
+/** Output width of the head: 1 logit for binary tasks, one per class or label otherwise. */
+export function headSize(ds: Dataset): number {
+  return taskKind(ds) === 'binary' ? 1 : numClasses(ds);
+}
+
+/** Training loss of logits `[B, K]` for labels as `batches` yields them (int32 `[B]` or float `[B, K]`). */
+export function taskLoss(kind: TaskKind, logits: tf.Tensor2D, y: tf.Tensor, classes: number): tf.Scalar {
+  if (kind === 'multiclass') {
+    // One-hot on the CPU side would need the labels; a matmul-free one-hot from comparisons has no gradient
+    // issue here because labels are constants.
+    const onehot = tf.oneHot(y as tf.Tensor1D, classes).cast('float32');
+    return tf.neg(tf.mean(tf.sum(tf.mul(onehot, tf.logSoftmax(logits)), 1))) as tf.Scalar;
+  }
+  const z = kind === 'binary' ? y.cast('float32').reshape([-1, 1]) : y.cast('float32');
+  // Binary cross-entropy with logits, in the stable form max(x, 0) - x z + log(1 + exp(-|x|)).
+  const x = logits;
+  return tf.mean(tf.add(tf.sub(tf.relu(x), tf.mul(x, z)), tf.log1p(tf.exp(tf.neg(tf.abs(x)))))) as tf.Scalar;
+}
+
+/** Class scores from logits: sigmoid for binary (`[N]`, P(class 1)) and multi-label, softmax for multi-class. */
+export function scoresFromLogits(kind: TaskKind, logits: tf.Tensor2D): tf.Tensor2D {
+  return kind === 'multiclass' ? tf.softmax(logits) : tf.sigmoid(logits);
+}
+
+/** Metrics of `peft` on `ds`. */
+export async function evaluateModel(peft: PeftModel, ds: Dataset, normalization: Normalization, batchSize = 256): Promise<Metrics> {
+  const kind = taskKind(ds);
+  const { scores } = await predictAll(ds, batchSize, normalization, (x) => scoresFromLogits(kind, peft.forward(x)));
+  const labels = kind === 'multilabel' ? ds.labels.data : ds.labels.data.subarray(0, numExamples(ds));
+  return evaluate(kind, labels, scores, numClasses(ds));
+}
+
+/** A copy of `backbone` whose head has `classes` outputs (freshly initialised from `seed`). */
+export function withNewHead(backbone: ViT, classes: number, seed: number): ViT {
+  const model = createViT({ ...backbone.config, numClasses: classes }, { seed });
+  const weights = backbone.getWeights('internal');
+  try {
+    for (const n of ['head.weight', 'head.bias']) {
+      weights.get(n)!.dispose();
+      weights.delete(n);
+    }
+    model.setWeights(weights, 'internal', true);
+  } finally {
+    tf.dispose([...weights.values()]);
+  }
+  return model;
+}
+
+/** Fine-tune and evaluate. The caller disposes `result.peft` and `result.model`. */
+export async function finetune(options: FinetuneOptions): Promise<FinetuneResult> {
+  const seed = options.seed ?? 0;
+  const cfg = options.backbone.config;
+  for (const ds of [options.train, options.val, options.test].filter((d): d is Dataset => !!d)) {
+    const [, h, w, c] = ds.images.shape;
+    if (h !== cfg.imageSize || w !== cfg.imageSize || c !== cfg.channels) {
+      throw new Error(`finetune: ${ds.source} has images ${h}x${w}x${c}; the backbone expects ${cfg.imageSize}x${cfg.imageSize}x${cfg.channels}. Pass --convert to resize.`);
+    }
+  }
+  const train = options.labels ? subsampleLabels(options.train, options.labels, seed) : options.train;
+  const kind = taskKind(train);
+  const classes = numClasses(train);
+  const batchSize = Math.min(options.batchSize ?? 32, numExamples(train));
+  const model = withNewHead(options.backbone, headSize(train), seed);
+  let peft: PeftModel | null = null;
+  try {
+    peft = options.init ? await loadAdapter(options.init, model, { head: false }) : applyPeft(model, options.method, { seed });
+    if (options.init && JSON.stringify(peft.config) !== JSON.stringify(options.method)) {
+      throw new Error(`finetune: --init adapter ${options.init} is a ${JSON.stringify(peft.config)} adapter, but the method asked for is ${JSON.stringify(options.method)}. Use the same method and settings as the TPP run.`);
+    }
+    const pm = peft;
+    const epochs = options.epochs ?? 30;
+    const lr = options.lr ?? 1e-3;
+    const settings = { method: options.method, init: options.init ?? null, labels: options.labels ?? 'all', trainExamples: numExamples(train), epochs, batchSize, lr, seed, data: options.train.source };
+    if (options.outDir) fs.mkdirSync(options.outDir, { recursive: true });
+    const result = await fit<Batch>({
+      stage: 'finetune',
+      params: pm.trainableParameters(),
+      epochs,
+      stepsPerEpoch: stepsPerEpoch(train, batchSize),
+      batches: (epoch) => epochBatches(train, batchSize, seed, epoch, options.normalization, options.augment ?? false),
+      loss: (b) => taskLoss(kind, pm.forward(b.x, { training: true }), b.y, classes),
+      batchSize: (b) => b.x.shape[0],
+      dispose: (b) => tf.dispose([b.x, b.y]),
+      evaluate: async () => {
+        const m = await evaluateModel(pm, options.val, options.normalization);
+        return { val_auc: m.auc, val_accuracy: m.accuracy, val_balanced_accuracy: m.balanced_accuracy, val_f1: m.f1 };
+      },
+      monitor: { metric: 'val_auc', mode: 'max', patience: options.patience },
+      lr,
+      weightDecay: options.weightDecay ?? 0.05,
+      checkpointPath: options.outDir ? path.join(options.outDir, 'checkpoint.safetensors') : undefined,
+      resume: options.resume,
+      meta: settings,
+      signal: options.signal,
+      onProgress: options.onProgress,
+    });
+    const val = await evaluateModel(pm, options.val, options.normalization);
+    const test = options.test ? await evaluateModel(pm, options.test, options.normalization) : undefined;
+    const out: FinetuneResult = { peft: pm, model, fit: result, val, test, trainExamples: numExamples(train) };
+    if (options.outDir) {
+      const strip = (m?: Metrics) => (m ? { accuracy: m.accuracy, balanced_accuracy: m.balanced_accuracy, auc: m.auc, f1: m.f1 } : undefined);
+      out.adapterPath = (await saveAdapter(pm, path.join(options.outDir, 'adapter.safetensors'), {
+        stage: 'finetune', ...settings, bestEpoch: result.bestEpoch, val: strip(val), test: strip(test), normalization: options.normalization, modality: options.train.modality, classNames: train.classNames, ...options.metadata,
+      })).path;
+    }
+    return out;
+  } catch (e) {
+    peft?.dispose();
+    model.dispose();
+    throw e;
+  }
+}

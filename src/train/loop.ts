@@ -1,0 +1,284 @@
+/**
+ * The one training loop every stage uses (MAE pre-training, TPP, fine-tuning). A stage says what to train
+ * (an explicit map of variables), how to get the batches of an epoch and how to compute the loss of one; this
+ * loop does the rest, in the order the style card asks: learning rate from a pure `lrAt(step)`, forward and
+ * backward, a non-finite check, clipping, the AdamW step, disposal, a progress event.
+ *
+ * Every epoch ends with an evaluation (when given), early-stopping bookkeeping and an atomic checkpoint of the
+ * whole training state (parameters, optimiser moments, best parameters, history). `resume: true` continues
+ * from it. Randomness must depend only on (seed, epoch, step) — batches(epoch) and loss(batch, step) — so a
+ * resumed run ends with the same weights as one that was never interrupted.
+ */
+import * as fs from 'fs';
+import { tf } from '../backend';
+import { entryToFloat32, readSafetensorsFile, TensorToWrite, writeSafetensorsFile } from '../io/safetensors';
+import { AdamW, clipByGlobalNorm } from './optimizer';
+import { lrAt, Schedule } from './schedule';
+
+/** A progress event: one per step (`kind: 'step'`) and one per finished epoch (`kind: 'epoch'`). */
+export interface TrainProgress {
+  kind: 'step' | 'epoch' | 'resume';
+  stage: string;
+  epoch: number;
+  epochs: number;
+  /** Global step, 1-based after the step. */
+  step: number;
+  totalSteps: number;
+  loss: number;
+  lr: number;
+  imagesPerSecond: number;
+  /** Seconds left at the current speed. */
+  etaSeconds: number;
+  /** Mean training loss of the epoch and the evaluation metrics, on `epoch` events. */
+  epochLoss?: number;
+  metrics?: Record<string, number>;
+}
+
+/** One finished epoch. */
+export interface EpochRecord {
+  epoch: number;
+  loss: number;
+  lr: number;
+  seconds: number;
+  metrics: Record<string, number>;
+}
+
+/** What to train and how. `B` is the stage's batch type. */
+export interface FitSpec<B> {
+  /** Stage name, for progress events, errors and the checkpoint (`mae`, `tpp`, `finetune`). */
+  stage: string;
+  /** Exactly the variables the optimiser updates (nothing else changes). */
+  params: Map<string, tf.Variable>;
+  epochs: number;
+  stepsPerEpoch: number;
+  /** The batches of epoch `epoch` (0-based); deterministic in the seed and the epoch. */
+  batches(epoch: number): Iterable<B>;
+  /** The scalar loss of one batch; `step` is the global 0-based step (seed per-step randomness with it). */
+  loss(batch: B, step: number): tf.Scalar;
+  /** Number of images in a batch (for throughput). */
+  batchSize(batch: B): number;
+  /** Free a batch's tensors. */
+  dispose(batch: B): void;
+  /** Evaluation after each epoch (e.g. validation metrics). */
+  evaluate?(epoch: number): Promise<Record<string, number>>;
+  /** Peak learning rate, warm-up steps (default 5% of all steps) and final ratio (default 0.01). */
+  lr: number;
+  warmupSteps?: number;
+  minLrRatio?: number;
+  weightDecay?: number;
+  /** Clip gradients to this global L2 norm (default 1; 0 disables). */
+  clipNorm?: number;
+  /** Early stopping on an evaluation metric, restoring the best epoch's parameters at the end. */
+  monitor?: { metric: string; mode: 'max' | 'min'; patience?: number };
+  /** Where to write the training state after each epoch (atomic); needed for `resume`. */
+  checkpointPath?: string;
+  /** Continue from `checkpointPath` when it exists. */
+  resume?: boolean;
+  /** Free-form metadata stored in the checkpoint (JSON-serialisable), e.g. config and seed. */
+  meta?: Record<string, unknown>;
+  signal?: AbortSignal;
+  onProgress?: (p: TrainProgress) => void;
+}
+
+export interface FitResult {
+  history: EpochRecord[];
+  /** Epoch whose parameters the model holds at the end (the best one when `monitor` is set). */
+  bestEpoch: number;
+  best: number | null;
+  stoppedEarly: boolean;
+  steps: number;
+  /** Epoch the run started from (0 unless resumed). */
+  startEpoch: number;
+}
+
+/** Thrown when the loss is NaN or infinite; names the step and learning rate. */
+export class NonFiniteLossError extends Error {
+  constructor(readonly stage: string, readonly step: number, readonly epoch: number, readonly lr: number, readonly value: number) {
+    super(
+      `${stage}: the loss became ${value} at step ${step} (epoch ${epoch + 1}, learning rate ${lr.toExponential(2)}). ` +
+        'The run stopped before applying that update, so the last checkpoint is intact. Try a lower --lr, a longer warm-up, ' +
+        'or check the input data for NaN values.',
+    );
+    this.name = 'NonFiniteLossError';
+  }
+}
+
+const STATE_FORMAT = 'tpp-lab/train-state';
+
+interface TrainState {
+  epoch: number; // epochs completed
+  step: number;
+  history: EpochRecord[];
+  best: number | null;
+  bestEpoch: number;
+  badEpochs: number;
+}
+
+/** Train `spec.params` and return the history. The caller owns the params; this loop only assigns to them. */
+export async function fit<B>(spec: FitSpec<B>): Promise<FitResult> {
+  if (!(spec.epochs >= 1) || !(spec.stepsPerEpoch >= 1)) {
+    throw new Error(`${spec.stage}: need at least one epoch and one step per epoch (epochs=${spec.epochs}, steps=${spec.stepsPerEpoch}); is the dataset empty or the batch larger than it?`);
+  }
+  const totalSteps = spec.epochs * spec.stepsPerEpoch;
+  const schedule: Schedule = {
+    lr: spec.lr,
+    totalSteps,
+    warmupSteps: spec.warmupSteps ?? Math.max(1, Math.round(0.05 * totalSteps)),
+    minLrRatio: spec.minLrRatio ?? 0.01,
+  };
+  const names = [...spec.params.keys()];
+  const byVarName = new Map(names.map((n) => [spec.params.get(n)!.name, n]));
+  const opt = new AdamW(spec.params, { weightDecay: spec.weightDecay ?? 0.05 });
+  let bestParams: Map<string, tf.Tensor> | null = null;
+  let state: TrainState = { epoch: 0, step: 0, history: [], best: null, bestEpoch: -1, badEpochs: 0 };
+  const emit = spec.onProgress ?? (() => {});
+
+  try {
+    if (spec.resume && spec.checkpointPath && fs.existsSync(spec.checkpointPath)) {
+      const loaded = await loadTrainState(spec, opt);
+      state = loaded.state;
+      bestParams = loaded.bestParams;
+      emit({ kind: 'resume', stage: spec.stage, epoch: state.epoch, epochs: spec.epochs, step: state.step, totalSteps, loss: NaN, lr: lrAt(schedule, state.step), imagesPerSecond: 0, etaSeconds: 0 });
+    }
+    const startEpoch = state.epoch;
+    const t0 = Date.now();
+    let imagesSeen = 0;
+    let stoppedEarly = false;
+    for (let epoch = state.epoch; epoch < spec.epochs; epoch++) {
+      const te = Date.now();
+      let lossSum = 0;
+      let lossCount = 0;
+      let lr = 0;
+      for (const batch of spec.batches(epoch)) {
+        try {
+          if (spec.signal?.aborted) throw abortError(spec.stage);
+          lr = lrAt(schedule, state.step);
+          const { value, grads } = tf.variableGrads(() => spec.loss(batch, state.step), [...spec.params.values()]);
+          const loss = (await value.data())[0];
+          value.dispose();
+          if (!Number.isFinite(loss)) {
+            tf.dispose(Object.values(grads));
+            throw new NonFiniteLossError(spec.stage, state.step + 1, epoch, lr, loss);
+          }
+          let named = new Map<string, tf.Tensor>();
+          for (const [varName, g] of Object.entries(grads)) named.set(byVarName.get(varName)!, g);
+          if (spec.clipNorm !== 0) {
+            const clipped = clipByGlobalNorm(named, spec.clipNorm ?? 1);
+            tf.dispose([...named.values(), clipped.norm]);
+            named = clipped.grads;
+          }
+          opt.apply(named, lr);
+          tf.dispose([...named.values()]);
+          state.step++;
+          lossSum += loss;
+          lossCount++;
+          imagesSeen += spec.batchSize(batch);
+          const elapsed = (Date.now() - t0) / 1000;
+          const done = state.step - startEpoch * spec.stepsPerEpoch;
+          emit({
+            kind: 'step', stage: spec.stage, epoch, epochs: spec.epochs, step: state.step, totalSteps, loss, lr,
+            imagesPerSecond: elapsed > 0 ? imagesSeen / elapsed : 0,
+            etaSeconds: done > 0 ? (elapsed / done) * (totalSteps - state.step) : 0,
+          });
+        } finally {
+          spec.dispose(batch);
+        }
+        // Yield to the event loop once per step so an interrupt (Ctrl-C, a notebook stop) is handled promptly.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      const metrics = spec.evaluate ? await spec.evaluate(epoch) : {};
+      const record: EpochRecord = { epoch, loss: lossCount ? lossSum / lossCount : NaN, lr, seconds: (Date.now() - te) / 1000, metrics };
+      state.history.push(record);
+      state.epoch = epoch + 1;
+      if (spec.monitor) {
+        const value = metrics[spec.monitor.metric];
+        if (value === undefined) throw new Error(`${spec.stage}: early stopping monitors "${spec.monitor.metric}" but evaluate() returned ${Object.keys(metrics).join(', ') || 'nothing'}.`);
+        const better = state.best === null || Number.isNaN(state.best) || (spec.monitor.mode === 'max' ? value > state.best : value < state.best);
+        if (better) {
+          state.best = value;
+          state.bestEpoch = epoch;
+          state.badEpochs = 0;
+          if (bestParams) tf.dispose([...bestParams.values()]);
+          bestParams = new Map(names.map((n) => [n, spec.params.get(n)!.clone()]));
+        } else state.badEpochs++;
+      } else state.bestEpoch = epoch;
+      if (spec.checkpointPath) await saveTrainState(spec, opt, state, bestParams);
+      const elapsed = (Date.now() - t0) / 1000;
+      emit({
+        kind: 'epoch', stage: spec.stage, epoch, epochs: spec.epochs, step: state.step, totalSteps, loss: record.loss, lr,
+        imagesPerSecond: elapsed > 0 ? imagesSeen / elapsed : 0, etaSeconds: 0, epochLoss: record.loss, metrics,
+      });
+      if (spec.monitor?.patience !== undefined && state.badEpochs > spec.monitor.patience) {
+        stoppedEarly = true;
+        break;
+      }
+    }
+    if (spec.monitor && bestParams) {
+      for (const n of names) spec.params.get(n)!.assign(bestParams.get(n)!);
+    }
+    return { history: state.history, bestEpoch: state.bestEpoch, best: state.best, stoppedEarly, steps: state.step, startEpoch };
+  } finally {
+    opt.dispose();
+    if (bestParams) tf.dispose([...bestParams.values()]);
+  }
+}
+
+function abortError(stage: string): Error {
+  const e = new Error(`${stage}: stopped by request (the last finished epoch is in the checkpoint; --resume continues).`);
+  e.name = 'AbortError';
+  return e;
+}
+
+async function toWrite(t: tf.Tensor): Promise<TensorToWrite> {
+  return { dtype: 'F32', shape: t.shape, data: new Float32Array(await t.data()) };
+}
+
+async function saveTrainState<B>(spec: FitSpec<B>, opt: AdamW, state: TrainState, best: Map<string, tf.Tensor> | null): Promise<void> {
+  const tensors = new Map<string, TensorToWrite>();
+  for (const [n, v] of spec.params) tensors.set(`param/${n}`, await toWrite(v));
+  for (const [n, t] of opt.stateTensors()) tensors.set(`optim/${n}`, await toWrite(t));
+  if (best) for (const [n, t] of best) tensors.set(`best/${n}`, await toWrite(t));
+  const metadata: Record<string, string> = {
+    format: STATE_FORMAT,
+    stage: spec.stage,
+    state: JSON.stringify({ ...state, optimizerStep: opt.step }),
+    meta: JSON.stringify(spec.meta ?? {}),
+  };
+  await writeSafetensorsFile(spec.checkpointPath!, tensors, metadata);
+}
+
+async function loadTrainState<B>(spec: FitSpec<B>, opt: AdamW): Promise<{ state: TrainState; bestParams: Map<string, tf.Tensor> | null }> {
+  const path = spec.checkpointPath!;
+  const file = await readSafetensorsFile(path);
+  if (file.metadata.format !== STATE_FORMAT) throw new Error(`${path} is not a tpp-lab training checkpoint (format "${file.metadata.format ?? 'none'}").`);
+  if (file.metadata.stage !== spec.stage) {
+    throw new Error(`${path} is a "${file.metadata.stage}" checkpoint; cannot resume the "${spec.stage}" stage from it. Use another --out folder or drop --resume.`);
+  }
+  const savedMeta = JSON.stringify(JSON.parse(file.metadata.meta ?? '{}'));
+  const ourMeta = JSON.stringify(spec.meta ?? {});
+  if (savedMeta !== ourMeta) {
+    throw new Error(`${path} was written with other settings; resuming would mix two runs.\n  saved: ${savedMeta}\n  now:   ${ourMeta}\nRun with the same settings, or without --resume to start over.`);
+  }
+  const read = (key: string, like: tf.Tensor): tf.Tensor => {
+    const e = file.tensors.get(key);
+    if (!e) throw new Error(`${path} has no "${key}": it was written for other trainable parameters.`);
+    if (e.shape.join() !== like.shape.join()) throw new Error(`${path}: "${key}" has shape [${e.shape}], expected [${like.shape}].`);
+    return tf.tensor(entryToFloat32(key, e), e.shape);
+  };
+  for (const [n, v] of spec.params) {
+    const t = read(`param/${n}`, v);
+    v.assign(t);
+    t.dispose();
+  }
+  const saved = JSON.parse(file.metadata.state) as TrainState & { optimizerStep: number };
+  const optState = new Map<string, tf.Tensor>();
+  for (const [n, t] of opt.stateTensors()) optState.set(n, read(`optim/${n}`, t));
+  opt.loadState(optState, saved.optimizerStep);
+  tf.dispose([...optState.values()]);
+  let bestParams: Map<string, tf.Tensor> | null = null;
+  if (file.tensors.has(`best/${spec.params.keys().next().value}`)) {
+    bestParams = new Map([...spec.params].map(([n, v]) => [n, read(`best/${n}`, v)]));
+  }
+  const { optimizerStep: _, ...state } = saved;
+  return { state, bestParams };
+}

@@ -1,0 +1,121 @@
+/**
+ * Stage 1: backbone pre-training with MAE. Every encoder and decoder weight trains on unlabelled images; the
+ * result is a backbone file (the encoder, with the pixel normalisation of its pool in the metadata) and a
+ * decoder file, which TPP reuses for its MAE pretext.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { tf } from '../backend';
+import { computeNormalization, Normalization } from '../data/batches';
+import type { Batch } from '../data/batches';
+import { Dataset, numExamples } from '../data/dataset';
+import { saveBackbone } from '../io/checkpoint';
+import { saveDecoder } from '../io/decoder';
+import { type PresetName, type ViTConfig, vitConfig } from '../model/config';
+import { createMAE, DECODER_PRESETS, type DecoderConfig, MAE } from '../model/mae';
+import { createViT } from '../model/vit';
+import { epochBatches, stepSeed, stepsPerEpoch } from './common';
+import { fit, type FitResult, type TrainProgress } from './loop';
+
+export interface PretrainOptions {
+  /** Unlabelled images to pre-train on (labels are ignored). */
+  train: Dataset;
+  /** Held-out images for the reconstruction loss reported each epoch. */
+  val?: Dataset;
+  /** A preset name or a full config (numClasses only sizes the unused head). */
+  preset?: PresetName | ViTConfig;
+  decoder?: DecoderConfig;
+  epochs?: number;
+  batchSize?: number;
+  lr?: number;
+  weightDecay?: number;
+  /** Masked fraction (default 0.75). */
+  maskRatio?: number;
+  normPixLoss?: boolean;
+  seed?: number;
+  /** Output folder for backbone.safetensors, decoder.safetensors, checkpoint.safetensors, result.json. */
+  outDir?: string;
+  resume?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (p: TrainProgress) => void;
+  /** Free-form provenance stored in the backbone file (command, data, time...). */
+  provenance?: Record<string, unknown>;
+}
+
+export interface PretrainResult {
+  mae: MAE;
+  normalization: Normalization;
+  fit: FitResult;
+  backbonePath?: string;
+  decoderPath?: string;
+  /** Mean masked-patch loss on `val` after training (fixed masks), when `val` was given. */
+  valLoss?: number;
+}
+
+/** Mean MAE loss over `ds` with masks fixed by `seed` (comparable across epochs and runs). */
+export async function maeLoss(mae: MAE, ds: Dataset, normalization: Normalization, options: { batchSize?: number; maskRatio?: number; normPixLoss?: boolean; seed?: number } = {}): Promise<number> {
+  const { batches } = await import('../data/batches');
+  let sum = 0;
+  let count = 0;
+  let i = 0;
+  for (const b of batches(ds, options.batchSize ?? 128, { normalization })) {
+    const loss = tf.tidy(() => mae.forward(b.x, { maskRatio: options.maskRatio, normPixLoss: options.normPixLoss, seed: stepSeed(options.seed ?? 0, i++) }).loss);
+    sum += (await loss.data())[0] * b.x.shape[0];
+    count += b.x.shape[0];
+    tf.dispose([loss, b.x, b.y]);
+  }
+  return sum / count;
+}
+
+/** Pre-train a ViT with MAE. The returned MAE's encoder is the backbone; the caller disposes both. */
+export async function pretrainMAE(options: PretrainOptions): Promise<PretrainResult> {
+  const seed = options.seed ?? 0;
+  const preset = options.preset ?? 'tutorial';
+  const config = typeof preset === 'string' ? vitConfig(preset) : preset;
+  const decoder = options.decoder ?? (typeof preset === 'string' ? DECODER_PRESETS[preset] : DECODER_PRESETS.tutorial);
+  const [, h, w, c] = options.train.images.shape;
+  if (h !== config.imageSize || w !== config.imageSize || c !== config.channels) {
+    throw new Error(`pretrain: images are ${h}x${w}x${c} but the ${typeof preset === 'string' ? preset : 'given'} config expects ${config.imageSize}x${config.imageSize}x${config.channels}.`);
+  }
+  const batchSize = Math.min(options.batchSize ?? 64, numExamples(options.train));
+  const maskRatio = options.maskRatio ?? 0.75;
+  const normPixLoss = options.normPixLoss ?? false;
+  const normalization = computeNormalization(options.train);
+  const encoder = createViT(config, { seed });
+  const mae = createMAE(encoder, decoder, { seed });
+  const outDir = options.outDir;
+  if (outDir) fs.mkdirSync(outDir, { recursive: true });
+  const settings = { preset: typeof preset === 'string' ? preset : 'custom', config, decoder, batchSize, lr: options.lr ?? 1.5e-3, maskRatio, normPixLoss, seed, epochs: options.epochs ?? 10, data: options.train.source };
+  try {
+    const result = await fit<Batch>({
+      stage: 'pretrain',
+      params: mae.trainableParameters(),
+      epochs: settings.epochs,
+      stepsPerEpoch: stepsPerEpoch(options.train, batchSize),
+      batches: (epoch) => epochBatches(options.train, batchSize, seed, epoch, normalization, false),
+      loss: (b, step) => mae.forward(b.x, { maskRatio, normPixLoss, seed: stepSeed(seed, step), training: true }).loss,
+      batchSize: (b) => b.x.shape[0],
+      dispose: (b) => tf.dispose([b.x, b.y]),
+      evaluate: options.val ? async () => ({ val_loss: await maeLoss(mae, options.val!, normalization, { maskRatio, normPixLoss, seed: 12345 }) }) : undefined,
+      lr: settings.lr,
+      weightDecay: options.weightDecay ?? 0.05,
+      checkpointPath: outDir ? path.join(outDir, 'checkpoint.safetensors') : undefined,
+      resume: options.resume,
+      meta: settings,
+      signal: options.signal,
+      onProgress: options.onProgress,
+    });
+    const out: PretrainResult = { mae, normalization, fit: result };
+    if (options.val) out.valLoss = result.history[result.history.length - 1]?.metrics.val_loss;
+    if (outDir) {
+      const meta = { stage: 'pretrain', normalization, decoder, maskRatio, normPixLoss, seed, epochs: settings.epochs, batchSize, lr: settings.lr, data: options.train.source, images: numExamples(options.train), finalLoss: result.history[result.history.length - 1]?.loss, valLoss: out.valLoss, ...options.provenance };
+      out.backbonePath = (await saveBackbone(encoder, path.join(outDir, 'backbone.safetensors'), meta)).path;
+      out.decoderPath = await saveDecoder(mae, path.join(outDir, 'decoder.safetensors'), { stage: 'pretrain', seed });
+    }
+    return out;
+  } catch (e) {
+    mae.dispose();
+    encoder.dispose();
+    throw e;
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * Stage 2: Target Parameter Pre-training (Lei et al., "Pre-training Everywhere", arXiv 2408.15011).
+ * The backbone is frozen bitwise; a PEFT method is applied and only its target parameters (plus the pretext's
+ * throw-away helpers) are trained with a self-supervised pretext on unlabelled images of the target kind.
+ * The adapter is saved with metadata naming the pretext and the data it saw; fine-tuning starts from it.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { tf } from '../backend';
+import type { Batch, Normalization } from '../data/batches';
+import { Dataset, numExamples } from '../data/dataset';
+import { saveAdapter } from '../io/checkpoint';
+import { loadDecoder } from '../io/decoder';
+import type { ViT } from '../model/vit';
+import { applyPeft, type PeftConfig, type PeftModel } from '../peft';
+import { epochBatches, stepsPerEpoch } from './common';
+import { fit, type FitResult, type TrainProgress } from './loop';
+import { maePretext, type Pretext, type PretextName, simsiamPretext } from './pretext';
+
+export interface TppOptions {
+  /** The pre-trained backbone; it is not modified (except for BitFit/full, whose targets are backbone tensors). */
+  backbone: ViT;
+  method: PeftConfig;
+  pretext?: PretextName;
+  /** The MAE decoder file saved with the backbone (needed by the `mae` pretext). */
+  decoderPath?: string;
+  /** Train the MAE decoder too (default false; see pretext.ts for why). */
+  trainDecoder?: boolean;
+  maskRatio?: number;
+  /** Unlabelled images of the target kind (labels are ignored). */
+  images: Dataset;
+  /** Pixel normalisation of the backbone (from its metadata). */
+  normalization: Normalization;
+  epochs?: number;
+  batchSize?: number;
+  lr?: number;
+  seed?: number;
+  outDir?: string;
+  resume?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (p: TrainProgress) => void;
+  /** Extra metadata for the adapter file (e.g. modality, command). */
+  metadata?: Record<string, unknown>;
+}
+
+export interface TppResult {
+  peft: PeftModel;
+  fit: FitResult;
+  adapterPath?: string;
+  adapterBytes?: number;
+}
+
+/** Run TPP and return the PEFT model with pre-trained target parameters (caller disposes it). */
+export async function targetParameterPretrain(options: TppOptions): Promise<TppResult> {
+  const seed = options.seed ?? 0;
+  const pretextName = options.pretext ?? 'mae';
+  const [, h, w, c] = options.images.images.shape;
+  const cfg = options.backbone.config;
+  if (h !== cfg.imageSize || w !== cfg.imageSize || c !== cfg.channels) {
+    throw new Error(`tpp: images are ${h}x${w}x${c} but the backbone expects ${cfg.imageSize}x${cfg.imageSize}x${cfg.channels}; pass --convert to resize.`);
+  }
+  const batchSize = Math.min(options.batchSize ?? 64, numExamples(options.images));
+  const peft = applyPeft(options.backbone, options.method, { seed });
+  let pretext: Pretext | null = null;
+  let maeToDispose: { dispose(): void } | null = null;
+  try {
+    if (pretextName === 'mae') {
+      if (!options.decoderPath) throw new Error('tpp: the mae pretext needs the decoder saved with the backbone (decoder.safetensors beside backbone.safetensors).');
+      const mae = await loadDecoder(options.decoderPath, options.backbone);
+      maeToDispose = mae;
+      pretext = maePretext(mae, { trainDecoder: options.trainDecoder, maskRatio: options.maskRatio });
+    } else {
+      pretext = simsiamPretext(peft, { seed });
+    }
+    // Only the method's targets (no head: TPP has no labels) and the pretext's helpers are trained.
+    const params = new Map<string, tf.Variable>([...peft.targetParameters(), ...pretext.params()]);
+    if (params.size === 0) throw new Error(`tpp: method "${options.method.method}" has no target parameters to pre-train (a linear probe trains only a head).`);
+    const epochs = options.epochs ?? 10;
+    const lr = options.lr ?? 1e-3;
+    const settings = { method: options.method, pretext: pretext.describe(), epochs, batchSize, lr, seed, data: options.images.source, images: numExamples(options.images) };
+    if (options.outDir) fs.mkdirSync(options.outDir, { recursive: true });
+    const p = pretext;
+    const result = await fit<Batch>({
+      stage: 'tpp',
+      params,
+      epochs,
+      stepsPerEpoch: stepsPerEpoch(options.images, batchSize),
+      batches: (epoch) => epochBatches(options.images, batchSize, seed, epoch, options.normalization, false),
+      loss: (b, step) => p.loss(peft, b.x, step, seed),
+      batchSize: (b) => b.x.shape[0],
+      dispose: (b) => tf.dispose([b.x, b.y]),
+      lr,
+      weightDecay: 0.01,
+      checkpointPath: options.outDir ? path.join(options.outDir, 'checkpoint.safetensors') : undefined,
+      resume: options.resume,
+      meta: settings,
+      signal: options.signal,
+      onProgress: options.onProgress,
+    });
+    const out: TppResult = { peft, fit: result };
+    if (options.outDir) {
+      const saved = await saveAdapter(peft, path.join(options.outDir, 'adapter.safetensors'), {
+        stage: 'tpp',
+        ...settings,
+        modality: options.images.modality,
+        finalLoss: result.history[result.history.length - 1]?.loss,
+        normalization: options.normalization,
+        ...options.metadata,
+      });
+      out.adapterPath = saved.path;
+      out.adapterBytes = saved.bytes;
+    }
+    return out;
+  } catch (e) {
+    peft.dispose();
+    throw e;
+  } finally {
+    pretext?.dispose();
+    maeToDispose?.dispose();
+  }
+}
