@@ -8,9 +8,12 @@ import { command as info } from './commands/info';
 import { command as dataInspect } from './commands/data-inspect';
 import { command as dataDownload } from './commands/data-download';
 import { command as dicom } from './commands/dicom';
+import { command as pretrain } from './commands/pretrain';
+import { command as tpp } from './commands/tpp';
+import { command as finetune } from './commands/finetune';
 
 /** Every command, in the order `tpp-lab --help` lists them. */
-export const COMMANDS: readonly Command[] = [info, dataInspect, dataDownload, dicom];
+export const COMMANDS: readonly Command[] = [info, dataInspect, dataDownload, dicom, pretrain, tpp, finetune];
 
 export function commandHelp(cmd: Command): string {
   const lines = [`Usage: tpp-lab ${cmd.usage}`, '', cmd.summary];

@@ -38,8 +38,9 @@ export class AdamW {
     this.weightDecay = opts.weightDecay ?? 0.01;
     this.noDecay = opts.noDecay ?? defaultNoDecay;
     for (const [name, p] of params) {
-      this.m.set(name, tf.variable(tf.zerosLike(p), false, `adamw/${name}/m/${uid()}`));
-      this.v.set(name, tf.variable(tf.zerosLike(p), false, `adamw/${name}/v/${uid()}`));
+      // Inside tidy: the zeros tensor a variable is made from would otherwise stay alive beside it.
+      this.m.set(name, tf.tidy(() => tf.variable(tf.zerosLike(p), false, `adamw/${name}/m/${uid()}`)));
+      this.v.set(name, tf.tidy(() => tf.variable(tf.zerosLike(p), false, `adamw/${name}/v/${uid()}`)));
     }
   }
 

@@ -93,12 +93,12 @@ export function simsiamPretext(peft: PeftModel, options: { projDim?: number; pre
   const seed = options.seed ?? 0;
   const params = new Map<string, tf.Variable>();
   const addLinear = (name: string, fanIn: number, fanOut: number) => {
-    params.set(`${name}.weight`, tf.variable(tf.tensor2d(truncatedNormal(fanIn * fanOut, Math.sqrt(2 / fanIn) * 0.5, seed, name), [fanIn, fanOut])));
-    params.set(`${name}.bias`, tf.variable(tf.zeros([fanOut])));
+    params.set(`${name}.weight`, tf.tidy(() => tf.variable(tf.tensor2d(truncatedNormal(fanIn * fanOut, Math.sqrt(2 / fanIn) * 0.5, seed, name), [fanIn, fanOut]))));
+    params.set(`${name}.bias`, tf.tidy(() => tf.variable(tf.zeros([fanOut]))));
   };
   const addNorm = (name: string, width: number) => {
-    params.set(`${name}.weight`, tf.variable(tf.ones([width])));
-    params.set(`${name}.bias`, tf.variable(tf.zeros([width])));
+    params.set(`${name}.weight`, tf.tidy(() => tf.variable(tf.ones([width]))));
+    params.set(`${name}.bias`, tf.tidy(() => tf.variable(tf.zeros([width]))));
   };
   addLinear('pretext.projector.fc1', d, proj);
   addNorm('pretext.projector.norm', proj);

@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { tf } from '../backend';
-import { computeNormalization, Normalization } from '../data/batches';
+import { batches, computeNormalization, Normalization } from '../data/batches';
 import type { Batch } from '../data/batches';
 import { Dataset, numExamples } from '../data/dataset';
 import { saveBackbone } from '../io/checkpoint';
@@ -54,7 +54,6 @@ export interface PretrainResult {
 
 /** Mean MAE loss over `ds` with masks fixed by `seed` (comparable across epochs and runs). */
 export async function maeLoss(mae: MAE, ds: Dataset, normalization: Normalization, options: { batchSize?: number; maskRatio?: number; normPixLoss?: boolean; seed?: number } = {}): Promise<number> {
-  const { batches } = await import('../data/batches');
   let sum = 0;
   let count = 0;
   let i = 0;
