@@ -1,11 +1,11 @@
-/** A folder of real DICOM files + a labels CSV becomes a dataset with a patient-disjoint, deterministic split. */
+/** A folder of real DICOM files + a labels CSV becomes shared Datasets with a patient-disjoint, deterministic split. */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { classCounts, Dataset, validateDataset } from '../src/data/dataset';
 import { loadDicomDataset, summarizeFailures } from '../src/data/dicom-dataset';
-import { splitIndices } from '../src/data/dicom-split';
 import { windowValue } from '../src/data/dicom-window';
 import { expected, fixture } from './dicom-helpers';
 
@@ -47,66 +47,96 @@ function buildFolder(withPatients: boolean): { dir: string; csv: string } {
 describe('loadDicomDataset', () => {
   const { dir, csv } = buildFolder(true);
 
-  test('images, labels and the failure summary', async () => {
+  test('images, labels, the Dataset fields and the failure summary', async () => {
     const events: number[] = [];
-    const ds = await loadDicomDataset(dir, { labels: csv, size: 32, channels: 1, onProgress: (e) => events.push(e.done) });
-    assert.deepEqual(ds.shape, [12, 32, 32, 1]);
-    assert.equal(ds.images.length, 12 * 32 * 32);
-    assert.deepEqual(ds.classNames, ['normal', 'tumour']);
+    const r = await loadDicomDataset(dir, { labels: csv, size: 32, channels: 1, onProgress: (e) => events.push(e.done) });
+    const all = r.all;
+    assert.deepEqual(all.images.shape, [12, 32, 32, 1]);
+    assert.ok(all.images.data instanceof Float32Array);
+    assert.equal(all.images.data.length, 12 * 32 * 32);
+    assert.deepEqual(all.labels.shape, [12, 1]);
+    assert.equal(all.task, 'binary-class');
+    assert.equal(all.source, dir);
+    assert.equal(all.modality, 'CT, MR, OT, RTDOSE, US');
+    assert.doesNotThrow(() => validateDataset(all));
+    assert.deepEqual(all.classNames, ['normal', 'tumour']);
     const want = ROWS.slice(0, 12).map(([rel, , label]) => [rel, label]).sort();
-    assert.deepEqual(ds.files.map((f, i) => [f, ds.classNames[ds.labels[i]]]).sort(), want);
+    assert.deepEqual(all.ids!.map((f, i) => [f, all.classNames[all.labels.data[i]]]).sort(), want);
     let min = Infinity;
     let max = -Infinity;
-    for (const v of ds.images) {
+    for (const v of all.images.data) {
       min = Math.min(min, v);
       max = Math.max(max, v);
     }
     assert.ok(min >= 0 && max <= 1 && max > 0.9, `values in [0, 1], got ${min}..${max}`);
-    assert.deepEqual(ds.failures.map((f) => [f.file, f.code]).sort(), [
+    assert.deepEqual(r.failures.map((f) => [f.file, f.code]).sort(), [
       ['p6/c.dcm', 'truncated'],
       ['p7/a.dcm', 'unsupported-transfer-syntax'],
     ]);
-    assert.match(ds.failures.find((f) => f.file === 'p7/a.dcm')!.reason, /1\.2\.840\.10008\.1\.2\.4\.80/);
-    assert.equal(summarizeFailures(ds.failures), '2 files failed: 1 truncated, 1 unsupported-transfer-syntax');
-    assert.deepEqual(ds.unlabeled, ['extra.dcm']);
-    assert.deepEqual(ds.missing, ['p6/c.dcm', 'p7/a.dcm', 'gone.dcm']);
+    assert.match(r.failures.find((f) => f.file === 'p7/a.dcm')!.reason, /1\.2\.840\.10008\.1\.2\.4\.80/);
+    assert.equal(summarizeFailures(r.failures), '2 files failed: 1 truncated, 1 unsupported-transfer-syntax');
+    assert.deepEqual(r.unlabeled, ['extra.dcm']);
+    assert.deepEqual(r.missing, ['p6/c.dcm', 'p7/a.dcm', 'gone.dcm']);
     assert.equal(events.length, 15);
   });
 
   test('patient-disjoint, complete and deterministic split', async () => {
-    const ds = await loadDicomDataset(dir, { labels: csv, size: 16, split: { val: 0.2, test: 0.2 }, seed: 7 });
-    assert.equal(ds.splitBy, 'patient');
-    const all = [...ds.splits.train, ...ds.splits.val, ...ds.splits.test].sort((a, b) => a - b);
-    assert.deepEqual(all, Array.from({ length: 12 }, (_, i) => i));
-    const patientsOf = (idx: number[]) => new Set(idx.map((i) => ds.patientIds[i]));
-    const [tr, va, te] = [patientsOf(ds.splits.train), patientsOf(ds.splits.val), patientsOf(ds.splits.test)];
+    const r = await loadDicomDataset(dir, { labels: csv, size: 16, split: { val: 0.2, test: 0.2 }, seed: 7 });
+    assert.equal(r.splitBy, 'patient');
+    assert.deepEqual([...new Set(r.all.groups)].sort(), ['P1', 'P2', 'P3', 'P4', 'P5', 'P6']);
+    const parts: Dataset[] = [r.train, r.val, r.test];
+    assert.deepEqual(parts.flatMap((p) => p.ids!).sort(), [...r.all.ids!].sort());
+    assert.deepEqual(parts.map((p) => p.source), [`${dir}/train`, `${dir}/val`, `${dir}/test`]);
+    for (const p of parts) {
+      assert.doesNotThrow(() => validateDataset(p));
+      assert.deepEqual(p.classNames, r.all.classNames);
+      assert.equal(p.modality, r.all.modality);
+    }
+    const [tr, va, te] = parts.map((p) => new Set(p.groups));
     for (const p of tr) assert.ok(!va.has(p) && !te.has(p), `patient ${p} in two splits`);
     for (const p of va) assert.ok(!te.has(p), `patient ${p} in two splits`);
-    assert.ok(ds.splits.val.length > 0 && ds.splits.test.length > 0 && ds.splits.train.length > 0);
+    assert.ok(r.val.images.shape[0] > 0 && r.test.images.shape[0] > 0 && r.train.images.shape[0] > 0);
     const again = await loadDicomDataset(dir, { labels: csv, size: 16, split: { val: 0.2, test: 0.2 }, seed: 7 });
-    assert.deepEqual(again.splits, ds.splits);
+    assert.deepEqual([again.train.ids, again.val.ids, again.test.ids], [r.train.ids, r.val.ids, r.test.ids]);
+    assert.deepEqual(again.test.images.data, r.test.images.data);
   });
 
   test('3 channels, and a pixel equal to the window formula on pydicom\'s value', async () => {
-    const ds = await loadDicomDataset(dir, { labels: csv, size: 64, channels: 3 });
-    const i = ds.files.indexOf('p1/a.dcm'); // MR_small, 64x64: resizing to 64 is the identity
+    const { all } = await loadDicomDataset(dir, { labels: csv, size: 64, channels: 3 });
+    const px = all.images.data;
+    const i = all.ids!.indexOf('p1/a.dcm'); // MR_small, 64x64: resizing to 64 is the identity
     const e = expected('MR_small.dcm');
     const per = 64 * 64 * 3;
     for (const [k, v] of e.pixels!.samples) {
       const want = windowValue(v, { center: e.tags.windowCenter!, width: e.tags.windowWidth! });
-      for (let c = 0; c < 3; c++) assert.ok(Math.abs(ds.images[i * per + k * 3 + c] - want) < 1e-6);
+      for (let c = 0; c < 3; c++) assert.ok(Math.abs(px[i * per + k * 3 + c] - want) < 1e-6);
     }
     // the MONOCHROME1 copy of the same image is inverted, so both look alike
-    const j = ds.files.indexOf('p3/a.dcm');
-    for (let k = 0; k < per; k += 97) assert.ok(Math.abs(ds.images[j * per + k] - (1 - ds.images[i * per + k])) < 1e-6);
+    const j = all.ids!.indexOf('p3/a.dcm');
+    for (let k = 0; k < per; k += 97) assert.ok(Math.abs(px[j * per + k] - (1 - px[i * per + k])) < 1e-6);
   });
 
   test('patient ids from the DICOM files when the CSV has none', async () => {
     const plain = buildFolder(false);
-    const ds = await loadDicomDataset(plain.dir, { labels: plain.csv, size: 8 });
-    assert.equal(ds.splitBy, 'patient');
-    const i = ds.files.indexOf('p1/a.dcm');
-    assert.equal(ds.patientIds[i], expected('MR_small.dcm').tags.patientId);
+    const { all, splitBy } = await loadDicomDataset(plain.dir, { labels: plain.csv, size: 8 });
+    assert.equal(splitBy, 'patient');
+    const i = all.ids!.indexOf('p1/a.dcm');
+    assert.equal(all.groups![i], expected('MR_small.dcm').tags.patientId);
+    // image_dfl.dcm has no Patient ID: its file path is its own group
+    const j = all.ids!.indexOf('p4/a.dcm');
+    assert.equal(all.groups![j], 'p4/a.dcm');
+  });
+
+  test('the labels CSV defaults to <folder>/labels.csv, with a clear error when it is missing', async () => {
+    const r = await loadDicomDataset(dir, { size: 8 });
+    assert.deepEqual(r.all.ids, (await loadDicomDataset(dir, { labels: csv, size: 8 })).all.ids);
+    assert.deepEqual(r.unlabeled, ['extra.dcm']); // the CSV itself is not listed as a file
+    const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'tpp-dicom-nocsv-'));
+    const where = path.join(empty, 'labels.csv').replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    await assert.rejects(
+      loadDicomDataset(empty, { size: 8 }),
+      new RegExp(`^Error: No labels CSV at "${where}" \\(the default when no labels path is given\\)\\. Write one with a header row and the columns file,label \\(file path relative to the folder; or SOPInstanceUID,label\\), optionally patient_id, or pass the CSV's path as labels\\.$`),
+    );
   });
 
   test('labels by SOP Instance UID, and clear errors for bad columns', async () => {
@@ -115,23 +145,31 @@ describe('loadDicomDataset', () => {
     fs.copyFileSync(fixture('MR_small.dcm'), path.join(uidDir, 'mr'));
     const uidCsv = path.join(uidDir, 'labels.csv');
     fs.writeFileSync(uidCsv, `SOPInstanceUID,label\n${expected('CT_small.dcm').tags.sopInstanceUid},1\n${expected('MR_small.dcm').tags.sopInstanceUid},0\n`);
-    const ds = await loadDicomDataset(uidDir, { labels: uidCsv, size: 8 });
-    assert.deepEqual(ds.files, ['ct', 'mr']);
-    assert.deepEqual(ds.classNames, ['0', '1']);
-    assert.deepEqual(Array.from(ds.labels), [1, 0]);
+    const { all } = await loadDicomDataset(uidDir, { labels: uidCsv, size: 8 });
+    assert.deepEqual(all.ids, ['ct', 'mr']);
+    assert.deepEqual(all.classNames, ['0', '1']);
+    assert.deepEqual(Array.from(all.labels.data), [1, 0]);
     await assert.rejects(loadDicomDataset(uidDir, { labels: uidCsv, size: 8, labelColumn: 'diagnosis' }), /Labels CSV has no "diagnosis" column \(columns: SOPInstanceUID, label\); set labelColumn/);
     await assert.rejects(loadDicomDataset(uidDir, { labels: path.join(uidDir, 'nope.csv'), size: 8 }), /Labels CSV ".*nope.csv" does not exist/);
   });
-});
 
-describe('splitIndices', () => {
-  test('stratified by label without groups', () => {
-    const labels = [...Array(20).fill(0), ...Array(10).fill(1)];
-    const s = splitIndices(labels, null, { val: 0.2, test: 0.1 }, 3);
-    const count = (idx: number[], l: number) => idx.filter((i) => labels[i] === l).length;
-    assert.deepEqual([count(s.val, 0), count(s.val, 1), count(s.test, 0), count(s.test, 1)], [4, 2, 2, 1]);
-    assert.equal(s.train.length, 21);
-    assert.notDeepEqual(splitIndices(labels, null, { val: 0.2, test: 0.1 }, 4), s);
-    assert.throws(() => splitIndices(labels, null, { val: 0.6, test: 0.4 }, 0), /val \+ test < 1/);
+  test('without patient ids the split is stratified by label and deterministic by seed', async () => {
+    // ExplVR_BigEnd.dcm and image_dfl.dcm carry no Patient ID; 20 files labelled 0, 10 labelled 1
+    const noIds = fs.mkdtempSync(path.join(os.tmpdir(), 'tpp-dicom-strat-'));
+    const lines = ['file,label'];
+    for (let i = 0; i < 30; i++) {
+      const name = `f${String(i).padStart(2, '0')}.dcm`;
+      fs.copyFileSync(fixture(i % 2 ? 'ExplVR_BigEnd.dcm' : 'image_dfl.dcm'), path.join(noIds, name));
+      lines.push(`${name},${i < 20 ? 0 : 1}`);
+    }
+    fs.writeFileSync(path.join(noIds, 'labels.csv'), lines.join('\n') + '\n');
+    const r = await loadDicomDataset(noIds, { size: 4, split: { val: 0.2, test: 0.1 }, seed: 3 });
+    assert.equal(r.splitBy, 'label');
+    assert.equal(r.all.groups, undefined);
+    assert.deepEqual([...classCounts(r.val), ...classCounts(r.test)], [4, 2, 2, 1]);
+    assert.equal(r.train.images.shape[0], 21);
+    const other = await loadDicomDataset(noIds, { size: 4, split: { val: 0.2, test: 0.1 }, seed: 4 });
+    assert.notDeepEqual(other.test.ids, r.test.ids);
+    await assert.rejects(loadDicomDataset(noIds, { size: 4, split: { val: 0.6, test: 0.4 } }), /val \(0\.6\) and test \(0\.4\) must be ≥ 0 with val \+ test < 1/);
   });
 });

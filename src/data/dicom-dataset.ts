@@ -1,25 +1,27 @@
 /**
- * A folder of DICOM files plus a labels CSV becomes an image-classification dataset:
+ * A folder of DICOM files plus a labels CSV becomes the shared `Dataset` type (`./dataset`):
  * images windowed to [0, 1], resized (bilinear) and given 1 or 3 channels, channels last `[N, H, W, C]`;
- * labels as class indices; a deterministic train/val/test split (by patient when patient ids are known).
+ * labels `[N, 1]` class indices; a deterministic train/val/test split made by `split` (`./splits`), by
+ * patient when patient ids are known, else stratified by label.
  *
  * ```ts
- * const ds = await loadDicomDataset('scans/', { labels: 'scans/labels.csv', size: 64, channels: 1 });
- * ds.shape;             // [N, 64, 64, 1]
- * ds.failures.length;   // files that could not be read, with reasons
+ * const { train, val, test, failures } = await loadDicomDataset('scans/', { size: 64 }); // reads scans/labels.csv
+ * train.images.shape;   // [N, 64, 64, 1]
+ * failures.length;      // files that could not be read, with reasons
  * ```
  */
 import { createReadStream, promises as fs } from 'fs';
 import * as path from 'path';
+import { Dataset, validateDataset } from './dataset';
 import { DicomError, DicomImage, readDicom } from './dicom';
 import { resolveWindow, windowValue, WindowSpec } from './dicom-window';
 import { resizeBilinear } from './resize';
-import { splitIndices, SplitIndices } from './dicom-split';
+import { split, SplitDatasets } from './splits';
 
 /** How to build the dataset. Column names are matched exactly. */
 export interface DicomDatasetOptions {
-  /** Path of the labels CSV (header row required). */
-  labels: string;
+  /** Path of the labels CSV (header row required). Default `<folder>/labels.csv`. */
+  labels?: string;
   /** Output size: `n` for n x n, or `[height, width]`. */
   size: number | [number, number];
   /** 1 (grey; RGB is converted with luma weights 0.299/0.587/0.114) or 3 (grey is repeated). Default 1. */
@@ -32,15 +34,15 @@ export interface DicomDatasetOptions {
   labelColumn?: string;
   /**
    * CSV column with a patient id (default `patient_id`). When the CSV lacks it, the files' Patient ID
-   * (0010,0020) is used. Examples that have a patient id are split by patient.
+   * (0010,0020) is used. When any example has a patient id, the split keeps each patient in one part.
    */
   patientColumn?: string;
   /** Window for grey images (default `'file'`: the file's window, else the image's own value range). */
   window?: WindowSpec;
   /** Which frame of multi-frame files to use (default 0). */
   frame?: number;
-  /** Fractions of examples for val and test (default 0.15 each); the rest is train. */
-  split?: { val: number; test: number };
+  /** Fractions of examples for val and test; the rest is train. Defaults: those of `split` (val 0.1, test 0.2). */
+  split?: { val?: number; test?: number };
   /** Seed of the split (default 0). */
   seed?: number;
   /** Called after each file is read. */
@@ -56,22 +58,19 @@ export interface DicomFailure {
 }
 
 /**
- * The dataset. Example `i` is `images[i*H*W*C .. (i+1)*H*W*C)`, with label `classNames[labels[i]]`.
- * To be reconciled with the shared `Dataset` type of `src/data/dataset.ts`.
+ * What `loadDicomDataset` returns: the examples as shared `Dataset`s (`all`, and its `train` / `val` / `test`
+ * parts from `split`), plus what the folder and the CSV did not agree on.
+ *
+ * In every dataset: images `[N, H, W, C]` float32 in [0, 1]; labels `[N, 1]` indices into `classNames`
+ * (label values as found in the CSV, sorted, numerically when all are numbers); `task` `binary-class` for
+ * 2 classes, else `multi-class`; `source` the folder (`<folder>/train`, ... for the parts); `modality` the
+ * Modality tag (0008,0060) when all files agree, else the distinct values joined with `, `; `ids` the file
+ * paths relative to the folder, `/`-separated; `groups` (only when some example has a patient id) the
+ * patient id, or for an example without one its file path, so that it forms a group of its own.
  */
-export interface DicomDataset {
-  /** `[N, H, W, C]` flattened, values in [0, 1]. */
-  images: Float32Array;
-  shape: [number, number, number, number];
-  /** `[N]` class indices into `classNames`. */
-  labels: Int32Array;
-  /** Label values as found in the CSV, sorted (numerically when all are numbers). */
-  classNames: string[];
-  /** Paths relative to the folder, `/`-separated. */
-  files: string[];
-  /** Patient id per example, or null. */
-  patientIds: (string | null)[];
-  splits: SplitIndices;
+export interface DicomLoadResult extends SplitDatasets {
+  /** Every labelled, readable example, in file order. */
+  all: Dataset;
   /** `patient` when patient ids kept patients within one split, else `label` (stratified by label). */
   splitBy: 'patient' | 'label';
   /** Files that failed to read or decode: none is dropped silently. */
@@ -154,10 +153,12 @@ export function toUnitImage(img: DicomImage, frame: number, spec: WindowSpec, ch
 
 /**
  * Build a dataset from every file under `folder` (recursive; dot-files and the labels CSV are skipped) and the
- * labels CSV. Files that fail to read are listed in `failures` with their reason; CSV rows without a readable
- * file are listed in `missing`; DICOM files without a CSV row in `unlabeled`.
+ * labels CSV (default `<folder>/labels.csv`). Files that fail to read are listed in `failures` with their
+ * reason; CSV rows without a readable file are listed in `missing`; DICOM files without a CSV row in
+ * `unlabeled`. The split is `split(all, { val, test, seed })`: by patient when patient ids are known, else
+ * stratified by label.
  */
-export async function loadDicomDataset(folder: string, options: DicomDatasetOptions): Promise<DicomDataset> {
+export async function loadDicomDataset(folder: string, options: DicomDatasetOptions): Promise<DicomLoadResult> {
   const channels = options.channels ?? 1;
   const [outH, outW] = typeof options.size === 'number' ? [options.size, options.size] : options.size;
   if (!(Number.isInteger(outH) && outH > 0 && Number.isInteger(outW) && outW > 0)) throw new Error(`size must be positive integers, got ${options.size}.`);
@@ -169,7 +170,17 @@ export async function loadDicomDataset(folder: string, options: DicomDatasetOpti
   const spec = options.window ?? 'file';
   const frame = options.frame ?? 0;
 
-  const csv = await readLabelsCsv(options.labels);
+  const labelsPath = options.labels ?? path.join(folder, 'labels.csv');
+  if (options.labels === undefined) {
+    await fs.access(labelsPath).catch(() => {
+      throw new Error(
+        `No labels CSV at "${labelsPath}" (the default when no labels path is given). Write one with a header row and ` +
+          `the columns ${fileColumn},${labelColumn} (file path relative to the folder; or ${uidColumn},${labelColumn}), ` +
+          `optionally ${patientColumn}, or pass the CSV's path as labels.`,
+      );
+    });
+  }
+  const csv = await readLabelsCsv(labelsPath);
   const columns = Object.keys(csv);
   if (!csv[labelColumn]) throw new Error(`Labels CSV has no "${labelColumn}" column (columns: ${columns.join(', ')}); set labelColumn.`);
   const byPath = !!csv[fileColumn];
@@ -184,12 +195,12 @@ export async function loadDicomDataset(folder: string, options: DicomDatasetOpti
   });
 
   const root = path.resolve(folder);
-  const csvPath = path.resolve(options.labels);
+  const csvPath = path.resolve(labelsPath);
   const files = (await listFiles(root)).filter((f) => path.resolve(f) !== csvPath);
   const failures: DicomFailure[] = [];
   const unlabeled: string[] = [];
   const found = new Set<string>();
-  const examples: { file: string; row: number; image: Float32Array; patient: string | null }[] = [];
+  const examples: { file: string; row: number; image: Float32Array; patient: string | null; modality: string | null }[] = [];
   for (let i = 0; i < files.length; i++) {
     const rel = posix(path.relative(root, files[i]));
     try {
@@ -202,7 +213,7 @@ export async function loadDicomDataset(folder: string, options: DicomDatasetOpti
         const unit = toUnitImage(img, frame, spec, channels);
         const image = resizeBilinear(unit, img.rows, img.columns, channels, outH, outW);
         const fromCsv = csv[patientColumn] ? csv[patientColumn][row] : '';
-        examples.push({ file: rel, row, image, patient: fromCsv || img.ids?.patientId || null });
+        examples.push({ file: rel, row, image, patient: fromCsv || img.ids?.patientId || null, modality: img.modality });
       }
     } catch (e) {
       failures.push({ file: rel, code: e instanceof DicomError ? e.code : 'error', reason: (e as Error).message ?? String(e) });
@@ -220,19 +231,24 @@ export async function loadDicomDataset(folder: string, options: DicomDatasetOpti
     images.set(e.image, i * per);
     labels[i] = classIndex.get(csv[labelColumn][e.row])!;
   });
-  const patientIds = examples.map((e) => e.patient);
-  const byPatient = patientIds.some((p) => p !== null);
-  // an example without a patient id is its own group, so it cannot join a patient's split
-  const groups = byPatient ? patientIds.map((p, i) => (p !== null ? `p:${p}` : `f:${examples[i].file}`)) : null;
-  const splits = splitIndices(labels, groups, options.split ?? { val: 0.15, test: 0.15 }, options.seed ?? 0);
-  return {
-    images,
-    shape: [n, outH, outW, channels],
-    labels,
+  const all: Dataset = {
+    images: { data: images, shape: [n, outH, outW, channels] },
+    labels: { data: labels, shape: [n, 1] },
+    task: classNames.length === 2 ? 'binary-class' : 'multi-class',
     classNames,
-    files: examples.map((e) => e.file),
-    patientIds,
-    splits,
+    source: folder.replace(/[\\/]+$/, '') || folder,
+    ids: examples.map((e) => e.file),
+  };
+  const modalities = [...new Set(examples.map((e) => e.modality).filter((m): m is string => !!m))].sort();
+  if (modalities.length) all.modality = modalities.join(', ');
+  const byPatient = examples.some((e) => e.patient !== null);
+  // an example without a patient id is its own group (its file path), so it cannot join a patient's split
+  if (byPatient) all.groups = examples.map((e) => e.patient ?? e.file);
+  validateDataset(all);
+  const parts = split(all, { ...options.split, seed: options.seed ?? 0, byGroup: byPatient, stratify: true });
+  return {
+    ...parts,
+    all,
     splitBy: byPatient ? 'patient' : 'label',
     failures,
     unlabeled,
