@@ -10,6 +10,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { AddressInfo } from 'net';
 import { DownloadEvent, downloadMedMNIST, md5File } from '../src/data/download';
+import { MEDMNIST } from '../src/data/medmnist-info';
 
 const BREAST = path.join(__dirname, '..', 'data', 'breastmnist.npz');
 const BREAST_MD5 = '750601b1f35ba3300ea97c75c52ff8f6';
@@ -21,6 +22,22 @@ function tmp(): string {
   return d;
 }
 after(() => tmpDirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+/** dermamnist's size-28 MD5 in MedMNIST v3.0.2 info.py (a verified catalogue value). */
+const DERMA_MD5 = '0744692d530f8e62ec473284d019b0c7';
+
+/**
+ * Run `fn` with dermamnist's size-28 catalogue MD5 marked unverified. Every catalogue value is verified now,
+ * so this is the only way to reach download's path for unverified values.
+ */
+async function withDermaUnverified(fn: () => Promise<void>): Promise<void> {
+  const m = MEDMNIST.dermamnist.md5[28];
+  m.verified = false;
+  try {
+    await fn();
+  } finally {
+    m.verified = true;
+  }
+}
 
 describe('--from a local folder', () => {
   test('copies with the MD5 checked, and a second call finds the cached file', async () => {
@@ -48,13 +65,29 @@ describe('--from a local folder', () => {
     assert.deepEqual(fs.readdirSync(cache), []);
   });
 
-  test('an unverified catalogue MD5 that does not match says how to override it', async () => {
+  test('a verified catalogue MD5 that does not match installs nothing; --md5 overrides it', async () => {
     const src = tmp();
     const cache = tmp();
     fs.copyFileSync(BREAST, path.join(src, 'dermamnist.npz'));
     await assert.rejects(
       downloadMedMNIST('dermamnist', { from: src, cacheDir: cache }),
-      new RegExp(`is not verified against MedMNIST's info\\.py\\. If "${BREAST_MD5}" is the MD5 listed there \\(MD5 of dermamnist\\), run again with --md5 ${BREAST_MD5}\\.`),
+      new RegExp(`MD5 mismatch for ${src}/dermamnist\\.npz: expected ${DERMA_MD5}, got ${BREAST_MD5}\\. The file was not installed; ${src}/dermamnist\\.npz is damaged or a different file\\.`),
+    );
+    assert.deepEqual(fs.readdirSync(cache), []);
+    const r = await downloadMedMNIST('dermamnist', { from: src, cacheDir: cache, md5: BREAST_MD5 });
+    assert.equal(r.md5Check, 'user');
+    assert.deepEqual(fs.readdirSync(cache), ['dermamnist.npz']);
+  });
+
+  test('an unverified catalogue MD5 that does not match says how to override it', async () => {
+    const src = tmp();
+    const cache = tmp();
+    fs.copyFileSync(BREAST, path.join(src, 'dermamnist.npz'));
+    await withDermaUnverified(() =>
+      assert.rejects(
+        downloadMedMNIST('dermamnist', { from: src, cacheDir: cache }),
+        new RegExp(`is not verified against MedMNIST's info\\.py\\. If "${BREAST_MD5}" is the MD5 listed there \\(MD5 of dermamnist\\), run again with --md5 ${BREAST_MD5}\\.`),
+      ),
     );
     const r = await downloadMedMNIST('dermamnist', { from: src, cacheDir: cache, md5: BREAST_MD5 });
     assert.equal(r.md5Check, 'user');
@@ -171,11 +204,26 @@ describe('HTTP download with resume', () => {
     await assert.rejects(downloadMedMNIST('bloodmnist', { baseUrl: base, cacheDir: tmp() }), /Download of .*bloodmnist\.npz failed: HTTP 404 Not Found for .*bloodmnist\.npz\./);
   });
 
+  test('a mismatch with a verified catalogue MD5 deletes the download; --md5 then downloads it again', async () => {
+    const cache = tmp();
+    mode = 'ok';
+    log.length = 0;
+    await assert.rejects(
+      downloadMedMNIST('dermamnist', { baseUrl: base, cacheDir: cache }),
+      new RegExp(`MD5 mismatch for ${base}dermamnist\\.npz: expected ${DERMA_MD5}, got ${BREAST_MD5}\\. The file was not installed; run the command again to download it afresh\\.`),
+    );
+    assert.deepEqual(fs.readdirSync(cache), []);
+    const r = await downloadMedMNIST('dermamnist', { baseUrl: base, cacheDir: cache, md5: BREAST_MD5 });
+    assert.equal(r.md5Check, 'user');
+    assert.deepEqual(log.map((l) => l.range), [undefined, undefined]);
+    assert.deepEqual(fs.readdirSync(cache), ['dermamnist.npz']);
+  });
+
   test('a mismatch with an unverified catalogue MD5 keeps the .part; --md5 then finishes without downloading again', async () => {
     const cache = tmp();
     mode = 'ok';
     log.length = 0;
-    await assert.rejects(downloadMedMNIST('dermamnist', { baseUrl: base, cacheDir: cache }), /run again with --md5 750601b1f35ba3300ea97c75c52ff8f6\./);
+    await withDermaUnverified(() => assert.rejects(downloadMedMNIST('dermamnist', { baseUrl: base, cacheDir: cache }), /run again with --md5 750601b1f35ba3300ea97c75c52ff8f6\./));
     assert.deepEqual(fs.readdirSync(cache), ['dermamnist.npz.part']);
     const r = await downloadMedMNIST('dermamnist', { baseUrl: base, cacheDir: cache, md5: BREAST_MD5 });
     assert.equal(r.md5Check, 'user');

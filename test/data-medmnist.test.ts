@@ -53,8 +53,8 @@ describe('MedMNIST catalogue', () => {
       if (info.task === 'binary-class') assert.equal(info.classNames.length, 2, flag);
       for (const size of [28, 64, 128, 224] as const) {
         const m = info.md5[size];
-        assert.ok(m.md5 === null || /^[0-9a-f]{32}$/.test(m.md5), `${flag} ${size}`);
-        assert.equal(m.verified, (flag === 'breastmnist' || flag === 'pneumoniamnist') && size === 28, `${flag} ${size} verified flag`);
+        assert.match(m.md5 ?? '', /^[0-9a-f]{32}$/, `${flag} ${size}`);
+        assert.equal(m.verified, true, `${flag} ${size} verified flag`);
       }
     }
     assert.equal(MEDMNIST.chestmnist.task, 'multi-label, binary-class');
@@ -62,6 +62,14 @@ describe('MedMNIST catalogue', () => {
     assert.equal(MEDMNIST.retinamnist.task, 'ordinal-regression');
     assert.equal(MEDMNIST.dermamnist.license, 'CC BY-NC 4.0');
     assert.equal(MEDMNIST.breastmnist.md5[28].md5, '750601b1f35ba3300ea97c75c52ff8f6');
+    // Spot checks against MedMNIST v3.0.2 medmnist/info.py (commit 3bb56be69bca38e5f105b21e4d6482b91354d3a4).
+    assert.equal(new Set(MEDMNIST_FLAGS.flatMap((f) => ([28, 64, 128, 224] as const).map((s) => MEDMNIST[f].md5[s].md5))).size, 48);
+    assert.equal(MEDMNIST.organamnist.md5[28].md5, '68e3f8846a6bd62f0c9bf841c0d9eacc');
+    assert.equal(MEDMNIST.chestmnist.md5[224].md5, '45bd33e6f06c3e8cdb481c74a89152aa');
+    assert.equal(MEDMNIST.organsmnist.md5[128].md5, 'ded0c5fa01a95dc4978b956f613e9b8e');
+    assert.deepEqual(MEDMNIST.organamnist.splitSizes, { train: 34561, val: 6491, test: 17778 });
+    assert.deepEqual(MEDMNIST.organcmnist.splitSizes, { train: 12975, val: 2392, test: 8216 });
+    assert.deepEqual(MEDMNIST.organsmnist.splitSizes, { train: 13932, val: 2452, test: 8827 });
     assert.equal(medmnistFileName('pathmnist', 64), 'pathmnist_64.npz');
     assert.equal(medmnistUrl('breastmnist'), 'https://zenodo.org/records/10519652/files/breastmnist.npz');
   });

@@ -3,11 +3,15 @@
  * fields of `medmnist/info.py` in the MedMNIST repository: flag, modality, task, class names, channels, split
  * sizes, license and the MD5 of each file size (28, 64, 128, 224).
  *
- * Provenance of the MD5 values: the size-28 values of breastmnist and pneumoniamnist were checked against the
- * official files bundled in `data/` (`verified: true`). Every other value was written from memory of
- * `info.py` without access to it here (`verified: false`), and `null` where no value was known. A download
- * checks against verified values strictly; for unverified ones a mismatch explains how to override
- * (`--md5`). Check them against `info.py` before relying on them.
+ * Source: every value of `pythonClass`, `task`, `classNames` (the `label` dict in label order), `channels`
+ * (`n_channels`), `splitSizes` (`n_samples`), `license` and `md5` (`MD5`, `MD5_64`, `MD5_128`, `MD5_224`) was
+ * checked against MedMNIST v3 `info.py`: repository github.com/MedMNIST/MedMNIST, path `medmnist/info.py`,
+ * commit 3bb56be69bca38e5f105b21e4d6482b91354d3a4 (2024-09-16), `__version__ = "3.0.2"`; the file is
+ * unchanged at the repository's newest commit seen (805b74237fb5bd2db376fd94e50646b6a8905d9d, 2025-01-11).
+ * Its URLs are the Zenodo record 10519652 ones that `medmnistUrl` builds (there with `?download=1`).
+ * The size-28 MD5s of breastmnist and pneumoniamnist also match the official files bundled in `data/`.
+ * So every MD5 is `verified: true`. `modality` and `note` are not fields of `info.py`: they are descriptive
+ * only and not checked against it.
  */
 import { Task } from './dataset';
 
@@ -32,8 +36,9 @@ export type MedMNISTFlag = (typeof MEDMNIST_FLAGS)[number];
 export const MEDMNIST_SIZES = [28, 64, 128, 224] as const;
 export type MedMNISTSize = (typeof MEDMNIST_SIZES)[number];
 
-/** An expected MD5 and whether it was checked against the official file (see the file comment). */
+/** An expected MD5 and whether it was checked against MedMNIST's `info.py` (see the file comment). */
 export interface Md5Value {
+  /** `null` would mean no value known (none in this catalogue). */
   md5: string | null;
   verified: boolean;
 }
@@ -56,7 +61,6 @@ export interface MedMNISTInfo {
   note?: string;
 }
 
-const u = (md5: string | null): Md5Value => ({ md5, verified: false });
 const v = (md5: string): Md5Value => ({ md5, verified: true });
 const ORGANS = ['bladder', 'femur-left', 'femur-right', 'heart', 'kidney-left', 'kidney-right', 'liver', 'lung-left', 'lung-right', 'pancreas', 'spleen'];
 
@@ -71,7 +75,7 @@ export const MEDMNIST: Readonly<Record<MedMNISTFlag, MedMNISTInfo>> = {
     channels: 3,
     splitSizes: { train: 89996, val: 10004, test: 7180 },
     license: 'CC BY 4.0',
-    md5: { 28: u('a8b06965200029087d5bd730944a56c1'), 64: u('55aa9c1e0525abe5a6b9d8343a507616'), 128: u('ac42d08fb904d92c244187169d1fd1d9'), 224: u('2c51a510bcdc9cf8ddb2af93af1eadec') },
+    md5: { 28: v('a8b06965200029087d5bd730944a56c1'), 64: v('55aa9c1e0525abe5a6b9d8343a507616'), 128: v('ac42d08fb904d92c244187169d1fd1d9'), 224: v('2c51a510bcdc9cf8ddb2af93af1eadec') },
   },
   chestmnist: {
     flag: 'chestmnist',
@@ -82,7 +86,7 @@ export const MEDMNIST: Readonly<Record<MedMNISTFlag, MedMNISTInfo>> = {
     channels: 1,
     splitSizes: { train: 78468, val: 11219, test: 22433 },
     license: 'CC BY 4.0',
-    md5: { 28: u('02c8a6516a18b556561a56cbdd36c4a8'), 64: u(null), 128: u(null), 224: u(null) },
+    md5: { 28: v('02c8a6516a18b556561a56cbdd36c4a8'), 64: v('9de6cd0b934ebb5b7426cfba5efbae16'), 128: v('db107e5590b27930b62dbaf558aebee3'), 224: v('45bd33e6f06c3e8cdb481c74a89152aa') },
   },
   dermamnist: {
     flag: 'dermamnist',
@@ -101,7 +105,7 @@ export const MEDMNIST: Readonly<Record<MedMNISTFlag, MedMNISTInfo>> = {
     channels: 3,
     splitSizes: { train: 7007, val: 1003, test: 2005 },
     license: 'CC BY-NC 4.0',
-    md5: { 28: u('0744692d530f8e62ec473284d019b0c7'), 64: u('b70a2f5635c6199aeaa28c31d7202e1f'), 128: u('2defd784463fa5243564e855ed717de1'), 224: u('8974907d8e169bef5f5b96bc506ae45d') },
+    md5: { 28: v('0744692d530f8e62ec473284d019b0c7'), 64: v('b70a2f5635c6199aeaa28c31d7202e1f'), 128: v('2defd784463fa5243564e855ed717de1'), 224: v('8974907d8e169bef5f5b96bc506ae45d') },
   },
   octmnist: {
     flag: 'octmnist',
@@ -112,7 +116,7 @@ export const MEDMNIST: Readonly<Record<MedMNISTFlag, MedMNISTInfo>> = {
     channels: 1,
     splitSizes: { train: 97477, val: 10832, test: 1000 },
     license: 'CC BY 4.0',
-    md5: { 28: u('c68d92d5b585d8d81f7112f81e2d0842'), 64: u('e229e9440236b774d9f0dfef9d07bdaf'), 128: u('0a97e76651ace45c5d943ee3f65b63ae'), 224: u('abc493b6d529d5de7569faaef2773ba3') },
+    md5: { 28: v('c68d92d5b585d8d81f7112f81e2d0842'), 64: v('e229e9440236b774d9f0dfef9d07bdaf'), 128: v('0a97e76651ace45c5d943ee3f65b63ae'), 224: v('abc493b6d529d5de7569faaef2773ba3') },
   },
   pneumoniamnist: {
     flag: 'pneumoniamnist',
@@ -123,7 +127,7 @@ export const MEDMNIST: Readonly<Record<MedMNISTFlag, MedMNISTInfo>> = {
     channels: 1,
     splitSizes: { train: 4708, val: 524, test: 624 },
     license: 'CC BY 4.0',
-    md5: { 28: v('28209eda62fecd6e6a2d98b1501bb15f'), 64: u('8f4eceb4ccffa70c672198ea285246c6'), 128: u('05b46931834c231683c68f40c47b2971'), 224: u('d6a3c71de1b945ea11211b03746c1fe1') },
+    md5: { 28: v('28209eda62fecd6e6a2d98b1501bb15f'), 64: v('8f4eceb4ccffa70c672198ea285246c6'), 128: v('05b46931834c231683c68f40c47b2971'), 224: v('d6a3c71de1b945ea11211b03746c1fe1') },
   },
   retinamnist: {
     flag: 'retinamnist',
@@ -134,7 +138,7 @@ export const MEDMNIST: Readonly<Record<MedMNISTFlag, MedMNISTInfo>> = {
     channels: 3,
     splitSizes: { train: 1080, val: 120, test: 400 },
     license: 'CC BY 4.0',
-    md5: { 28: u('bd4c0672f1bba3e3a89f0e4e876791e4'), 64: u('afda852cc34dcda56f86ad2b2457dbcc'), 128: u('e48e916a24454daf90583d4e6efb1a18'), 224: u('eae7e3b6f3fcbda4ae613ebdcbe35348') },
+    md5: { 28: v('bd4c0672f1bba3e3a89f0e4e876791e4'), 64: v('afda852cc34dcda56f86ad2b2457dbcc'), 128: v('e48e916a24454daf90583d4e6efb1a18'), 224: v('eae7e3b6f3fcbda4ae613ebdcbe35348') },
     note: 'Labels are diabetic-retinopathy grades 0-4 (ordinal), kept as a grade per image.',
   },
   breastmnist: {
@@ -146,7 +150,7 @@ export const MEDMNIST: Readonly<Record<MedMNISTFlag, MedMNISTInfo>> = {
     channels: 1,
     splitSizes: { train: 546, val: 78, test: 156 },
     license: 'CC BY 4.0',
-    md5: { 28: v('750601b1f35ba3300ea97c75c52ff8f6'), 64: u('742edef2a1fd1524b2efff4bd7ba9364'), 128: u('363e4b3f8d712e9b5de15470a2aaadf1'), 224: u('b56378a6eefa9fed602bb16d192d4c8b') },
+    md5: { 28: v('750601b1f35ba3300ea97c75c52ff8f6'), 64: v('742edef2a1fd1524b2efff4bd7ba9364'), 128: v('363e4b3f8d712e9b5de15470a2aaadf1'), 224: v('b56378a6eefa9fed602bb16d192d4c8b') },
   },
   bloodmnist: {
     flag: 'bloodmnist',
@@ -157,7 +161,7 @@ export const MEDMNIST: Readonly<Record<MedMNISTFlag, MedMNISTInfo>> = {
     channels: 3,
     splitSizes: { train: 11959, val: 1712, test: 3421 },
     license: 'CC BY 4.0',
-    md5: { 28: u('7053d0359d879ad8a5505303e11de1dc'), 64: u('2b94928a2ae4916078ca51e05b6b800b'), 128: u('adace1e0ed228fccda1f39692059dd4c'), 224: u('b718ff6835fcbdb22ba9eacccd7b2601') },
+    md5: { 28: v('7053d0359d879ad8a5505303e11de1dc'), 64: v('2b94928a2ae4916078ca51e05b6b800b'), 128: v('adace1e0ed228fccda1f39692059dd4c'), 224: v('b718ff6835fcbdb22ba9eacccd7b2601') },
   },
   tissuemnist: {
     flag: 'tissuemnist',
@@ -177,7 +181,7 @@ export const MEDMNIST: Readonly<Record<MedMNISTFlag, MedMNISTInfo>> = {
     channels: 1,
     splitSizes: { train: 165466, val: 23640, test: 47280 },
     license: 'CC BY 4.0',
-    md5: { 28: u('ebe78ee8b05294063de985d821c1c34b'), 64: u(null), 128: u(null), 224: u(null) },
+    md5: { 28: v('ebe78ee8b05294063de985d821c1c34b'), 64: v('123ece2eba09d0aa5d698fda57103344'), 128: v('61b955355d7425a89687b06cca3ce0c2'), 224: v('b077128c4a949f0a4eb01517f9037b9c') },
   },
   organamnist: {
     flag: 'organamnist',
@@ -188,8 +192,8 @@ export const MEDMNIST: Readonly<Record<MedMNISTFlag, MedMNISTInfo>> = {
     channels: 1,
     splitSizes: { train: 34561, val: 6491, test: 17778 },
     license: 'CC BY 4.0',
-    md5: { 28: u('68e3f8846a6bd62f0c9bf841c0d9f7e3'), 64: u(null), 128: u(null), 224: u(null) },
-    note: 'Axial view. Split sizes as recalled from info.py v3 (the v2 paper lists 34,581 train); unverified here.',
+    md5: { 28: v('68e3f8846a6bd62f0c9bf841c0d9eacc'), 64: v('2dcccc29b88e6da5a01161ef20cda288'), 128: v('eeae80d0a227a8d099027e1b3cfd3b60'), 224: v('50747347e05c87dd3aaf92c49f9f3170') },
+    note: 'Axial view (OrganMNIST_Axial in MedMNIST v1).',
   },
   organcmnist: {
     flag: 'organcmnist',
@@ -200,8 +204,8 @@ export const MEDMNIST: Readonly<Record<MedMNISTFlag, MedMNISTInfo>> = {
     channels: 1,
     splitSizes: { train: 12975, val: 2392, test: 8216 },
     license: 'CC BY 4.0',
-    md5: { 28: u(null), 64: u(null), 128: u(null), 224: u(null) },
-    note: 'Coronal view. Split sizes as recalled from info.py v3 (the v2 paper lists 13,000 / 2,392 / 8,268); unverified here.',
+    md5: { 28: v('b9ceb9546e10131b32923c5bbeaea2b1'), 64: v('3ce34a8724ea6f548e6db4744d03b6a9'), 128: v('773c1f009daa3fe5d9a2a201b2a7ed94'), 224: v('050f5e875dc056f6768abf94ec9995d1') },
+    note: 'Coronal view (OrganMNIST_Coronal in MedMNIST v1).',
   },
   organsmnist: {
     flag: 'organsmnist',
@@ -212,8 +216,8 @@ export const MEDMNIST: Readonly<Record<MedMNISTFlag, MedMNISTInfo>> = {
     channels: 1,
     splitSizes: { train: 13932, val: 2452, test: 8827 },
     license: 'CC BY 4.0',
-    md5: { 28: u(null), 64: u(null), 128: u(null), 224: u(null) },
-    note: 'Sagittal view. Split sizes as recalled from info.py v3 (the v2 paper lists 13,940 / 2,452 / 8,829); unverified here.',
+    md5: { 28: v('9ab87b696fb54e2a387ebe992d6ed5f1'), 64: v('53a6d115339d874c25e309a994ff46d3'), 128: v('ded0c5fa01a95dc4978b956f613e9b8e'), 224: v('b354719e553fbbb2513d5533f52a4cb1') },
+    note: 'Sagittal view (OrganMNIST_Sagittal in MedMNIST v1).',
   },
 };
 
