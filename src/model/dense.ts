@@ -1,0 +1,90 @@
+/**
+ * The few numeric building blocks of the ViT, written for the wasm backend:
+ * - `linear` / `matMul2d`: rank-2 matmuls with a custom gradient that transposes explicitly. tfjs's default
+ *   matMul gradient uses transpose flags, which send wasm to a loop about 11x slower than its XNNPACK kernel
+ *   (see /work/issues/platform.md); explicit transposes keep every backward matmul on the fast path.
+ * - `gelu`: exact GELU (erf), PyTorch's default, with a closed-form gradient.
+ * - `layerNorm`: over the last axis, eps 1e-6 like timm's ViT.
+ *
+ * Weights are stored `[in, out]` (so the forward is `x @ W` with no flag); checkpoints transpose to PyTorch's
+ * `[out, in]` on export.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+/** LayerNorm epsilon of timm's ViT. */
+export const LAYER_NORM_EPS = 1e-6;
+
+type GradArg = tf.Tensor | tf.GradSaveFunc;
+
+const linearWithBias = tf.customGrad((...args: GradArg[]) => {
+  const [x, w, b] = args as tf.Tensor[];
+  (args[3] as tf.GradSaveFunc)([x, w]);
+  return {
+    value: tf.add(tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D), b),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [sx, sw] = saved as tf.Tensor2D[];
+      const dy2 = dy as tf.Tensor2D;
+      return [tf.matMul(dy2, tf.transpose(sw)), tf.matMul(tf.transpose(sx), dy2), tf.sum(dy2, 0)];
+    },
+  };
+}) as (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
+
+const linearNoBias = tf.customGrad((...args: GradArg[]) => {
+  const [x, w] = args as tf.Tensor[];
+  (args[2] as tf.GradSaveFunc)([x, w]);
+  return {
+    value: tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [sx, sw] = saved as tf.Tensor2D[];
+      const dy2 = dy as tf.Tensor2D;
+      return [tf.matMul(dy2, tf.transpose(sw)), tf.matMul(tf.transpose(sx), dy2)];
+    },
+  };
+}) as (x: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor2D;
+
+/**
+ * Dense layer `y = x @ w + b` for x `[M, in]`, w `[in, out]`, b `[out]` → `[M, out]`, with the explicit-transpose
+ * gradient described above. Pass `b = null` for a bias-free map (LoRA's A and B).
+ */
+export function linear(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D | null): tf.Tensor2D {
+  if (x.rank !== 2 || w.rank !== 2) {
+    throw new Error(`linear expects x [M, in] and w [in, out] (rank 2), got ranks ${x.rank} and ${w.rank}; reshape to 2-D first.`);
+  }
+  return b === null ? linearNoBias(x, w) : linearWithBias(x, w, b);
+}
+
+/** `a @ b` for rank-2 tensors with the fast explicit-transpose gradient (same as `linear(a, b, null)`). */
+export function matMul2d(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
+  return linear(a, b, null);
+}
+
+const SQRT1_2 = Math.SQRT1_2;
+const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+
+const geluExact = tf.customGrad((...args: GradArg[]) => {
+  const x = args[0] as tf.Tensor;
+  (args[1] as tf.GradSaveFunc)([x]);
+  return {
+    // 0.5 x (1 + erf(x / sqrt 2))
+    value: tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, SQRT1_2)), 1)),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [sx] = saved;
+      // d/dx = Phi(x) + x * phi(x)
+      const cdf = tf.mul(tf.add(tf.erf(tf.mul(sx, SQRT1_2)), 1), 0.5);
+      const pdf = tf.mul(tf.exp(tf.mul(tf.square(sx), -0.5)), INV_SQRT_2PI);
+      return [tf.mul(dy, tf.add(cdf, tf.mul(sx, pdf)))];
+    },
+  };
+}) as <T extends tf.Tensor>(x: T) => T;
+
+/** Exact GELU `0.5 x (1 + erf(x / sqrt 2))` (PyTorch's `F.gelu` default), any shape. */
+export function gelu<T extends tf.Tensor>(x: T): T {
+  return geluExact(x);
+}
+
+/** LayerNorm over the last axis: `(x - mean) / sqrt(var + eps) * gamma + beta`; x `[M, D]`, gamma, beta `[D]`. */
+export function layerNorm(x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps = LAYER_NORM_EPS): tf.Tensor2D {
+  const { mean, variance } = tf.moments(x, -1, true);
+  const normed = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps)));
+  return tf.add(tf.mul(normed, gamma), beta) as tf.Tensor2D;
+}

@@ -1,0 +1,144 @@
+/**
+ * LoRA modules: for each matched module a pair A `[in, r]` (random) and B `[r, out]` (zero), adding
+ * `(alpha / r) * dropout(x) A B` to the module's output. So the model is unchanged at initialisation.
+ * q, k and v are virtual modules: thirds of the fused qkv output, so `blocks.i.attn.q` adds into columns
+ * `[0, D)` of qkv, k into `[D, 2D)`, v into `[2D, 3D)`.
+ *
+ * Checkpoint names follow the module: `blocks.3.attn.qkv.lora_A` `[r, in]` and `.lora_B` `[out, r]` in PyTorch's
+ * layout (peft's `lora_A.weight` / `lora_B.weight` shapes).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { linear } from '../../model/dense';
+import type { ForwardContext } from '../../model/hooks';
+import { uniform } from '../../model/init';
+import type { ParamLayout } from '../../model/layout';
+import type { ViT } from '../../model/vit';
+import { selectTargets } from '../match';
+import { newVariable, type ApplyOptions, type PeftMethod, type PeftModule } from '../method';
+import { LORA_DEFAULTS, validateLoraConfig, type LoraConfig } from './config';
+
+/** One LoRA pair attached to an op site. */
+interface LoraPair {
+  name: string;
+  a: tf.Variable;
+  b: tf.Variable;
+  /** Column range of the site's output it adds into (qkv thirds), or null for the whole output. */
+  offset: number | null;
+  width: number;
+}
+
+/** Module names LoRA can target in `model`. */
+export function loraCandidates(model: ViT): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < model.config.depth; i++) {
+    for (const m of ['attn.qkv', 'attn.q', 'attn.k', 'attn.v', 'attn.proj', 'mlp.fc1', 'mlp.fc2']) out.push(`blocks.${i}.${m}`);
+  }
+  return out;
+}
+
+/** `[in, out]` of a LoRA target and the op site it adds into. */
+function targetShape(model: ViT, name: string): { site: string; fanIn: number; fanOut: number; offset: number | null } {
+  const { dim: d, mlpDim: f } = model.config;
+  const m = /^blocks\.(\d+)\.(attn\.qkv|attn\.q|attn\.k|attn\.v|attn\.proj|mlp\.fc1|mlp\.fc2)$/.exec(name)!;
+  const block = `blocks.${m[1]}`;
+  switch (m[2]) {
+    case 'attn.q': return { site: `${block}.attn.qkv`, fanIn: d, fanOut: d, offset: 0 };
+    case 'attn.k': return { site: `${block}.attn.qkv`, fanIn: d, fanOut: d, offset: d };
+    case 'attn.v': return { site: `${block}.attn.qkv`, fanIn: d, fanOut: d, offset: 2 * d };
+    case 'attn.qkv': return { site: name, fanIn: d, fanOut: 3 * d, offset: null };
+    case 'mlp.fc1': return { site: name, fanIn: d, fanOut: f, offset: null };
+    case 'mlp.fc2': return { site: name, fanIn: f, fanOut: d, offset: null };
+    default: return { site: name, fanIn: d, fanOut: d, offset: null };
+  }
+}
+
+/** Pad a column block `[M, w]` placed at `offset` into `[M, total]` with zeros (pad's gradient is a slice). */
+function placeColumns(x: tf.Tensor2D, offset: number | null, total: number): tf.Tensor2D {
+  if (offset === null) return x;
+  return tf.pad(x, [[0, 0], [offset, total - offset - x.shape[1]]]);
+}
+
+function applyLora(model: ViT, config: LoraConfig, options: ApplyOptions): PeftModule {
+  validateLoraConfig(config);
+  const names = selectTargets('lora', loraCandidates(model), config.targets, config.targetRegex);
+  const scale = config.alpha / config.rank;
+  const r = config.rank;
+  const bySite = new Map<string, LoraPair[]>();
+  const params = new Map<string, tf.Variable>();
+  const layouts = new Map<string, ParamLayout>();
+  const points: string[] = [];
+  for (const name of names) {
+    const { site, fanIn, fanOut, offset } = targetShape(model, name);
+    // A: Kaiming-uniform bound 1/sqrt(in) like peft's default; B: zeros, so the update starts at 0.
+    const a = newVariable(uniform(fanIn * r, 1 / Math.sqrt(fanIn), options.seed, `${name}.lora_A`), [fanIn, r]);
+    const b = newVariable(new Float32Array(r * fanOut), [r, fanOut]);
+    params.set(`${name}.lora_A`, a);
+    params.set(`${name}.lora_B`, b);
+    layouts.set(`${name}.lora_A`, 'linear');
+    layouts.set(`${name}.lora_B`, 'linear');
+    const pairs = bySite.get(site) ?? [];
+    pairs.push({ name, a, b, offset, width: fanOut });
+    bySite.set(site, pairs);
+    const where = offset === null ? `output of ${site}` : `columns ${offset}..${offset + fanOut - 1} of ${site}`;
+    points.push(`${name}: LoRA r=${r} (A [${fanIn}, ${r}], B [${r}, ${fanOut}], scale ${scale}) added to the ${where}`);
+  }
+  let merged = false;
+  const originals = new Map<string, tf.Tensor>();
+
+  const afterOp = (site: string, x: tf.Tensor2D, y: tf.Tensor2D, ctx: ForwardContext): tf.Tensor2D => {
+    const pairs = bySite.get(site);
+    if (!pairs || merged) return y;
+    const input = ctx.training && config.dropout > 0 ? (tf.dropout(x, config.dropout) as tf.Tensor2D) : x;
+    let out = y;
+    for (const p of pairs) {
+      const delta = tf.mul(linear(linear(input, p.a as tf.Tensor2D, null), p.b as tf.Tensor2D, null), scale) as tf.Tensor2D;
+      out = tf.add(out, placeColumns(delta, p.offset, y.shape[1])) as tf.Tensor2D;
+    }
+    return out;
+  };
+
+  return {
+    hooks: { afterOp },
+    params,
+    layouts,
+    ownsParams: true,
+    insertionPoints: points,
+    get merged() {
+      return merged;
+    },
+    merge() {
+      if (merged) throw new Error('LoRA is already merged; call unmerge() first.');
+      for (const [site, pairs] of bySite) {
+        const w = model.param(`${site}.weight`);
+        originals.set(site, w.clone());
+        tf.tidy(() => {
+          let next: tf.Tensor = w;
+          for (const p of pairs) {
+            const delta = tf.mul(tf.matMul(p.a, p.b), scale) as tf.Tensor2D;
+            next = tf.add(next, placeColumns(delta, p.offset, w.shape[1] as number));
+          }
+          w.assign(next);
+        });
+      }
+      merged = true;
+    },
+    unmerge() {
+      if (!merged) throw new Error('LoRA is not merged; nothing to unmerge.');
+      for (const [site, orig] of originals) {
+        model.param(`${site}.weight`).assign(orig);
+        orig.dispose();
+      }
+      originals.clear();
+      merged = false;
+    },
+  };
+}
+
+/** The LoRA method for the registry. */
+export const LORA: PeftMethod<LoraConfig> = {
+  name: 'lora',
+  description: 'LoRA: low-rank updates x A B (B = 0 at init) on chosen linear layers',
+  defaults: LORA_DEFAULTS,
+  validate: validateLoraConfig,
+  apply: applyLora,
+};

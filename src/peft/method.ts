@@ -1,0 +1,69 @@
+/**
+ * The contract every PEFT method fulfils: a readonly config with a `validate()`, and an `apply()` that builds a
+ * small module (new variables + hooks into the backbone) without touching the backbone's own weights.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { VitHooks } from '../model/hooks';
+import type { ParamLayout } from '../model/layout';
+import type { ViT } from '../model/vit';
+
+/** What applying a method to a backbone produced. */
+export interface PeftModule {
+  /** Hooks the backbone's forward calls (empty for BitFit, linear probe and full fine-tuning). */
+  readonly hooks: VitHooks;
+  /**
+   * The target parameters by PyTorch-style name (`blocks.3.attn.qkv.lora_A`). For LoRA, adapters, prompts and
+   * SSF these are new variables owned by the module; for BitFit and full fine-tuning they are the backbone's own.
+   */
+  readonly params: Map<string, tf.Variable>;
+  /** Layout of each target parameter (how it converts to PyTorch's layout in checkpoints). */
+  readonly layouts: Map<string, ParamLayout>;
+  /** Whether `params` are new variables (disposed with the module) rather than the backbone's. */
+  readonly ownsParams: boolean;
+  /** Human-readable insertion points, one line each. */
+  readonly insertionPoints: readonly string[];
+  /** Fold the module into the backbone weights (LoRA only). */
+  merge?(): void;
+  /** Undo `merge()`, restoring the backbone weights bitwise. */
+  unmerge?(): void;
+  /** Whether the module is currently merged. */
+  readonly merged?: boolean;
+}
+
+/** Options of `apply`. */
+export interface ApplyOptions {
+  /** Seed of the new parameters' initialisation. */
+  seed: number;
+}
+
+/** A PEFT method: its name, defaults, validation and injector. */
+export interface PeftMethod<C extends { readonly method: string }> {
+  readonly name: C['method'];
+  /** One-line description for listings. */
+  readonly description: string;
+  /** The default config (frozen). */
+  readonly defaults: C;
+  /** Throw an Error naming the bad field if `config` is unusable (with `model`, also check it fits the model). */
+  validate(config: C, model?: ViT): void;
+  /** Build the module for `model`; the backbone's variables are not modified. */
+  apply(model: ViT, config: C, options: ApplyOptions): PeftModule;
+}
+
+/** Create a named variable for a module from plain values. */
+export function newVariable(values: Float32Array, shape: number[]): tf.Variable {
+  return tf.tidy(() => tf.variable(tf.tensor(values, shape, 'float32'), true));
+}
+
+/** A positive-integer check that names the config field. */
+export function requirePositiveInt(method: string, field: string, v: unknown): void {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
+    throw new Error(`${method} config: ${field} must be a positive integer, got ${JSON.stringify(v)}.`);
+  }
+}
+
+/** Reject unknown fields so typos (`rnak`) fail loudly. */
+export function requireKnownFields(method: string, config: object, known: readonly string[]): void {
+  for (const k of Object.keys(config)) {
+    if (!known.includes(k)) throw new Error(`${method} config: unknown field "${k}"; known fields: ${known.join(', ')}.`);
+  }
+}
