@@ -40,10 +40,13 @@ export interface TrainRun {
 
 /**
  * Tolerances of the parity check, absolute (float32 on different hardware: same maths, other summation orders).
- * Measured on lavapipe vs wasm, tiny + LoRA, 4 Adam steps at lr 0.01: losses within 2.4e-7, parameters within
- * 3.8e-7, while the steps moved parameters by up to 0.04; 1e-5 leaves a 25x margin.
+ * Measured on lavapipe vs wasm, tiny preset, 4 Adam steps at lr 0.01, weights moved by up to 0.04:
+ * LoRA: losses within 2.4e-7, parameters within 3.8e-7. Full fine-tuning: losses within 2.4e-7, parameters
+ * within 1.2e-5, at a key bias (`attn.qkv.bias` k part): its true gradient is 0 (softmax ignores a constant
+ * added to every key), so Adam scales rounding noise by lr / epsilon = 1e5. Parameters: 1e-4 (400x below the
+ * update); losses: 1e-5.
  */
-export const PARITY_TOLERANCE = { loss: 1e-5, param: 1e-5 } as const;
+export const PARITY_TOLERANCE = { loss: 1e-5, param: 1e-4 } as const;
 
 /** Outcome of comparing two runs. */
 export interface ParityResult {

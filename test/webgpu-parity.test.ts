@@ -4,7 +4,7 @@ import { compareRuns, PARITY_TOLERANCE, type TrainRun } from '../scripts/train-s
 import { lastJson, requireLavapipe, runTs } from './webgpu-helpers';
 
 describe('webgpu training parity (lavapipe vs wasm)', () => {
-  test('tiny + LoRA, 4 Adam steps from seed 0: losses and trained parameters agree within 1e-5', () => {
+  test('tiny + LoRA, 4 Adam steps from seed 0: losses agree within 1e-5, trained parameters within 1e-4', () => {
     requireLavapipe();
     // Each backend in its own process: one tfjs engine per process. The first webgpu step compiles shaders (~15 s).
     const args = ['--preset', 'tiny', '--method', 'lora', '--steps', '4', '--batch', '16', '--seed', '0'];
@@ -32,7 +32,7 @@ describe('webgpu training parity (lavapipe vs wasm)', () => {
     const r = compareRuns(run, off);
     assert.equal(r.ok, false);
     assert.equal(r.worstParam, 'w[1]');
-    assert.match(r.problems[0], /^parameters differ by .* at w\[1\] \(> 0.00001\)$/);
+    assert.match(r.problems[0], /^parameters differ by .* at w\[1\] \(> 0.0001\)$/);
     assert.equal(compareRuns(run, { ...run, losses: [1, 0.9 + 1e-6] }).ok, true);
   });
 });
