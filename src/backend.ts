@@ -1,18 +1,22 @@
 /**
  * Backend selection: one place decides which TensorFlow.js backend computes.
  *
- * Order when nothing is forced: `node-gpu` (tfjs-node-gpu, CUDA) → `node` (tfjs-node, native TensorFlow)
- * → `wasm` (XNNPACK, SIMD; the default on machines without the native packages) → `cpu` (pure JS; tiny tests).
- * `TPP_BACKEND=<name>` (or `initBackend({ backend })`) forces one; if it cannot load, we fall back down the
- * list and say why in one warning line.
+ * Order when nothing is forced: `node-gpu` (tfjs-node-gpu, CUDA) → `webgpu` (Dawn on Vulkan/Metal/D3D12, only
+ * on a real GPU: a software adapter such as lavapipe is skipped) → `node` (tfjs-node, native TensorFlow) → `wasm`
+ * (XNNPACK, SIMD; the default on machines without the native packages) → `cpu` (pure JS; tiny tests).
+ * `TPP_BACKEND=<name>` (or `initBackend({ backend })`) forces one (`webgpu` forced also accepts a software
+ * adapter); if it cannot load, we fall back down the list and say why in one warning line.
  *
  * Everything that computes calls `await initBackend()` first. The work is done once per process and the same
  * promise is returned afterwards, so importing and calling it from several modules is safe.
  */
 import * as tf from '@tensorflow/tfjs';
+import { startWebGpu, type WebGpuAdapterInfo } from './backend-webgpu';
+
+export type { WebGpuAdapterInfo, WebGpuLimits } from './backend-webgpu';
 
 /** User-facing backend names, in order of preference. */
-export const BACKEND_ORDER = ['node-gpu', 'node', 'wasm', 'cpu'] as const;
+export const BACKEND_ORDER = ['node-gpu', 'webgpu', 'node', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_ORDER)[number];
 
 /** What was tried for one backend and why it was or was not chosen. */
@@ -27,7 +31,7 @@ export interface BackendAttempt {
 export interface BackendReport {
   /** The backend now computing. */
   name: BackendName;
-  /** TensorFlow.js's own name for it (`tensorflow`, `wasm`, `cpu`). */
+  /** TensorFlow.js's own name for it (`tensorflow`, `webgpu`, `wasm`, `cpu`). */
   tfName: string;
   /** Whether the user forced a backend (option or TPP_BACKEND). */
   forced: BackendName | null;
@@ -35,6 +39,8 @@ export interface BackendReport {
   /** One line per fallback a user should hear about (a forced or installed backend that failed). */
   warnings: string[];
   tfjsVersion: string;
+  /** The WebGPU adapter Dawn offered, whether or not webgpu was chosen; null when webgpu was not probed or none. */
+  webgpuAdapter: WebGpuAdapterInfo | null;
 }
 
 export interface InitBackendOptions {
@@ -49,7 +55,7 @@ let pending: Promise<BackendReport> | null = null;
 /** Parse a backend name as users type it (`TPP_BACKEND=wasm`, `tensorflow` accepted as `node`). */
 export function parseBackendName(value: string): BackendName {
   const v = value.trim().toLowerCase();
-  const alias: Record<string, BackendName> = { tensorflow: 'node', 'tfjs-node': 'node', 'tfjs-node-gpu': 'node-gpu', gpu: 'node-gpu' };
+  const alias: Record<string, BackendName> = { tensorflow: 'node', 'tfjs-node': 'node', 'tfjs-node-gpu': 'node-gpu', gpu: 'node-gpu', dawn: 'webgpu' };
   const name = (alias[v] ?? v) as BackendName;
   if (!(BACKEND_ORDER as readonly string[]).includes(name)) {
     throw new Error(`Unknown backend "${value}". Use one of: ${BACKEND_ORDER.join(', ')} (e.g. TPP_BACKEND=wasm).`);
@@ -68,8 +74,26 @@ function isMissingModule(e: unknown, pkg: string): boolean {
   return err?.code === 'MODULE_NOT_FOUND' && String(err.message).includes(`'${pkg}'`);
 }
 
-/** Try to make one backend current. Returns null on success or the reason it failed. */
-async function tryBackend(name: BackendName): Promise<string | null> {
+/** The outcome of one try: `reason` null on success; `notable` failures are worth a warning line. */
+interface TryResult {
+  reason: string | null;
+  notable: boolean;
+  adapter?: WebGpuAdapterInfo | null;
+}
+
+/** Try to make one backend current; never throws. */
+async function tryBackend(name: BackendName, forced: boolean): Promise<TryResult> {
+  if (name === 'webgpu') {
+    const r = await startWebGpu(forced);
+    return { reason: r.reason, notable: r.notable, adapter: r.adapter };
+  }
+  const reason = await tryOther(name);
+  // An absent optional package is normal; anything else that stops an installed backend is worth a line.
+  return { reason, notable: reason !== null && !reason.startsWith('not installed') };
+}
+
+/** Try one of the backends other than webgpu. Returns null on success or the reason it failed. */
+async function tryOther(name: Exclude<BackendName, 'webgpu'>): Promise<string | null> {
   try {
     switch (name) {
       case 'node-gpu':
@@ -120,18 +144,23 @@ async function select(options: InitBackendOptions): Promise<BackendReport> {
   const order: BackendName[] = forced ? [forced, ...BACKEND_ORDER.slice(BACKEND_ORDER.indexOf(forced) + 1)] : [...BACKEND_ORDER];
   const attempts: BackendAttempt[] = [];
   const warnings: string[] = [];
+  let webgpuAdapter: WebGpuAdapterInfo | null = null;
+  const notable: boolean[] = []; // per attempt: whether its failure deserves a warning line
   for (const name of order) {
-    const reason = await tryBackend(name);
-    attempts.push({ name, ok: reason === null, reason: reason ?? 'chosen' });
-    if (reason === null) {
+    const r = await tryBackend(name, name === forced);
+    if (r.adapter !== undefined) webgpuAdapter = r.adapter;
+    const chosen = name === 'webgpu' && webgpuAdapter?.software ? 'chosen (forced) on a software adapter: slower than wasm, for correctness tests' : 'chosen';
+    attempts.push({ name, ok: r.reason === null, reason: r.reason ?? chosen });
+    if (r.reason === null) {
       await tf.ready();
-      const failed = attempts.filter((a) => !a.ok && (a.name === forced || !a.reason.startsWith('not installed')));
-      for (const a of failed) {
+      for (const [i, a] of attempts.entries()) {
+        if (a.ok || !(a.name === forced || notable[i])) continue;
         warnings.push(`tpp-lab: backend ${a.name} unavailable (${a.reason}); using ${name}.`);
       }
       warnings.forEach((w) => warn(w));
-      return { name, tfName: tf.getBackend(), forced, attempts, warnings, tfjsVersion: tf.version.tfjs };
+      return { name, tfName: tf.getBackend(), forced, attempts, warnings, tfjsVersion: tf.version.tfjs, webgpuAdapter };
     }
+    notable.push(r.notable);
   }
   throw new Error(`No TensorFlow.js backend could start: ${attempts.map((a) => `${a.name}: ${a.reason}`).join('; ')}`);
 }

@@ -8,7 +8,8 @@ describe('backend selection', () => {
     const report = await initBackend({ backend: '', warn: () => {} });
     assert.equal(report.name, 'wasm');
     assert.equal(tf.getBackend(), 'wasm');
-    assert.deepEqual(report.attempts.map((a) => a.name), ['node-gpu', 'node', 'wasm']);
+    // webgpu is tried second; here it fails (no Vulkan) or is skipped (a software adapter): see webgpu-*.test.ts.
+    assert.deepEqual(report.attempts.map((a) => a.name), ['node-gpu', 'webgpu', 'node', 'wasm']);
     assert.match(report.attempts[0].reason, /not installed \(@tensorflow\/tfjs-node-gpu is an optional dependency\)/);
     assert.deepEqual(report.warnings, [], 'absent optional packages are normal, not warnings');
   });
@@ -47,8 +48,9 @@ describe('backend selection', () => {
   });
 
   test('unknown names are rejected with the list of valid ones', () => {
-    assert.throws(() => parseBackendName('tpu'), /Unknown backend "tpu"\. Use one of: node-gpu, node, wasm, cpu/);
+    assert.throws(() => parseBackendName('tpu'), /Unknown backend "tpu"\. Use one of: node-gpu, webgpu, node, wasm, cpu/);
     assert.equal(parseBackendName(' WASM '), 'wasm');
     assert.equal(parseBackendName('tensorflow'), 'node');
+    assert.equal(parseBackendName('WebGPU'), 'webgpu');
   });
 });

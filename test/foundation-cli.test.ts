@@ -13,7 +13,8 @@ describe('tpp-lab CLI', () => {
     assert.equal(info.node, process.versions.node);
     assert.ok(info.cpu.cores >= 1);
     assert.equal(info.gpu, null);
-    assert.deepEqual(info.backends.map((b: { name: string }) => b.name), ['node-gpu', 'node', 'wasm']);
+    assert.deepEqual(info.backends.map((b: { name: string }) => b.name), ['node-gpu', 'webgpu', 'node', 'wasm', 'cpu']);
+    assert.deepEqual(info.backends.map((b: { tried: boolean }) => b.tried), [true, true, true, true, false]);
   });
 
   test('TPP_BACKEND=cpu is reported as forced', () => {

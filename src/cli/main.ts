@@ -32,7 +32,7 @@ export function mainHelp(): string {
     'Commands:',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
     '',
-    'Run `tpp-lab <command> --help` for its options. Set TPP_BACKEND=wasm|cpu|node|node-gpu to force a backend.',
+    'Run `tpp-lab <command> --help` for its options. Set TPP_BACKEND=webgpu|wasm|cpu|node|node-gpu to force a backend.',
   ].join('\n');
 }
 

@@ -1,12 +1,14 @@
 /** `tpp-lab info`: which backend computes, what else was tried, versions and hardware. */
 import * as os from 'os';
-import { initBackend } from '../../backend';
+import { BACKEND_ORDER, initBackend, type WebGpuAdapterInfo } from '../../backend';
+import { adapterLabel } from '../../backend-webgpu';
 import { Command } from '../command';
 
 /** Everything `info` reports, also as `--json`. */
 export interface InfoReport {
   backend: string;
-  backends: { name: string; ok: boolean; reason: string }[];
+  /** Every backend in selection order: chosen, failed (and why) or not tried (a backend above it was chosen). */
+  backends: { name: string; ok: boolean; tried: boolean; reason: string }[];
   forced: string | null;
   tfjs: string;
   node: string;
@@ -14,7 +16,10 @@ export interface InfoReport {
   platform: string;
   cpu: { cores: number; model: string };
   memoryGiB: number;
+  /** The GPU in use, e.g. `WebGPU: nvidia ... (Vulkan)` or `CUDA (tfjs-node-gpu)`; null when computing on the CPU. */
   gpu: string | null;
+  /** The WebGPU adapter Dawn offered (used or not), with its limits; null if none was found or probed. */
+  webgpuAdapter: WebGpuAdapterInfo | null;
 }
 
 export async function collectInfo(): Promise<InfoReport> {
@@ -22,7 +27,12 @@ export async function collectInfo(): Promise<InfoReport> {
   const cpus = os.cpus();
   return {
     backend: report.name,
-    backends: report.attempts.map((a) => ({ name: a.name, ok: a.ok, reason: a.reason })),
+    backends: BACKEND_ORDER.map((name) => {
+      const a = report.attempts.find((t) => t.name === name);
+      if (a) return { name, ok: a.ok, tried: true, reason: a.reason };
+      const why = BACKEND_ORDER.indexOf(name) < BACKEND_ORDER.indexOf(report.forced ?? name) ? `not tried (${report.forced} was forced)` : `not tried (${report.name} comes first)`;
+      return { name, ok: false, tried: false, reason: why };
+    }),
     forced: report.forced,
     tfjs: report.tfjsVersion,
     node: process.versions.node,
@@ -30,7 +40,8 @@ export async function collectInfo(): Promise<InfoReport> {
     platform: `${process.platform}-${process.arch}`,
     cpu: { cores: cpus.length, model: cpus[0]?.model?.trim() ?? 'unknown' },
     memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
-    gpu: report.name === 'node-gpu' ? 'CUDA (tfjs-node-gpu)' : null,
+    gpu: report.name === 'node-gpu' ? 'CUDA (tfjs-node-gpu)' : report.name === 'webgpu' && report.webgpuAdapter ? `WebGPU: ${adapterLabel(report.webgpuAdapter)}` : null,
+    webgpuAdapter: report.webgpuAdapter,
   };
 }
 
@@ -46,7 +57,7 @@ export const command: Command = {
       return 0;
     }
     console.log(`backend     ${info.backend}${info.forced ? ` (forced: ${info.forced})` : ''}`);
-    for (const b of info.backends) console.log(`  ${b.ok ? '✓' : '✗'} ${b.name.padEnd(9)}${b.reason}`);
+    for (const b of info.backends) console.log(`  ${b.ok ? '✓' : b.tried ? '✗' : '·'} ${b.name.padEnd(9)}${b.reason}`);
     console.log(`tfjs        ${info.tfjs}`);
     console.log(`node        ${info.node}`);
     console.log(`tpp-lab     ${info.tppLab}`);
@@ -54,6 +65,16 @@ export const command: Command = {
     console.log(`cpu         ${info.cpu.cores} cores, ${info.cpu.model}`);
     console.log(`memory      ${info.memoryGiB} GiB`);
     console.log(`gpu         ${info.gpu ?? 'none in use'}`);
+    const a = info.webgpuAdapter;
+    if (a) {
+      const mib = (n: number) => `${Math.round(n / 2 ** 20)} MiB`;
+      console.log(`webgpu      ${adapterLabel(a)}${a.isFallbackAdapter ? ', fallback adapter' : ''}`);
+      console.log(`            vendor ${a.vendor || '?'}, architecture ${a.architecture || '?'}, device ${a.device || '?'}`);
+      console.log(
+        `            limits: maxBufferSize ${mib(a.limits.maxBufferSize)}, maxStorageBufferBindingSize ${mib(a.limits.maxStorageBufferBindingSize)}, ` +
+          `maxComputeWorkgroupStorageSize ${a.limits.maxComputeWorkgroupStorageSize} B`,
+      );
+    }
     return 0;
   },
 };
