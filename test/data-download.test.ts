@@ -153,16 +153,18 @@ describe('HTTP download with resume', () => {
       new RegExp(`Download of ${base}breastmnist\\.npz failed: Connection cut .* The partial download in ${cache}/breastmnist\\.npz\\.part will be resumed by the next run\\.`),
     );
     assert.deepEqual(fs.readdirSync(cache), ['breastmnist.npz.part']);
-    assert.equal(fs.statSync(path.join(cache, 'breastmnist.npz.part')).size, half);
+    // The server cuts after sending `half` bytes; what reached the client before the reset may be less.
+    const partSize = fs.statSync(path.join(cache, 'breastmnist.npz.part')).size;
+    assert.ok(partSize > 0 && partSize <= half, `partial file holds ${partSize} of ${half} bytes sent`);
     const events: DownloadEvent[] = [];
     const r = await downloadMedMNIST('breastmnist', { baseUrl: base, cacheDir: cache, useBundled: false, onProgress: (e) => events.push(e) });
-    assert.deepEqual(log.map((l) => l.range), [undefined, `bytes=${half}-`]);
+    assert.deepEqual(log.map((l) => l.range), [undefined, `bytes=${partSize}-`]);
     assert.equal(r.source, 'download');
     assert.equal(r.md5, BREAST_MD5);
     assert.equal(await md5File(path.join(cache, 'breastmnist.npz')), BREAST_MD5);
     assert.deepEqual(fs.readdirSync(cache), ['breastmnist.npz']);
     const start = events.find((e) => e.phase === 'start');
-    assert.equal(start?.phase === 'start' && start.resumeFrom, half);
+    assert.equal(start?.phase === 'start' && start.resumeFrom, partSize);
     const lastBytes = events.filter((e) => e.phase === 'bytes').pop();
     assert.deepEqual(lastBytes, { phase: 'bytes', received: bytes.length, total: bytes.length });
   });
@@ -175,7 +177,10 @@ describe('HTTP download with resume', () => {
     const phases: string[] = [];
     const r = await downloadMedMNIST('breastmnist', { baseUrl: base, cacheDir: cache, useBundled: false, onProgress: (e) => phases.push(e.phase) });
     assert.equal(r.md5, BREAST_MD5);
-    assert.deepEqual(log.map((l) => l.range), [undefined, `bytes=${half}-`]);
+    assert.equal(log.length, 2);
+    assert.equal(log[0].range, undefined);
+    const resumedAt = Number(/^bytes=(\d+)-$/.exec(String(log[1].range))?.[1]);
+    assert.ok(resumedAt > 0 && resumedAt <= half, `resumed at ${log[1].range} after ${half} bytes were sent`);
     assert.ok(phases.includes('retry'));
   });
 
