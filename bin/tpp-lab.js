@@ -6,7 +6,9 @@ require('../src/cli/main').main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err) => {
-    console.error(`tpp-lab: ${err && err.stack ? err.stack : err}`);
+    // Errors carry their own explanation; the stack helps only when debugging tpp-lab itself.
+    const detail = process.env.TPP_DEBUG ? (err && err.stack) || err : (err && err.message) || err;
+    console.error(`tpp-lab: ${detail}${process.env.TPP_DEBUG ? '' : '\n(set TPP_DEBUG=1 for the stack trace)'}`);
     process.exitCode = 1;
   },
 );

@@ -130,7 +130,7 @@ export function runNotebook(input: string, output: string, timeoutS = 1800, env:
 export function verifyKernel(): NotebookRun {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tpp-lab-kernel-'));
   const nb = path.join(dir, 'check.ipynb');
-  fs.writeFileSync(nb, JSON.stringify(makeNotebook(['import { BACKEND_ORDER } from "./src/backend";\nBACKEND_ORDER.length'])));
+  fs.writeFileSync(nb, JSON.stringify(makeNotebook(['import { BACKEND_ORDER } from "./src/backend";\nBACKEND_ORDER.includes("wasm")'])));
   const run = runNotebook(nb, path.join(dir, 'check.out.ipynb'), 120);
   const executed = run.ok ? JSON.parse(fs.readFileSync(path.join(dir, 'check.out.ipynb'), 'utf8')) : null;
   fs.rmSync(dir, { recursive: true, force: true });
@@ -139,6 +139,6 @@ export function verifyKernel(): NotebookRun {
   const text = executed.cells[0].outputs
     .map((o: { text?: string | string[]; data?: Record<string, string> }) => [o.text ?? '', o.data?.['text/plain'] ?? ''].flat().join(''))
     .join('');
-  if (text.trim() !== '4') throw new Error(`The tpp-lab kernel ran a cell but returned "${text}" instead of 4.`);
+  if (text.trim() !== 'true') throw new Error(`The tpp-lab kernel ran a cell but returned "${text.trim()}" instead of true.`);
   return run;
 }

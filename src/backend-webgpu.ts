@@ -91,6 +91,24 @@ function hasVulkanLoader(env: NodeJS.ProcessEnv): boolean {
 }
 
 /**
+ * On Linux, why no hardware GPU can be here: no render node (`/dev/dri/renderD*`, Mesa and most drivers) and no
+ * NVIDIA device (`/dev/nvidia0`). Null elsewhere or when a device exists. Only a software adapter could then be
+ * offered, so automatic selection skips Dawn entirely.
+ */
+export function gpuDeviceMissingReason(platform: string = process.platform, devDir = '/dev'): string | null {
+  if (platform !== 'linux') return null;
+  const has = (p: string) => fs.existsSync(path.join(devDir, p));
+  let render = false;
+  try {
+    render = fs.readdirSync(path.join(devDir, 'dri')).some((f) => f.startsWith('renderD'));
+  } catch {
+    render = false;
+  }
+  if (render || has('nvidia0') || has('dxg')) return null;
+  return 'no GPU device on this machine (no /dev/dri/renderD*, /dev/nvidia0); a software Vulkan adapter is never chosen automatically (force it with TPP_BACKEND=webgpu)';
+}
+
+/**
  * Why Vulkan cannot work here, without loading Dawn (Linux only; null elsewhere or when it may work).
  * Checks the loader library and the driver manifests, honouring `VK_DRIVER_FILES` / `VK_ICD_FILENAMES`.
  */

@@ -11,7 +11,7 @@
  * promise is returned afterwards, so importing and calling it from several modules is safe.
  */
 import * as tf from '@tensorflow/tfjs';
-import { startWebGpu, type WebGpuAdapterInfo } from './backend-webgpu';
+import { gpuDeviceMissingReason, startWebGpu, type WebGpuAdapterInfo } from './backend-webgpu';
 
 export type { WebGpuAdapterInfo, WebGpuLimits } from './backend-webgpu';
 
@@ -48,6 +48,12 @@ export interface InitBackendOptions {
   backend?: string;
   /** Where fallback warnings go; defaults to one `console.warn` line each. Pass `() => {}` to silence. */
   warn?: (line: string) => void;
+  /**
+   * Ask Dawn for an adapter even on a Linux machine with no GPU device node (`/dev/dri/renderD*`, `/dev/nvidia*`).
+   * Default false: there Dawn could only offer a software adapter, which is never chosen automatically, and
+   * starting it costs time and prints driver warnings. `tpp-lab info` sets it to describe that adapter.
+   */
+  probeSoftwareWebgpu?: boolean;
 }
 
 let pending: Promise<BackendReport> | null = null;
@@ -82,8 +88,10 @@ interface TryResult {
 }
 
 /** Try to make one backend current; never throws. */
-async function tryBackend(name: BackendName, forced: boolean): Promise<TryResult> {
+async function tryBackend(name: BackendName, forced: boolean, probeSoftware: boolean): Promise<TryResult> {
   if (name === 'webgpu') {
+    const noDevice = forced || probeSoftware ? null : gpuDeviceMissingReason();
+    if (noDevice) return { reason: noDevice, notable: false, adapter: null };
     const r = await startWebGpu(forced);
     return { reason: r.reason, notable: r.notable, adapter: r.adapter };
   }
@@ -147,7 +155,7 @@ async function select(options: InitBackendOptions): Promise<BackendReport> {
   let webgpuAdapter: WebGpuAdapterInfo | null = null;
   const notable: boolean[] = []; // per attempt: whether its failure deserves a warning line
   for (const name of order) {
-    const r = await tryBackend(name, name === forced);
+    const r = await tryBackend(name, name === forced, !!options.probeSoftwareWebgpu);
     if (r.adapter !== undefined) webgpuAdapter = r.adapter;
     const chosen = name === 'webgpu' && webgpuAdapter?.software ? 'chosen (forced) on a software adapter: slower than wasm, for correctness tests' : 'chosen';
     attempts.push({ name, ok: r.reason === null, reason: r.reason ?? chosen });

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { describe, test } from 'node:test';
-import { makeNotebook, verifyKernel } from '../kernel-setup/kernel';
+import { before, describe, test } from 'node:test';
+import { LOCAL_JUPYTER_PATH, makeNotebook, verifyKernel, writeKernelSpec } from '../kernel-setup/kernel';
 import { ROOT, tempDir } from './helpers';
 
 function runner(args: string[]) {
@@ -12,6 +12,9 @@ function runner(args: string[]) {
 }
 
 describe('kernel and notebook runner', () => {
+  // The repo-local kernelspec of this checkout (what `npm test` and the runner write first).
+  before(() => writeKernelSpec(LOCAL_JUPYTER_PATH));
+
   test('the kernel starts in the repo root and imports ./src', () => {
     const run = verifyKernel();
     assert.equal(run.ok, true);

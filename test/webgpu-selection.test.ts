@@ -11,7 +11,7 @@ describe('webgpu backend selection (on lavapipe)', () => {
   test('a software adapter is never auto-selected: wasm is chosen and the report says why', async () => {
     requireLavapipe();
     resetBackendForTests();
-    const report = await initBackend({ backend: '', warn: () => {} });
+    const report = await initBackend({ backend: '', warn: () => {}, probeSoftwareWebgpu: true });
     assert.equal(report.name, 'wasm');
     assert.equal(tf.getBackend(), 'wasm');
     const webgpu = report.attempts.find((a) => a.name === 'webgpu');
@@ -21,6 +21,17 @@ describe('webgpu backend selection (on lavapipe)', () => {
     assert.equal(report.webgpuAdapter.software, true);
     assert.equal(report.webgpuAdapter.isFallbackAdapter, true);
     assert.deepEqual(report.warnings, [], 'skipping a software adapter is normal, not a warning');
+  });
+
+  test('without a GPU device node, automatic selection does not start Dawn at all', async () => {
+    resetBackendForTests();
+    const report = await initBackend({ backend: '', warn: () => {} });
+    const webgpu = report.attempts.find((a) => a.name === 'webgpu')!;
+    if (fs.existsSync('/dev/dri') || fs.existsSync('/dev/nvidia0')) return; // a machine with a GPU: nothing to check here
+    assert.match(webgpu.reason, /^no GPU device on this machine \(no \/dev\/dri\/renderD\*, \/dev\/nvidia0\)/);
+    assert.equal(report.webgpuAdapter, null);
+    assert.equal(report.name, 'wasm');
+    resetBackendForTests();
   });
 
   test('tpp-lab info --json reports the adapter, its limits and why each backend was or was not chosen', () => {

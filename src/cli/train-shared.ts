@@ -95,6 +95,11 @@ export async function dataFromFlags(flags: FlagValues, fit?: ViT): Promise<DataS
   return { name: splits.name, train: conv(limit(splits.train, flags.limit as number | undefined)), val: conv(splits.val), test: conv(splits.test) };
 }
 
+/** Check required flags before any slow work, so a typo fails at once (exit code 2). */
+export function requireFlags(flags: FlagValues, names: string[]): void {
+  for (const n of names) if (flags[n] === undefined || flags[n] === '') throw new UsageError(`--${n} is required${n === 'data' ? ' (e.g. --data breastmnist)' : n === 'out' ? ': checkpoints and results go there' : ''}.`);
+}
+
 /** Resolve `--out` (required) to an absolute folder. */
 export function outDir(flags: FlagValues): string {
   if (!flags.out) throw new UsageError('--out DIR is required: checkpoints and results go there.');

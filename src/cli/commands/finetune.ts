@@ -4,7 +4,7 @@ import { normalizationFrom } from '../../train/common';
 import { finetune } from '../../train/finetune';
 import { UsageError } from '../args';
 import { Command } from '../command';
-import { BACKBONE_FLAG, COMMON_FLAGS, dataFromFlags, METHOD_FLAGS, methodFromFlags, openBackbone, outDir, progressPrinter, startBackend } from '../train-shared';
+import { BACKBONE_FLAG, COMMON_FLAGS, dataFromFlags, METHOD_FLAGS, methodFromFlags, openBackbone, outDir, progressPrinter, requireFlags, startBackend } from '../train-shared';
 
 /** `--labels 10` → 10 per class; `--labels 0.1` → 10 % of each class. */
 export function parseLabelBudget(text: string | undefined): SubsampleSpec | undefined {
@@ -28,6 +28,7 @@ export const command: Command = {
     { name: 'augment', type: 'boolean', help: 'flips, shifts and intensity jitter on training images' },
   ],
   async run({ flags }) {
+    requireFlags(flags, ['data', 'out']);
     const quiet = !!flags.quiet;
     const out = outDir(flags);
     const method = methodFromFlags(flags);

@@ -23,7 +23,8 @@ export interface InfoReport {
 }
 
 export async function collectInfo(): Promise<InfoReport> {
-  const report = await initBackend({ warn: () => {} });
+  // Describe the WebGPU adapter even when it could only be a software one: that is what `info` is for.
+  const report = await initBackend({ warn: () => {}, probeSoftwareWebgpu: true });
   const cpus = os.cpus();
   return {
     backend: report.name,

@@ -2,7 +2,7 @@
 import { vitConfig, type PresetName } from '../../model/config';
 import { pretrainMAE } from '../../train/pretrain';
 import { Command } from '../command';
-import { COMMON_FLAGS, dataFromFlags, outDir, progressPrinter, startBackend } from '../train-shared';
+import { COMMON_FLAGS, dataFromFlags, outDir, progressPrinter, requireFlags, startBackend } from '../train-shared';
 
 export const command: Command = {
   name: 'pretrain',
@@ -16,6 +16,7 @@ export const command: Command = {
     { name: 'norm-pix', type: 'boolean', help: 'reconstruct per-patch normalised pixels (MAE norm_pix_loss)' },
   ],
   async run({ flags }) {
+    requireFlags(flags, ['data', 'out']);
     const quiet = !!flags.quiet;
     const out = outDir(flags);
     const backend = await startBackend(quiet);

@@ -4,7 +4,7 @@ import { normalizationFrom } from '../../train/common';
 import { PRETEXT_NAMES, type PretextName } from '../../train/pretext';
 import { targetParameterPretrain } from '../../train/tpp';
 import { Command } from '../command';
-import { BACKBONE_FLAG, COMMON_FLAGS, dataFromFlags, METHOD_FLAGS, methodFromFlags, openBackbone, outDir, progressPrinter, startBackend } from '../train-shared';
+import { BACKBONE_FLAG, COMMON_FLAGS, dataFromFlags, METHOD_FLAGS, methodFromFlags, openBackbone, outDir, progressPrinter, requireFlags, startBackend } from '../train-shared';
 
 export const command: Command = {
   name: 'tpp',
@@ -18,6 +18,7 @@ export const command: Command = {
     { name: 'mask-ratio', type: 'number', value: 'R', help: 'MAE pretext: fraction of patches masked', default: 0.75 },
   ],
   async run({ flags }) {
+    requireFlags(flags, ['data', 'out']);
     const quiet = !!flags.quiet;
     const out = outDir(flags);
     const method = methodFromFlags(flags);

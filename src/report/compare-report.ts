@@ -1,0 +1,117 @@
+/**
+ * Results of `tpp-lab compare` as files a person can open: `results.csv` / `results.json` (one row per cell),
+ * `summary.csv` (mean ± std per method, budget and arm, with the paired difference to no TPP), and
+ * `report.html` (offline plotly charts: test AUC per arm, paired differences per seed, learning curves).
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { writeFileAtomic } from '../io/safetensors';
+import { type CellResult, summarize, type SummaryRow } from '../train/compare';
+import { figureHtml, pageHtml, type Figure } from '../viz/plotly';
+
+// danfojs has no type declarations we rely on; it is used for the tables and CSV.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const dfd = require('danfojs') as { DataFrame: new (rows: object[]) => object; toCSV: (df: object) => string };
+
+/** Settings printed at the top of the report (data, backbone, epochs, backend, time...). */
+export type ReportSettings = Record<string, string | number | boolean | null>;
+
+const ARM_COLORS = ['#7f7f7f', '#1f77b4', '#d62728', '#2ca02c', '#9467bd'];
+
+function fmt(x: number, digits = 3): string {
+  return Number.isFinite(x) ? x.toFixed(digits) : '–';
+}
+
+function esc(s: string): string {
+  return s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] as string);
+}
+
+/** The summary as an HTML table. */
+export function summaryTableHtml(rows: SummaryRow[]): string {
+  const head = ['method', 'labels', 'TPP arm', 'seeds', 'test AUC', 'test accuracy', 'balanced acc.', 'macro F1', 'Δ AUC vs none (paired)', 'wins'];
+  const body = rows.map((r) => `<tr><td style="text-align:left">${esc(r.method)}</td><td>${esc(r.budget)}</td><td style="text-align:left">${esc(r.arm)}</td><td>${r.n}</td>` +
+    `<td>${fmt(r.auc_mean)} ± ${fmt(r.auc_std)}</td><td>${fmt(r.accuracy_mean)} ± ${fmt(r.accuracy_std)}</td><td>${fmt(r.balanced_accuracy_mean)}</td><td>${fmt(r.f1_mean)}</td>` +
+    `<td>${r.arm === 'none' ? '' : `${r.delta_auc_mean >= 0 ? '+' : ''}${fmt(r.delta_auc_mean)} ± ${fmt(r.delta_auc_std)}`}</td><td>${r.wins}</td></tr>`);
+  return `<table><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${body.join('')}</tbody></table>`;
+}
+
+/** Bar chart: mean test AUC (± std) per method and arm, one panel per budget (as groups on the x axis). */
+export function aucBarsFigure(rows: SummaryRow[]): Figure {
+  const arms = [...new Set(rows.map((r) => r.arm))];
+  return {
+    data: arms.map((arm, i) => {
+      const rs = rows.filter((r) => r.arm === arm);
+      return {
+        type: 'bar', name: `TPP: ${arm}`, x: rs.map((r) => `${r.method} · ${r.budget}`), y: rs.map((r) => r.auc_mean),
+        error_y: { type: 'data', array: rs.map((r) => r.auc_std), visible: true }, marker: { color: ARM_COLORS[i % ARM_COLORS.length] },
+      };
+    }),
+    layout: { title: 'Test AUC by TPP arm (mean ± std over seeds)', barmode: 'group', yaxis: { title: 'test AUC', rangemode: 'tozero' }, height: 380 },
+  };
+}
+
+/** Paired differences: AUC(arm) - AUC(none) per seed, one point per seed, for every method/budget/arm. */
+export function pairedFigure(cells: CellResult[]): Figure {
+  const arms = [...new Set(cells.map((c) => c.arm))].filter((a) => a !== 'none');
+  const none = new Map(cells.filter((c) => c.arm === 'none').map((c) => [`${c.method}|${c.budget}|${c.seed}`, c.auc]));
+  return {
+    data: arms.map((arm, i) => {
+      const cs = cells.filter((c) => c.arm === arm && none.has(`${c.method}|${c.budget}|${c.seed}`));
+      return {
+        type: 'box', name: `${arm} − none`, x: cs.map((c) => `${c.method} · ${c.budget}`), y: cs.map((c) => c.auc - none.get(`${c.method}|${c.budget}|${c.seed}`)!),
+        boxpoints: 'all', jitter: 0.3, pointpos: 0, text: cs.map((c) => `seed ${c.seed}`), marker: { color: ARM_COLORS[(i + 1) % ARM_COLORS.length] },
+      };
+    }),
+    layout: {
+      title: 'Paired difference in test AUC: TPP arm minus no TPP (each point a seed)', boxmode: 'group', height: 380,
+      yaxis: { title: 'Δ test AUC', zeroline: true, zerolinewidth: 2, zerolinecolor: '#444' },
+    },
+  };
+}
+
+/** Learning curves: validation AUC per epoch, mean over seeds, one line per arm, for one method and budget. */
+export function curvesFigure(cells: CellResult[], method: string, budget: string): Figure {
+  const arms = [...new Set(cells.map((c) => c.arm))];
+  return {
+    data: arms.map((arm, i) => {
+      const cs = cells.filter((c) => c.method === method && c.budget === budget && c.arm === arm);
+      const len = Math.max(0, ...cs.map((c) => c.curve.length));
+      const y = Array.from({ length: len }, (_, e) => {
+        const vs = cs.map((c) => c.curve[e]).filter((v) => Number.isFinite(v));
+        return vs.length ? vs.reduce((a, b) => a + b, 0) / vs.length : null;
+      });
+      return { type: 'scatter', mode: 'lines+markers', name: `TPP: ${arm}`, x: y.map((_, e) => e + 1), y, line: { color: ARM_COLORS[i % ARM_COLORS.length] } };
+    }),
+    layout: { title: `${method}, ${budget}: validation AUC while fine-tuning (mean over seeds)`, xaxis: { title: 'epoch' }, yaxis: { title: 'validation AUC' }, height: 320 },
+  };
+}
+
+/** Write results.csv, results.json, summary.csv and report.html into `dir`; returns their paths. */
+export async function writeCompareReport(dir: string, cells: CellResult[], settings: ReportSettings, sizes: { name: string; target: number; percent: number }[]): Promise<Record<string, string>> {
+  fs.mkdirSync(dir, { recursive: true });
+  const rows = summarize(cells);
+  const flat = cells.map(({ curve: _c, ...rest }) => rest);
+  const files = {
+    results_csv: path.join(dir, 'results.csv'),
+    results_json: path.join(dir, 'results.json'),
+    summary_csv: path.join(dir, 'summary.csv'),
+    report_html: path.join(dir, 'report.html'),
+  };
+  await writeFileAtomic(files.results_csv, Buffer.from(dfd.toCSV(new dfd.DataFrame(flat))));
+  await writeFileAtomic(files.results_json, Buffer.from(JSON.stringify({ settings, cells, summary: rows }, null, 1)));
+  await writeFileAtomic(files.summary_csv, Buffer.from(dfd.toCSV(new dfd.DataFrame(rows as unknown as object[]))));
+  const settingsHtml = `<table>${Object.entries(settings).map(([k, v]) => `<tr><th style="text-align:left">${esc(k)}</th><td style="text-align:left">${esc(String(v))}</td></tr>`).join('')}</table>`;
+  const sizeHtml = `<table><tr><th>method</th><th>target parameters</th><th>% of backbone</th></tr>${sizes.map((s) => `<tr><td style="text-align:left">${esc(s.name)}</td><td>${s.target.toLocaleString('en-US')}</td><td>${s.percent.toFixed(2)}</td></tr>`).join('')}</table>`;
+  const curves = [...new Set(cells.map((c) => `${c.method}|${c.budget}`))].map((k) => figureHtml(curvesFigure(cells, k.split('|')[0], k.split('|')[1])));
+  const body = [
+    '<p>Each cell fine-tunes a PEFT method with a few labels, starting either from the usual initialisation (<b>none</b>) or from target parameters pre-trained with TPP on unlabelled images (the other arms). For a given seed every arm uses the same labelled subset, head initialisation and data order, so differences per seed are paired.</p>',
+    '<h2>Settings</h2>', settingsHtml,
+    '<h2>Summary</h2>', summaryTableHtml(rows),
+    figureHtml(aucBarsFigure(rows)),
+    figureHtml(pairedFigure(cells)),
+    '<h2>Learning curves</h2>', ...curves,
+    '<h2>Parameter counts</h2>', sizeHtml,
+  ].join('\n');
+  await writeFileAtomic(files.report_html, Buffer.from(pageHtml(String(settings.title ?? 'TPP comparison'), body)));
+  return files;
+}

@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { before, describe, test } from 'node:test';
+import { initBackend } from '../src/backend';
+import { computeNormalization } from '../src/data/batches';
+import type { Dataset } from '../src/data/dataset';
+import { vitConfig } from '../src/model/config';
+import { createMAE, DECODER_PRESETS } from '../src/model/mae';
+import { createViT } from '../src/model/vit';
+import { saveDecoder } from '../src/io/decoder';
+import { peftConfig } from '../src/peft';
+import { type CellResult, meanStd, runCompare, summarize } from '../src/train/compare';
+import { writeCompareReport } from '../src/report/compare-report';
+import { tempDir } from './helpers';
+
+before(async () => {
+  await initBackend({ warn: () => {} });
+});
+
+function noise(n: number, seed: number, shift: number): Dataset {
+  let s = seed;
+  const rand = () => ((s = (s * 1103515245 + 12345) >>> 0) / 4294967296);
+  const labels = Int32Array.from({ length: n }, (_, i) => i % 2);
+  const data = Uint8Array.from({ length: n * 784 }, (_, j) => Math.min(255, Math.round(rand() * 150 + (labels[Math.floor(j / 784)] ? shift : 0))));
+  return { images: { data, shape: [n, 28, 28, 1] }, labels: { data: labels, shape: [n, 1] }, task: 'binary-class', classNames: ['a', 'b'], source: `noise/${seed}` };
+}
+
+const cell = (arm: string, seed: number, auc: number): CellResult => ({
+  method: 'lora', arm, budget: '5/class', seed, trainExamples: 10, targetParameters: 1, accuracy: 0.5, balanced_accuracy: 0.5, auc, f1: 0.5,
+  val_auc: 0.5, bestEpoch: 1, seconds: 1, curve: [0.5], tppSeconds: null, tppFinalLoss: null,
+});
+
+describe('compare', () => {
+  test('summary: mean ± sample std, paired deltas per seed and wins', () => {
+    const cells = [cell('none', 0, 0.6), cell('none', 1, 0.7), cell('same', 0, 0.65), cell('same', 1, 0.68)];
+    const rows = summarize(cells);
+    assert.deepEqual(rows.map((r) => r.arm), ['none', 'same']);
+    assert.ok(Math.abs(rows[0].auc_mean - 0.65) < 1e-12);
+    assert.ok(Math.abs(rows[0].auc_std - Math.sqrt(0.005)) < 1e-12);
+    // deltas +0.05 and -0.02
+    assert.ok(Math.abs(rows[1].delta_auc_mean - 0.015) < 1e-12);
+    assert.equal(rows[1].wins, '1/2');
+    assert.ok(Number.isNaN(rows[0].delta_auc_mean));
+    assert.deepEqual(meanStd([1]), { mean: 1, std: 0, n: 1 });
+  });
+
+  test('a grid runs, writes its report, and a re-run skips finished cells', async () => {
+    const dir = tempDir();
+    const backbone = createViT(vitConfig('tiny'), { seed: 0 });
+    const mae = createMAE(backbone, DECODER_PRESETS.tiny, { seed: 0 });
+    const decoderPath = await saveDecoder(mae, path.join(dir, 'decoder.safetensors'));
+    const train = noise(24, 1, 60);
+    const target = { name: 'noise', train, val: noise(16, 2, 60), test: noise(16, 3, 60) };
+    const grid = {
+      backbone, decoderPath, normalization: computeNormalization(train), target,
+      methods: [{ name: 'lora', config: peftConfig('lora') }],
+      arms: [{ name: 'none', label: 'no TPP' }, { name: 'same', images: train, label: 'same' }],
+      budgets: [{ perClass: 4 }], seeds: [0, 1],
+      tpp: { epochs: 1, batchSize: 8, lr: 1e-3, pretext: 'mae' as const }, finetune: { epochs: 2, batchSize: 8, lr: 1e-3 }, outDir: path.join(dir, 'run'),
+    };
+    const phases: string[] = [];
+    const cells = await runCompare({ ...grid, onProgress: (e) => !e.train && phases.push(e.phase) });
+    assert.equal(cells.length, 4);
+    assert.deepEqual(phases.filter((p) => p === 'tpp').length, 2, 'one TPP run per (method, arm, seed)');
+    assert.ok(cells.every((c) => c.trainExamples === 8 && c.auc >= 0 && c.auc <= 1));
+    const files = await writeCompareReport(grid.outDir, cells, { title: 'test' }, [{ name: 'lora', target: 512, percent: 1 }]);
+    const html = fs.readFileSync(files.report_html, 'utf8');
+    assert.match(html, /Plotly\.newPlot/);
+    assert.equal((html.match(/class="tpp-plot"/g) ?? []).length, 3, 'AUC bars, paired differences, one learning-curve chart');
+    assert.match(fs.readFileSync(files.results_csv, 'utf8').split('\n')[0], /^method,arm,budget,seed,/);
+    // Re-run: everything is skipped and the results are identical.
+    const again: string[] = [];
+    const cells2 = await runCompare({ ...grid, onProgress: (e) => !e.train && again.push(e.phase) });
+    assert.deepEqual(again, ['skip', 'skip', 'skip', 'skip']);
+    assert.deepEqual(cells2, cells);
+    mae.dispose();
+    backbone.dispose();
+  });
+});
