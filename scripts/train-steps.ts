@@ -10,15 +10,12 @@
  * The step: logits of a seeded synthetic batch, softmax cross-entropy, Adam on the method's trainable parameters
  * (target + head). Data are generated in JavaScript so both backends see bitwise the same inputs. Every read is
  * `await t.data()`: `dataSync()` throws on webgpu in Node.
- *
- * `applyPeft` is not used: it fingerprints the backbone with `dataSync()`, which throws on webgpu (a gap in
- * src/model/fingerprint.ts). The method's own `apply()` gives the same hooks and parameters.
  */
 import * as fs from 'fs';
 import { initBackend, tf } from '../src/backend';
 import { vitConfig, type PresetName } from '../src/model/config';
 import { createViT } from '../src/model/vit';
-import { PEFT_METHODS, peftConfig, type PeftMethodName } from '../src/peft';
+import { applyPeft, peftConfig, type PeftMethodName } from '../src/peft';
 
 /** What one run prints. */
 export interface TrainRun {
@@ -75,9 +72,8 @@ export async function trainSteps(opts: { backend?: string; preset: PresetName; m
   const report = await initBackend({ backend: opts.backend, warn: () => {} });
   const config = vitConfig(opts.preset);
   const model = createViT(config, { seed: opts.seed });
-  const method = PEFT_METHODS[opts.method] as (typeof PEFT_METHODS)['lora'];
-  const module = method.apply(model, peftConfig(opts.method) as never, { seed: opts.seed });
-  const trainable = new Map([...module.params, ...['head.weight', 'head.bias'].map((n) => [n, model.param(n)] as [string, tf.Variable])]);
+  const peft = applyPeft(model, peftConfig(opts.method), { seed: opts.seed });
+  const trainable = peft.trainableParameters();
   const initial = new Map<string, Float32Array>();
   for (const [n, v] of trainable) initial.set(n, (await v.data()) as Float32Array);
 
@@ -93,7 +89,7 @@ export async function trainSteps(opts: { backend?: string; preset: PresetName; m
     const t0 = performance.now();
     const x = tf.tensor4d(pixels, [opts.batch, s, s, c]);
     const y = tf.tensor2d(oneHot, [opts.batch, k]);
-    const loss = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(y, model.forward(x, { training: true, hooks: module.hooks })), true, [...trainable.values()]);
+    const loss = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(y, peft.forward(x, { training: true })), true, [...trainable.values()]);
     losses.push((await loss!.data())[0]);
     stepMs.push(performance.now() - t0);
     tf.dispose([x, y, loss!]);
@@ -108,6 +104,8 @@ export async function trainSteps(opts: { backend?: string; preset: PresetName; m
   }
   const adapter = report.webgpuAdapter && report.name === 'webgpu' ? `${report.webgpuAdapter.vendor} ${report.webgpuAdapter.description}`.trim() : null;
   optimizer.dispose();
+  peft.dispose();
+  model.dispose();
   return { backend: report.name, adapter, preset: opts.preset, method: opts.method, seed: opts.seed, batch: opts.batch, losses, stepMs, params, maxUpdate };
 }
 

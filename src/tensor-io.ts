@@ -40,3 +40,11 @@ export async function readAll(tensors: Map<string, tf.Tensor>): Promise<Map<stri
   for (const [name, t] of tensors) out.set(name, Float32Array.from((await t.data()) as ArrayLike<number>));
   return out;
 }
+
+/**
+ * Whether `dataSync()` / `arraySync()` work on the current tfjs backend: false on `webgpu` in Node (it reads
+ * synchronously only through a browser `OffscreenCanvas`), true on cpu, wasm and the tfjs-node backends.
+ */
+export function syncReadsAvailable(): boolean {
+  return tf.getBackend() !== 'webgpu' || typeof (globalThis as { OffscreenCanvas?: unknown }).OffscreenCanvas !== 'undefined';
+}

@@ -29,7 +29,7 @@ test('backbone save/load is bitwise, fingerprint stable, metadata kept', async (
   const loaded = await loadBackbone(path);
   assert.deepEqual(loaded.config, model.config);
   for (const [n, v] of model.params) assert.deepEqual(loaded.param(n).dataSync(), v.dataSync(), n);
-  assert.equal(backboneFingerprint(loaded), saved.fingerprint);
+  assert.equal(await backboneFingerprint(loaded), saved.fingerprint);
   const info = await readCheckpointInfo(path);
   assert.equal(info.kind, 'backbone');
   assert.deepEqual(info.metadata, { modality: 'x-ray', epochs: 3 });
@@ -41,7 +41,7 @@ test('backbone save/load is bitwise, fingerprint stable, metadata kept', async (
   // A new head for another task keeps the backbone (and its fingerprint).
   const twoClass = await loadBackbone(path, { numClasses: 2 });
   assert.deepEqual(twoClass.param('head.weight').shape, [32, 2]);
-  assert.equal(backboneFingerprint(twoClass), saved.fingerprint);
+  assert.equal(await backboneFingerprint(twoClass), saved.fingerprint);
   [model, loaded, twoClass].forEach((m) => m.dispose());
 });
 

@@ -76,7 +76,7 @@ function parseJson<T>(path: string, meta: Record<string, string>, key: string): 
 export async function saveBackbone(model: ViT, path: string, metadata: CheckpointMetadata = {}): Promise<SaveResult> {
   const weights = model.getWeights('torch');
   try {
-    const fingerprint = backboneFingerprint(model);
+    const fingerprint = await backboneFingerprint(model);
     const bytes = await writeSafetensorsFile(path, await torchTensors(weights), {
       format: BACKBONE_FORMAT,
       format_version: FORMAT_VERSION,
@@ -181,6 +181,7 @@ export async function loadBackbone(path: string, options: LoadBackboneOptions = 
 /** Save an adapter: target parameters + head, the PEFT and ViT configs, the backbone fingerprint, metadata. */
 export async function saveAdapter(peft: PeftModel, path: string, metadata: CheckpointMetadata = {}): Promise<SaveResult> {
   if (peft.merged) throw new Error('saveAdapter: LoRA is merged into the backbone; call unmerge() before saving the adapter.');
+  const fingerprint = await peft.fingerprint();
   const weights = peft.adapterWeights('torch');
   try {
     const bytes = await writeSafetensorsFile(path, await torchTensors(weights), {
@@ -188,11 +189,11 @@ export async function saveAdapter(peft: PeftModel, path: string, metadata: Check
       format_version: FORMAT_VERSION,
       vit_config: JSON.stringify(peft.base.config),
       peft_config: JSON.stringify(peft.config),
-      fingerprint: peft.baseFingerprint,
+      fingerprint,
       metadata: JSON.stringify(metadata),
     });
     const parameters = [...weights.values()].reduce((s, t) => s + t.size, 0);
-    return { path, bytes, tensors: weights.size, parameters, fingerprint: peft.baseFingerprint };
+    return { path, bytes, tensors: weights.size, parameters, fingerprint };
   } finally {
     tf.dispose([...weights.values()]);
   }
@@ -248,12 +249,13 @@ export async function loadAdapter(path: string, target: ViT | PeftModel, options
       throw new Error(`PEFT config mismatch loading adapter ${path}: ${peftDiff.join('; ')}. Pass the plain backbone to loadAdapter() to apply the file's config, or build the model with it.`);
     }
   }
-  const fingerprint = target instanceof PeftModel ? target.baseFingerprint : backboneFingerprint(backbone);
-  if (fingerprint !== meta.fingerprint) {
-    throw new Error(`Backbone fingerprint mismatch loading adapter ${path}: the adapter was trained on backbone ${meta.fingerprint}, this backbone is ${fingerprint}. Load the backbone it was trained on (loadBackbone on that file) first.`);
-  }
+  // Applied first, so the fingerprint is computed once (a PeftModel knows it as of apply time).
   const peft = target instanceof PeftModel ? target : applyPeft(backbone, filePeft);
   try {
+    const fingerprint = await peft.fingerprint();
+    if (fingerprint !== meta.fingerprint) {
+      throw new Error(`Backbone fingerprint mismatch loading adapter ${path}: the adapter was trained on backbone ${meta.fingerprint}, this backbone is ${fingerprint}. Load the backbone it was trained on (loadBackbone on that file) first.`);
+    }
     const trainable = withHead ? peft.trainableParameters() : peft.targetParameters();
     const expected = [...trainable.keys()];
     // Without the head, the file's head tensors are expected but not loaded.

@@ -20,7 +20,7 @@ export async function saveDecoder(mae: MAE, path: string, metadata: Record<strin
     await writeSafetensorsFile(path, tensors, {
       format: DECODER_FORMAT,
       decoder_config: JSON.stringify(mae.decoderConfig),
-      fingerprint: backboneFingerprint(mae.encoder),
+      fingerprint: await backboneFingerprint(mae.encoder),
       metadata: JSON.stringify(metadata),
     });
     return path;
@@ -36,7 +36,7 @@ export async function loadDecoder(path: string, encoder: ViT): Promise<MAE> {
   const config = JSON.parse(file.metadata.decoder_config ?? 'null') as DecoderConfig | null;
   if (!config) throw new Error(`${path} lacks decoder_config metadata.`);
   validateDecoderConfig(config);
-  const fingerprint = backboneFingerprint(encoder);
+  const fingerprint = await backboneFingerprint(encoder);
   if (file.metadata.fingerprint !== fingerprint) {
     throw new Error(`The decoder ${path} was trained with backbone ${file.metadata.fingerprint}, not with this one (${fingerprint}). Use the decoder.safetensors saved beside this backbone.`);
   }

@@ -4,5 +4,5 @@ export * from './vit';
 export * from './patches';
 export * from './hooks';
 export * from './layout';
-export { backboneFingerprint, fingerprintOf } from './fingerprint';
+export { backboneFingerprint, backboneFingerprintSync, fingerprintOf, fingerprintOfParams } from './fingerprint';
 export { linear, matMul2d, gelu, layerNorm, LAYER_NORM_EPS } from './dense';

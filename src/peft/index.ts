@@ -17,7 +17,7 @@ import { PROMPT } from './prompt/prompt';
 import { SSF } from './ssf/ssf';
 
 export * from './config';
-export { PeftModel, type ParameterCounts } from './model';
+export { PeftModel, type ParameterCounts, type PeftModelOptions } from './model';
 export type { PeftMethod, PeftModule } from './method';
 export { matchesTarget, selectTargets } from './match';
 
@@ -67,7 +67,8 @@ export interface ApplyPeftOptions {
 
 /**
  * Apply one PEFT method to `model`. The backbone's weights are not modified (LoRA's `merge()` aside); BitFit and
- * full fine-tuning train some or all of them in place. Dispose the result's own variables with `dispose()`.
+ * full fine-tuning train some or all of them in place. Synchronous on every backend: the backbone's fingerprint
+ * as it is now is captured for `await peft.fingerprint()` (see `PeftModel`). Dispose the result with `dispose()`.
  */
 export function applyPeft(model: ViT, config: PeftConfig, options: ApplyPeftOptions = {}): PeftModel {
   validatePeftConfig(config);

@@ -3,10 +3,11 @@
  * method's hooks included, and knows which parameters train: the method's target parameters plus the head.
  */
 import * as tf from '@tensorflow/tfjs';
-import { backboneFingerprint } from '../model/fingerprint';
+import { backboneFingerprintSync, fingerprintOfParams } from '../model/fingerprint';
 import type { ParamLayout } from '../model/layout';
 import { toTorchLayout } from '../model/layout';
 import { HEAD_PARAMS, type ClassifierOutput, type EncoderOutput, type ForwardOptions, type NamedTensors, type ViT, type WeightLayout } from '../model/vit';
+import { syncReadsAvailable } from '../tensor-io';
 import type { PeftConfig } from './config';
 import type { PeftModule } from './method';
 
@@ -26,6 +27,16 @@ export interface ParameterCounts {
   percentOfBackbone: number;
 }
 
+/** Options of the `PeftModel` constructor (`applyPeft` uses the defaults). */
+export interface PeftModelOptions {
+  /**
+   * How the backbone fingerprint is captured at apply time. `true`: computed at once with synchronous reads;
+   * `false`: the backbone tensors are captured (`clone()`: shared, not copied, until training replaces them) and
+   * hashed asynchronously by the first `fingerprint()` call. Default: `syncReadsAvailable()` (false on webgpu).
+   */
+  syncReads?: boolean;
+}
+
 /** A `ViT` with a PEFT method applied. Create with `applyPeft`. */
 export class PeftModel {
   /** The backbone (its own weights are not trained unless the method is BitFit or full). */
@@ -34,14 +45,52 @@ export class PeftModel {
   readonly config: PeftConfig;
   /** The method's module (hooks and target parameters). */
   readonly module: PeftModule;
-  /** Fingerprint of the backbone when the method was applied (stored in adapter checkpoints). */
-  readonly baseFingerprint: string;
+  /** The fingerprint once known. */
+  private fingerprintValue: string | null = null;
+  /** Backbone tensors as they were at apply time, until hashed (backends without synchronous reads). */
+  private fingerprintSnapshot: Map<string, tf.Tensor> | null = null;
+  /** The running asynchronous computation, if any. */
+  private fingerprintPending: Promise<string> | null = null;
 
-  constructor(base: ViT, config: PeftConfig, module: PeftModule) {
+  /**
+   * Wrap `base` with an applied method. Captures the backbone's fingerprint as it is now, before any training
+   * (BitFit and full fine-tuning train backbone tensors in place): see `PeftModelOptions.syncReads`.
+   */
+  constructor(base: ViT, config: PeftConfig, module: PeftModule, options: PeftModelOptions = {}) {
     this.base = base;
     this.config = config;
     this.module = module;
-    this.baseFingerprint = backboneFingerprint(base);
+    if (options.syncReads ?? syncReadsAvailable()) {
+      this.fingerprintValue = backboneFingerprintSync(base);
+    } else {
+      // tf.keep: applyPeft may run inside tf.tidy, which must not dispose the capture.
+      this.fingerprintSnapshot = new Map(base.backboneNames().map((n) => [n, tf.keep(base.param(n).clone())] as [string, tf.Tensor]));
+    }
+  }
+
+  /**
+   * Fingerprint of the backbone as it was when the method was applied (stored in adapter checkpoints; see
+   * `backboneFingerprint`). Works on every backend. On backends without synchronous reads (webgpu) the first
+   * call hashes the captured backbone tensors and then frees them; await it before training BitFit or full
+   * fine-tuning to avoid holding the original backbone alongside the trained one.
+   */
+  fingerprint(): Promise<string> {
+    if (this.fingerprintValue !== null) return Promise.resolve(this.fingerprintValue);
+    if (!this.fingerprintPending) {
+      const snapshot = this.fingerprintSnapshot;
+      if (!snapshot) return Promise.reject(new Error('PeftModel.fingerprint(): the model was disposed before its backbone fingerprint was read; call fingerprint() before dispose().'));
+      this.fingerprintPending = fingerprintOfParams(this.base, snapshot, (name) => snapshot.get(name)!.dispose()).then((value) => {
+        this.fingerprintValue = value;
+        this.releaseSnapshot();
+        return value;
+      });
+    }
+    return this.fingerprintPending;
+  }
+
+  private releaseSnapshot(): void {
+    if (this.fingerprintSnapshot) tf.dispose([...this.fingerprintSnapshot.values()]);
+    this.fingerprintSnapshot = null;
   }
 
   /** The backbone's config. */
@@ -152,9 +201,10 @@ export class PeftModel {
     return !!this.module.merged;
   }
 
-  /** Dispose the method's own variables (unmerging first if needed); the backbone stays alive. */
+  /** Dispose the method's own variables (unmerging first if needed) and any captured backbone tensors; the backbone stays alive. */
   dispose(): void {
     if (this.module.merged) this.unmerge();
     if (this.module.ownsParams) for (const v of this.module.params.values()) v.dispose();
+    this.releaseSnapshot();
   }
 }

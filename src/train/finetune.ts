@@ -126,6 +126,8 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
   let peft: PeftModel | null = null;
   try {
     peft = options.init ? await loadAdapter(options.init, model, { head: false }) : applyPeft(model, options.method, { seed });
+    // Hash the untrained backbone now (webgpu: frees the tensors held for it before training changes them).
+    await peft.fingerprint();
     if (options.init && JSON.stringify(peft.config) !== JSON.stringify(options.method)) {
       throw new Error(`finetune: --init adapter ${options.init} is a ${JSON.stringify(peft.config)} adapter, but the method asked for is ${JSON.stringify(options.method)}. Use the same method and settings as the TPP run.`);
     }

@@ -64,6 +64,8 @@ export async function targetParameterPretrain(options: TppOptions): Promise<TppR
   let pretext: Pretext | null = null;
   let maeToDispose: { dispose(): void } | null = null;
   try {
+    // Hash the untrained backbone now (webgpu: frees the tensors held for it before training changes them).
+    await peft.fingerprint();
     if (pretextName === 'mae') {
       if (!options.decoderPath) throw new Error('tpp: the mae pretext needs the decoder saved with the backbone (decoder.safetensors beside backbone.safetensors).');
       const mae = await loadDecoder(options.decoderPath, options.backbone);
