@@ -53,8 +53,9 @@ export function demoSettings(full: boolean, out: string): CompareSettings {
   return {
     data: 'breastmnist', other: ['pneumoniamnist'], methods: ['lora', 'adapter'], arms: ['none', 'same', 'pneumoniamnist'],
     budgets: full ? [{ perClass: 5 }, { perClass: 10 }, { perClass: 25 }] : [{ perClass: 10 }],
-    seeds: full ? [0, 1, 2, 3, 4] : [0, 1, 2], tppEpochs: full ? 30 : 10, tppLr: 1e-3, tppImages: 546, pretext: 'mae',
-    epochs: full ? 40 : 30, lr: 1e-3, batch: 32, out, title: full ? 'TPP on BreastMNIST (full demo)' : 'TPP on BreastMNIST (demo)',
+    // Learning rates and epochs were chosen on BreastMNIST's validation split (never its test split).
+    seeds: full ? [0, 1, 2, 3, 4] : [0, 1, 2], tppEpochs: full ? 40 : 20, tppLr: 3e-3, tppImages: 546, pretext: 'mae',
+    epochs: 40, lr: 3e-3, batch: 10, out, title: full ? 'TPP on BreastMNIST (full demo)' : 'TPP on BreastMNIST (demo)',
   };
 }
 
@@ -156,12 +157,12 @@ export const command: Command = {
     { name: 'labels', type: 'string', value: 'LIST', help: 'label budgets: K per class or fractions', default: '10' },
     { name: 'seeds', type: 'string', value: 'LIST', help: 'seeds (label subset, init, data order)', default: '0,1,2' },
     { name: 'pretext', type: 'string', choices: PRETEXT_NAMES, help: 'TPP pretext', default: 'mae' },
-    { name: 'tpp-epochs', type: 'int', value: 'N', help: 'TPP epochs', default: 10 },
-    { name: 'tpp-lr', type: 'number', value: 'X', help: 'TPP learning rate', default: 1e-3 },
+    { name: 'tpp-epochs', type: 'int', value: 'N', help: 'TPP epochs', default: 20 },
+    { name: 'tpp-lr', type: 'number', value: 'X', help: 'TPP learning rate', default: 3e-3 },
     { name: 'tpp-images', type: 'int', value: 'N', help: 'at most N unlabelled images per TPP arm', default: 546 },
-    { name: 'epochs', type: 'int', value: 'N', help: 'fine-tuning epochs', default: 30 },
-    { name: 'lr', type: 'number', value: 'X', help: 'fine-tuning learning rate', default: 1e-3 },
-    { name: 'batch', type: 'int', value: 'N', help: 'fine-tuning batch size', default: 32 },
+    { name: 'epochs', type: 'int', value: 'N', help: 'fine-tuning epochs', default: 40 },
+    { name: 'lr', type: 'number', value: 'X', help: 'fine-tuning learning rate', default: 3e-3 },
+    { name: 'batch', type: 'int', value: 'N', help: 'fine-tuning batch size', default: 10 },
     { name: 'patience', type: 'int', value: 'N', help: 'early stopping patience (epochs)' },
     BACKBONE_FLAG,
     { name: 'json', type: 'boolean', help: 'print one JSON object (files and summary) as the last line' },
