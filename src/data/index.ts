@@ -6,6 +6,7 @@
 export * from './dataset';
 export * from './random';
 export * from './splits';
+export * from './concat';
 export * from './augment';
 export * from './batches';
 export * from './npy';

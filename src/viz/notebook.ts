@@ -33,3 +33,13 @@ export function show(fig: Figure, opts: { height?: number } = {}): void {
 export function markdown(text: string): void {
   tslabDisplay().markdown(text);
 }
+
+/** Show an HTML fragment (a `gallery`, a `dataFrameHtml` table) in the current cell's output. */
+export function showHtml(html: string): void {
+  tslabDisplay().html(html);
+}
+
+/** Show a PNG file (e.g. from `imageGrid`) in the current cell's output. */
+export function showPng(png: Uint8Array): void {
+  tslabDisplay().png(png);
+}

@@ -1,0 +1,244 @@
+/**
+ * Plotly figure specs for the notebooks: loss curves, bar charts, heatmap grids. Each function returns a plain
+ * `Figure` (traces + layout); `show(fig)` from ./notebook draws it, `figureHtml` from ./plotly embeds it in a page.
+ */
+import type { Figure } from './plotly';
+
+/** One point of a loss curve: the global step (1-based) and the loss there. */
+export interface LossPoint {
+  step: number;
+  loss: number;
+}
+
+/** An epoch's summary on a loss curve: where it ended and its mean loss / metrics (e.g. `val_loss`). */
+export interface EpochPoint {
+  step: number;
+  epochLoss?: number;
+  metrics?: Record<string, number>;
+}
+
+/** What `lossCurve` draws: per-step losses and, optionally, per-epoch summaries. */
+export interface LossHistory {
+  steps: readonly LossPoint[];
+  epochs?: readonly EpochPoint[];
+}
+
+/** Options of `lossCurve`. */
+export interface LossCurveOptions {
+  title?: string;
+  /** Moving-average window over steps for a smoothed trace (default 20; 0 or 1 draws no smoothed trace). */
+  smooth?: number;
+  /** Log-scale loss axis (default false). */
+  logY?: boolean;
+  height?: number;
+}
+
+/** Trailing moving average with window `k` (the first values average what is there). */
+export function movingAverage(values: readonly number[], k: number): number[] {
+  const out: number[] = [];
+  let sum = 0;
+  for (let i = 0; i < values.length; i++) {
+    sum += values[i];
+    if (i >= k) sum -= values[i - k];
+    out.push(sum / Math.min(i + 1, k));
+  }
+  return out;
+}
+
+/**
+ * A loss curve: the raw per-step loss (thin), its moving average, the epoch mean loss (markers at each epoch's
+ * last step) and every epoch metric whose name contains `loss` (e.g. `val_loss`), one trace each.
+ * Accepts the events of `trainingDisplay` (`display.history()`) or any `LossHistory`.
+ */
+export function lossCurve(history: LossHistory, options: LossCurveOptions = {}): Figure {
+  const x = history.steps.map((p) => p.step);
+  const y = history.steps.map((p) => p.loss);
+  const smooth = Math.floor(options.smooth ?? 20);
+  const data: object[] = [{ x, y, type: 'scatter', mode: 'lines', name: 'loss per step', line: { width: 1, color: 'rgba(31,119,180,0.35)' } }];
+  if (smooth > 1 && y.length > smooth) {
+    data.push({ x, y: movingAverage(y, smooth), type: 'scatter', mode: 'lines', name: `moving average (${smooth} steps)`, line: { width: 2, color: '#1f77b4' } });
+  }
+  const epochs = history.epochs ?? [];
+  const withLoss = epochs.filter((e) => typeof e.epochLoss === 'number');
+  if (withLoss.length > 0) {
+    data.push({ x: withLoss.map((e) => e.step), y: withLoss.map((e) => e.epochLoss), type: 'scatter', mode: 'markers+lines', name: 'epoch mean', marker: { size: 8, color: '#ff7f0e' }, line: { dash: 'dot', color: '#ff7f0e' } });
+  }
+  const metricNames = [...new Set(epochs.flatMap((e) => Object.keys(e.metrics ?? {})))].filter((m) => m.includes('loss')).sort();
+  for (const m of metricNames) {
+    const pts = epochs.filter((e) => typeof e.metrics?.[m] === 'number');
+    data.push({ x: pts.map((e) => e.step), y: pts.map((e) => e.metrics![m]), type: 'scatter', mode: 'markers+lines', name: m, marker: { size: 8, symbol: 'diamond' } });
+  }
+  return {
+    data,
+    layout: {
+      title: options.title ?? 'Training loss',
+      xaxis: { title: 'step' },
+      yaxis: { title: 'loss', type: options.logY ? 'log' : 'linear' },
+      height: options.height ?? 360,
+      legend: { orientation: 'h', y: -0.25 },
+    },
+  };
+}
+
+/** One named series of a bar chart. */
+export interface BarSeries {
+  name: string;
+  y: readonly number[];
+}
+
+/** Options of `barChart`. */
+export interface BarChartOptions {
+  title?: string;
+  xTitle?: string;
+  yTitle?: string;
+  /** Log-scale value axis (for counts spanning orders of magnitude). Default false. */
+  logY?: boolean;
+  /** Print each value above its bar (default true). */
+  labels?: boolean;
+  /** Value format for the labels: `int` (thousands separators, the default) or a number of decimals. */
+  format?: 'int' | number;
+  height?: number;
+}
+
+function formatValue(v: number, format: 'int' | number): string {
+  return format === 'int' ? Math.round(v).toLocaleString('en-US') : v.toFixed(format);
+}
+
+/**
+ * A bar chart over the categories `x`: one series (`y` numbers) or several grouped series (`{ name, y }[]`).
+ * Every series must have one value per category.
+ */
+export function barChart(x: readonly string[], y: readonly number[] | readonly BarSeries[], options: BarChartOptions = {}): Figure {
+  const series: BarSeries[] = typeof y[0] === 'number' || y.length === 0 ? [{ name: '', y: y as readonly number[] }] : [...(y as readonly BarSeries[])];
+  for (const s of series) {
+    if (s.y.length !== x.length) throw new Error(`barChart: series "${s.name}" has ${s.y.length} values for ${x.length} categories; give one value per category.`);
+  }
+  const format = options.format ?? 'int';
+  const data = series.map((s) => ({
+    type: 'bar', x: [...x], y: [...s.y], name: s.name,
+    ...(options.labels === false ? {} : { text: s.y.map((v) => formatValue(v, format)), textposition: 'outside', cliponaxis: false }),
+  }));
+  return {
+    data,
+    layout: {
+      title: options.title,
+      barmode: 'group',
+      showlegend: series.length > 1,
+      xaxis: { title: options.xTitle ?? '', automargin: true },
+      yaxis: { title: options.yTitle ?? '', type: options.logY ? 'log' : 'linear', automargin: true },
+      height: options.height ?? 360,
+    },
+  };
+}
+
+/** Options of `heatmapGrid`. */
+export interface HeatmapGridOptions {
+  title?: string;
+  /** One title per heatmap (shown as annotations above them). */
+  titles?: readonly string[];
+  /** Heatmaps per row (default: min(count, 4)). */
+  cols?: number;
+  /** Plotly colour scale (default `Viridis`). */
+  colorscale?: string;
+  /** Shared colour range (default: min and max over all heatmaps). */
+  zmin?: number;
+  zmax?: number;
+  /** Height of one row in pixels (default 220). */
+  rowHeight?: number;
+}
+
+/**
+ * Several matrices (`[rows][cols]` each) as a grid of heatmaps sharing one colour scale, row 0 at the top
+ * (like an image). One trace per matrix; used for attention maps (one per head or layer).
+ */
+export function heatmapGrid(matrices: readonly (readonly (readonly number[])[])[], options: HeatmapGridOptions = {}): Figure {
+  if (matrices.length === 0) throw new Error('heatmapGrid: no matrices to draw.');
+  const cols = Math.max(1, Math.min(matrices.length, Math.floor(options.cols ?? 4)));
+  const rows = Math.ceil(matrices.length / cols);
+  const all = matrices.flatMap((m) => m.flatMap((r) => [...r]));
+  const zmin = options.zmin ?? Math.min(...all);
+  const zmax = options.zmax ?? Math.max(...all);
+  const gapX = 0.04;
+  const gapY = 0.12 / rows;
+  const w = (1 - gapX * (cols - 1)) / cols;
+  const h = (1 - gapY * (rows - 1)) / rows;
+  const layout: Record<string, unknown> = { title: options.title, height: (options.rowHeight ?? 220) * rows + 60, annotations: [] as object[] };
+  const data = matrices.map((z, i) => {
+    const r = Math.floor(i / cols);
+    const c = i % cols;
+    const suffix = i === 0 ? '' : String(i + 1);
+    const x0 = c * (w + gapX);
+    const y1 = 1 - r * (h + gapY);
+    layout[`xaxis${suffix}`] = { domain: [x0, x0 + w], showticklabels: false, ticks: '', anchor: `y${suffix}` };
+    layout[`yaxis${suffix}`] = { domain: [y1 - h, y1], autorange: 'reversed', showticklabels: false, ticks: '', scaleanchor: `x${suffix}`, anchor: `x${suffix}` };
+    if (options.titles?.[i]) {
+      (layout.annotations as object[]).push({ text: options.titles[i], x: x0 + w / 2, y: y1, xref: 'paper', yref: 'paper', xanchor: 'center', yanchor: 'bottom', showarrow: false, font: { size: 12 } });
+    }
+    return {
+      type: 'heatmap', z: z.map((row) => [...row]), xaxis: `x${suffix}`, yaxis: `y${suffix}`,
+      zmin, zmax, colorscale: options.colorscale ?? 'Viridis', showscale: i === 0,
+    };
+  });
+  return { data, layout };
+}
+
+/** A shaded value range on a histogram (e.g. a CT window). */
+export interface HistogramBand {
+  name: string;
+  from: number;
+  to: number;
+}
+
+/** Options of `histogram`. */
+export interface HistogramOptions {
+  title?: string;
+  xTitle?: string;
+  /** Number of bins (default 80). */
+  bins?: number;
+  /** Log-scale count axis (default true: a few huge bins, e.g. air in CT, would hide the rest). */
+  logY?: boolean;
+  /** Ranges to shade and label, one semi-transparent rectangle each. */
+  bands?: readonly HistogramBand[];
+  height?: number;
+}
+
+/** Counts of `values` in `bins` equal bins over [min, max]: `{ edges (bins + 1), counts (bins) }`. */
+export function binCounts(values: ArrayLike<number>, bins: number): { edges: number[]; counts: number[] } {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < values.length; i++) {
+    if (values[i] < lo) lo = values[i];
+    if (values[i] > hi) hi = values[i];
+  }
+  if (values.length === 0) return { edges: [], counts: [] };
+  const width = hi > lo ? (hi - lo) / bins : 1;
+  const counts = new Array<number>(bins).fill(0);
+  for (let i = 0; i < values.length; i++) counts[Math.min(bins - 1, Math.floor((values[i] - lo) / width))]++;
+  return { edges: Array.from({ length: bins + 1 }, (_, i) => lo + i * width), counts };
+}
+
+const BAND_COLOURS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b'];
+
+/**
+ * A histogram of `values`, binned here (the figure holds `bins` bars, not the raw values, so it stays small),
+ * with optional shaded bands (one extra legend-only trace per band, so each band is named in the legend).
+ */
+export function histogram(values: ArrayLike<number>, options: HistogramOptions = {}): Figure {
+  const { edges, counts } = binCounts(values, Math.max(1, Math.floor(options.bins ?? 80)));
+  const centres = counts.map((_, i) => (edges[i] + edges[i + 1]) / 2);
+  const data: object[] = [{ type: 'bar', x: centres, y: counts, width: edges[1] - edges[0], name: 'pixels', marker: { color: '#555' } }];
+  const shapes = (options.bands ?? []).map((b, i) => ({
+    type: 'rect', xref: 'x', yref: 'paper', x0: b.from, x1: b.to, y0: 0, y1: 1, line: { width: 0 },
+    fillcolor: BAND_COLOURS[i % BAND_COLOURS.length], opacity: 0.15,
+  }));
+  (options.bands ?? []).forEach((b, i) => data.push({ type: 'scatter', mode: 'markers', x: [null], y: [null], name: `${b.name} (${b.from} to ${b.to})`, marker: { symbol: 'square', size: 12, color: BAND_COLOURS[i % BAND_COLOURS.length], opacity: 0.5 } }));
+  return {
+    data,
+    layout: {
+      title: options.title, bargap: 0, shapes,
+      xaxis: { title: options.xTitle ?? 'value' },
+      yaxis: { title: 'pixels', type: options.logY === false ? 'linear' : 'log' },
+      height: options.height ?? 340,
+    },
+  };
+}

@@ -1,0 +1,12 @@
+/**
+ * Pictures for notebooks and reports: image grids (PNG) and galleries (HTML), plotly figure specs (loss curves,
+ * bars, histograms, heatmaps), HTML tables, a live training display, attention maps. `notebook.ts` (`show`,
+ * `showHtml`, `showPng`, `markdown`) is not re-exported here: it needs the tslab kernel.
+ */
+export * from './images';
+export * from './charts';
+export * from './table';
+export * from './progress';
+export * from './samples';
+export * from './attention';
+export * from './plotly';
