@@ -3,7 +3,7 @@
  */
 import * as path from 'path';
 import type { SubsampleSpec } from '../../data/splits';
-import { peftConfig, PEFT_METHOD_NAMES, type PeftMethodName } from '../../peft';
+import { peftConfig, PEFT_METHOD_NAMES, type PeftMethodName } from '../../peft/index';
 import { normalizationFrom } from '../../train/common';
 import { type Arm, type CompareProgress, methodSizes, runCompare, summarize } from '../../train/compare';
 import { limit, loadData } from '../../train/data';
