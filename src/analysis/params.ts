@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { entryToFloat32, readSafetensorsFile } from '../io/safetensors';
 import type { ViT } from '../model/vit';
-import type { PeftConfig, PeftModel } from '../peft';
+import type { PeftConfig, PeftModel } from '../peft/index';
 import { frobeniusNorm, type PlainTensor } from './lora-svd';
 
 /** Copies of `tensors`' values (read asynchronously, so this works on every backend). */

@@ -5,7 +5,7 @@
  */
 import { loadAdapter, readCheckpointInfo } from '../io/checkpoint';
 import type { ViT } from '../model/vit';
-import type { PeftModel } from '../peft';
+import type { PeftModel } from '../peft/index';
 import { withNewHead } from '../train/finetune';
 
 /** A registered site. */

@@ -8,7 +8,7 @@ import { initBackend } from '../backend';
 import type { Dataset } from '../data/dataset';
 import { loadBackbone, readCheckpointInfo } from '../io/checkpoint';
 import type { ViT } from '../model/vit';
-import { peftConfig, PEFT_METHOD_NAMES, type PeftConfig, type PeftMethodName } from '../peft';
+import { peftConfig, PEFT_METHOD_NAMES, type PeftConfig, type PeftMethodName } from '../peft/index';
 import { fitToBackbone, limit, loadData, type DataSplits } from '../train/data';
 import type { TrainProgress } from '../train/loop';
 import { FlagSpec, FlagValues, UsageError } from './args';

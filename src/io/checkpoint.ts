@@ -18,7 +18,7 @@ import { validateViTConfig, type ViTConfig } from '../model/config';
 import { backboneFingerprint, fingerprintOf } from '../model/fingerprint';
 import { fromTorchLayout, torchShape, type ParamLayout } from '../model/layout';
 import { createViT, HEAD_PARAMS, ViT } from '../model/vit';
-import { applyPeft, PeftModel, validatePeftConfig, type PeftConfig } from '../peft';
+import { applyPeft, PeftModel, validatePeftConfig, type PeftConfig } from '../peft/index';
 import { entryToFloat32, readSafetensorsFile, readSafetensorsHeader, writeSafetensorsFile, type SafetensorsContents, type TensorToWrite } from './safetensors';
 
 /** `format` of backbone files. */

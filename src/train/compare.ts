@@ -15,7 +15,7 @@ import type { Dataset } from '../data/dataset';
 import type { SubsampleSpec } from '../data/splits';
 import { writeFileAtomic } from '../io/safetensors';
 import type { ViT } from '../model/vit';
-import { applyPeft, type PeftConfig } from '../peft';
+import { applyPeft, type PeftConfig } from '../peft/index';
 import { limit } from './data';
 import { finetune } from './finetune';
 import type { EpochRecord, TrainProgress } from './loop';

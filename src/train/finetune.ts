@@ -11,7 +11,7 @@ import { Dataset, numClasses, numExamples } from '../data/dataset';
 import { subsampleLabels, type SubsampleSpec } from '../data/splits';
 import { loadAdapter, saveAdapter } from '../io/checkpoint';
 import { createViT, type ViT } from '../model/vit';
-import { applyPeft, type PeftConfig, type PeftModel } from '../peft';
+import { applyPeft, type PeftConfig, type PeftModel } from '../peft/index';
 import { epochBatches, predictAll, stepsPerEpoch } from './common';
 import { fit, type FitResult, type TrainProgress } from './loop';
 import { evaluate, type Metrics, type TaskKind } from './metrics';

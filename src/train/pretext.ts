@@ -15,7 +15,7 @@ import { mulberry32 } from '../data/random';
 import { gelu, layerNorm, linear } from '../model/dense';
 import { truncatedNormal } from '../model/init';
 import type { MAE } from '../model/mae';
-import type { PeftModel } from '../peft';
+import type { PeftModel } from '../peft/index';
 
 export type PretextName = 'mae' | 'simsiam';
 export const PRETEXT_NAMES: readonly PretextName[] = ['mae', 'simsiam'];

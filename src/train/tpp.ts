@@ -12,7 +12,7 @@ import { Dataset, numExamples } from '../data/dataset';
 import { saveAdapter } from '../io/checkpoint';
 import { loadDecoder } from '../io/decoder';
 import type { ViT } from '../model/vit';
-import { applyPeft, type PeftConfig, type PeftModel } from '../peft';
+import { applyPeft, type PeftConfig, type PeftModel } from '../peft/index';
 import { epochBatches, stepsPerEpoch } from './common';
 import { fit, type FitResult, type TrainProgress } from './loop';
 import { maePretext, type Pretext, type PretextName, simsiamPretext } from './pretext';
