@@ -47,8 +47,11 @@ describe('notebook HTML in a real browser', { skip: missing || false }, () => {
 
   test('every plotly figure is drawn, with the expected traces and points', () => {
     // Three figures: validation AUC (2 lines), training loss (2 lines), confusion matrices (2 heatmaps).
-    assert.equal(count(dom, /class="tpp-plot"/g), 3);
-    assert.equal(count(dom, /class="plot-container plotly"/g), 3, 'plotly drew into every figure div (the bundle loaded offline)');
+    assert.equal(count(dom, /<div id="tpp-plot-[^"]*" class="tpp-plot[ "]/g), 3);
+    // Plotly marks a div it drew into with js-plotly-plot and adds its SVG layers: the bundle loaded offline.
+    assert.equal(count(dom, /class="tpp-plot js-plotly-plot"/g), 3);
+    assert.equal(count(dom, /class="plot-container plotly"/g), 3);
+    assert.ok(count(dom, /class="main-svg"/g) >= 3);
     assert.equal(count(dom, /class="trace scatter[^"]*"/g), 4);
     assert.equal(count(dom, /class="point"/g), 4 * QUICK_FT_EPOCHS);
     assert.equal(count(dom, /class="hm"/g), 2);
@@ -58,7 +61,7 @@ describe('notebook HTML in a real browser', { skip: missing || false }, () => {
     const outputs = executed.cells.flatMap((c) => c.outputs ?? []);
     assert.deepEqual(outputs.filter((o) => o.output_type === 'error'), []);
     assert.deepEqual(outputs.filter((o) => o.name === 'stderr').map((o) => (o.text ?? []).join('')), []);
-    assert.equal(count(dom, /application\/vnd\.jupyter\.stderr/g), 0);
+    assert.equal(count(dom, /<div[^>]*data-mime-type="application\/vnd\.jupyter\.(stderr|error)"/g), 0);
     assert.ok(outputs.length > 5, 'the executed copy has outputs');
   });
 });

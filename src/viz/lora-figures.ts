@@ -18,7 +18,7 @@ export function loraNormsFigure(runs: readonly UpdateRun[], title = 'Size of eac
       type: 'bar', name: r.name, x: r.rows.map((x) => x.module), y: r.rows.map((x) => x.norm),
       customdata: r.rows.map((x) => x.topShare), hovertemplate: '%{x}: ‖ΔW‖ %{y:.4f}<br>top direction %{customdata:.0%} of the energy<extra>%{fullData.name}</extra>',
     })),
-    layout: { title, barmode: 'group', height: 380, xaxis: { title: 'adapted module', tickangle: -40 }, yaxis: { title: 'Frobenius norm' } },
+    layout: { title, barmode: 'group', height: 400, margin: { t: 40, r: 20, b: 110, l: 70 }, xaxis: { title: { text: 'adapted module', standoff: 10 }, tickangle: -40, automargin: true }, yaxis: { title: 'Frobenius norm' } },
   };
 }
 
@@ -33,7 +33,7 @@ export function singularValuesFigure(runs: readonly UpdateRun[], title = 'Singul
       x: r.rows.flatMap((x) => x.singularValues.map((_, k) => `${x.module} σ${k + 1}`)),
       y: r.rows.flatMap((x) => x.singularValues), marker: { size: 7 }, hovertemplate: '%{x}: %{y:.4g}<extra>%{fullData.name}</extra>',
     })),
-    layout: { title, height: 380, xaxis: { title: 'module and singular value index', tickangle: -60, tickfont: { size: 9 } }, yaxis: { title: 'singular value', type: 'log' } },
+    layout: { title, height: 440, margin: { t: 40, r: 20, b: 140, l: 70 }, xaxis: { title: { text: 'module and singular value index', standoff: 10 }, tickangle: -60, tickfont: { size: 9 }, automargin: true }, yaxis: { title: 'singular value', type: 'log' } },
   };
 }
 

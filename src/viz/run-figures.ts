@@ -52,17 +52,17 @@ export function confusionFigure(panels: readonly ConfusionPanel[], classNames: r
   const n = panels.length;
   const gap = 0.08;
   const w = (1 - gap * (n - 1)) / Math.max(1, n);
-  const layout: Record<string, unknown> = { title, height: 360, annotations: [] as object[] };
+  const layout: Record<string, unknown> = { title, height: 380, margin: { t: 70, r: 20, b: 60, l: 120 }, annotations: [] as object[] };
   const annotations = layout.annotations as object[];
   const data = panels.map((p, i) => {
     const ax = i === 0 ? '' : String(i + 1);
     layout[`xaxis${ax}`] = { domain: [i * (w + gap), i * (w + gap) + w], title: 'predicted', tickvals: classNames.map((_, k) => k), ticktext: [...classNames] };
     layout[`yaxis${ax}`] = { anchor: `x${ax}`, autorange: 'reversed', title: i === 0 ? 'true' : '', tickvals: classNames.map((_, k) => k), ticktext: [...classNames] };
     annotations.push({ text: `<b>${p.title}</b>`, xref: 'paper', yref: 'paper', x: i * (w + gap) + w / 2, y: 1.08, showarrow: false });
-    p.matrix.forEach((row, t) => row.forEach((v, c) => annotations.push({ x: c, y: t, xref: `x${ax}`, yref: `y${ax}`, text: String(v), showarrow: false, font: { size: 16 } })));
+    p.matrix.forEach((row, t) => row.forEach((v, c) => annotations.push({ x: c, y: t, xref: `x${ax}`, yref: `y${ax}`, text: String(v), showarrow: false, font: { size: 16, color: '#c33' } })));
     return {
       type: 'heatmap', name: p.title, z: p.matrix.map((r) => [...r]), x: classNames.map((_, k) => k), y: classNames.map((_, k) => k),
-      xaxis: `x${ax}`, yaxis: `y${ax}`, colorscale: 'Blues', showscale: false,
+      xaxis: `x${ax}`, yaxis: `y${ax}`, colorscale: 'Blues', reversescale: true, showscale: false,
       hovertemplate: `${p.title}<br>true %{y}, predicted %{x}: %{z}<extra></extra>`,
     };
   });
