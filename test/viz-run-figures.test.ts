@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { LoraUpdateRow } from '../src/analysis/lora-svd';
+import { dataFrame, formatCell, frameHtml } from '../src/viz/frame-table';
+import { ProgressLog, progressHtml, sparklineSvg } from '../src/viz/live-progress';
+import { attentionFigure, loraNormsFigure, singularValuesFigure } from '../src/viz/lora-figures';
+import { confusionFigure, lineFigure, rankSweepFigure, sizeBarsFigure } from '../src/viz/run-figures';
+import type { TrainProgress } from '../src/train/loop';
+
+type Trace = Record<string, unknown> & { x?: unknown[]; y?: unknown[]; z?: unknown[][] };
+const traces = (f: { data: object[] }) => f.data as Trace[];
+
+describe('run figures', () => {
+  test('lineFigure: one trace per series with its points', () => {
+    const f = lineFigure([{ name: 'a', x: [1, 2, 3], y: [0.5, 0.6, 0.7] }, { name: 'b', x: [1, 2], y: [0.4, null], dash: 'dash' }], { title: 't', logY: true });
+    assert.equal(f.data.length, 2);
+    assert.deepEqual(traces(f)[1].y, [0.4, null]);
+    assert.equal((f.layout!.yaxis as Record<string, unknown>).type, 'log');
+  });
+
+  test('confusionFigure: one heatmap per panel on its own axes, a count annotation per cell', () => {
+    const f = confusionFigure([{ title: 'zero init', matrix: [[3, 1], [2, 4]] }, { title: 'TPP', matrix: [[4, 0], [1, 5]] }], ['m', 'b']);
+    assert.deepEqual(traces(f).map((t) => [t.type, t.xaxis, t.yaxis]), [['heatmap', 'x', 'y'], ['heatmap', 'x2', 'y2']]);
+    const counts = (f.layout!.annotations as { text: string }[]).filter((a) => /^\d+$/.test(a.text)).map((a) => Number(a.text));
+    assert.deepEqual(counts, [3, 1, 2, 4, 4, 0, 1, 5]);
+  });
+
+  test('sizeBarsFigure: bars in KiB on a log axis, one trace per group', () => {
+    const f = sizeBarsFigure([{ name: 'backbone', bytes: 2048, group: 'shared' }, { name: 'us', bytes: 512, group: 'site' }, { name: 'xr', bytes: 1024, group: 'site' }]);
+    assert.equal(f.data.length, 2);
+    assert.deepEqual(traces(f)[1].y, [0.5, 1]);
+    assert.equal((f.layout!.yaxis as Record<string, unknown>).type, 'log');
+  });
+
+  test('rankSweepFigure: a mean line and a marker per run', () => {
+    const f = rankSweepFigure([{ rank: 1, parameters: 512, values: [0.6, 0.7] }, { rank: 2, parameters: 1024, values: [0.8] }]);
+    assert.equal(f.data.length, 2);
+    assert.ok(Math.abs((traces(f)[0].y as number[])[0] - 0.65) < 1e-12);
+    assert.deepEqual(traces(f)[1].x, [512, 512, 1024]);
+  });
+});
+
+describe('LoRA figures', () => {
+  const rows = (k: number): LoraUpdateRow[] => [
+    { module: 'blocks.0.attn.q', block: 0, target: 'attn.q', rank: 2, norm: k, singularValues: [k, k / 2], topShare: 0.8 },
+    { module: 'blocks.0.attn.v', block: 0, target: 'attn.v', rank: 2, norm: 2 * k, singularValues: [2 * k, k], topShare: 0.8 },
+  ];
+
+  test('norms: a bar trace per run with a bar per module; singular values: r points per module', () => {
+    const runs = [{ name: 'TPP', rows: rows(1) }, { name: 'FT', rows: rows(2) }, { name: 'TPP+FT', rows: rows(3) }];
+    const n = loraNormsFigure(runs);
+    assert.equal(n.data.length, 3);
+    assert.deepEqual(traces(n)[1].y, [2, 4]);
+    const s = singularValuesFigure(runs);
+    assert.equal(s.data.length, 3);
+    assert.deepEqual(traces(s)[0].x, ['blocks.0.attn.q σ1', 'blocks.0.attn.q σ2', 'blocks.0.attn.v σ1', 'blocks.0.attn.v σ2']);
+  });
+
+  test('attentionFigure: (1 + heads) heatmaps per row, each on its own axes', () => {
+    const head = [[0.1, 0.2], [0.3, 0.1]];
+    const f = attentionFigure([[0, 1], [1, 0]], [{ name: 'before', heads: [head, head, head] }, { name: 'after', heads: [head, head, head] }]);
+    assert.equal(f.data.length, 8);
+    assert.deepEqual(new Set(traces(f).map((t) => t.xaxis)).size, 8);
+    assert.equal(traces(f)[0].colorscale, 'Greys');
+  });
+});
+
+describe('tables and live progress', () => {
+  test('frameHtml renders a danfojs DataFrame with formatted numbers', () => {
+    const html = frameHtml(dataFrame([{ arm: 'TPP', auc: 0.71234, n: 1200 }, { arm: 'none <0>', auc: 0.5, n: 3 }]));
+    assert.match(html, /<th>arm<\/th><th>auc<\/th><th>n<\/th>/);
+    assert.match(html, />0\.712</);
+    assert.match(html, />1,200</);
+    assert.match(html, /none &lt;0&gt;/);
+    assert.equal((html.match(/<tr>/g) ?? []).length, 3);
+    assert.equal(formatCell(NaN), '–');
+    assert.equal(formatCell(0.00001), '1.00e-5');
+    assert.throws(() => dataFrame([]), /no rows/);
+  });
+
+  test('progressHtml shows the latest step and metrics and a sparkline with one point per step', () => {
+    const log = new ProgressLog();
+    assert.match(progressHtml(log, 'TPP'), /waiting/);
+    const base: TrainProgress = { kind: 'step', stage: 'tpp', epoch: 0, epochs: 2, step: 1, totalSteps: 4, loss: 0.5, lr: 1e-3, imagesPerSecond: 10, etaSeconds: 3 };
+    for (let s = 1; s <= 4; s++) log.add({ ...base, step: s, loss: 1 / s });
+    log.add({ ...base, kind: 'epoch', step: 4, epochLoss: 0.4, metrics: { val_auc: 0.75 } });
+    const html = progressHtml(log, 'TPP');
+    assert.match(html, /step 4\/4 \(100 %\)/);
+    assert.match(html, /val_auc 0\.750/);
+    const points = /points="([^"]+)"/.exec(html)![1].split(' ');
+    assert.equal(points.length, 4);
+    assert.doesNotMatch(sparklineSvg([1]), /polyline/);
+  });
+});
+
+test('ProgressLog restarts the step losses when a new run starts and shows its note', () => {
+  const log = new ProgressLog();
+  const base: TrainProgress = { kind: 'step', stage: 'tpp', epoch: 0, epochs: 1, step: 1, totalSteps: 3, loss: 1, lr: 1e-3, imagesPerSecond: 10, etaSeconds: 1 };
+  log.add(base);
+  log.add({ ...base, step: 2 });
+  log.add({ ...base, stage: 'finetune', step: 1 }, 'seed 1');
+  assert.equal(log.stepLosses.length, 1);
+  assert.match(progressHtml(log, 'grid'), /<b>grid<\/b> seed 1<br>/);
+});
