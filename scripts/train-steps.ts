@@ -13,6 +13,7 @@
  */
 import * as fs from 'fs';
 import { initBackend, tf } from '../src/backend';
+import { mulberry32 } from '../src/data/random';
 import { vitConfig, type PresetName } from '../src/model/config';
 import { createViT } from '../src/model/vit';
 import { applyPeft, peftConfig, type PeftMethodName } from '../src/peft';
@@ -55,18 +56,6 @@ export interface ParityResult {
   problems: string[];
 }
 
-/** Deterministic uniform numbers in [0, 1) (mulberry32), so inputs do not depend on the backend. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Run `steps` training steps and return the run record (backend chosen by `backend` or TPP_BACKEND). */
 export async function trainSteps(opts: { backend?: string; preset: PresetName; method: PeftMethodName; steps: number; batch: number; seed: number; lr: number }): Promise<TrainRun> {
   const report = await initBackend({ backend: opts.backend, warn: () => {} });
@@ -78,7 +67,7 @@ export async function trainSteps(opts: { backend?: string; preset: PresetName; m
   for (const [n, v] of trainable) initial.set(n, (await v.data()) as Float32Array);
 
   const { imageSize: s, channels: c, numClasses: k } = config;
-  const rand = rng(opts.seed + 1);
+  const rand = mulberry32(opts.seed + 1);
   const optimizer = tf.train.adam(opts.lr);
   const losses: number[] = [];
   const stepMs: number[] = [];

@@ -3,6 +3,7 @@
  * (seed, parameter name), so the same seed gives bitwise the same weights on every backend, and adding a
  * parameter does not shift the values of the others.
  */
+import { mulberry32 } from '../data/random';
 
 /** 32-bit FNV-1a hash of a string, mixed with a seed. */
 function hash(seed: number, name: string): number {
@@ -14,16 +15,9 @@ function hash(seed: number, name: string): number {
   return h >>> 0;
 }
 
-/** A PRNG (mulberry32) returning floats in [0, 1), keyed by `seed` and `name`. */
+/** A PRNG (`mulberry32` from src/data/random) returning floats in [0, 1), keyed by `seed` and `name`. */
 export function seededUniform(seed: number, name: string): () => number {
-  let a = hash(seed, name);
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(hash(seed, name));
 }
 
 /** Standard normal draws (Box-Muller) from a uniform source. */
