@@ -11,6 +11,7 @@ import { loadFashionMNIST } from '../data/idx';
 import { loadMedMNISTSplits } from '../data/medmnist';
 import { resizeBilinear } from '../data/resize';
 import type { ViTConfig } from '../model/config';
+import { checkImagesFit } from './common';
 
 /** Train / validation / test parts of one dataset plus a short name for reports and metadata. */
 export interface DataSplits {
@@ -48,12 +49,7 @@ export async function loadData(spec: string, options: { seed?: number; imageSize
 export function fitToBackbone(ds: Dataset, config: ViTConfig, convert = false): Dataset {
   const [n, h, w, c] = ds.images.shape;
   if (h === config.imageSize && w === config.imageSize && c === config.channels) return ds;
-  if (!convert) {
-    throw new Error(
-      `Data ${ds.source} has images ${h}x${w}x${c} but the backbone expects ${config.imageSize}x${config.imageSize}x${config.channels}. ` +
-        'Use data of that size (e.g. MedMNIST --size 28), a backbone for this size, or pass --convert to resize and convert channels.',
-    );
-  }
+  if (!convert) checkImagesFit(ds, config, 'data');
   const src = ds.images.data;
   const scale = src instanceof Uint8Array ? 1 / 255 : 1;
   const out = new Float32Array(n * config.imageSize * config.imageSize * config.channels);

@@ -12,7 +12,7 @@ import { subsampleLabels, type SubsampleSpec } from '../data/splits';
 import { loadAdapter, saveAdapter } from '../io/checkpoint';
 import { createViT, type ViT } from '../model/vit';
 import { applyPeft, type PeftConfig, type PeftModel } from '../peft/index';
-import { epochBatches, predictAll, stepsPerEpoch } from './common';
+import { checkImagesFit, epochBatches, predictAll, stepsPerEpoch } from './common';
 import { fit, type FitResult, type TrainProgress } from './loop';
 import { evaluate, type Metrics, type TaskKind } from './metrics';
 
@@ -112,12 +112,7 @@ export function withNewHead(backbone: ViT, classes: number, seed: number): ViT {
 export async function finetune(options: FinetuneOptions): Promise<FinetuneResult> {
   const seed = options.seed ?? 0;
   const cfg = options.backbone.config;
-  for (const ds of [options.train, options.val, options.test].filter((d): d is Dataset => !!d)) {
-    const [, h, w, c] = ds.images.shape;
-    if (h !== cfg.imageSize || w !== cfg.imageSize || c !== cfg.channels) {
-      throw new Error(`finetune: ${ds.source} has images ${h}x${w}x${c}; the backbone expects ${cfg.imageSize}x${cfg.imageSize}x${cfg.channels}. Pass --convert to resize.`);
-    }
-  }
+  for (const ds of [options.train, options.val, options.test]) if (ds) checkImagesFit(ds, cfg, 'finetune');
   const train = options.labels ? subsampleLabels(options.train, options.labels, seed) : options.train;
   const kind = taskKind(train);
   const classes = numClasses(train);

@@ -14,7 +14,7 @@ import { saveDecoder } from '../io/decoder';
 import { type PresetName, type ViTConfig, vitConfig } from '../model/config';
 import { createMAE, DECODER_PRESETS, type DecoderConfig, MAE } from '../model/mae';
 import { createViT } from '../model/vit';
-import { epochBatches, stepSeed, stepsPerEpoch } from './common';
+import { checkImagesFit, epochBatches, stepSeed, stepsPerEpoch } from './common';
 import { fit, type FitResult, type TrainProgress } from './loop';
 
 export interface PretrainOptions {
@@ -72,10 +72,7 @@ export async function pretrainMAE(options: PretrainOptions): Promise<PretrainRes
   const preset = options.preset ?? 'tutorial';
   const config = typeof preset === 'string' ? vitConfig(preset) : preset;
   const decoder = options.decoder ?? (typeof preset === 'string' ? DECODER_PRESETS[preset] : DECODER_PRESETS.tutorial);
-  const [, h, w, c] = options.train.images.shape;
-  if (h !== config.imageSize || w !== config.imageSize || c !== config.channels) {
-    throw new Error(`pretrain: images are ${h}x${w}x${c} but the ${typeof preset === 'string' ? preset : 'given'} config expects ${config.imageSize}x${config.imageSize}x${config.channels}.`);
-  }
+  checkImagesFit(options.train, config, 'pretrain');
   const batchSize = Math.min(options.batchSize ?? 64, numExamples(options.train));
   const maskRatio = options.maskRatio ?? 0.75;
   const normPixLoss = options.normPixLoss ?? false;

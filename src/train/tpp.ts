@@ -13,7 +13,7 @@ import { saveAdapter } from '../io/checkpoint';
 import { loadDecoder } from '../io/decoder';
 import type { ViT } from '../model/vit';
 import { applyPeft, type PeftConfig, type PeftModel } from '../peft/index';
-import { epochBatches, stepsPerEpoch } from './common';
+import { checkImagesFit, epochBatches, stepsPerEpoch } from './common';
 import { fit, type FitResult, type TrainProgress } from './loop';
 import { maePretext, type Pretext, type PretextName, simsiamPretext } from './pretext';
 
@@ -54,11 +54,7 @@ export interface TppResult {
 export async function targetParameterPretrain(options: TppOptions): Promise<TppResult> {
   const seed = options.seed ?? 0;
   const pretextName = options.pretext ?? 'mae';
-  const [, h, w, c] = options.images.images.shape;
-  const cfg = options.backbone.config;
-  if (h !== cfg.imageSize || w !== cfg.imageSize || c !== cfg.channels) {
-    throw new Error(`tpp: images are ${h}x${w}x${c} but the backbone expects ${cfg.imageSize}x${cfg.imageSize}x${cfg.channels}; pass --convert to resize.`);
-  }
+  checkImagesFit(options.images, options.backbone.config, 'tpp');
   const batchSize = Math.min(options.batchSize ?? 64, numExamples(options.images));
   const peft = applyPeft(options.backbone, options.method, { seed });
   let pretext: Pretext | null = null;
