@@ -4,10 +4,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { classTokenAttention } from '../src/analysis/attention';
 import { pairLoraFactors, loraUpdateRows } from '../src/analysis/lora-svd';
 import { fileTensors, loraScale, parameterChanges, peftTensors, snapshotBackbone, snapshotTensors } from '../src/analysis/params';
-import { SiteRegistry } from '../src/analysis/site-registry';
+import { SiteRegistry } from '../src/io/site-registry';
 import { initBackend } from '../src/backend';
 import { saveAdapter } from '../src/io/checkpoint';
 import { VIT_PRESETS } from '../src/model/config';
@@ -70,21 +69,6 @@ describe('parameter snapshots and changes', () => {
     assert.deepEqual(rows.map((r) => r.module), ['blocks.0.attn.q', 'blocks.0.attn.v', 'blocks.1.attn.q', 'blocks.1.attn.v']);
     assert.ok(rows.every((r) => r.norm > 0 && r.singularValues.length === 2));
     peft.dispose();
-  });
-});
-
-describe('classTokenAttention', () => {
-  test('gives [block][head][4][4] maps of the class token over a 28x28 image with 7x7 patches', async () => {
-    const before = tf.memory().numTensors;
-    const x = tf.randomNormal([1, 28, 28, 1], 0, 1, 'float32', 1) as tf.Tensor4D;
-    const maps = await classTokenAttention(vit, x, vit.config);
-    x.dispose();
-    assert.equal(tf.memory().numTensors, before);
-    assert.deepEqual([maps.length, maps[0].length, maps[0][0].length, maps[0][0][0].length], [2, 2, 4, 4]);
-    for (const head of maps.flat()) {
-      const s = head.flat().reduce((a, b) => a + b, 0);
-      assert.ok(s > 0 && s < 1, `patch attention sums to ${s}`);
-    }
   });
 });
 

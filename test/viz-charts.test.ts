@@ -2,7 +2,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { barChart, binCounts, heatmapGrid, histogram, lossCurve, movingAverage } from '../src/viz/charts';
-import { dataFrameHtml, tableHtml } from '../src/viz/table';
+import { dataFrameHtml, formatCell, tableHtml } from '../src/viz/table';
 
 type Trace = { name?: string; x?: unknown[]; y?: unknown[]; text?: string[]; type?: string; z?: number[][]; zmin?: number; zmax?: number; showscale?: boolean };
 const traces = (fig: { data: object[] }) => fig.data as Trace[];
@@ -109,5 +109,10 @@ describe('tables', () => {
     assert.equal(html.match(/<td /g)?.length, 4);
     assert.match(html, /text-align:left"><\/td>/);
     assert.equal(tableHtml([]).match(/<td /g), null);
+  });
+
+  test('formatCell: integers grouped, tiny values in exponent form, NaN as a dash', () => {
+    assert.deepEqual([formatCell(1200), formatCell(0.71234, 3), formatCell(0.00001, 3), formatCell(0, 3), formatCell(NaN), formatCell(-Infinity), formatCell(null), formatCell('a')],
+      ['1,200', '0.712', '1.00e-5', '0', '–', '–', '', 'a']);
   });
 });

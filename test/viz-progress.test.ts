@@ -32,6 +32,21 @@ describe('trainingDisplay', () => {
     assert.deepEqual(h.epochs, [{ step: 5, epochLoss: 0.4, metrics: { val_loss: 0.5 } }]);
   });
 
+  test('a lower step number or another stage starts a new run: the curve and history restart; notes show with the title', () => {
+    const drawn: string[] = [];
+    const d = trainingDisplay({ sink: { html: (s) => drawn.push(s) }, intervalMs: 0, title: 'grid' });
+    d.onProgress(step(1, { stage: 'tpp' }));
+    d.onProgress(step(2, { stage: 'tpp' }));
+    d.onProgress(step(1, { stage: 'finetune' }), 'seed 1');
+    assert.deepEqual(d.history().steps, [{ step: 1, loss: 1 }]);
+    assert.equal(d.events.length, 3);
+    assert.match(drawn[2], /grid <span[^>]*>seed 1<\/span>/);
+    d.onProgress(step(2, { stage: 'finetune' }));
+    d.onProgress(step(1, { stage: 'finetune' }));
+    assert.equal(d.history().steps.length, 1);
+    assert.match(drawn[4], /seed 1/, 'the note stays until replaced');
+  });
+
   test('outside a notebook without a sink it fails with advice at the first draw', () => {
     const d = trainingDisplay();
     assert.throws(() => d.onProgress(step(1)), /trainingDisplay\(\) needs the tslab notebook kernel; outside a notebook pass \{ sink/);
@@ -56,6 +71,12 @@ describe('progress text and curve', () => {
     assert.ok(vertices(many) <= 460 + 1, `thinned: ${vertices(many)}`);
     assert.match(many, /step 5000/);
     assert.doesNotMatch(lossSvg([]), /polyline/);
+  });
+
+  test('progressHtml shows the last epoch\'s loss and metrics', () => {
+    const html = progressHtml([step(4), step(4, { kind: 'epoch', epochLoss: 0.4, metrics: { val_auc: 0.75 } })]);
+    assert.match(html, /last epoch: epoch 1 · loss 0\.4000 · val_auc 0\.750/);
+    assert.doesNotMatch(progressHtml([step(1)]), /last epoch/);
   });
 
   test('progressHtml before any event says it is waiting', () => {

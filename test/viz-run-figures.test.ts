@@ -1,11 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { LoraUpdateRow } from '../src/analysis/lora-svd';
-import { dataFrame, formatCell, frameHtml } from '../src/viz/frame-table';
-import { ProgressLog, progressHtml, sparklineSvg } from '../src/viz/live-progress';
 import { attentionFigure, loraNormsFigure, singularValuesFigure } from '../src/viz/lora-figures';
 import { confusionFigure, lineFigure, rankSweepFigure, sizeBarsFigure } from '../src/viz/run-figures';
-import type { TrainProgress } from '../src/train/loop';
 
 type Trace = Record<string, unknown> & { x?: unknown[]; y?: unknown[]; z?: unknown[][] };
 const traces = (f: { data: object[] }) => f.data as Trace[];
@@ -29,7 +26,10 @@ describe('run figures', () => {
     const f = sizeBarsFigure([{ name: 'backbone', bytes: 2048, group: 'shared' }, { name: 'us', bytes: 512, group: 'site' }, { name: 'xr', bytes: 1024, group: 'site' }]);
     assert.equal(f.data.length, 2);
     assert.deepEqual(traces(f)[1].y, [0.5, 1]);
+    assert.deepEqual(traces(f)[1].x, ['us', 'xr']);
+    assert.deepEqual(traces(f)[0].text, ['2.0 KiB']);
     assert.equal((f.layout!.yaxis as Record<string, unknown>).type, 'log');
+    assert.equal(f.layout!.showlegend, true);
   });
 
   test('rankSweepFigure: a mean line and a marker per run', () => {
@@ -63,42 +63,4 @@ describe('LoRA figures', () => {
     assert.deepEqual(new Set(traces(f).map((t) => t.xaxis)).size, 8);
     assert.equal(traces(f)[0].colorscale, 'Greys');
   });
-});
-
-describe('tables and live progress', () => {
-  test('frameHtml renders a danfojs DataFrame with formatted numbers', () => {
-    const html = frameHtml(dataFrame([{ arm: 'TPP', auc: 0.71234, n: 1200 }, { arm: 'none <0>', auc: 0.5, n: 3 }]));
-    assert.match(html, /<th>arm<\/th><th>auc<\/th><th>n<\/th>/);
-    assert.match(html, />0\.712</);
-    assert.match(html, />1,200</);
-    assert.match(html, /none &lt;0&gt;/);
-    assert.equal((html.match(/<tr>/g) ?? []).length, 3);
-    assert.equal(formatCell(NaN), '–');
-    assert.equal(formatCell(0.00001), '1.00e-5');
-    assert.throws(() => dataFrame([]), /no rows/);
-  });
-
-  test('progressHtml shows the latest step and metrics and a sparkline with one point per step', () => {
-    const log = new ProgressLog();
-    assert.match(progressHtml(log, 'TPP'), /waiting/);
-    const base: TrainProgress = { kind: 'step', stage: 'tpp', epoch: 0, epochs: 2, step: 1, totalSteps: 4, loss: 0.5, lr: 1e-3, imagesPerSecond: 10, etaSeconds: 3 };
-    for (let s = 1; s <= 4; s++) log.add({ ...base, step: s, loss: 1 / s });
-    log.add({ ...base, kind: 'epoch', step: 4, epochLoss: 0.4, metrics: { val_auc: 0.75 } });
-    const html = progressHtml(log, 'TPP');
-    assert.match(html, /step 4\/4 \(100 %\)/);
-    assert.match(html, /val_auc 0\.750/);
-    const points = /points="([^"]+)"/.exec(html)![1].split(' ');
-    assert.equal(points.length, 4);
-    assert.doesNotMatch(sparklineSvg([1]), /polyline/);
-  });
-});
-
-test('ProgressLog restarts the step losses when a new run starts and shows its note', () => {
-  const log = new ProgressLog();
-  const base: TrainProgress = { kind: 'step', stage: 'tpp', epoch: 0, epochs: 1, step: 1, totalSteps: 3, loss: 1, lr: 1e-3, imagesPerSecond: 10, etaSeconds: 1 };
-  log.add(base);
-  log.add({ ...base, step: 2 });
-  log.add({ ...base, stage: 'finetune', step: 1 }, 'seed 1');
-  assert.equal(log.stepLosses.length, 1);
-  assert.match(progressHtml(log, 'grid'), /<b>grid<\/b> seed 1<br>/);
 });

@@ -84,6 +84,8 @@ export function lossCurve(history: LossHistory, options: LossCurveOptions = {}):
 export interface BarSeries {
   name: string;
   y: readonly number[];
+  /** This series' own categories (default: the chart's `x`), for groups that cover different bars. */
+  x?: readonly string[];
 }
 
 /** Options of `barChart`. */
@@ -97,6 +99,8 @@ export interface BarChartOptions {
   labels?: boolean;
   /** Value format for the labels: `int` (thousands separators, the default) or a number of decimals. */
   format?: 'int' | number;
+  /** A unit written after each label and hover value, e.g. ` KiB` (default none). */
+  unit?: string;
   height?: number;
 }
 
@@ -106,17 +110,20 @@ function formatValue(v: number, format: 'int' | number): string {
 
 /**
  * A bar chart over the categories `x`: one series (`y` numbers) or several grouped series (`{ name, y }[]`).
- * Every series must have one value per category.
+ * Every series must have one value per category (its own `x` when it has one).
  */
 export function barChart(x: readonly string[], y: readonly number[] | readonly BarSeries[], options: BarChartOptions = {}): Figure {
   const series: BarSeries[] = typeof y[0] === 'number' || y.length === 0 ? [{ name: '', y: y as readonly number[] }] : [...(y as readonly BarSeries[])];
   for (const s of series) {
-    if (s.y.length !== x.length) throw new Error(`barChart: series "${s.name}" has ${s.y.length} values for ${x.length} categories; give one value per category.`);
+    const n = (s.x ?? x).length;
+    if (s.y.length !== n) throw new Error(`barChart: series "${s.name}" has ${s.y.length} values for ${n} categories; give one value per category.`);
   }
   const format = options.format ?? 'int';
+  const unit = options.unit ?? '';
   const data = series.map((s) => ({
-    type: 'bar', x: [...x], y: [...s.y], name: s.name,
-    ...(options.labels === false ? {} : { text: s.y.map((v) => formatValue(v, format)), textposition: 'outside', cliponaxis: false }),
+    type: 'bar', x: [...(s.x ?? x)], y: [...s.y], name: s.name,
+    ...(options.labels === false ? {} : { text: s.y.map((v) => formatValue(v, format) + unit), textposition: 'outside', cliponaxis: false }),
+    ...(unit ? { hovertemplate: `%{x}: %{y:${format === 'int' ? ',.0f' : `.${format}f`}}${unit}<extra></extra>` } : {}),
   }));
   return {
     data,

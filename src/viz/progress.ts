@@ -3,7 +3,8 @@
  * cell output is redrawn in place (via `tslab.newDisplay()`) at most every `intervalMs` (default 500 ms, about
  * twice a second) with a progress line, a bar and a small SVG loss curve. SVG, not plotly: the redraws stay a
  * few kB each and need no script on the page. After training, `lossCurve(display.history())` gives the
- * interactive plotly chart.
+ * interactive plotly chart. One display can follow several runs in a row (a grid, TPP then fine-tuning): a step
+ * number lower than the last one, or another stage, starts a new run, and the curve and `history()` restart.
  */
 import type { TrainProgress } from '../train/loop';
 import type { LossHistory, LossPoint } from './charts';
@@ -31,13 +32,16 @@ export interface TrainingDisplayOptions {
 
 /** A live display bound to one cell output. */
 export interface TrainingDisplay {
-  /** Pass to a loop: `pretrainMAE({ ..., onProgress: display.onProgress })`. */
-  readonly onProgress: (p: TrainProgress) => void;
+  /**
+   * Pass to a loop: `pretrainMAE({ ..., onProgress: display.onProgress })`. `note` (e.g. which run of a grid is
+   * training) is shown next to the title until another note replaces it.
+   */
+  readonly onProgress: (p: TrainProgress, note?: string) => void;
   /** Redraw with the last event (call after training; also marks the run finished). */
   done(): void;
   /** Every event received, in order. */
   readonly events: readonly TrainProgress[];
-  /** Per-step losses and per-epoch summaries, for `lossCurve`. */
+  /** Per-step losses and per-epoch summaries of the current (last) run, for `lossCurve`. */
   history(): LossHistory;
   /** Number of redraws so far. */
   readonly redraws: number;
@@ -93,15 +97,31 @@ export function lossSvg(points: readonly LossPoint[], options: { width?: number;
     text(width - pad.r, height - 5, `step ${x1}`) + text(pad.l, height - 5, `step ${x0}`, 'start') + '</svg>';
 }
 
-/** The HTML the display shows for `events` (title, progress line, bar, loss curve). */
-export function progressHtml(events: readonly TrainProgress[], options: { title?: string; width?: number; height?: number; finished?: boolean } = {}): string {
+/** `last epoch: loss 0.4123 · val_auc 0.750` for the last epoch event in `events` (empty if there is none). */
+export function epochLine(events: readonly TrainProgress[]): string {
+  const e = [...events].reverse().find((p) => p.kind === 'epoch');
+  if (!e) return '';
+  const parts = [`last epoch: epoch ${e.epoch + 1}`];
+  if (e.epochLoss !== undefined) parts.push(`loss ${e.epochLoss.toFixed(4)}`);
+  for (const [k, v] of Object.entries(e.metrics ?? {})) parts.push(`${k} ${v.toFixed(3)}`);
+  return parts.join(' · ');
+}
+
+/**
+ * The HTML the display shows for the events of one run (title and note, progress line, bar, last epoch's loss and
+ * metrics, loss curve).
+ */
+export function progressHtml(events: readonly TrainProgress[], options: { title?: string; note?: string; width?: number; height?: number; finished?: boolean } = {}): string {
   const last = events[events.length - 1];
   const title = options.title ?? (last ? `Training: ${last.stage}` : 'Training');
   const frac = last && last.totalSteps > 0 ? Math.min(1, last.step / last.totalSteps) : 0;
   const line = last ? progressLine(last) : 'waiting for the first step…';
   const bar = `<div style="width:${options.width ?? 520}px;height:8px;background:#eee;border-radius:4px"><div style="width:${(100 * frac).toFixed(1)}%;height:8px;background:${options.finished ? '#2ca02c' : '#1f77b4'};border-radius:4px"></div></div>`;
-  return `<div class="tpp-progress" style="font:13px system-ui,sans-serif"><div style="font-weight:600">${escapeHtml(title)}${options.finished ? ' (finished)' : ''}</div>` +
-    `<div style="margin:2px 0 4px">${escapeHtml(line)}</div>${bar}${lossSvg(historyOf(events).steps, options)}</div>`;
+  const note = options.note ? ` <span style="font-weight:400">${escapeHtml(options.note)}</span>` : '';
+  const epoch = epochLine(events);
+  return `<div class="tpp-progress" style="font:13px system-ui,sans-serif"><div style="font-weight:600">${escapeHtml(title)}${options.finished ? ' (finished)' : ''}${note}</div>` +
+    `<div style="margin:2px 0 4px">${escapeHtml(line)}</div>${bar}${epoch ? `<div style="margin:4px 0 0;color:#555">${escapeHtml(epoch)}</div>` : ''}` +
+    `${lossSvg(historyOf(events).steps, options)}</div>`;
 }
 
 const NO_KERNEL = 'trainingDisplay() needs the tslab notebook kernel; outside a notebook pass { sink: { html(s) {...} } } or use onProgress directly.';
@@ -133,20 +153,26 @@ export function trainingDisplay(options: TrainingDisplayOptions = {}): TrainingD
   let sink: HtmlSink | null = options.sink ?? null;
   let lastDraw = -Infinity;
   let redraws = 0;
+  let runStart = 0;
+  let note = '';
+  const run = () => events.slice(runStart);
   const draw = (finished: boolean) => {
     sink ??= tslabSink();
-    sink.html(progressHtml(events, { title: options.title, width: options.width, height: options.height, finished }));
+    sink.html(progressHtml(run(), { title: options.title, note, width: options.width, height: options.height, finished }));
     lastDraw = now();
     redraws++;
   };
   return {
-    onProgress: (p: TrainProgress) => {
+    onProgress: (p: TrainProgress, newNote?: string) => {
+      const last = events[events.length - 1];
+      if (p.kind === 'step' && last && (p.step < last.step || p.stage !== last.stage)) runStart = events.length;
+      if (newNote !== undefined) note = newNote;
       events.push(p);
       if (p.kind === 'epoch' || now() - lastDraw >= interval) draw(false);
     },
     done: () => draw(true),
     events,
-    history: () => historyOf(events),
+    history: () => historyOf(run()),
     get redraws() {
       return redraws;
     },

@@ -1,7 +1,8 @@
 /**
  * Plotly figures for training runs in the notebooks: overlaid curves, confusion matrices side by side, file
- * sizes on a log scale and a rank sweep. Each returns a `Figure` (data + layout) and draws nothing itself.
+ * sizes on a log scale (a `barChart` from ./charts) and a rank sweep. Each returns a `Figure` (data + layout) and draws nothing itself.
  */
+import { barChart } from './charts';
 import type { Figure } from './plotly';
 
 /** One line of a line chart. */
@@ -76,19 +77,14 @@ export interface SizeItem {
   group?: string;
 }
 
-/** Bar chart of sizes on a log scale (bytes shown in KiB), one trace per group (default one trace). */
+/** Bar chart of sizes on a log scale (bytes shown in KiB), one trace per group (default one trace): a `barChart`. */
 export function sizeBarsFigure(items: readonly SizeItem[], title = 'File sizes'): Figure {
   const groups = [...new Set(items.map((i) => i.group ?? ''))];
-  return {
-    data: groups.map((g) => {
-      const its = items.filter((i) => (i.group ?? '') === g);
-      return {
-        type: 'bar', name: g || 'size', x: its.map((i) => i.name), y: its.map((i) => i.bytes / 1024),
-        text: its.map((i) => `${(i.bytes / 1024).toFixed(1)} KiB`), textposition: 'outside', hovertemplate: '%{x}: %{y:.1f} KiB<extra></extra>',
-      };
-    }),
-    layout: { title, height: 360, showlegend: groups.length > 1, yaxis: { title: 'KiB (log scale)', type: 'log' } },
-  };
+  const series = groups.map((g) => {
+    const its = items.filter((i) => (i.group ?? '') === g);
+    return { name: g || 'size', x: its.map((i) => i.name), y: its.map((i) => i.bytes / 1024) };
+  });
+  return barChart(items.map((i) => i.name), series, { title, yTitle: 'KiB (log scale)', logY: true, format: 1, unit: ' KiB' });
 }
 
 /** One point of a rank sweep. */

@@ -12,7 +12,7 @@ export interface TableLike {
 
 /** Options of `dataFrameHtml` / `tableHtml`. */
 export interface TableOptions {
-  /** Decimals for non-integer numbers (default 4). Integers get thousands separators. */
+  /** Decimals for non-integer numbers (default 4; see `formatCell`). Integers get thousands separators. */
   digits?: number;
   /** A caption above the table. */
   caption?: string;
@@ -20,10 +20,16 @@ export interface TableOptions {
   leftAlign?: readonly string[];
 }
 
-function cell(v: unknown, digits: number): string {
+/**
+ * One cell as text: integers with thousands separators, other numbers with `digits` decimals (non-zero values
+ * smaller than 10^-digits in exponent form, so they do not print as 0), NaN and infinities as `–`, null and
+ * undefined as an empty cell, anything else through `String`.
+ */
+export function formatCell(v: unknown, digits = 4): string {
   if (typeof v === 'number') {
-    if (!Number.isFinite(v)) return String(v);
-    return Number.isInteger(v) ? v.toLocaleString('en-US') : v.toFixed(digits);
+    if (Number.isInteger(v)) return v.toLocaleString('en-US');
+    if (!Number.isFinite(v)) return '–';
+    return v !== 0 && Math.abs(v) < 10 ** -digits ? v.toExponential(2) : v.toFixed(digits);
   }
   if (v === null || v === undefined) return '';
   return String(v);
@@ -38,7 +44,7 @@ export function dataFrameHtml(df: TableLike, options: TableOptions = {}): string
   const th = 'style="border:1px solid #ccc;padding:3px 8px;background:#f4f4f4"';
   const td = (j: number) => `style="border:1px solid #ccc;padding:3px 8px;text-align:${numeric[j] ? 'right' : 'left'}"`;
   const head = `<tr>${cols.map((c) => `<th ${th}>${escapeHtml(c)}</th>`).join('')}</tr>`;
-  const body = rows.map((r) => `<tr>${cols.map((_, j) => `<td ${td(j)}>${escapeHtml(cell(r[j], digits))}</td>`).join('')}</tr>`).join('\n');
+  const body = rows.map((r) => `<tr>${cols.map((_, j) => `<td ${td(j)}>${escapeHtml(formatCell(r[j], digits))}</td>`).join('')}</tr>`).join('\n');
   const caption = options.caption ? `<caption style="caption-side:top;text-align:left;font-weight:600;padding:4px 0">${escapeHtml(options.caption)}</caption>` : '';
   return `<table class="tpp-table" style="border-collapse:collapse;font:13px system-ui,sans-serif">${caption}\n${head}\n${body}\n</table>`;
 }
