@@ -82,8 +82,46 @@ export function gelu<T extends tf.Tensor>(x: T): T {
   return geluExact(x);
 }
 
-/** LayerNorm over the last axis: `(x - mean) / sqrt(var + eps) * gamma + beta`; x `[M, D]`, gamma, beta `[D]`. */
+const layerNormOp = new Map<number, (x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D) => tf.Tensor2D>();
+
+/** The custom-gradient LayerNorm for one epsilon (cached: customGrad builds a new op each call). */
+function layerNormFor(eps: number): (x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D) => tf.Tensor2D {
+  let op = layerNormOp.get(eps);
+  if (op) return op;
+  op = tf.customGrad((...args: GradArg[]) => {
+    const [x, gamma, beta] = args as tf.Tensor[];
+    const mean = tf.mean(x, -1, true);
+    const centered = tf.sub(x, mean);
+    const rstd = tf.rsqrt(tf.add(tf.mean(tf.square(centered), -1, true), eps));
+    const xhat = tf.mul(centered, rstd);
+    (args[3] as tf.GradSaveFunc)([xhat, rstd, gamma]);
+    return {
+      value: tf.add(tf.mul(xhat, gamma), beta),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [sxhat, srstd, sgamma] = saved;
+        // dx = rstd * (g - mean(g) - xhat * mean(g * xhat)) with g = dy * gamma (the standard LayerNorm backward).
+        const g = tf.mul(dy, sgamma);
+        const inner = tf.sub(tf.sub(g, tf.mean(g, -1, true)), tf.mul(sxhat, tf.mean(tf.mul(g, sxhat), -1, true)));
+        return [tf.mul(inner, srstd), tf.sum(tf.mul(dy, sxhat), 0), tf.sum(dy, 0)];
+      },
+    };
+  }) as (x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D) => tf.Tensor2D;
+  layerNormOp.set(eps, op);
+  return op;
+}
+
+/**
+ * LayerNorm over the last axis: `(x - mean) / sqrt(var + eps) * gamma + beta`; x `[M, D]`, gamma, beta `[D]`.
+ * Hand-written gradient (saves the normalised x and 1/std; about half the kernels of tfjs's automatic
+ * gradient through `moments`); `layerNormPlain` is the reference it is tested against.
+ */
 export function layerNorm(x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps = LAYER_NORM_EPS): tf.Tensor2D {
+  if (x.rank !== 2) throw new Error(`layerNorm expects x [M, D] (rank 2), got rank ${x.rank}; reshape to 2-D first.`);
+  return layerNormFor(eps)(x, gamma, beta);
+}
+
+/** LayerNorm written with tfjs's `moments` and its automatic gradient (the reference for `layerNorm`). */
+export function layerNormPlain(x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps = LAYER_NORM_EPS): tf.Tensor2D {
   const { mean, variance } = tf.moments(x, -1, true);
   const normed = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps)));
   return tf.add(tf.mul(normed, gamma), beta) as tf.Tensor2D;
