@@ -43,13 +43,57 @@ const linearNoBias = tf.customGrad((...args: GradArg[]) => {
 }) as (x: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor2D;
 
 /**
+ * Weights a training step updates, while a `withTrainable` scope is open (null: unknown, compute everything).
+ * tf.variableGrads differentiates only the listed variables, but a custom gradient computes the gradient of
+ * every input; for a frozen weight that is a wasted `x^T @ dy` matmul per dense layer (about a third of a
+ * PEFT step's backward matmul work).
+ */
+let trainableScope: Set<tf.Tensor> | null = null;
+
+/**
+ * Run `f` (a forward pass that will be differentiated, e.g. inside `tf.variableGrads`) telling `linear` which
+ * weights train: a dense weight outside `trainable` gets no weight gradient (its input and bias still do).
+ * Gradients of the listed variables are unchanged. Scopes do not nest; the previous one is restored.
+ */
+export function withTrainable<T>(trainable: Iterable<tf.Tensor>, f: () => T): T {
+  const previous = trainableScope;
+  trainableScope = new Set(trainable);
+  try {
+    return f();
+  } finally {
+    trainableScope = previous;
+  }
+}
+
+/** `x @ w + b` with `w` frozen: `w` is captured, not an input, so the backward pass computes no `dW`. */
+function linearFrozenWeight(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D | null): tf.Tensor2D {
+  const wT = () => tf.transpose(w);
+  if (b === null) {
+    return tf.customGrad((...args: GradArg[]) => {
+      const xi = args[0] as tf.Tensor2D;
+      return { value: tf.matMul(xi, w), gradFunc: (dy: tf.Tensor) => [tf.matMul(dy as tf.Tensor2D, wT())] };
+    })(x) as tf.Tensor2D;
+  }
+  return tf.customGrad((...args: GradArg[]) => {
+    const [xi, bi] = args as tf.Tensor[];
+    return {
+      value: tf.add(tf.matMul(xi as tf.Tensor2D, w), bi),
+      gradFunc: (dy: tf.Tensor) => [tf.matMul(dy as tf.Tensor2D, wT()), tf.sum(dy, 0)],
+    };
+  })(x, b) as tf.Tensor2D;
+}
+
+/**
  * Dense layer `y = x @ w + b` for x `[M, in]`, w `[in, out]`, b `[out]` → `[M, out]`, with the explicit-transpose
- * gradient described above. Pass `b = null` for a bias-free map (LoRA's A and B).
+ * gradient described above. Pass `b = null` for a bias-free map (LoRA's A and B). Inside `withTrainable`, a
+ * weight variable not in the trainable set gets no gradient work.
  */
 export function linear(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D | null): tf.Tensor2D {
   if (x.rank !== 2 || w.rank !== 2) {
     throw new Error(`linear expects x [M, in] and w [in, out] (rank 2), got ranks ${x.rank} and ${w.rank}; reshape to 2-D first.`);
   }
+  // Only a variable can be frozen: a derived weight (a slice of pos_embed, a one-hot) may carry a gradient.
+  if (trainableScope && w instanceof tf.Variable && !trainableScope.has(w)) return linearFrozenWeight(x, w, b);
   return b === null ? linearNoBias(x, w) : linearWithBias(x, w, b);
 }
 

@@ -6,6 +6,7 @@
  */
 import { tf } from '../backend';
 import type { GradTask, HostBatch } from '../bench/task';
+import { withTrainable } from '../model/dense';
 import { AdamW, clipByGlobalNorm } from '../train/optimizer';
 
 /** Loss and gradients of one batch. Gradients are keyed by parameter name and belong to the caller. */
@@ -29,7 +30,7 @@ export function localGradients(task: GradTask): GradientSource {
   return {
     workers: 1,
     async compute(batch) {
-      const { value, grads } = tf.variableGrads(() => task.loss(batch), vars);
+      const { value, grads } = withTrainable(vars, () => tf.variableGrads(() => task.loss(batch), vars));
       const loss = (await value.data())[0];
       value.dispose();
       const named = new Map<string, tf.Tensor>();

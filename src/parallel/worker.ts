@@ -6,6 +6,7 @@
 import { parentPort, workerData } from 'worker_threads';
 import { initBackend, tf } from '../backend';
 import { createBenchTask, type BenchTaskSpec, type GradTask, type HostBatch } from '../bench/task';
+import { withTrainable } from '../model/dense';
 import type { ToWorker, FromWorker } from './protocol';
 
 const { spec, backend } = workerData as { spec: BenchTaskSpec; backend: string };
@@ -37,7 +38,7 @@ async function handle(msg: ToWorker): Promise<FromWorker> {
     return { type: 'output', id: msg.id, data: out, shape };
   }
   const vars = task.trainable.map((n) => task!.params.get(n)!);
-  const { value, grads } = tf.variableGrads(() => task!.loss(batch), vars);
+  const { value, grads } = withTrainable(vars, () => tf.variableGrads(() => task!.loss(batch), vars));
   const loss = (await value.data())[0];
   const out: Record<string, Float32Array> = {};
   for (let i = 0; i < vars.length; i++) out[task.trainable[i]] = (await grads[vars[i].name].data()) as Float32Array;

@@ -12,6 +12,7 @@
 import * as fs from 'fs';
 import { tf } from '../backend';
 import { entryToFloat32, readSafetensorsFile, TensorToWrite, writeSafetensorsFile } from '../io/safetensors';
+import { withTrainable } from '../model/dense';
 import { AdamW, clipByGlobalNorm } from './optimizer';
 import { lrAt, Schedule } from './schedule';
 
@@ -153,7 +154,9 @@ export async function fit<B>(spec: FitSpec<B>): Promise<FitResult> {
         try {
           if (spec.signal?.aborted) throw abortError(spec.stage);
           lr = lrAt(schedule, state.step);
-          const { value, grads } = tf.variableGrads(() => spec.loss(batch, state.step), [...spec.params.values()]);
+          // withTrainable: frozen dense weights get no weight-gradient matmul (same gradients for spec.params).
+          const vars = [...spec.params.values()];
+          const { value, grads } = withTrainable(vars, () => tf.variableGrads(() => spec.loss(batch, state.step), vars));
           const loss = (await value.data())[0];
           value.dispose();
           if (!Number.isFinite(loss)) {
