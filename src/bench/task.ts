@@ -7,14 +7,17 @@
  * - `lora`: LoRA rank 4 on q and v, only LoRA and the head trained;
  * - `mae`: MAE pre-training, mask ratio 0.75, the preset's decoder, encoder and decoder trained.
  *
- * A task's batch is a `HostBatch` (plain typed arrays, rows first) so it can be sliced and sent to
- * `worker_threads` workers (src/parallel) unchanged: the MAE masks are drawn for the whole batch on the host.
+ * A task's batch is a `HostBatch` (src/parallel/task.ts: typed arrays, rows first) so it can be sliced and sent to
+ * `worker_threads` workers unchanged: the MAE masks are drawn for the whole batch on the host.
  */
 import { tf } from '../backend';
 import { vitConfig, numPatches, type PresetName } from '../model/config';
 import { createMAE, DECODER_PRESETS, randomMasking, type MAE, type Masking } from '../model/mae';
 import { createViT, type ViT } from '../model/vit';
 import { applyPeft, peftConfig, type PeftModel } from '../peft';
+import type { GradTask, HostBatch } from '../parallel/task';
+
+export { sliceBatch, type GradTask, type HostBatch } from '../parallel/task';
 
 /** What a bench step does (see the file comment). */
 export type BenchVariant = 'fwd' | 'full' | 'lora' | 'mae';
@@ -25,25 +28,6 @@ export const BENCH_PRESETS: readonly PresetName[] = ['tiny', 'tutorial', 'p4', '
 /** Default batch of each preset (torch_reference.py's). */
 export const BENCH_BATCH: Readonly<Record<PresetName, number>> = { tiny: 8, tutorial: 64, p4: 64, large: 32 };
 
-/**
- * A batch as host arrays, rows first: `n` images; every array holds `n` equal rows. Names used here:
- * `images` `[n, H, W, C]`, `labels` `[n]` (int32 class ids), `keep` `[n, K]` and `mask` `[n, L]` (MAE masks).
- */
-export interface HostBatch {
-  n: number;
-  arrays: Record<string, Float32Array | Int32Array>;
-}
-
-/** Rows `[start, end)` of a batch (views, no copy). */
-export function sliceBatch(b: HostBatch, start: number, end: number): HostBatch {
-  const arrays: Record<string, Float32Array | Int32Array> = {};
-  for (const [k, a] of Object.entries(b.arrays)) {
-    const row = a.length / b.n;
-    arrays[k] = a.subarray(start * row, end * row);
-  }
-  return { n: end - start, arrays };
-}
-
 /** Serializable description of a task; a worker builds the same task from it. */
 export interface BenchTaskSpec {
   preset: PresetName;
@@ -52,24 +36,15 @@ export interface BenchTaskSpec {
   seed: number;
 }
 
-/** A built task: its parameters and how to compute a loss (or a forward pass) on a host batch. */
-export interface GradTask {
+/** A bench task: a `GradTask` plus its spec and random batches. */
+export interface BenchTask extends GradTask {
   readonly spec: BenchTaskSpec;
-  /** Every variable the task's model reads (frozen ones included), by name. */
-  readonly params: Map<string, tf.Variable>;
-  /** Names of the variables training updates (empty for `fwd`), a subset of `params`' keys. */
-  readonly trainable: string[];
   /** A random batch of `n` images for step `step` (deterministic in the seed and step). */
   makeBatch(n: number, step: number): HostBatch;
-  /** Mean loss of the batch, a scalar; call inside `tf.tidy` or a gradient function. */
-  loss(batch: HostBatch): tf.Scalar;
-  /** Inference output (logits `[n, classes]`); call inside `tf.tidy`. */
-  forward(batch: HostBatch): tf.Tensor;
-  dispose(): void;
 }
 
 /** Build the task `spec` on the current backend (call `initBackend()` first). */
-export function createBenchTask(spec: BenchTaskSpec): GradTask {
+export function createBenchTask(spec: BenchTaskSpec): BenchTask {
   if (!BENCH_PRESETS.includes(spec.preset)) throw new Error(`Unknown bench preset "${spec.preset}"; use one of ${BENCH_PRESETS.join(', ')}.`);
   if (!BENCH_VARIANTS.includes(spec.variant)) throw new Error(`Unknown bench variant "${spec.variant}"; use one of ${BENCH_VARIANTS.join(', ')}.`);
   const config = vitConfig(spec.preset);
@@ -96,6 +71,7 @@ export function createBenchTask(spec: BenchTaskSpec): GradTask {
   const logits = (b: HostBatch, training: boolean) => (peft ? peft.forward(images(b), { training }) : vit.forward(images(b), { training }));
   return {
     spec,
+    ref: { module: __filename, factory: 'createBenchTask', options: spec },
     params,
     trainable,
     makeBatch(n, step) {

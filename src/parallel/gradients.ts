@@ -5,7 +5,7 @@
  * both sources train the same way and give the same weights up to float rounding.
  */
 import { tf } from '../backend';
-import type { GradTask, HostBatch } from '../bench/task';
+import type { GradTask, HostBatch } from './task';
 import { withTrainable } from '../model/dense';
 import { AdamW, clipByGlobalNorm } from '../train/optimizer';
 

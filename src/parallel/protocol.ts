@@ -1,5 +1,5 @@
 /** Messages between the main thread and a gradient worker (workers.ts, worker.ts). */
-import type { HostBatch } from '../bench/task';
+import type { HostBatch } from './task';
 
 /** Main → worker. `init` carries every weight once; steps carry the trainable weights and a batch slice. */
 export type ToWorker =

@@ -1,15 +1,15 @@
 /**
  * Body of a gradient worker thread (see workers.ts for the protocol). It builds the same task as the main
- * thread from its serializable spec, takes every weight once, then for each step takes the current trainable
+ * thread from its `TaskRef`, takes every weight once, then for each step takes the current trainable
  * weights and a slice of the batch and sends back the mean loss and the gradients of the slice.
  */
 import { parentPort, workerData } from 'worker_threads';
 import { initBackend, tf } from '../backend';
-import { createBenchTask, type BenchTaskSpec, type GradTask, type HostBatch } from '../bench/task';
+import type { GradTask, HostBatch, TaskRef } from './task';
 import { withTrainable } from '../model/dense';
 import type { ToWorker, FromWorker } from './protocol';
 
-const { spec, backend } = workerData as { spec: BenchTaskSpec; backend: string };
+const { ref, backend } = workerData as { ref: TaskRef; backend: string };
 let task: GradTask | null = null;
 
 function assign(weights: Record<string, Float32Array>): void {
@@ -23,7 +23,10 @@ function assign(weights: Record<string, Float32Array>): void {
 async function handle(msg: ToWorker): Promise<FromWorker> {
   if (msg.type === 'init') {
     await initBackend({ backend, warn: () => {} });
-    task = createBenchTask(spec);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const factory = require(ref.module)[ref.factory] as ((options: unknown) => GradTask | Promise<GradTask>) | undefined;
+    if (typeof factory !== 'function') throw new Error(`worker: ${ref.module} exports no function "${ref.factory}".`);
+    task = await factory(ref.options);
     assign(msg.weights);
     return { type: 'ready', backend: tf.getBackend() };
   }

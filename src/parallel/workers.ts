@@ -16,7 +16,7 @@
 import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { tf } from '../backend';
-import { sliceBatch, type GradTask, type HostBatch } from '../bench/task';
+import { sliceBatch, type GradTask, type HostBatch } from './task';
 import type { GradientSource, LossAndGrads } from './gradients';
 import type { FromWorker, ToWorker } from './protocol';
 
@@ -88,13 +88,13 @@ export class WorkerGradients implements GradientSource {
   }
 
   /**
-   * Start `workers` threads for `task` (whose spec they rebuild) on `backend`, and send them every weight.
+   * Start `workers` threads for `task` (each rebuilds it from `task.ref`) on `backend`, and send them every weight.
    * Resolves once all are ready.
    */
   static async start(task: GradTask, workers: number, options: { backend: string }): Promise<WorkerGradients> {
     if (!Number.isInteger(workers) || workers < 1) throw new Error(`workers must be a whole number >= 1, got ${workers}.`);
     const boot = path.join(__dirname, 'worker-boot.js');
-    const channels = Array.from({ length: workers }, () => new Channel(new Worker(boot, { workerData: { spec: task.spec, backend: options.backend } })));
+    const channels = Array.from({ length: workers }, () => new Channel(new Worker(boot, { workerData: { ref: task.ref, backend: options.backend } })));
     const pool = new WorkerGradients(task, channels);
     try {
       const weights = await readAll(task, task.params.keys());
