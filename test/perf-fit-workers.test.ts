@@ -1,4 +1,4 @@
-/** fit() with a worker gradient source: `finetune({ workers: 2 })` trains the same adapter as one thread. */
+/** fit() with a worker gradient source: `finetune` and `pretrainMAE` with `workers: 2` train what one thread trains. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { initBackend } from '../src/backend';
@@ -8,6 +8,7 @@ import { vitConfig } from '../src/model/config';
 import { createViT } from '../src/model/vit';
 import { peftConfig } from '../src/peft';
 import { finetune } from '../src/train/finetune';
+import { pretrainMAE } from '../src/train/pretrain';
 
 /** Brightness task (as in train-stages.test.ts): class 1 images are brighter, with strong noise. */
 function brightness(n: number, seed: number): Dataset {
@@ -48,5 +49,27 @@ describe('fit with worker threads', () => {
     }
     assert.ok(worst <= 1e-4, `adapter weights differ by ${worst}`);
     assert.ok(Math.abs(one.auc - two.auc) <= 1e-6);
+  });
+
+  test('MAE pre-training with 2 workers equals 1 thread (same masks, losses and weights)', async () => {
+    await initBackend({ warn: () => {} });
+    const train = brightness(24, 5);
+    const run = async (workers: number) => {
+      const r = await pretrainMAE({ train, preset: 'tiny', epochs: 1, batchSize: 11, lr: 5e-3, seed: 2, workers });
+      const weights = new Map([...r.mae.trainableParameters()].map(([n, v]) => [n, v.dataSync().slice() as Float32Array]));
+      const out = { losses: r.fit.history.map((h) => h.loss), weights };
+      r.mae.dispose();
+      r.mae.encoder.dispose();
+      return out;
+    };
+    const one = await run(1);
+    const two = await run(2);
+    one.losses.forEach((l, i) => assert.ok(Math.abs(l - two.losses[i]) <= 1e-5, `epoch ${i} loss ${l} vs ${two.losses[i]}`));
+    let worst = 0;
+    for (const [n, a] of one.weights) {
+      const b = two.weights.get(n)!;
+      for (let j = 0; j < a.length; j++) worst = Math.max(worst, Math.abs(a[j] - b[j]));
+    }
+    assert.ok(worst <= 1e-4, `MAE weights differ by ${worst}`);
   });
 });
