@@ -6,6 +6,7 @@
  * Tokens stay a 2-D matrix `[N*T, D]` so every dense layer is one rank-2 matmul (wasm's fast path).
  */
 import * as tf from '@tensorflow/tfjs';
+import { multiHeadAttention, multiHeadAttentionPlain } from './attention';
 import { gelu, layerNorm, linear } from './dense';
 import type { ForwardContext, VitHooks } from './hooks';
 
@@ -26,8 +27,6 @@ export function transformerBlock(
   hooks?: VitHooks,
   attention?: tf.Tensor4D[],
 ): tf.Tensor2D {
-  const d = x.shape[1];
-  const dh = d / heads;
   const op = (site: string, input: tf.Tensor2D, y: tf.Tensor2D) => (hooks?.afterOp ? hooks.afterOp(site, input, y, ctx) : y);
   const dense = (site: string, input: tf.Tensor2D) =>
     op(site, input, linear(input, param(`${site}.weight`) as tf.Tensor2D, param(`${site}.bias`) as tf.Tensor1D));
@@ -35,13 +34,15 @@ export function transformerBlock(
     op(site, input, layerNorm(input, param(`${site}.weight`) as tf.Tensor1D, param(`${site}.bias`) as tf.Tensor1D));
   // Attention branch.
   const qkv = dense(`${prefix}.attn.qkv`, norm(`${prefix}.norm1`, x));
-  const [q, k, v] = tf.split(qkv, 3, 1);
-  const q4 = tf.mul(q.reshape([n, t, heads, dh]).transpose([0, 2, 1, 3]), 1 / Math.sqrt(dh));
-  const kT = k.reshape([n, t, heads, dh]).transpose([0, 2, 3, 1]);
-  const v4 = v.reshape([n, t, heads, dh]).transpose([0, 2, 1, 3]);
-  const probs = tf.softmax(tf.matMul(q4 as tf.Tensor4D, kT as tf.Tensor4D)) as tf.Tensor4D; // [N, H, T, T]
-  if (attention) attention.push(probs);
-  const o = tf.matMul(probs, v4 as tf.Tensor4D).transpose([0, 2, 1, 3]).reshape([n * t, d]) as tf.Tensor2D;
+  // The fast custom-gradient op unless the attention maps are wanted (they need the plain formulation).
+  let o: tf.Tensor2D;
+  if (attention) {
+    const plain = multiHeadAttentionPlain(qkv, n, t, heads);
+    attention.push(plain.probs);
+    o = plain.out;
+  } else {
+    o = multiHeadAttention(qkv, n, t, heads);
+  }
   let a = dense(`${prefix}.attn.proj`, o);
   if (hooks?.afterBranch) a = hooks.afterBranch(index, 'attn', x, a, ctx);
   const x1 = tf.add(x, a) as tf.Tensor2D;

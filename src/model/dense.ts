@@ -43,13 +43,57 @@ const linearNoBias = tf.customGrad((...args: GradArg[]) => {
 }) as (x: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor2D;
 
 /**
+ * Weights a training step updates, while a `withTrainable` scope is open (null: unknown, compute everything).
+ * tf.variableGrads differentiates only the listed variables, but a custom gradient computes the gradient of
+ * every input; for a frozen weight that is a wasted `x^T @ dy` matmul per dense layer (about a third of a
+ * PEFT step's backward matmul work).
+ */
+let trainableScope: Set<tf.Tensor> | null = null;
+
+/**
+ * Run `f` (a forward pass that will be differentiated, e.g. inside `tf.variableGrads`) telling `linear` which
+ * weights train: a dense weight outside `trainable` gets no weight gradient (its input and bias still do).
+ * Gradients of the listed variables are unchanged. Scopes do not nest; the previous one is restored.
+ */
+export function withTrainable<T>(trainable: Iterable<tf.Tensor>, f: () => T): T {
+  const previous = trainableScope;
+  trainableScope = new Set(trainable);
+  try {
+    return f();
+  } finally {
+    trainableScope = previous;
+  }
+}
+
+/** `x @ w + b` with `w` frozen: `w` is captured, not an input, so the backward pass computes no `dW`. */
+function linearFrozenWeight(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D | null): tf.Tensor2D {
+  const wT = () => tf.transpose(w);
+  if (b === null) {
+    return tf.customGrad((...args: GradArg[]) => {
+      const xi = args[0] as tf.Tensor2D;
+      return { value: tf.matMul(xi, w), gradFunc: (dy: tf.Tensor) => [tf.matMul(dy as tf.Tensor2D, wT())] };
+    })(x) as tf.Tensor2D;
+  }
+  return tf.customGrad((...args: GradArg[]) => {
+    const [xi, bi] = args as tf.Tensor[];
+    return {
+      value: tf.add(tf.matMul(xi as tf.Tensor2D, w), bi),
+      gradFunc: (dy: tf.Tensor) => [tf.matMul(dy as tf.Tensor2D, wT()), tf.sum(dy, 0)],
+    };
+  })(x, b) as tf.Tensor2D;
+}
+
+/**
  * Dense layer `y = x @ w + b` for x `[M, in]`, w `[in, out]`, b `[out]` → `[M, out]`, with the explicit-transpose
- * gradient described above. Pass `b = null` for a bias-free map (LoRA's A and B).
+ * gradient described above. Pass `b = null` for a bias-free map (LoRA's A and B). Inside `withTrainable`, a
+ * weight variable not in the trainable set gets no gradient work.
  */
 export function linear(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D | null): tf.Tensor2D {
   if (x.rank !== 2 || w.rank !== 2) {
     throw new Error(`linear expects x [M, in] and w [in, out] (rank 2), got ranks ${x.rank} and ${w.rank}; reshape to 2-D first.`);
   }
+  // Only a variable can be frozen: a derived weight (a slice of pos_embed, a one-hot) may carry a gradient.
+  if (trainableScope && w instanceof tf.Variable && !trainableScope.has(w)) return linearFrozenWeight(x, w, b);
   return b === null ? linearNoBias(x, w) : linearWithBias(x, w, b);
 }
 
@@ -82,8 +126,46 @@ export function gelu<T extends tf.Tensor>(x: T): T {
   return geluExact(x);
 }
 
-/** LayerNorm over the last axis: `(x - mean) / sqrt(var + eps) * gamma + beta`; x `[M, D]`, gamma, beta `[D]`. */
+const layerNormOp = new Map<number, (x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D) => tf.Tensor2D>();
+
+/** The custom-gradient LayerNorm for one epsilon (cached: customGrad builds a new op each call). */
+function layerNormFor(eps: number): (x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D) => tf.Tensor2D {
+  let op = layerNormOp.get(eps);
+  if (op) return op;
+  op = tf.customGrad((...args: GradArg[]) => {
+    const [x, gamma, beta] = args as tf.Tensor[];
+    const mean = tf.mean(x, -1, true);
+    const centered = tf.sub(x, mean);
+    const rstd = tf.rsqrt(tf.add(tf.mean(tf.square(centered), -1, true), eps));
+    const xhat = tf.mul(centered, rstd);
+    (args[3] as tf.GradSaveFunc)([xhat, rstd, gamma]);
+    return {
+      value: tf.add(tf.mul(xhat, gamma), beta),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [sxhat, srstd, sgamma] = saved;
+        // dx = rstd * (g - mean(g) - xhat * mean(g * xhat)) with g = dy * gamma (the standard LayerNorm backward).
+        const g = tf.mul(dy, sgamma);
+        const inner = tf.sub(tf.sub(g, tf.mean(g, -1, true)), tf.mul(sxhat, tf.mean(tf.mul(g, sxhat), -1, true)));
+        return [tf.mul(inner, srstd), tf.sum(tf.mul(dy, sxhat), 0), tf.sum(dy, 0)];
+      },
+    };
+  }) as (x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D) => tf.Tensor2D;
+  layerNormOp.set(eps, op);
+  return op;
+}
+
+/**
+ * LayerNorm over the last axis: `(x - mean) / sqrt(var + eps) * gamma + beta`; x `[M, D]`, gamma, beta `[D]`.
+ * Hand-written gradient (saves the normalised x and 1/std; about half the kernels of tfjs's automatic
+ * gradient through `moments`); `layerNormPlain` is the reference it is tested against.
+ */
 export function layerNorm(x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps = LAYER_NORM_EPS): tf.Tensor2D {
+  if (x.rank !== 2) throw new Error(`layerNorm expects x [M, D] (rank 2), got rank ${x.rank}; reshape to 2-D first.`);
+  return layerNormFor(eps)(x, gamma, beta);
+}
+
+/** LayerNorm written with tfjs's `moments` and its automatic gradient (the reference for `layerNorm`). */
+export function layerNormPlain(x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps = LAYER_NORM_EPS): tf.Tensor2D {
   const { mean, variance } = tf.moments(x, -1, true);
   const normed = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps)));
   return tf.add(tf.mul(normed, gamma), beta) as tf.Tensor2D;

@@ -5,7 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { tf } from '../backend';
+import { initBackend, tf } from '../backend';
 import type { Batch, Normalization } from '../data/batches';
 import { Dataset, numClasses, numExamples } from '../data/dataset';
 import { subsampleLabels, type SubsampleSpec } from '../data/splits';
@@ -13,6 +13,8 @@ import { loadAdapter, saveAdapter } from '../io/checkpoint';
 import { createViT, type ViT } from '../model/vit';
 import { applyPeft, type PeftConfig, type PeftModel } from '../peft/index';
 import { checkImagesFit, epochBatches, predictAll, stepsPerEpoch } from './common';
+import { WorkerGradients } from '../parallel/workers';
+import { finetuneGradTask, hostBatchOf } from './finetune-task';
 import { fit, type FitResult, type TrainProgress } from './loop';
 import { evaluate, type Metrics, type TaskKind } from './metrics';
 
@@ -41,6 +43,12 @@ export interface FinetuneOptions {
   signal?: AbortSignal;
   onProgress?: (p: TrainProgress) => void;
   metadata?: Record<string, unknown>;
+  /**
+   * Threads that compute gradients (default 1: this thread). N > 1 splits each batch over N worker threads
+   * (src/parallel), each with its own backend; the weights trained are the same up to float rounding (LoRA
+   * dropout draws differ). Worth it on wasm with idle cores; on a GPU backend keep 1.
+   */
+  workers?: number;
 }
 
 export interface FinetuneResult {
@@ -119,6 +127,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
   const batchSize = Math.min(options.batchSize ?? 32, numExamples(train));
   const model = withNewHead(options.backbone, headSize(train), seed);
   let peft: PeftModel | null = null;
+  let pool: WorkerGradients | null = null;
   try {
     peft = options.init ? await loadAdapter(options.init, model, { head: false }) : applyPeft(model, options.method, { seed });
     // Hash the untrained backbone now (webgpu: frees the tensors held for it before training changes them).
@@ -131,7 +140,15 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     const lr = options.lr ?? 1e-3;
     const settings = { method: options.method, init: options.init ?? null, labels: options.labels ?? 'all', trainExamples: numExamples(train), epochs, batchSize, lr, seed, data: options.train.source };
     if (options.outDir) fs.mkdirSync(options.outDir, { recursive: true });
+    const workers = options.workers ?? 1;
+    if (!Number.isInteger(workers) || workers < 1) throw new Error(`finetune: workers must be a whole number >= 1, got ${workers}.`);
+    if (workers > 1) {
+      const task = finetuneGradTask(model, pm, { config: model.config, method: pm.config, seed, kind, classes });
+      pool = await WorkerGradients.start(task, workers, { backend: (await initBackend({ warn: () => {} })).name });
+    }
+    const gradients = pool ? { gradients: async (b: Batch) => pool!.compute(await hostBatchOf(b)) } : {};
     const result = await fit<Batch>({
+      ...gradients,
       stage: 'finetune',
       params: pm.trainableParameters(),
       epochs,
@@ -167,5 +184,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     peft?.dispose();
     model.dispose();
     throw e;
+  } finally {
+    await pool?.dispose();
   }
 }

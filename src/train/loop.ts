@@ -12,6 +12,8 @@
 import * as fs from 'fs';
 import { tf } from '../backend';
 import { entryToFloat32, readSafetensorsFile, TensorToWrite, writeSafetensorsFile } from '../io/safetensors';
+import { withTrainable } from '../model/dense';
+import type { LossAndGrads } from '../parallel/gradients';
 import { AdamW, clipByGlobalNorm } from './optimizer';
 import { lrAt, Schedule } from './schedule';
 
@@ -59,6 +61,12 @@ export interface FitSpec<B> {
   batchSize(batch: B): number;
   /** Free a batch's tensors. */
   dispose(batch: B): void;
+  /**
+   * Where the loss and the gradients of a batch come from. Default: `tf.variableGrads` of `loss` on this thread.
+   * A stage passes e.g. `WorkerGradients` (src/parallel) to split each batch over worker threads; the result
+   * must be the gradient of the same mean loss w.r.t. `params`, keyed by their names (the loop disposes it).
+   */
+  gradients?(batch: B, step: number): Promise<LossAndGrads>;
   /** Evaluation after each epoch (e.g. validation metrics). */
   evaluate?(epoch: number): Promise<Record<string, number>>;
   /** Peak learning rate, warm-up steps (default 5% of all steps) and final ratio (default 0.01). */
@@ -153,15 +161,12 @@ export async function fit<B>(spec: FitSpec<B>): Promise<FitResult> {
         try {
           if (spec.signal?.aborted) throw abortError(spec.stage);
           lr = lrAt(schedule, state.step);
-          const { value, grads } = tf.variableGrads(() => spec.loss(batch, state.step), [...spec.params.values()]);
-          const loss = (await value.data())[0];
-          value.dispose();
+          const { loss, grads } = spec.gradients ? await spec.gradients(batch, state.step) : await localGrads(spec, state.step, batch, byVarName);
+          let named = grads;
           if (!Number.isFinite(loss)) {
-            tf.dispose(Object.values(grads));
+            tf.dispose([...named.values()]);
             throw new NonFiniteLossError(spec.stage, state.step + 1, epoch, lr, loss);
           }
-          let named = new Map<string, tf.Tensor>();
-          for (const [varName, g] of Object.entries(grads)) named.set(byVarName.get(varName)!, g);
           if (spec.clipNorm !== 0) {
             const clipped = clipByGlobalNorm(named, spec.clipNorm ?? 1);
             tf.dispose([...named.values(), clipped.norm]);
@@ -221,6 +226,18 @@ export async function fit<B>(spec: FitSpec<B>): Promise<FitResult> {
     opt.dispose();
     if (bestParams) tf.dispose([...bestParams.values()]);
   }
+}
+
+/** Loss and gradients of one batch on this thread (the default gradient source). */
+async function localGrads<B>(spec: FitSpec<B>, step: number, batch: B, byVarName: Map<string, string>): Promise<LossAndGrads> {
+  // withTrainable: frozen dense weights get no weight-gradient matmul (the gradients of spec.params are the same).
+  const vars = [...spec.params.values()];
+  const { value, grads } = withTrainable(vars, () => tf.variableGrads(() => spec.loss(batch, step), vars));
+  const loss = (await value.data())[0];
+  value.dispose();
+  const named = new Map<string, tf.Tensor>();
+  for (const [varName, g] of Object.entries(grads)) named.set(byVarName.get(varName)!, g);
+  return { loss, grads: named };
 }
 
 function abortError(stage: string): Error {

@@ -5,7 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { tf } from '../backend';
+import { initBackend, tf } from '../backend';
 import { batches, computeNormalization, Normalization } from '../data/batches';
 import type { Batch } from '../data/batches';
 import { Dataset, numExamples } from '../data/dataset';
@@ -15,7 +15,9 @@ import { type PresetName, type ViTConfig, vitConfig } from '../model/config';
 import { createMAE, DECODER_PRESETS, type DecoderConfig, MAE } from '../model/mae';
 import { createViT } from '../model/vit';
 import { checkImagesFit, epochBatches, stepSeed, stepsPerEpoch } from './common';
+import { WorkerGradients } from '../parallel/workers';
 import { fit, type FitResult, type TrainProgress } from './loop';
+import { maskedHostBatch, pretrainGradTask } from './pretrain-task';
 
 export interface PretrainOptions {
   /** Unlabelled images to pre-train on (labels are ignored). */
@@ -40,6 +42,11 @@ export interface PretrainOptions {
   onProgress?: (p: TrainProgress) => void;
   /** Free-form provenance stored in the backbone file (command, data, time...). */
   provenance?: Record<string, unknown>;
+  /**
+   * Threads that compute gradients (default 1: this thread). N > 1 splits each batch over N worker threads
+   * (src/parallel); masks are drawn for the whole batch first, so the weights are the same up to rounding.
+   */
+  workers?: number;
 }
 
 export interface PretrainResult {
@@ -82,8 +89,17 @@ export async function pretrainMAE(options: PretrainOptions): Promise<PretrainRes
   const outDir = options.outDir;
   if (outDir) fs.mkdirSync(outDir, { recursive: true });
   const settings = { preset: typeof preset === 'string' ? preset : 'custom', config, decoder, batchSize, lr: options.lr ?? 1.5e-3, maskRatio, normPixLoss, seed, epochs: options.epochs ?? 10, data: options.train.source };
+  const workers = options.workers ?? 1;
+  let pool: WorkerGradients | null = null;
   try {
+    if (!Number.isInteger(workers) || workers < 1) throw new Error(`pretrain: workers must be a whole number >= 1, got ${workers}.`);
+    if (workers > 1) {
+      const task = pretrainGradTask(mae, { config, decoder, seed, maskRatio, normPixLoss });
+      pool = await WorkerGradients.start(task, workers, { backend: (await initBackend({ warn: () => {} })).name });
+    }
+    const gradients = pool ? { gradients: async (b: Batch, step: number) => pool!.compute(await maskedHostBatch(b, config, maskRatio, stepSeed(seed, step))) } : {};
     const result = await fit<Batch>({
+      ...gradients,
       stage: 'pretrain',
       params: mae.trainableParameters(),
       epochs: settings.epochs,
@@ -113,5 +129,7 @@ export async function pretrainMAE(options: PretrainOptions): Promise<PretrainRes
     mae.dispose();
     encoder.dispose();
     throw e;
+  } finally {
+    await pool?.dispose();
   }
 }

@@ -26,6 +26,7 @@ export const command: Command = {
     { name: 'labels', type: 'string', value: 'K|F', help: 'label budget: K per class, or a fraction F of each class', default: 'all' },
     { name: 'patience', type: 'int', value: 'N', help: 'stop after N epochs without a better validation AUC' },
     { name: 'augment', type: 'boolean', help: 'flips, shifts and intensity jitter on training images' },
+    { name: 'workers', type: 'int', value: 'N', help: 'split each batch over N worker threads (wasm: one core each)', default: 1 },
   ],
   async run({ flags }) {
     requireFlags(flags, ['data', 'out']);
@@ -33,6 +34,7 @@ export const command: Command = {
     const out = outDir(flags);
     const method = methodFromFlags(flags);
     const labels = parseLabelBudget(flags.labels as string | undefined);
+    if ((flags.workers as number) < 1) throw new UsageError(`--workers must be at least 1, got ${flags.workers}.`);
     const backend = await startBackend(quiet);
     const { vit, metadata } = await openBackbone(flags.backbone as string | undefined);
     try {
@@ -43,6 +45,7 @@ export const command: Command = {
         normalization: normalizationFrom(metadata, data.train), epochs: (flags.epochs as number) ?? 30, batchSize: (flags.batch as number) ?? 32,
         lr: flags.lr as number | undefined, patience: flags.patience as number | undefined, augment: !!flags.augment, seed: flags.seed as number,
         outDir: out, resume: !!flags.resume, onProgress: progressPrinter(quiet), metadata: { dataName: data.name, backend },
+        workers: flags.workers as number,
       });
       const t = r.test!;
       const result = {

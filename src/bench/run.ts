@@ -1,0 +1,116 @@
+/**
+ * `runBench`: time steps of a bench task (task.ts) on random data after warm-up, the way the training loop runs
+ * them (AdamW, clipping at norm 1), on this thread or split over `worker_threads` workers.
+ */
+import { initBackend, tf } from '../backend';
+import type { PresetName } from '../model/config';
+import { localGradients, trainStep, type GradientSource } from '../parallel/gradients';
+import { WorkerGradients } from '../parallel/workers';
+import { AdamW } from '../train/optimizer';
+import { BENCH_BATCH, createBenchTask, type BenchVariant } from './task';
+
+/** Options of `runBench`. */
+export interface BenchOptions {
+  preset: PresetName;
+  variant: BenchVariant;
+  /** Timed steps (default 20). */
+  steps?: number;
+  /** Untimed steps first (default 3). */
+  warmup?: number;
+  /** Images per step (default: the preset's, 64 for `tutorial`). */
+  batch?: number;
+  /** Threads that compute: 1 = this thread; N > 1 = N worker threads, each on a slice of the batch. */
+  workers?: number;
+  /** Backend to force (default: the usual selection, TPP_BACKEND included). */
+  backend?: string;
+  seed?: number;
+  /** Called after each step with its time (warm-up steps included, `warmup: true`). */
+  onStep?: (info: { step: number; ms: number; warmup: boolean; numTensors: number }) => void;
+}
+
+/** What `tpp-lab bench --json` prints (keys fixed by issue 7). */
+export interface BenchResult {
+  backend: string;
+  workers: number;
+  preset: string;
+  variant: BenchVariant;
+  batch: number;
+  steps: number;
+  ms_median: number;
+  ms_min: number;
+  images_per_s: number;
+  /** Peak resident memory of the process (workers included) in MiB. */
+  rss_mb: number;
+  /** Live tensors on this thread after warm-up and at the end (a leak shows as growth). */
+  num_tensors_after_warmup: number;
+  num_tensors_end: number;
+}
+
+function checkCount(name: string, v: number, min: number): void {
+  if (!Number.isInteger(v) || v < min) throw new Error(`bench: ${name} must be a whole number >= ${min}, got ${v}.`);
+}
+
+/** Time `steps` steps of `variant` on `preset` and return the statistics. */
+export async function runBench(options: BenchOptions): Promise<BenchResult> {
+  const steps = options.steps ?? 20;
+  const warmup = options.warmup ?? 3;
+  const batch = options.batch ?? BENCH_BATCH[options.preset];
+  const workers = options.workers ?? 1;
+  checkCount('steps', steps, 1);
+  checkCount('warmup', warmup, 0);
+  checkCount('batch', batch, 1);
+  checkCount('workers', workers, 1);
+  if (workers > batch) throw new Error(`bench: ${workers} workers need a batch of at least ${workers} images (got ${batch}).`);
+  const report = await initBackend({ backend: options.backend, warn: () => {} });
+  const seed = options.seed ?? 0;
+  const task = createBenchTask({ preset: options.preset, variant: options.variant, seed });
+  let source: GradientSource | null = null;
+  let opt: AdamW | null = null;
+  try {
+    const training = options.variant !== 'fwd';
+    if (training) {
+      opt = new AdamW(new Map(task.trainable.map((n) => [n, task.params.get(n)!])), { weightDecay: 0.05 });
+      source = workers > 1 ? await WorkerGradients.start(task, workers, { backend: report.name }) : localGradients(task);
+    } else if (workers > 1) {
+      source = await WorkerGradients.start(task, workers, { backend: report.name });
+    }
+    const times: number[] = [];
+    let afterWarmup = 0;
+    for (let i = 0; i < warmup + steps; i++) {
+      const b = task.makeBatch(batch, i);
+      const t0 = performance.now();
+      if (training) await trainStep(source!, opt!, b, { lr: 1e-3, clipNorm: 1 });
+      else if (source) (await (source as WorkerGradients).forward(b)).dispose();
+      else {
+        const y = tf.tidy(() => task.forward(b));
+        await y.data();
+        y.dispose();
+      }
+      const ms = performance.now() - t0;
+      if (i >= warmup) times.push(ms);
+      if (i === warmup - 1 || (warmup === 0 && i === 0)) afterWarmup = tf.memory().numTensors;
+      options.onStep?.({ step: i, ms, warmup: i < warmup, numTensors: tf.memory().numTensors });
+    }
+    times.sort((a, b) => a - b);
+    const median = times[Math.floor(times.length / 2)];
+    const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
+    return {
+      backend: report.name,
+      workers,
+      preset: options.preset,
+      variant: options.variant,
+      batch,
+      steps,
+      ms_median: round(median),
+      ms_min: round(times[0]),
+      images_per_s: round((batch * 1000) / median, 1),
+      rss_mb: round(process.resourceUsage().maxRSS / 1024, 1),
+      num_tensors_after_warmup: afterWarmup,
+      num_tensors_end: tf.memory().numTensors,
+    };
+  } finally {
+    if (source) await source.dispose();
+    opt?.dispose();
+    task.dispose();
+  }
+}

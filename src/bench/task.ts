@@ -1,0 +1,122 @@
+/**
+ * Benchmark tasks: the model work `tpp-lab bench` times, built from OUR model code (ViT, LoRA via `applyPeft`,
+ * MAE with the preset's decoder) so a faster task means faster training. The presets and variants mean the
+ * same model and work as `shared/bench/torch_reference.py` and `scripts/torch_bench.py`:
+ * - `fwd`: ViT inference (no gradient);
+ * - `full`: every ViT weight trained, softmax cross-entropy;
+ * - `lora`: LoRA rank 4 on q and v, only LoRA and the head trained;
+ * - `mae`: MAE pre-training, mask ratio 0.75, the preset's decoder, encoder and decoder trained.
+ *
+ * A task's batch is a `HostBatch` (src/parallel/task.ts: typed arrays, rows first) so it can be sliced and sent to
+ * `worker_threads` workers unchanged: the MAE masks are drawn for the whole batch on the host.
+ */
+import { tf } from '../backend';
+import { vitConfig, numPatches, type PresetName } from '../model/config';
+import { createMAE, DECODER_PRESETS, randomMasking, type MAE, type Masking } from '../model/mae';
+import { createViT, type ViT } from '../model/vit';
+import { applyPeft, peftConfig, type PeftModel } from '../peft/index';
+import type { GradTask, HostBatch } from '../parallel/task';
+
+export { sliceBatch, type GradTask, type HostBatch } from '../parallel/task';
+
+/** What a bench step does (see the file comment). */
+export type BenchVariant = 'fwd' | 'full' | 'lora' | 'mae';
+/** Every variant, in table order. */
+export const BENCH_VARIANTS: readonly BenchVariant[] = ['fwd', 'full', 'lora', 'mae'];
+/** Presets the bench knows (torch_reference.py's). */
+export const BENCH_PRESETS: readonly PresetName[] = ['tiny', 'tutorial', 'p4', 'large'];
+/** Default batch of each preset (torch_reference.py's). */
+export const BENCH_BATCH: Readonly<Record<PresetName, number>> = { tiny: 8, tutorial: 64, p4: 64, large: 32 };
+
+/** Serializable description of a task; a worker builds the same task from it. */
+export interface BenchTaskSpec {
+  preset: PresetName;
+  variant: BenchVariant;
+  /** Seed of the weights and of the random batches. */
+  seed: number;
+}
+
+/** A bench task: a `GradTask` plus its spec and random batches. */
+export interface BenchTask extends GradTask {
+  readonly spec: BenchTaskSpec;
+  /** A random batch of `n` images for step `step` (deterministic in the seed and step). */
+  makeBatch(n: number, step: number): HostBatch;
+}
+
+/** Build the task `spec` on the current backend (call `initBackend()` first). */
+export function createBenchTask(spec: BenchTaskSpec): BenchTask {
+  if (!BENCH_PRESETS.includes(spec.preset)) throw new Error(`Unknown bench preset "${spec.preset}"; use one of ${BENCH_PRESETS.join(', ')}.`);
+  if (!BENCH_VARIANTS.includes(spec.variant)) throw new Error(`Unknown bench variant "${spec.variant}"; use one of ${BENCH_VARIANTS.join(', ')}.`);
+  const config = vitConfig(spec.preset);
+  const vit = createViT(config, { seed: spec.seed });
+  const { imageSize: s, channels: c, numClasses: k } = config;
+  const l = numPatches(config);
+  let peft: PeftModel | null = null;
+  let mae: MAE | null = null;
+  let params: Map<string, tf.Variable>;
+  let trainable: string[];
+  if (spec.variant === 'mae') {
+    mae = createMAE(vit, DECODER_PRESETS[spec.preset], { seed: spec.seed });
+    params = new Map([...vit.params, ...mae.decoderParams]);
+    trainable = [...mae.trainableParameters().keys()];
+  } else if (spec.variant === 'lora') {
+    peft = applyPeft(vit, peftConfig('lora', { rank: 4, targets: ['q', 'v'] }), { seed: spec.seed });
+    params = new Map([...vit.params, ...peft.targetParameters()]);
+    trainable = [...peft.trainableParameters().keys()];
+  } else {
+    params = new Map(vit.params);
+    trainable = spec.variant === 'full' ? [...vit.trainableParameters().keys()] : [];
+  }
+  const images = (b: HostBatch) => tf.tensor4d(b.arrays.images as Float32Array, [b.n, s, s, c]);
+  const logits = (b: HostBatch, training: boolean) => (peft ? peft.forward(images(b), { training }) : vit.forward(images(b), { training }));
+  return {
+    spec,
+    ref: { module: __filename, factory: 'createBenchTask', options: spec },
+    params,
+    trainable,
+    makeBatch(n, step) {
+      const rand = mulberry32((spec.seed * 7919 + step * 104729 + 1) >>> 0);
+      const pixels = new Float32Array(n * s * s * c);
+      for (let i = 0; i < pixels.length; i++) pixels[i] = rand();
+      const labels = new Int32Array(n);
+      for (let i = 0; i < n; i++) labels[i] = Math.floor(rand() * k);
+      const arrays: HostBatch['arrays'] = { images: pixels, labels };
+      if (spec.variant === 'mae') {
+        const m = randomMasking(n, l, 0.75, (spec.seed * 31 + step) >>> 0);
+        arrays.keep = m.keep;
+        arrays.mask = m.mask;
+      }
+      return { n, arrays };
+    },
+    loss(b) {
+      if (mae) return mae.forward(images(b), { masking: maskingOf(b, l), training: true }).loss;
+      const onehot = tf.oneHot(tf.tensor1d(b.arrays.labels as Int32Array, 'int32'), k).cast('float32');
+      return tf.neg(tf.mean(tf.sum(tf.mul(onehot, tf.logSoftmax(logits(b, true))), 1))) as tf.Scalar;
+    },
+    forward(b) {
+      return logits(b, false);
+    },
+    dispose() {
+      peft?.dispose();
+      mae?.dispose();
+      vit.dispose();
+    },
+  };
+}
+
+/** The MAE masking stored in a host batch. */
+function maskingOf(b: HostBatch, l: number): Masking {
+  const keep = b.arrays.keep as Int32Array;
+  return { keep, mask: b.arrays.mask as Float32Array, n: b.n, numPatches: l, numKept: keep.length / b.n };
+}
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

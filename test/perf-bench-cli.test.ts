@@ -1,0 +1,43 @@
+/** `tpp-lab bench`: stable JSON keys (issue 7, scripts/gpu-check.sh) and exit code 2 on bad flags. */
+import { describe, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { cli } from './helpers';
+
+describe('tpp-lab bench', () => {
+  test('--json prints the keys issue 7 fixes, with sane values', () => {
+    const r = cli(['bench', '--preset', 'tiny', '--variant', 'lora', '--steps', '2', '--warmup', '1', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    for (const k of ['backend', 'workers', 'preset', 'variant', 'ms_median', 'ms_min', 'images_per_s', 'rss_mb']) assert.ok(k in out, `missing key ${k}`);
+    assert.equal(out.preset, 'tiny');
+    assert.equal(out.variant, 'lora');
+    assert.equal(out.workers, 1);
+    assert.equal(out.batch, 8);
+    assert.ok(out.ms_min > 0 && out.ms_min <= out.ms_median);
+    assert.ok(out.images_per_s > 0 && out.rss_mb > 0);
+    assert.equal(out.num_tensors_end, out.num_tensors_after_warmup);
+  });
+
+  test('--help exits 0 (gpu-check.sh calls bench only then)', () => {
+    const r = cli(['bench', '--help']);
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, /--variant fwd\|full\|lora\|mae/);
+  });
+
+  test('bad flags exit 2 with a message naming the problem', () => {
+    const cases: [string[], RegExp][] = [
+      [['--variant', 'bogus'], /--variant must be one of fwd, full, lora, mae; got "bogus"/],
+      [['--preset', 'huge'], /--preset must be one of/],
+      [['--steps', '0'], /--steps must be at least 1, got 0/],
+      [['--workers', '0'], /--workers must be at least 1, got 0/],
+      [['--preset', 'tiny', '--workers', '9'], /--workers \(9\) must not exceed the batch \(8\)/],
+      [['--warmup', '-1'], /--warmup must be 0 or more/],
+      [['--steps', 'many'], /--steps expects a whole number/],
+    ];
+    for (const [args, msg] of cases) {
+      const r = cli(['bench', ...args]);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, msg);
+    }
+  });
+});
