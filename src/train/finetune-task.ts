@@ -9,7 +9,7 @@ import type { ViTConfig } from '../model/config';
 import { createViT, type ViT } from '../model/vit';
 import { applyPeft, type PeftConfig, type PeftModel } from '../peft/index';
 import type { GradTask, HostBatch } from '../parallel/task';
-import { taskLoss } from './finetune';
+import { taskLoss } from './objective';
 import type { TaskKind } from './metrics';
 
 /** What a worker needs to rebuild the fine-tuning model (JSON-safe). */

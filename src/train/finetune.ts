@@ -16,7 +16,8 @@ import { checkImagesFit, epochBatches, predictAll, stepsPerEpoch } from './commo
 import { WorkerGradients } from '../parallel/workers';
 import { finetuneGradTask, hostBatchOf } from './finetune-task';
 import { fit, type FitResult, type TrainProgress } from './loop';
-import { evaluate, type Metrics, type TaskKind } from './metrics';
+import { evaluate, type Metrics } from './metrics';
+import { headSize, scoresFromLogits, taskKind, taskLoss } from './objective';
 
 export interface FinetuneOptions {
   /** The pre-trained backbone (not modified: a copy with a new head is fine-tuned). */
@@ -62,35 +63,7 @@ export interface FinetuneResult {
   adapterPath?: string;
 }
 
-/** How a dataset's task is trained and scored. */
-export function taskKind(ds: Dataset): TaskKind {
-  if (ds.task === 'multi-label, binary-class') return 'multilabel';
-  return numClasses(ds) === 2 ? 'binary' : 'multiclass';
-}
-
-/** Output width of the head: 1 logit for binary tasks, one per class or label otherwise. */
-export function headSize(ds: Dataset): number {
-  return taskKind(ds) === 'binary' ? 1 : numClasses(ds);
-}
-
-/** Training loss of logits `[B, K]` for labels as `batches` yields them (int32 `[B]` or float `[B, K]`). */
-export function taskLoss(kind: TaskKind, logits: tf.Tensor2D, y: tf.Tensor, classes: number): tf.Scalar {
-  if (kind === 'multiclass') {
-    // One-hot on the CPU side would need the labels; a matmul-free one-hot from comparisons has no gradient
-    // issue here because labels are constants.
-    const onehot = tf.oneHot(y as tf.Tensor1D, classes).cast('float32');
-    return tf.neg(tf.mean(tf.sum(tf.mul(onehot, tf.logSoftmax(logits)), 1))) as tf.Scalar;
-  }
-  const z = kind === 'binary' ? y.cast('float32').reshape([-1, 1]) : y.cast('float32');
-  // Binary cross-entropy with logits, in the stable form max(x, 0) - x z + log(1 + exp(-|x|)).
-  const x = logits;
-  return tf.mean(tf.add(tf.sub(tf.relu(x), tf.mul(x, z)), tf.log1p(tf.exp(tf.neg(tf.abs(x)))))) as tf.Scalar;
-}
-
-/** Class scores from logits: sigmoid for binary (`[N]`, P(class 1)) and multi-label, softmax for multi-class. */
-export function scoresFromLogits(kind: TaskKind, logits: tf.Tensor2D): tf.Tensor2D {
-  return kind === 'multiclass' ? tf.softmax(logits) : tf.sigmoid(logits);
-}
+export { headSize, scoresFromLogits, taskKind, taskLoss } from './objective';
 
 /** Metrics of `peft` on `ds`. */
 export async function evaluateModel(peft: PeftModel, ds: Dataset, normalization: Normalization, batchSize = 256): Promise<Metrics> {

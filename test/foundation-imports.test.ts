@@ -1,0 +1,67 @@
+/**
+ * Notebooks import `src/` through tslab, whose module loader fails on two things Node tolerates: an import that
+ * names a folder (`'../peft'` instead of `'../peft/index'`) and an import cycle (a stack overflow). Both are
+ * checked here over every runtime import of `src/` (type-only imports are erased by TypeScript).
+ */
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, test } from 'node:test';
+import { ROOT } from './helpers';
+
+const SRC = path.join(ROOT, 'src');
+
+function sourceFiles(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    return e.isDirectory() ? sourceFiles(p) : e.name.endsWith('.ts') && !e.name.endsWith('.d.ts') ? [p] : [];
+  });
+}
+
+/** Relative runtime imports of a file, resolved to files (or to a folder, which is the error we look for). */
+function runtimeImports(file: string): string[] {
+  const text = fs.readFileSync(file, 'utf8');
+  const out: string[] = [];
+  const re = /^\s*(import|export)\s+(type\s+)?([^'";]*?)\s*from\s*['"](\.[^'"]+)['"]/gm;
+  for (const m of text.matchAll(re)) {
+    if (m[2]) continue; // `import type` / `export type`: erased
+    const names = m[3];
+    // `import { type A, type B } from`: erased too when every name is a type.
+    const braces = /^\{([^}]*)\}$/.exec(names.trim());
+    if (braces && braces[1].split(',').map((s) => s.trim()).filter(Boolean).every((n) => n.startsWith('type '))) continue;
+    out.push(path.resolve(path.dirname(file), m[4]));
+  }
+  return out;
+}
+
+describe('imports that tslab can load', () => {
+  const files = sourceFiles(SRC);
+  const graph = new Map<string, string[]>();
+  for (const f of files) graph.set(f, runtimeImports(f));
+
+  test('no import names a folder (write ../peft/index, not ../peft)', () => {
+    const bad: string[] = [];
+    for (const [f, imports] of graph) {
+      for (const i of imports) if (fs.existsSync(i) && fs.statSync(i).isDirectory()) bad.push(`${path.relative(ROOT, f)} imports the folder ${path.relative(ROOT, i)}`);
+    }
+    assert.deepEqual(bad, []);
+  });
+
+  test('no import cycles among src/ files', () => {
+    const resolved = new Map([...graph].map(([f, is]) => [f, is.map((i) => (fs.existsSync(`${i}.ts`) ? `${i}.ts` : i)).filter((i) => graph.has(i))]));
+    const state = new Map<string, 'open' | 'done'>();
+    const cycles: string[] = [];
+    const visit = (f: string, stack: string[]) => {
+      if (state.get(f) === 'done') return;
+      if (state.get(f) === 'open') {
+        cycles.push([...stack.slice(stack.indexOf(f)), f].map((x) => path.relative(SRC, x)).join(' → '));
+        return;
+      }
+      state.set(f, 'open');
+      for (const g of resolved.get(f)!) visit(g, [...stack, f]);
+      state.set(f, 'done');
+    };
+    for (const f of resolved.keys()) visit(f, []);
+    assert.deepEqual(cycles, []);
+  });
+});
