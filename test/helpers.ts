@@ -3,6 +3,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import type { Dataset } from '../src/data/dataset';
 
 export const ROOT = path.resolve(__dirname, '..');
 
@@ -21,4 +22,21 @@ export function tempDir(prefix = 'tpp-lab-test-'): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
   return dir;
+}
+
+/**
+ * A learnable synthetic task: class 1 images are brighter than class 0 images, both with strong pixel noise.
+ * Any working training loop separates them; a broken one does not. (A top-half/bottom-half task is a bad
+ * choice: at initialisation a ViT's class token averages the patches, whose mean is then the same.)
+ */
+export function brightness(n: number, seed: number): Dataset {
+  let s = seed;
+  const rand = () => ((s = (s * 1103515245 + 12345) >>> 0) / 4294967296);
+  const data = new Uint8Array(n * 28 * 28);
+  const labels = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    labels[i] = i % 2;
+    for (let p = 0; p < 784; p++) data[i * 784 + p] = Math.max(0, Math.min(255, (labels[i] === 1 ? 150 : 100) + Math.round((rand() - 0.5) * 160)));
+  }
+  return { images: { data, shape: [n, 28, 28, 1] }, labels: { data: labels, shape: [n, 1] }, task: 'binary-class', classNames: ['dark', 'bright'], source: `brightness/${seed}` };
 }

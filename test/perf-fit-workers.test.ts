@@ -9,19 +9,8 @@ import { createViT } from '../src/model/vit';
 import { peftConfig } from '../src/peft';
 import { finetune } from '../src/train/finetune';
 import { pretrainMAE } from '../src/train/pretrain';
+import { brightness } from './helpers';
 
-/** Brightness task (as in train-stages.test.ts): class 1 images are brighter, with strong noise. */
-function brightness(n: number, seed: number): Dataset {
-  let s = seed;
-  const rand = () => ((s = (s * 1103515245 + 12345) >>> 0) / 4294967296);
-  const data = new Uint8Array(n * 28 * 28);
-  const labels = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    labels[i] = i % 2;
-    for (let p = 0; p < 784; p++) data[i * 784 + p] = Math.max(0, Math.min(255, (labels[i] === 1 ? 150 : 100) + Math.round((rand() - 0.5) * 160)));
-  }
-  return { images: { data, shape: [n, 28, 28, 1] }, labels: { data: labels, shape: [n, 1] }, task: 'binary-class', classNames: ['dark', 'bright'], source: `brightness/${seed}` };
-}
 
 describe('fit with worker threads', () => {
   test('finetune LoRA with 2 workers equals 1 thread (losses, adapter weights, metrics)', async () => {

@@ -13,32 +13,12 @@ import { finetune } from '../src/train/finetune';
 import { NonFiniteLossError } from '../src/train/loop';
 import { pretrainMAE } from '../src/train/pretrain';
 import { targetParameterPretrain } from '../src/train/tpp';
-import { tempDir } from './helpers';
+import { brightness, tempDir } from './helpers';
 
 before(async () => {
   await initBackend({ warn: () => {} });
 });
 
-/**
- * A learnable synthetic task: class 1 images are brighter than class 0 images, both with strong pixel noise.
- * Any working training loop separates them; a broken one does not. (A top-half/bottom-half task is a bad
- * choice here: at initialisation a ViT's class token averages the patches, whose mean is then the same.)
- */
-function brightness(n: number, seed: number): Dataset {
-  let s = seed;
-  const rand = () => ((s = (s * 1103515245 + 12345) >>> 0) / 4294967296);
-  const data = new Uint8Array(n * 28 * 28);
-  const labels = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    labels[i] = i % 2;
-    for (let y = 0; y < 28; y++) {
-      for (let x = 0; x < 28; x++) {
-        data[i * 784 + y * 28 + x] = Math.max(0, Math.min(255, (labels[i] === 1 ? 150 : 100) + Math.round((rand() - 0.5) * 160)));
-      }
-    }
-  }
-  return { images: { data, shape: [n, 28, 28, 1] }, labels: { data: labels, shape: [n, 1] }, task: 'binary-class', classNames: ['dark', 'bright'], source: `brightness/${seed}` };
-}
 
 function snapshot(vit: ViT): Map<string, Float32Array> {
   return new Map([...vit.params].map(([k, v]) => [k, v.dataSync().slice() as Float32Array]));

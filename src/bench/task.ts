@@ -16,6 +16,7 @@ import { createMAE, DECODER_PRESETS, randomMasking, type MAE, type Masking } fro
 import { createViT, type ViT } from '../model/vit';
 import { applyPeft, peftConfig, type PeftModel } from '../peft/index';
 import type { GradTask, HostBatch } from '../parallel/task';
+import { mulberry32 } from '../data/random';
 
 export { sliceBatch, type GradTask, type HostBatch } from '../parallel/task';
 
@@ -108,15 +109,4 @@ export function createBenchTask(spec: BenchTaskSpec): BenchTask {
 function maskingOf(b: HostBatch, l: number): Masking {
   const keep = b.arrays.keep as Int32Array;
   return { keep, mask: b.arrays.mask as Float32Array, n: b.n, numPatches: l, numKept: keep.length / b.n };
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
