@@ -10,7 +10,8 @@ import { createMAE, DECODER_PRESETS } from '../src/model/mae';
 import { createViT } from '../src/model/vit';
 import { saveDecoder } from '../src/io/decoder';
 import { peftConfig } from '../src/peft';
-import { type CellResult, meanStd, runCompare, summarize } from '../src/train/compare';
+import { meanStd } from '../src/analysis/paired';
+import { type CellResult, runCompare, summarize } from '../src/train/compare';
 import { writeCompareReport } from '../src/report/compare-report';
 import { tempDir } from './helpers';
 

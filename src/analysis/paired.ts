@@ -28,13 +28,19 @@ export interface PairedSummary {
   verdict: 'helps' | 'hurts' | 'no clear effect' | 'too few runs';
 }
 
+/** Mean and sample standard deviation of the finite values (std 0 for fewer than two). */
+export function meanStd(xs: readonly number[]): { mean: number; std: number; n: number } {
+  const ok = xs.filter((x) => Number.isFinite(x));
+  const n = ok.length;
+  const mean = n ? ok.reduce((a, b) => a + b, 0) / n : NaN;
+  const std = n > 1 ? Math.sqrt(ok.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : 0;
+  return { mean, std, n };
+}
+
 /** Summarise paired differences (non-finite values are dropped). */
 export function pairedSummary(differences: readonly number[]): PairedSummary {
-  const d = differences.filter((x) => Number.isFinite(x));
-  const n = d.length;
-  const mean = n ? d.reduce((a, b) => a + b, 0) / n : NaN;
-  const std = n > 1 ? Math.sqrt(d.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : 0;
-  const wins = d.filter((x) => x > 0).length;
+  const { mean, std, n } = meanStd(differences);
+  const wins = differences.filter((x) => Number.isFinite(x) && x > 0).length;
   if (n < 2) return { n, mean, std, wins, low: NaN, high: NaN, verdict: 'too few runs' };
   const half = tCritical95(n - 1) * (std / Math.sqrt(n));
   const low = mean - half;

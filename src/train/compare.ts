@@ -21,6 +21,7 @@ import { finetune } from './finetune';
 import type { EpochRecord, TrainProgress } from './loop';
 import type { PretextName } from './pretext';
 import { targetParameterPretrain } from './tpp';
+import { meanStd, pairedSummary } from '../analysis/paired';
 
 /** One TPP arm: `none`, or pre-training on `images` (named `name`, e.g. `same` or `other`). */
 export interface Arm {
@@ -161,14 +162,6 @@ export async function runCompare(grid: CompareGrid): Promise<CellResult[]> {
   return cells;
 }
 
-/** Mean and sample standard deviation. */
-export function meanStd(xs: number[]): { mean: number; std: number; n: number } {
-  const ok = xs.filter((x) => Number.isFinite(x));
-  const n = ok.length;
-  const mean = n ? ok.reduce((a, b) => a + b, 0) / n : NaN;
-  const std = n > 1 ? Math.sqrt(ok.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : 0;
-  return { mean, std, n };
-}
 
 /** A summary row per (method, budget, arm): mean ± std of the test metrics and the paired difference to `none`. */
 export interface SummaryRow {
@@ -202,13 +195,13 @@ export function summarize(cells: CellResult[]): SummaryRow[] {
         const auc = meanStd(cs.map((c) => c.auc));
         const acc = meanStd(cs.map((c) => c.accuracy));
         const deltas = arm === 'none' ? [] : cs.filter((c) => none.has(c.seed)).map((c) => c.auc - none.get(c.seed)!.auc);
-        const d = meanStd(deltas);
+        const d = pairedSummary(deltas);
         rows.push({
           method: String(method), budget: String(budget), arm: String(arm), n: cs.length,
           auc_mean: auc.mean, auc_std: auc.std, accuracy_mean: acc.mean, accuracy_std: acc.std,
           balanced_accuracy_mean: meanStd(cs.map((c) => c.balanced_accuracy)).mean, f1_mean: meanStd(cs.map((c) => c.f1)).mean,
           delta_auc_mean: arm === 'none' ? NaN : d.mean, delta_auc_std: arm === 'none' ? NaN : d.std,
-          wins: arm === 'none' ? '' : `${deltas.filter((x) => x > 0).length}/${deltas.length}`,
+          wins: arm === 'none' ? '' : `${d.wins}/${deltas.length}`,
         });
       }
     }
