@@ -6,6 +6,7 @@ import { tf } from '../backend';
 import { Batch, batches, computeNormalization, Normalization, numBatches } from '../data/batches';
 import { Dataset, numExamples } from '../data/dataset';
 import type { AugmentOptions } from '../data/augment';
+import type { TrainProgress } from './loop';
 import type { ViTConfig } from '../model/config';
 
 /**
@@ -19,6 +20,21 @@ export function checkImagesFit(ds: Dataset, config: ViTConfig, stage: string): v
     `${stage}: ${ds.source} has images ${h}x${w}x${c} but the backbone expects ${config.imageSize}x${config.imageSize}x${config.channels}. ` +
       'Use data of that size (e.g. MedMNIST --size 28), a backbone for this size, or pass --convert to resize and convert channels.',
   );
+}
+
+/** The run settings every stage (pretrain, tpp, finetune) takes; each stage's options extend these. */
+export interface StageRunOptions {
+  epochs?: number;
+  batchSize?: number;
+  /** Peak learning rate (AdamW, warm-up then cosine decay). */
+  lr?: number;
+  seed?: number;
+  /** Output folder: the checkpoint after each epoch and the stage's files. */
+  outDir?: string;
+  /** Continue from the checkpoint in `outDir`. */
+  resume?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (p: TrainProgress) => void;
 }
 
 /** The seed of epoch `epoch`'s data order: fixed by (seed, epoch) so a resumed run sees the same batches. */

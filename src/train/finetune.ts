@@ -12,14 +12,14 @@ import { subsampleLabels, type SubsampleSpec } from '../data/splits';
 import { loadAdapter, saveAdapter } from '../io/checkpoint';
 import { createViT, type ViT } from '../model/vit';
 import { applyPeft, type PeftConfig, type PeftModel } from '../peft/index';
-import { checkImagesFit, epochBatches, predictAll, stepsPerEpoch } from './common';
+import { checkImagesFit, epochBatches, predictAll, stepsPerEpoch, type StageRunOptions } from './common';
 import { WorkerGradients } from '../parallel/workers';
 import { finetuneGradTask, hostBatchOf } from './finetune-task';
-import { fit, type FitResult, type TrainProgress } from './loop';
+import { fit, type FitResult } from './loop';
 import { evaluate, type Metrics } from './metrics';
 import { headSize, scoresFromLogits, taskKind, taskLoss } from './objective';
 
-export interface FinetuneOptions {
+export interface FinetuneOptions extends StageRunOptions {
   /** The pre-trained backbone (not modified: a copy with a new head is fine-tuned). */
   backbone: ViT;
   method: PeftConfig;
@@ -31,18 +31,10 @@ export interface FinetuneOptions {
   /** Label budget: k examples per class or a fraction of each class (stratified, by `seed`). */
   labels?: SubsampleSpec;
   normalization: Normalization;
-  epochs?: number;
-  batchSize?: number;
-  lr?: number;
   weightDecay?: number;
   /** Stop after this many epochs without a better validation AUC (default: never stop early). */
   patience?: number;
   augment?: boolean;
-  seed?: number;
-  outDir?: string;
-  resume?: boolean;
-  signal?: AbortSignal;
-  onProgress?: (p: TrainProgress) => void;
   metadata?: Record<string, unknown>;
   /**
    * Threads that compute gradients (default 1: this thread). N > 1 splits each batch over N worker threads

@@ -14,12 +14,12 @@ import { saveDecoder } from '../io/decoder';
 import { type PresetName, type ViTConfig, vitConfig } from '../model/config';
 import { createMAE, DECODER_PRESETS, type DecoderConfig, MAE } from '../model/mae';
 import { createViT } from '../model/vit';
-import { checkImagesFit, epochBatches, stepSeed, stepsPerEpoch } from './common';
+import { checkImagesFit, epochBatches, stepSeed, stepsPerEpoch, type StageRunOptions } from './common';
 import { WorkerGradients } from '../parallel/workers';
-import { fit, type FitResult, type TrainProgress } from './loop';
+import { fit, type FitResult } from './loop';
 import { maskedHostBatch, pretrainGradTask } from './pretrain-task';
 
-export interface PretrainOptions {
+export interface PretrainOptions extends StageRunOptions {
   /** Unlabelled images to pre-train on (labels are ignored). */
   train: Dataset;
   /** Held-out images for the reconstruction loss reported each epoch. */
@@ -27,19 +27,12 @@ export interface PretrainOptions {
   /** A preset name or a full config (numClasses only sizes the unused head). */
   preset?: PresetName | ViTConfig;
   decoder?: DecoderConfig;
-  epochs?: number;
-  batchSize?: number;
-  lr?: number;
   weightDecay?: number;
   /** Masked fraction (default 0.75). */
   maskRatio?: number;
   normPixLoss?: boolean;
-  seed?: number;
   /** Output folder for backbone.safetensors, decoder.safetensors, checkpoint.safetensors, result.json. */
   outDir?: string;
-  resume?: boolean;
-  signal?: AbortSignal;
-  onProgress?: (p: TrainProgress) => void;
   /** Free-form provenance stored in the backbone file (command, data, time...). */
   provenance?: Record<string, unknown>;
   /**

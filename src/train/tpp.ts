@@ -13,11 +13,11 @@ import { saveAdapter } from '../io/checkpoint';
 import { loadDecoder } from '../io/decoder';
 import type { ViT } from '../model/vit';
 import { applyPeft, type PeftConfig, type PeftModel } from '../peft/index';
-import { checkImagesFit, epochBatches, stepsPerEpoch } from './common';
-import { fit, type FitResult, type TrainProgress } from './loop';
+import { checkImagesFit, epochBatches, stepsPerEpoch, type StageRunOptions } from './common';
+import { fit, type FitResult } from './loop';
 import { maePretext, type Pretext, type PretextName, simsiamPretext } from './pretext';
 
-export interface TppOptions {
+export interface TppOptions extends StageRunOptions {
   /** The pre-trained backbone; it is not modified (except for BitFit/full, whose targets are backbone tensors). */
   backbone: ViT;
   method: PeftConfig;
@@ -31,14 +31,6 @@ export interface TppOptions {
   images: Dataset;
   /** Pixel normalisation of the backbone (from its metadata). */
   normalization: Normalization;
-  epochs?: number;
-  batchSize?: number;
-  lr?: number;
-  seed?: number;
-  outDir?: string;
-  resume?: boolean;
-  signal?: AbortSignal;
-  onProgress?: (p: TrainProgress) => void;
   /** Extra metadata for the adapter file (e.g. modality, command). */
   metadata?: Record<string, unknown>;
 }
