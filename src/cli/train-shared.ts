@@ -88,7 +88,7 @@ export async function openBackbone(spec: string | undefined): Promise<{ vit: ViT
 }
 
 /** Load `--data`, apply `--limit` to the training split, and fit images to `config` (with `--convert`). */
-export async function dataFromFlags(flags: FlagValues, fit?: ViT): Promise<DataSplits> {
+export async function dataFromFlags(flags: FlagValues, fit?: Pick<ViT, 'config'>): Promise<DataSplits> {
   if (!flags.data) throw new UsageError('--data is required (e.g. --data breastmnist).');
   const splits = await loadData(String(flags.data), { seed: Number(flags.seed ?? 0), imageSize: fit?.config.imageSize, channels: fit?.config.channels });
   const conv = (ds: Dataset) => (fit ? fitToBackbone(ds, fit.config, !!flags.convert) : ds);

@@ -16,3 +16,4 @@ export * from './medmnist';
 export * from './download';
 export * from './inspect';
 export * from './idx';
+export * from './pools';

@@ -35,7 +35,7 @@ export interface ViTConfig {
 }
 
 /** Names of the built-in presets. */
-export type PresetName = 'tiny' | 'tutorial' | 'p4' | 'large';
+export type PresetName = 'tiny' | 'tutorial' | 'p4' | 'small' | 'g64' | 'large';
 
 const BASE = { numClasses: 10, posEmbed: 'learned', pool: 'cls' } as const;
 
@@ -43,12 +43,16 @@ const BASE = { numClasses: 10, posEmbed: 'learned', pool: 'cls' } as const;
  * Named presets, equal to torch_reference.py's:
  * `tiny` 28x28x1 patch 7 dim 32 depth 2 heads 2 mlp 64 (tests); `tutorial` 28x28x1 patch 7 dim 64 depth 4 heads 4
  * mlp 128; `p4` like tutorial with patch 4 (49 tokens); `large` 64x64x3 patch 8 dim 192 depth 6 heads 3 mlp 768.
+ * Two more for the TPP study's Tiny-ImageNet backbones (not in torch_reference.py): `small` 28x28x1 patch 4 dim 128
+ * depth 6 heads 4 mlp 256, and `g64` 64x64x1 patch 8 (64 tokens) with the same width and depth.
  * All default to 10 classes (torch_reference.py's default), learned position embeddings and cls pooling.
  */
 export const VIT_PRESETS: Readonly<Record<PresetName, ViTConfig>> = Object.freeze({
   tiny: Object.freeze({ ...BASE, imageSize: 28, channels: 1, patchSize: 7, dim: 32, depth: 2, heads: 2, mlpDim: 64 }),
   tutorial: Object.freeze({ ...BASE, imageSize: 28, channels: 1, patchSize: 7, dim: 64, depth: 4, heads: 4, mlpDim: 128 }),
   p4: Object.freeze({ ...BASE, imageSize: 28, channels: 1, patchSize: 4, dim: 64, depth: 4, heads: 4, mlpDim: 128 }),
+  small: Object.freeze({ ...BASE, imageSize: 28, channels: 1, patchSize: 4, dim: 128, depth: 6, heads: 4, mlpDim: 256 }),
+  g64: Object.freeze({ ...BASE, imageSize: 64, channels: 1, patchSize: 8, dim: 128, depth: 6, heads: 4, mlpDim: 256 }),
   large: Object.freeze({ ...BASE, imageSize: 64, channels: 3, patchSize: 8, dim: 192, depth: 6, heads: 3, mlpDim: 768 }),
 });
 

@@ -16,7 +16,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { mulberry32 } from '../data/random';
 import { transformerBlock } from './block';
-import { numPatches, patchValues, type ViTConfig } from './config';
+import { numPatches, patchValues, type PresetName, type ViTConfig } from './config';
 import { layerNorm, linear, matMul2d } from './dense';
 import type { VitHooks } from './hooks';
 import { sincosPosEmbed, truncatedNormal, normal } from './init';
@@ -32,12 +32,17 @@ export interface DecoderConfig {
   readonly mlpDim: number;
 }
 
-/** Decoder sizes per ViT preset, as in torch_reference.py (a light decoder: 1 block at the encoder's width). */
-export const DECODER_PRESETS: Readonly<Record<'tiny' | 'tutorial' | 'p4' | 'large', DecoderConfig>> = Object.freeze({
+/**
+ * Decoder sizes per ViT preset, as in torch_reference.py (a light decoder: 1 block at the encoder's width); the
+ * study presets `small` and `g64` get 2 blocks at half the encoder's width (MAE's decoder is also narrower).
+ */
+export const DECODER_PRESETS: Readonly<Record<PresetName, DecoderConfig>> = Object.freeze({
   tiny: Object.freeze({ dim: 32, depth: 1, heads: 2, mlpDim: 64 }),
   tutorial: Object.freeze({ dim: 64, depth: 1, heads: 4, mlpDim: 128 }),
   p4: Object.freeze({ dim: 64, depth: 1, heads: 4, mlpDim: 128 }),
   large: Object.freeze({ dim: 128, depth: 2, heads: 4, mlpDim: 512 }),
+  small: Object.freeze({ dim: 64, depth: 2, heads: 4, mlpDim: 128 }),
+  g64: Object.freeze({ dim: 64, depth: 2, heads: 4, mlpDim: 128 }),
 });
 
 /** Check a decoder config; throws naming the bad field. */

@@ -9,6 +9,7 @@ import { split } from '../data/splits';
 import { loadDicomDataset } from '../data/dicom-dataset';
 import { loadFashionMNIST } from '../data/idx';
 import { loadMedMNISTSplits } from '../data/medmnist';
+import { isPoolFile, isPoolName, loadPool } from '../data/pools';
 import { resizeBilinear } from '../data/resize';
 import type { ViTConfig } from '../model/config';
 import { checkImagesFit } from './common';
@@ -37,6 +38,7 @@ export async function loadData(spec: string, options: { seed?: number; imageSize
     const ds = await loadDicomDataset(s, { seed: options.seed ?? 0, size: options.imageSize ?? 28, channels: options.channels === 3 ? 3 : 1 });
     return { name: s, train: ds.train, val: ds.val, test: ds.test };
   }
+  if (isPoolName(s) || isPoolFile(s)) return loadPool(s, { splitSeed: options.seed ?? 0 });
   const parts = await loadMedMNISTSplits(s);
   return { name: parts.train.source.replace(/\/train$/, ''), train: parts.train, val: parts.val, test: parts.test };
 }

@@ -1,5 +1,5 @@
 /** `tpp-lab pretrain`: MAE pre-training of a backbone on unlabelled images. */
-import { vitConfig, type PresetName } from '../../model/config';
+import { VIT_PRESETS, vitConfig, type PresetName } from '../../model/config';
 import { pretrainMAE } from '../../train/pretrain';
 import { UsageError } from '../args';
 import { Command } from '../command';
@@ -8,11 +8,11 @@ import { COMMON_FLAGS, dataFromFlags, outDir, progressPrinter, requireFlags, sta
 export const command: Command = {
   name: 'pretrain',
   summary: 'Pre-train a ViT backbone with MAE (masked-image reconstruction)',
-  usage: 'pretrain --data <flag|file.npz|fashion-mnist|dicom dir> --out <dir> [--preset tiny|tutorial|p4] [options]',
+  usage: 'pretrain --data <flag|file.npz|fashion-mnist|dicom dir> --out <dir> [--preset NAME] [options]',
   description: 'Writes backbone.safetensors and decoder.safetensors (used by `tpp-lab tpp --pretext mae`) into --out.',
   flags: [
     ...COMMON_FLAGS,
-    { name: 'preset', type: 'string', choices: ['tiny', 'tutorial', 'p4', 'large'], help: 'model size', default: 'tutorial' },
+    { name: 'preset', type: 'string', choices: Object.keys(VIT_PRESETS), help: 'model size', default: 'tutorial' },
     { name: 'mask-ratio', type: 'number', value: 'R', help: 'fraction of patches masked', default: 0.75 },
     { name: 'norm-pix', type: 'boolean', help: 'reconstruct per-patch normalised pixels (MAE norm_pix_loss)' },
     { name: 'workers', type: 'int', value: 'N', help: 'split each batch over N worker threads (wasm: one core each)', default: 1 },
@@ -24,7 +24,7 @@ export const command: Command = {
     if ((flags.workers as number) < 1) throw new UsageError(`--workers must be at least 1, got ${flags.workers}.`);
     const backend = await startBackend(quiet);
     const config = vitConfig(flags.preset as PresetName);
-    const data = await dataFromFlags(flags);
+    const data = await dataFromFlags(flags, { config });
     const t0 = Date.now();
     const r = await pretrainMAE({
       train: data.train, val: data.val, preset: flags.preset as PresetName, epochs: (flags.epochs as number) ?? 10, batchSize: (flags.batch as number) ?? 64,

@@ -1,0 +1,166 @@
+/**
+ * Image pools: labelled `.npz` packs with the keys `images` `[N, H, W]` or `[N, H, W, C]` (uint8) and `labels`
+ * `[N]` — the format of the Tiny-ImageNet, PBC and Kermany packs (see `docs/study.md` for their provenance).
+ * A pool has no official split: `loadPool` makes a stratified one from a split seed, so every command and every
+ * training seed sees the same test images.
+ *
+ * Named pools are looked up, in order, in `$TPP_POOLS_DIR`, the repository's `data/pools/` and a `shared/pools/`
+ * folder beside the repository (where this project's machines keep them).
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { Dataset, PixelData, validateDataset } from './dataset';
+import { readNpz } from './npz';
+import { fileSource, listZipEntries } from './zip';
+import { split } from './splits';
+
+/** A named pool: its files (concatenated in order), what it shows, and its split fractions. */
+export interface PoolInfo {
+  readonly name: string;
+  readonly files: readonly string[];
+  readonly modality: string;
+  /** Class names by label index (the packs also store them as numpy unicode strings). */
+  readonly classNames?: readonly string[];
+  /** Fractions held out for validation and test. */
+  readonly val: number;
+  readonly test: number;
+  /** Where it comes from, licence; shown by `tpp-lab data list` and reports. */
+  readonly about: string;
+}
+
+/** The pools this project uses (files as described in `docs/study.md`). */
+export const POOLS: Readonly<Record<string, PoolInfo>> = Object.freeze({
+  tinyimagenet: {
+    name: 'tinyimagenet',
+    files: ['tinyimagenet200_grey64_0.npz', 'tinyimagenet200_grey64_1.npz'],
+    modality: 'natural photographs',
+    val: 0.05,
+    test: 0.1,
+    about: 'Tiny-ImageNet-200 training images, grey 64x64, 40,000 (200 classes); ImageNet terms: non-commercial research and education',
+  },
+  pbc: {
+    name: 'pbc',
+    files: ['pbc_blood_rgb32.npz'],
+    modality: 'blood-smear microscopy',
+    classNames: ['basophil', 'eosinophil', 'erythroblast', 'ig', 'lymphocyte', 'monocyte', 'neutrophil', 'platelet'],
+    val: 0.1,
+    test: 0.2,
+    about: 'PBC peripheral blood cells (Acevedo et al. 2020), RGB 32x32, 17,092 (8 classes); CC BY 4.0',
+  },
+  kermany: {
+    name: 'kermany',
+    files: ['kermany_cxr_grey64.npz'],
+    modality: 'chest X-ray',
+    classNames: ['normal', 'pneumonia_bacteria', 'pneumonia_virus'],
+    val: 0.1,
+    test: 0.2,
+    about: 'Paediatric chest X-rays (Kermany et al. 2018), training split, grey 64x64, 5,216 (3 classes); CC BY 4.0',
+  },
+});
+
+/** Is `spec` the name of a known pool? */
+export function isPoolName(spec: string): boolean {
+  return Object.prototype.hasOwnProperty.call(POOLS, spec);
+}
+
+/** Folders searched for pool files, in order. */
+export function poolDirs(): string[] {
+  const repo = path.resolve(__dirname, '..', '..');
+  const dirs = [path.join(repo, 'data', 'pools'), path.resolve(repo, '..', 'shared', 'pools')];
+  return process.env.TPP_POOLS_DIR ? [path.resolve(process.env.TPP_POOLS_DIR), ...dirs] : dirs;
+}
+
+/** Paths of a pool's files; a missing file is an error that says where it was looked for. */
+export function poolPaths(name: string, dirs: readonly string[] = poolDirs()): string[] {
+  const info = POOLS[name];
+  if (!info) throw new Error(`Unknown pool "${name}"; known pools: ${Object.keys(POOLS).join(', ')}.`);
+  return info.files.map((f) => {
+    const found = dirs.map((d) => path.join(d, f)).find((p) => fs.existsSync(p));
+    if (!found) {
+      throw new Error(`${f} (pool ${name}) is not in ${dirs.join(', ')}. Put the pack in one of them or set TPP_POOLS_DIR to its folder (see docs/study.md).`);
+    }
+    return found;
+  });
+}
+
+/** Does this .npz hold a pool (`images` + `labels`, no MedMNIST split keys)? Reads the zip directory only. */
+export function isPoolFile(file: string): boolean {
+  if (!file.endsWith('.npz') || !fs.existsSync(file)) return false;
+  const src = fileSource(file);
+  let keys: Set<string>;
+  try {
+    keys = new Set(listZipEntries(src).map((e) => e.name.replace(/\.npy$/, '')));
+  } finally {
+    src.close();
+  }
+  return keys.has('images') && keys.has('labels') && !keys.has('train_images');
+}
+
+/** One pack's images and labels as a Dataset (not yet split). */
+function readPack(file: string, info: PoolInfo | null): Dataset {
+  const a = readNpz(file, { keys: ['images', 'labels'] });
+  const s = a.images.shape;
+  if (s.length !== 3 && s.length !== 4) throw new Error(`${file}: images must have shape [N, H, W] or [N, H, W, C], got [${s.join(', ')}].`);
+  if (a.labels.shape.length !== 1 || a.labels.shape[0] !== s[0]) {
+    throw new Error(`${file}: labels must have shape [${s[0]}] (one per image), got [${a.labels.shape.join(', ')}].`);
+  }
+  if (!(a.images.data instanceof Uint8Array) || a.images.dtype === 'bool') {
+    throw new Error(`${file}: pool images must be uint8 (0..255), got ${a.images.dtype}; convert the pack with numpy (np.uint8).`);
+  }
+  const labels = Int32Array.from(a.labels.data);
+  let max = 0;
+  for (let i = 0; i < labels.length; i++) {
+    if (labels[i] < 0 || labels[i] !== a.labels.data[i]) throw new Error(`${file}: labels must be whole numbers ≥ 0 (label ${a.labels.data[i]} at index ${i}).`);
+    max = Math.max(max, labels[i]);
+  }
+  const k = info?.classNames?.length ?? max + 1;
+  if (max >= k) throw new Error(`${file}: label ${max} is outside the ${k} classes of pool ${info?.name} (${info?.classNames?.join(', ')}).`);
+  const classNames = info?.classNames ? [...info.classNames] : Array.from({ length: k }, (_, i) => String(i));
+  const data: PixelData = a.images.data;
+  return {
+    images: { data, shape: [s[0], s[1], s[2], s.length === 4 ? s[3] : 1] },
+    labels: { data: labels, shape: [labels.length, 1] },
+    task: k === 2 ? 'binary-class' : 'multi-class',
+    classNames,
+    source: info ? `pool:${info.name}` : file,
+    modality: info?.modality,
+  };
+}
+
+/** Join packs of one pool (same image shape and classes) into one Dataset. */
+function joinPacks(parts: Dataset[], source: string): Dataset {
+  if (parts.length === 1) return parts[0];
+  const [, h, w, c] = parts[0].images.shape;
+  const n = parts.reduce((s, p) => s + p.images.shape[0], 0);
+  const images = new Uint8Array(n * h * w * c);
+  const labels = new Int32Array(n);
+  let at = 0;
+  for (const p of parts) {
+    if (p.images.shape[1] !== h || p.images.shape[2] !== w || p.images.shape[3] !== c) throw new Error(`${source}: its packs have different image shapes.`);
+    images.set(p.images.data as Uint8Array, at * h * w * c);
+    labels.set(p.labels.data, at);
+    at += p.images.shape[0];
+  }
+  const classNames = parts.reduce((a, p) => (p.classNames.length > a.length ? p.classNames : a), parts[0].classNames);
+  return { ...parts[0], images: { data: images, shape: [n, h, w, c] }, labels: { data: labels, shape: [n, 1] }, classNames, task: classNames.length === 2 ? 'binary-class' : 'multi-class' };
+}
+
+/** Options for `loadPool`. */
+export interface LoadPoolOptions {
+  /** Seed of the stratified train/val/test split (not the training seed). Default 0. */
+  splitSeed?: number;
+}
+
+/**
+ * A pool (by name, or an `.npz` path with `images` + `labels`) split into train / val / test, stratified by
+ * class with `splitSeed`. Named pools use their own fractions (Tiny-ImageNet 85/5/10, others 70/10/20); a file
+ * 70/10/20.
+ */
+export function loadPool(spec: string, options: LoadPoolOptions = {}): { name: string; train: Dataset; val: Dataset; test: Dataset } {
+  const info = isPoolName(spec) ? POOLS[spec] : null;
+  const files = info ? poolPaths(spec) : [spec];
+  const source = info ? `pool:${info.name}` : spec;
+  const all = validateDataset(joinPacks(files.map((f) => readPack(f, info)), source));
+  const parts = split(all, { val: info?.val ?? 0.1, test: info?.test ?? 0.2, seed: options.splitSeed ?? 0, stratify: true });
+  return { name: info ? info.name : path.basename(spec, '.npz'), ...parts };
+}
