@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { initBackend, tf } from '../backend';
 import type { Batch, Normalization } from '../data/batches';
-import { Dataset, numClasses, numExamples } from '../data/dataset';
+import { Dataset, numClasses, numExamples, subset } from '../data/dataset';
 import { subsampleLabels, type SubsampleSpec } from '../data/splits';
 import { loadAdapter, saveAdapter } from '../io/checkpoint';
 import { createViT, type ViT } from '../model/vit';
@@ -32,6 +32,12 @@ export interface FinetuneOptions extends StageRunOptions {
   labels?: SubsampleSpec;
   normalization: Normalization;
   weightDecay?: number;
+  /**
+   * At least this many optimiser steps per epoch. A labelled set smaller than `minStepsPerEpoch` batches is
+   * repeated within each epoch (every repetition in the epoch's seeded order), so 20 labels at batch 10 with
+   * `minStepsPerEpoch: 10` take 10 steps an epoch instead of 2. Default: one pass (today's behaviour).
+   */
+  minStepsPerEpoch?: number;
   /** Stop after this many epochs without a better validation AUC (default: never stop early). */
   patience?: number;
   augment?: boolean;
@@ -52,7 +58,34 @@ export interface FinetuneResult {
   val: Metrics;
   test?: Metrics;
   trainExamples: number;
+  /** Optimiser steps taken. */
+  steps: number;
+  /**
+   * How far fine-tuning moved the target parameters (head excluded): the L2 norm over all of them of
+   * (end − start), and of the start (e.g. a TPP adapter, or LoRA's random A with B = 0).
+   */
+  targetShift: number;
+  targetStartNorm: number;
   adapterPath?: string;
+}
+
+/** L2 norm over all tensors of `a` (or of `a − b`), read asynchronously. */
+async function l2(a: Map<string, tf.Variable>, b?: Map<string, Float32Array>): Promise<number> {
+  let sum = 0;
+  for (const [name, t] of a) {
+    const v = (await t.data()) as Float32Array;
+    const ref = b?.get(name);
+    for (let i = 0; i < v.length; i++) sum += (v[i] - (ref ? ref[i] : 0)) ** 2;
+  }
+  return Math.sqrt(sum);
+}
+
+/** `ds` repeated so that one epoch holds at least `minSteps` batches of `batchSize` (unchanged if it does). */
+function repeatForSteps(ds: Dataset, batchSize: number, minSteps: number | undefined): Dataset {
+  if (!minSteps || stepsPerEpoch(ds, batchSize) >= minSteps) return ds;
+  const n = numExamples(ds);
+  const copies = Math.ceil((minSteps * batchSize) / n);
+  return { ...subset(ds, Int32Array.from({ length: n * copies }, (_, i) => i % n)), source: `${ds.source} x${copies}` };
 }
 
 export { headSize, scoresFromLogits, taskKind, taskLoss } from './objective';
@@ -101,9 +134,14 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
       throw new Error(`finetune: --init adapter ${options.init} is a ${JSON.stringify(peft.config)} adapter, but the method asked for is ${JSON.stringify(options.method)}. Use the same method and settings as the TPP run.`);
     }
     const pm = peft;
+    const targets = pm.targetParameters();
+    const start = new Map<string, Float32Array>();
+    for (const [name, t] of targets) start.set(name, Float32Array.from(await t.data()));
+    const targetStartNorm = await l2(targets);
+    const epochData = repeatForSteps(train, batchSize, options.minStepsPerEpoch);
     const epochs = options.epochs ?? 30;
     const lr = options.lr ?? 1e-3;
-    const settings = { method: options.method, init: options.init ?? null, labels: options.labels ?? 'all', trainExamples: numExamples(train), epochs, batchSize, lr, seed, data: options.train.source };
+    const settings = { method: options.method, init: options.init ?? null, labels: options.labels ?? 'all', trainExamples: numExamples(train), epochs, batchSize, lr, seed, data: options.train.source, ...(options.minStepsPerEpoch ? { minStepsPerEpoch: options.minStepsPerEpoch } : {}) };
     if (options.outDir) fs.mkdirSync(options.outDir, { recursive: true });
     const workers = options.workers ?? 1;
     if (!Number.isInteger(workers) || workers < 1) throw new Error(`finetune: workers must be a whole number >= 1, got ${workers}.`);
@@ -117,8 +155,8 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
       stage: 'finetune',
       params: pm.trainableParameters(),
       epochs,
-      stepsPerEpoch: stepsPerEpoch(train, batchSize),
-      batches: (epoch) => epochBatches(train, batchSize, seed, epoch, options.normalization, options.augment ?? false),
+      stepsPerEpoch: stepsPerEpoch(epochData, batchSize),
+      batches: (epoch) => epochBatches(epochData, batchSize, seed, epoch, options.normalization, options.augment ?? false),
       loss: (b) => taskLoss(kind, pm.forward(b.x, { training: true }), b.y, classes),
       batchSize: (b) => b.x.shape[0],
       dispose: (b) => tf.dispose([b.x, b.y]),
@@ -137,7 +175,9 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     });
     const val = await evaluateModel(pm, options.val, options.normalization);
     const test = options.test ? await evaluateModel(pm, options.test, options.normalization) : undefined;
-    const out: FinetuneResult = { peft: pm, model, fit: result, val, test, trainExamples: numExamples(train) };
+    const out: FinetuneResult = {
+      peft: pm, model, fit: result, val, test, trainExamples: numExamples(train), steps: result.steps, targetShift: await l2(targets, start), targetStartNorm,
+    };
     if (options.outDir) {
       const strip = (m?: Metrics) => (m ? { accuracy: m.accuracy, balanced_accuracy: m.balanced_accuracy, auc: m.auc, f1: m.f1 } : undefined);
       out.adapterPath = (await saveAdapter(pm, path.join(options.outDir, 'adapter.safetensors'), {
