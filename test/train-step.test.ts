@@ -1,7 +1,7 @@
 /**
  * The one training step (src/step): `tpp-lab bench` and `fit()` step through the same code, so from the same
  * start and the same batches they end with bitwise the same weights; a non-finite loss stops a step before any
- * update.
+ * update; per-step seeds come from one function whose draw 0 is the seed pre-training has always used.
  */
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
@@ -9,6 +9,7 @@ import { initBackend, tf } from '../src/backend';
 import { benchOptimizer, benchStep, BENCH_STEP } from '../src/bench/run';
 import { createBenchTask, type BenchVariant, type HostBatch } from '../src/bench/task';
 import { localGradients, trainableOf } from '../src/parallel/gradients';
+import { stepSeed } from '../src/step/seed';
 import { NonFiniteLossError, trainStep } from '../src/step/step';
 import { fit } from '../src/train/loop';
 
@@ -89,5 +90,21 @@ describe('one training step', () => {
     for (const [n, w] of await values(params)) assert.deepEqual(w, before.get(n));
     opt.dispose();
     task.dispose();
+  });
+
+  test('stepSeed: one per (seed, step, draw); draw 0 is the seed pre-training has always drawn its masks with', () => {
+    // Pinned values: saved pre-training runs used these MAE mask seeds.
+    assert.equal(stepSeed(0, 0), 3);
+    assert.equal(stepSeed(1, 0), 2654435764);
+    assert.equal(stepSeed(2, 5), 1014106744);
+    assert.equal(stepSeed(0, 0, 0), stepSeed(0, 0));
+    const seen = new Set<number>();
+    for (let seed = 0; seed < 4; seed++) for (let step = 0; step < 50; step++) for (let draw = 0; draw < 3; draw++) seen.add(stepSeed(seed, step, draw));
+    assert.equal(seen.size, 4 * 50 * 3, 'distinct seeds for distinct (seed, step, draw)');
+    for (const s of seen) assert.ok(Number.isInteger(s) && s >= 0 && s < 2 ** 32);
+    assert.throws(() => stepSeed(0, -1), /the step must be a whole number >= 0, got -1/);
+    assert.throws(() => stepSeed(0, 1.5), /the step must be a whole number >= 0/);
+    assert.throws(() => stepSeed(NaN, 0), /the seed must be a finite number, got NaN/);
+    assert.throws(() => stepSeed(0, 0, -2), /the draw must be a whole number >= 0/);
   });
 });
