@@ -4,10 +4,10 @@
  * Prints the kernels sorted by total milliseconds over the profiled steps.
  */
 import { initBackend, tf } from '../src/backend';
+import { benchOptimizer, benchStep } from '../src/bench/run';
 import { createBenchTask, type BenchVariant } from '../src/bench/task';
 import type { PresetName } from '../src/model/config';
-import { localGradients, trainStep } from '../src/parallel/gradients';
-import { AdamW } from '../src/train/optimizer';
+import { localGradients } from '../src/parallel/gradients';
 
 function flag(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -17,12 +17,12 @@ function flag(name: string, fallback: string): string {
 async function main(): Promise<void> {
   await initBackend({ warn: () => {} });
   const task = createBenchTask({ preset: flag('preset', 'tutorial') as PresetName, variant: flag('variant', 'full') as BenchVariant, seed: 0 });
-  const opt = new AdamW(new Map(task.trainable.map((n) => [n, task.params.get(n)!])));
+  const opt = benchOptimizer(task);
   const src = localGradients(task);
   const steps = Number(flag('steps', '3'));
   const step = async (i: number) => {
     const b = task.makeBatch(64, i);
-    if (task.trainable.length) await trainStep(src, opt, b, { lr: 1e-3, clipNorm: 1 });
+    if (task.trainable.length) await benchStep(src, opt, b, i);
     else tf.tidy(() => task.forward(b)).dispose();
   };
   await step(0);

@@ -2,6 +2,8 @@
  * Notebooks import `src/` through tslab, whose module loader fails on two things Node tolerates: an import that
  * names a folder (`'../peft'` instead of `'../peft/index'`) and an import cycle (a stack overflow). Both are
  * checked here over every runtime import of `src/` (type-only imports are erased by TypeScript).
+ * Layering is checked over every import, type-only ones included: the training step (src/step) and the worker
+ * threads (src/parallel) sit below the training stages (src/train) and import nothing from them.
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -33,6 +35,35 @@ function runtimeImports(file: string): string[] {
   }
   return out;
 }
+
+/** Every relative import in `text`, the source of `file` (type-only ones too), resolved to paths relative to `src/`. */
+function allImports(file: string, text = fs.readFileSync(file, 'utf8')): string[] {
+  const specs = [...text.matchAll(/(?:^|\s)(?:import|export)\b[^'";]*?from\s*['"](\.[^'"]+)['"]/gm), ...text.matchAll(/import\(\s*['"](\.[^'"]+)['"]\s*\)/g)];
+  return specs.map((m) => path.relative(SRC, path.resolve(path.dirname(file), m[1])));
+}
+
+describe('layers of src/', () => {
+  // [folder, folders it must not import from]
+  const rules: [string, string[]][] = [
+    ['step', ['train', 'parallel', 'bench', 'cli']],
+    ['parallel', ['train', 'bench', 'cli']],
+  ];
+  for (const [folder, forbidden] of rules) {
+    test(`src/${folder} imports nothing from ${forbidden.map((f) => `src/${f}`).join(', ')}`, () => {
+      const bad: string[] = [];
+      for (const f of sourceFiles(path.join(SRC, folder))) {
+        for (const i of allImports(f)) if (forbidden.includes(i.split(path.sep)[0])) bad.push(`${path.relative(ROOT, f)} imports src/${i}`);
+      }
+      assert.deepEqual(bad, []);
+    });
+  }
+
+  test('the import scan sees type-only and dynamic imports (the rules above can fail)', () => {
+    const text = "import type { FitSpec } from '../train/loop';\nimport {\n  a,\n  b,\n} from '../train/common';\nexport const m = import('../train/tpp');\n";
+    const probe = path.join(SRC, 'parallel', 'probe.ts');
+    assert.deepEqual(allImports(probe, text), ['loop', 'common', 'tpp'].map((f) => path.join('train', f)));
+  });
+});
 
 describe('imports that tslab can load', () => {
   const files = sourceFiles(SRC);

@@ -6,9 +6,10 @@ import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { initBackend, tf } from '../src/backend';
 import { createBenchTask, type BenchVariant } from '../src/bench/task';
-import { localGradients, trainStep, type GradientSource } from '../src/parallel/gradients';
+import { localGradients, type GradientSource } from '../src/parallel/gradients';
 import { splitRows, WorkerGradients } from '../src/parallel/workers';
-import { AdamW } from '../src/train/optimizer';
+import { AdamW } from '../src/step/optimizer';
+import { trainStep } from '../src/step/step';
 
 /** Train `steps` steps of a tiny task and return the trained parameters and the losses. */
 async function train(variant: BenchVariant, workers: number, steps: number): Promise<{ params: Map<string, Float32Array>; losses: number[] }> {
@@ -18,7 +19,10 @@ async function train(variant: BenchVariant, workers: number, steps: number): Pro
   const source: GradientSource = workers > 1 ? await WorkerGradients.start(task, workers, { backend: report.name }) : localGradients(task);
   try {
     const losses: number[] = [];
-    for (let i = 0; i < steps; i++) losses.push(await trainStep(source, opt, task.makeBatch(9, i), { lr: 1e-2, clipNorm: 1 }));
+    for (let i = 0; i < steps; i++) {
+      const b = task.makeBatch(9, i);
+      losses.push(await trainStep(() => source.compute(b), opt, { lr: 1e-2, clipNorm: 1, stage: 'test', step: i }));
+    }
     const params = new Map<string, Float32Array>();
     for (const n of task.trainable) params.set(n, (await task.params.get(n)!.data()) as Float32Array);
     return { params, losses };
@@ -67,7 +71,8 @@ describe('perf workers', () => {
     for (const source of [localGradients(task), await WorkerGradients.start(task, 2, { backend: report.name })]) {
       const counts: number[] = [];
       for (let i = 0; i < 40; i++) {
-        await trainStep(source, opt, task.makeBatch(4, i), { lr: 1e-3, clipNorm: 1 });
+        const b = task.makeBatch(4, i);
+        await trainStep(() => source.compute(b), opt, { lr: 1e-3, clipNorm: 1, stage: 'test', step: i });
         counts.push(tf.memory().numTensors);
       }
       await source.dispose();

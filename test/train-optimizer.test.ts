@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { initBackend, tf } from '../src/backend';
-import { AdamW, clipByGlobalNorm } from '../src/train/optimizer';
+import { AdamW, clipByGlobalNorm } from '../src/step/optimizer';
 import { lrAt } from '../src/train/schedule';
 
 before(async () => {

@@ -1,13 +1,29 @@
 /**
- * `runBench`: time steps of a bench task (task.ts) on random data after warm-up, the way the training loop runs
- * them (AdamW, clipping at norm 1), on this thread or split over `worker_threads` workers.
+ * `runBench`: time steps of a bench task (task.ts) on random data after warm-up, on this thread or split over
+ * `worker_threads` workers. A timed step is the training step `fit()` runs (src/step/step.ts: gradients, the
+ * non-finite check, clipping at norm 1, AdamW with fit()'s weight decay), at a constant learning rate.
  */
 import { initBackend, tf } from '../backend';
 import type { PresetName } from '../model/config';
-import { localGradients, trainStep, type GradientSource } from '../parallel/gradients';
+import { localGradients, trainableOf, type GradientSource } from '../parallel/gradients';
+import type { GradTask, HostBatch } from '../parallel/task';
 import { WorkerGradients } from '../parallel/workers';
-import { AdamW } from '../train/optimizer';
+import { AdamW } from '../step/optimizer';
+import { trainStep } from '../step/step';
 import { BENCH_BATCH, createBenchTask, type BenchVariant } from './task';
+
+/** Settings of a bench training step: fit()'s defaults (weight decay 0.05, clipping at norm 1), lr constant. */
+export const BENCH_STEP = Object.freeze({ lr: 1e-3, clipNorm: 1, weightDecay: 0.05 });
+
+/** The AdamW optimiser of a bench run over the task's trainable parameters (caller disposes it). */
+export function benchOptimizer(task: GradTask): AdamW {
+  return new AdamW(trainableOf(task), { weightDecay: BENCH_STEP.weightDecay });
+}
+
+/** One timed training step of the bench: gradients of `batch` from `source`, then `trainStep` with `BENCH_STEP`. */
+export function benchStep(source: GradientSource, opt: AdamW, batch: HostBatch, step: number): Promise<number> {
+  return trainStep(() => source.compute(batch), opt, { lr: BENCH_STEP.lr, clipNorm: BENCH_STEP.clipNorm, stage: 'bench', step });
+}
 
 /** Options of `runBench`. */
 export interface BenchOptions {
@@ -69,7 +85,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   try {
     const training = options.variant !== 'fwd';
     if (training) {
-      opt = new AdamW(new Map(task.trainable.map((n) => [n, task.params.get(n)!])), { weightDecay: 0.05 });
+      opt = benchOptimizer(task);
       source = workers > 1 ? await WorkerGradients.start(task, workers, { backend: report.name }) : localGradients(task);
     } else if (workers > 1) {
       source = await WorkerGradients.start(task, workers, { backend: report.name });
@@ -79,7 +95,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     for (let i = 0; i < warmup + steps; i++) {
       const b = task.makeBatch(batch, i);
       const t0 = performance.now();
-      if (training) await trainStep(source!, opt!, b, { lr: 1e-3, clipNorm: 1 });
+      if (training) await benchStep(source!, opt!, b, i);
       else if (source) (await (source as WorkerGradients).forward(b)).dispose();
       else {
         const y = tf.tidy(() => task.forward(b));

@@ -17,6 +17,7 @@ import { createViT, type ViT } from '../model/vit';
 import { applyPeft, peftConfig, type PeftModel } from '../peft/index';
 import type { GradTask, HostBatch } from '../parallel/task';
 import { mulberry32 } from '../data/random';
+import { stepSeed } from '../step/seed';
 
 export { sliceBatch, type GradTask, type HostBatch } from '../parallel/task';
 
@@ -76,14 +77,15 @@ export function createBenchTask(spec: BenchTaskSpec): BenchTask {
     params,
     trainable,
     makeBatch(n, step) {
-      const rand = mulberry32((spec.seed * 7919 + step * 104729 + 1) >>> 0);
+      // Pixels and labels from draw 1 of the step's seed; MAE masks from draw 0, as pre-training draws them.
+      const rand = mulberry32(stepSeed(spec.seed, step, 1));
       const pixels = new Float32Array(n * s * s * c);
       for (let i = 0; i < pixels.length; i++) pixels[i] = rand();
       const labels = new Int32Array(n);
       for (let i = 0; i < n; i++) labels[i] = Math.floor(rand() * k);
       const arrays: HostBatch['arrays'] = { images: pixels, labels };
       if (spec.variant === 'mae') {
-        const m = randomMasking(n, l, 0.75, (spec.seed * 31 + step) >>> 0);
+        const m = randomMasking(n, l, 0.75, stepSeed(spec.seed, step));
         arrays.keep = m.keep;
         arrays.mask = m.mask;
       }

@@ -5,8 +5,9 @@
  */
 import { parentPort, workerData } from 'worker_threads';
 import { initBackend, tf } from '../backend';
+import { computeGradients } from '../step/step';
 import type { GradTask, HostBatch, TaskRef } from './task';
-import { withTrainable } from '../model/dense';
+import { trainableOf } from './gradients';
 import type { ToWorker, FromWorker } from './protocol';
 
 const { ref, backend } = workerData as { ref: TaskRef; backend: string };
@@ -40,12 +41,14 @@ async function handle(msg: ToWorker): Promise<FromWorker> {
     y.dispose();
     return { type: 'output', id: msg.id, data: out, shape };
   }
-  const vars = task.trainable.map((n) => task!.params.get(n)!);
-  const { value, grads } = withTrainable(vars, () => tf.variableGrads(() => task!.loss(batch), vars));
-  const loss = (await value.data())[0];
+  // The same gradient function as a step on the main thread (src/step/step.ts), on this slice.
+  const { loss, grads } = await computeGradients(trainableOf(task), () => task!.loss(batch));
   const out: Record<string, Float32Array> = {};
-  for (let i = 0; i < vars.length; i++) out[task.trainable[i]] = (await grads[vars[i].name].data()) as Float32Array;
-  tf.dispose([value, ...Object.values(grads)]);
+  try {
+    for (const name of task.trainable) out[name] = (await grads.get(name)!.data()) as Float32Array;
+  } finally {
+    tf.dispose([...grads.values()]);
+  }
   return { type: 'grads', id: msg.id, loss, grads: out };
 }
 

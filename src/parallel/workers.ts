@@ -6,7 +6,7 @@
  *      each returns the mean loss of its slice and the gradients of the trainable parameters only (for PEFT
  *      these are tiny);
  *   3. the main thread averages them, weighted by slice size, so the result is the gradient of the whole
- *      batch's mean loss, and applies the optimiser itself (`trainStep`).
+ *      batch's mean loss, and applies the optimiser itself (`trainStep`, src/step/step.ts).
  * The batch is split into contiguous row blocks; the MAE masks travel with the rows, so the work is the same
  * as on one thread and results agree up to float rounding (test/perf-workers.test.ts).
  *
@@ -17,7 +17,8 @@ import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { tf } from '../backend';
 import { sliceBatch, type GradTask, type HostBatch } from './task';
-import type { GradientSource, LossAndGrads } from './gradients';
+import type { LossAndGrads } from '../step/step';
+import type { GradientSource } from './gradients';
 import type { FromWorker, ToWorker } from './protocol';
 
 /** Row ranges `[start, end)` of `n` rows split over `parts` (sizes differ by at most one). */

@@ -1,5 +1,5 @@
 /**
- * Small pieces the three stages share: seeds derived from (seed, epoch, step), image batches for a stage,
+ * Small pieces the three stages share: image batches for a stage (ordered by `epochSeed`, src/step/seed.ts),
  * prediction over a dataset, and the pixel normalisation that travels with a backbone.
  */
 import { tf } from '../backend';
@@ -8,6 +8,7 @@ import { Dataset, numExamples } from '../data/dataset';
 import type { AugmentOptions } from '../data/augment';
 import type { TrainProgress } from './loop';
 import type { ViTConfig } from '../model/config';
+import { epochSeed } from '../step/seed';
 
 /**
  * Throw unless the images of `ds` (`[N, H, W, C]`) are what `config` takes (`imageSize` x `imageSize` x
@@ -35,16 +36,6 @@ export interface StageRunOptions {
   resume?: boolean;
   signal?: AbortSignal;
   onProgress?: (p: TrainProgress) => void;
-}
-
-/** The seed of epoch `epoch`'s data order: fixed by (seed, epoch) so a resumed run sees the same batches. */
-export function epochSeed(seed: number, epoch: number): number {
-  return (seed * 1000003 + epoch * 7919 + 17) >>> 0;
-}
-
-/** The seed of step `step`'s own randomness (masks, augmented views). */
-export function stepSeed(seed: number, step: number): number {
-  return (seed * 2654435761 + step * 40503 + 3) >>> 0;
 }
 
 /**

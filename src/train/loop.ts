@@ -1,8 +1,9 @@
 /**
  * The one training loop every stage uses (MAE pre-training, TPP, fine-tuning). A stage says what to train
  * (an explicit map of variables), how to get the batches of an epoch and how to compute the loss of one; this
- * loop does the rest, in the order the style card asks: learning rate from a pure `lrAt(step)`, forward and
- * backward, a non-finite check, clipping, the AdamW step, disposal, a progress event.
+ * loop does the rest, in the order the style card asks: learning rate from a pure `lrAt(step)`, then the one
+ * training step of src/step/step.ts (forward and backward, a non-finite check, clipping, the AdamW update,
+ * disposal), then a progress event.
  *
  * Every epoch ends with an evaluation (when given), early-stopping bookkeeping and an atomic checkpoint of the
  * whole training state (parameters, optimiser moments, best parameters, history). `resume: true` continues
@@ -12,10 +13,11 @@
 import * as fs from 'fs';
 import { tf } from '../backend';
 import { entryToFloat32, readSafetensorsFile, TensorToWrite, writeSafetensorsFile } from '../io/safetensors';
-import { withTrainable } from '../model/dense';
-import type { LossAndGrads } from '../parallel/gradients';
-import { AdamW, clipByGlobalNorm } from './optimizer';
+import { AdamW } from '../step/optimizer';
+import { computeGradients, type LossAndGrads, trainStep } from '../step/step';
 import { lrAt, Schedule } from './schedule';
+
+export { NonFiniteLossError } from '../step/step';
 
 /** A progress event: one per step (`kind: 'step'`) and one per finished epoch (`kind: 'epoch'`). */
 export interface TrainProgress {
@@ -62,7 +64,8 @@ export interface FitSpec<B> {
   /** Free a batch's tensors. */
   dispose(batch: B): void;
   /**
-   * Where the loss and the gradients of a batch come from. Default: `tf.variableGrads` of `loss` on this thread.
+   * Where the loss and the gradients of a batch come from. Default: `computeGradients` (src/step/step.ts) of `loss`
+   * on this thread.
    * A stage passes e.g. `WorkerGradients` (src/parallel) to split each batch over worker threads; the result
    * must be the gradient of the same mean loss w.r.t. `params`, keyed by their names (the loop disposes it).
    */
@@ -99,18 +102,6 @@ export interface FitResult {
   startEpoch: number;
 }
 
-/** Thrown when the loss is NaN or infinite; names the step and learning rate. */
-export class NonFiniteLossError extends Error {
-  constructor(readonly stage: string, readonly step: number, readonly epoch: number, readonly lr: number, readonly value: number) {
-    super(
-      `${stage}: the loss became ${value} at step ${step} (epoch ${epoch + 1}, learning rate ${lr.toExponential(2)}). ` +
-        'The run stopped before applying that update, so the last checkpoint is intact. Try a lower --lr, a longer warm-up, ' +
-        'or check the input data for NaN values.',
-    );
-    this.name = 'NonFiniteLossError';
-  }
-}
-
 const STATE_FORMAT = 'tpp-lab/train-state';
 
 interface TrainState {
@@ -135,7 +126,6 @@ export async function fit<B>(spec: FitSpec<B>): Promise<FitResult> {
     minLrRatio: spec.minLrRatio ?? 0.01,
   };
   const names = [...spec.params.keys()];
-  const byVarName = new Map(names.map((n) => [spec.params.get(n)!.name, n]));
   const opt = new AdamW(spec.params, { weightDecay: spec.weightDecay ?? 0.05 });
   let bestParams: Map<string, tf.Tensor> | null = null;
   let state: TrainState = { epoch: 0, step: 0, history: [], best: null, bestEpoch: -1, badEpochs: 0 };
@@ -161,19 +151,9 @@ export async function fit<B>(spec: FitSpec<B>): Promise<FitResult> {
         try {
           if (spec.signal?.aborted) throw abortError(spec.stage);
           lr = lrAt(schedule, state.step);
-          const { loss, grads } = spec.gradients ? await spec.gradients(batch, state.step) : await localGrads(spec, state.step, batch, byVarName);
-          let named = grads;
-          if (!Number.isFinite(loss)) {
-            tf.dispose([...named.values()]);
-            throw new NonFiniteLossError(spec.stage, state.step + 1, epoch, lr, loss);
-          }
-          if (spec.clipNorm !== 0) {
-            const clipped = clipByGlobalNorm(named, spec.clipNorm ?? 1);
-            tf.dispose([...named.values(), clipped.norm]);
-            named = clipped.grads;
-          }
-          opt.apply(named, lr);
-          tf.dispose([...named.values()]);
+          const step = state.step;
+          const gradients = spec.gradients ? () => spec.gradients!(batch, step) : () => computeGradients(spec.params, () => spec.loss(batch, step));
+          const loss = await trainStep(gradients, opt, { lr, clipNorm: spec.clipNorm, stage: spec.stage, step, epoch });
           state.step++;
           lossSum += loss;
           lossCount++;
@@ -226,18 +206,6 @@ export async function fit<B>(spec: FitSpec<B>): Promise<FitResult> {
     opt.dispose();
     if (bestParams) tf.dispose([...bestParams.values()]);
   }
-}
-
-/** Loss and gradients of one batch on this thread (the default gradient source). */
-async function localGrads<B>(spec: FitSpec<B>, step: number, batch: B, byVarName: Map<string, string>): Promise<LossAndGrads> {
-  // withTrainable: frozen dense weights get no weight-gradient matmul (the gradients of spec.params are the same).
-  const vars = [...spec.params.values()];
-  const { value, grads } = withTrainable(vars, () => tf.variableGrads(() => spec.loss(batch, step), vars));
-  const loss = (await value.data())[0];
-  value.dispose();
-  const named = new Map<string, tf.Tensor>();
-  for (const [varName, g] of Object.entries(grads)) named.set(byVarName.get(varName)!, g);
-  return { loss, grads: named };
 }
 
 function abortError(stage: string): Error {

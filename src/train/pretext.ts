@@ -16,6 +16,7 @@ import { gelu, layerNorm, linear } from '../model/dense';
 import { truncatedNormal } from '../model/init';
 import type { MAE } from '../model/mae';
 import type { PeftModel } from '../peft/index';
+import { stepSeed } from '../step/seed';
 
 export type PretextName = 'mae' | 'simsiam';
 export const PRETEXT_NAMES: readonly PretextName[] = ['mae', 'simsiam'];
@@ -25,7 +26,7 @@ export interface Pretext {
   readonly name: PretextName;
   /** The pretext's own trainable weights (trained beside the target parameters, then discarded). */
   params(): Map<string, tf.Variable>;
-  /** Scalar loss of images `[N, H, W, C]` (normalised) at global step `step`. */
+  /** Scalar loss of images `[N, H, W, C]` (normalised) at global step `step`; randomness from `stepSeed(seed, step, draw)`. */
   loss(peft: PeftModel, x: tf.Tensor4D, step: number, seed: number): tf.Scalar;
   /** Settings recorded in the adapter's metadata. */
   describe(): Record<string, unknown>;
@@ -41,7 +42,7 @@ export function maePretext(mae: MAE, options: { trainDecoder?: boolean; maskRati
     params: () => (trainDecoder ? mae.decoderTrainableParameters() : new Map()),
     loss: (peft, x, step, seed) => {
       if (peft.base !== mae.encoder) throw new Error('maePretext: the PEFT model must wrap the MAE encoder (the same backbone object).');
-      return mae.forward(x, { maskRatio, normPixLoss: options.normPixLoss, seed: (seed * 2654435761 + step) >>> 0, hooks: peft.module.hooks, training: true }).loss;
+      return mae.forward(x, { maskRatio, normPixLoss: options.normPixLoss, seed: stepSeed(seed, step), hooks: peft.module.hooks, training: true }).loss;
     },
     describe: () => ({ pretext: 'mae', maskRatio, trainDecoder, normPixLoss: !!options.normPixLoss, decoder: mae.decoderConfig }),
     dispose: () => {},
@@ -122,9 +123,8 @@ export function simsiamPretext(peft: PeftModel, options: { projDim?: number; pre
     name: 'simsiam',
     params: () => params,
     loss: (model, x, step, runSeed) => {
-      const s = (runSeed * 2654435761 + step * 2) >>> 0;
-      const z1 = mlp('pretext.projector', embed(model, augmentView(x, s, model.base.config.patchSize)));
-      const z2 = mlp('pretext.projector', embed(model, augmentView(x, s + 1, model.base.config.patchSize)));
+      const z1 = mlp('pretext.projector', embed(model, augmentView(x, stepSeed(runSeed, step, 0), model.base.config.patchSize)));
+      const z2 = mlp('pretext.projector', embed(model, augmentView(x, stepSeed(runSeed, step, 1), model.base.config.patchSize)));
       const p1 = mlp('pretext.predictor', z1);
       const p2 = mlp('pretext.predictor', z2);
       return tf.mul(tf.add(negCos(p1, stopGradient(z2)), negCos(p2, stopGradient(z1))), 0.5) as tf.Scalar;
