@@ -13,6 +13,11 @@ export interface AdamWOptions {
   weightDecay?: number;
   /** Parameters that get no weight decay; default: biases, norms, tokens and 1-D tensors. */
   noDecay?: (name: string, shape: number[]) => boolean;
+  /**
+   * A factor on the learning rate per parameter (PyTorch's parameter groups), e.g. a faster head than target
+   * parameters. Default 1 for every parameter.
+   */
+  lrScale?: (name: string) => number;
 }
 
 /** Default no-decay rule: biases, LayerNorm/SSF scales, class/prompt/mask tokens and position embeddings. */
@@ -26,6 +31,7 @@ export class AdamW {
   readonly eps: number;
   readonly weightDecay: number;
   private readonly noDecay: (name: string, shape: number[]) => boolean;
+  private readonly lrScale: (name: string) => number;
   /** Number of updates applied so far. */
   step = 0;
   private m = new Map<string, tf.Variable>();
@@ -37,6 +43,11 @@ export class AdamW {
     this.eps = opts.eps ?? 1e-8;
     this.weightDecay = opts.weightDecay ?? 0.01;
     this.noDecay = opts.noDecay ?? defaultNoDecay;
+    this.lrScale = opts.lrScale ?? (() => 1);
+    for (const name of params.keys()) {
+      const k = this.lrScale(name);
+      if (!(Number.isFinite(k) && k >= 0)) throw new Error(`AdamW: lrScale for "${name}" must be a finite number >= 0, got ${k}.`);
+    }
     for (const [name, p] of params) {
       // Inside tidy: the zeros tensor a variable is made from would otherwise stay alive beside it.
       this.m.set(name, tf.tidy(() => tf.variable(tf.zerosLike(p), false, `adamw/${name}/m/${uid()}`)));
@@ -45,7 +56,7 @@ export class AdamW {
   }
 
   /** Apply one update with learning rate `lr` from gradients keyed like `params` (missing names are skipped). */
-  apply(grads: Map<string, tf.Tensor> | Record<string, tf.Tensor>, lr: number): void {
+  apply(grads: Map<string, tf.Tensor> | Record<string, tf.Tensor>, baseLr: number): void {
     const g = grads instanceof Map ? grads : new Map(Object.entries(grads));
     this.step++;
     const bc1 = 1 - this.beta1 ** this.step;
@@ -62,6 +73,7 @@ export class AdamW {
         v.assign(vNew);
         const update = mNew.div(bc1).div(vNew.div(bc2).sqrt().add(this.eps));
         const decay = this.noDecay(name, p.shape) ? 0 : this.weightDecay;
+        const lr = baseLr * this.lrScale(name);
         // Decoupled decay: w <- w - lr * wd * w, then the Adam step (PyTorch's AdamW order).
         const decayed = decay ? p.mul(1 - lr * decay) : p;
         p.assign(decayed.sub(update.mul(lr)));

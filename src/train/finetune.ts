@@ -10,7 +10,7 @@ import type { Batch, Normalization } from '../data/batches';
 import { Dataset, numClasses, numExamples, subset } from '../data/dataset';
 import { subsampleLabels, type SubsampleSpec } from '../data/splits';
 import { loadAdapter, saveAdapter } from '../io/checkpoint';
-import { createViT, type ViT } from '../model/vit';
+import { createViT, HEAD_PARAMS, type ViT } from '../model/vit';
 import { applyPeft, type PeftConfig, type PeftModel } from '../peft/index';
 import { checkImagesFit, epochBatches, predictAll, stepsPerEpoch, type StageRunOptions } from './common';
 import { WorkerGradients } from '../parallel/workers';
@@ -38,6 +38,11 @@ export interface FinetuneOptions extends StageRunOptions {
    * `minStepsPerEpoch: 10` take 10 steps an epoch instead of 2. Default: one pass (today's behaviour).
    */
   minStepsPerEpoch?: number;
+  /**
+   * Peak learning rate of the new head when it should differ from the target parameters' `lr` (a new, randomly
+   * initialised head usually wants a larger one). Default: `lr`.
+   */
+  headLr?: number;
   /** Stop after this many epochs without a better validation AUC (default: never stop early). */
   patience?: number;
   augment?: boolean;
@@ -141,7 +146,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     const epochData = repeatForSteps(train, batchSize, options.minStepsPerEpoch);
     const epochs = options.epochs ?? 30;
     const lr = options.lr ?? 1e-3;
-    const settings = { method: options.method, init: options.init ?? null, labels: options.labels ?? 'all', trainExamples: numExamples(train), epochs, batchSize, lr, seed, data: options.train.source, ...(options.minStepsPerEpoch ? { minStepsPerEpoch: options.minStepsPerEpoch } : {}) };
+    const settings = { method: options.method, init: options.init ?? null, labels: options.labels ?? 'all', trainExamples: numExamples(train), epochs, batchSize, lr, seed, data: options.train.source, ...(options.minStepsPerEpoch ? { minStepsPerEpoch: options.minStepsPerEpoch } : {}), ...(options.headLr !== undefined ? { headLr: options.headLr } : {}) };
     if (options.outDir) fs.mkdirSync(options.outDir, { recursive: true });
     const workers = options.workers ?? 1;
     if (!Number.isInteger(workers) || workers < 1) throw new Error(`finetune: workers must be a whole number >= 1, got ${workers}.`);
@@ -167,6 +172,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
       monitor: { metric: 'val_auc', mode: 'max', patience: options.patience },
       lr,
       weightDecay: options.weightDecay ?? 0.05,
+      lrScale: options.headLr === undefined ? undefined : (name) => (HEAD_PARAMS.includes(name as (typeof HEAD_PARAMS)[number]) ? options.headLr! / lr : 1),
       checkpointPath: options.outDir ? path.join(options.outDir, 'checkpoint.safetensors') : undefined,
       resume: options.resume,
       meta: settings,

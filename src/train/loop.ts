@@ -77,6 +77,8 @@ export interface FitSpec<B> {
   warmupSteps?: number;
   minLrRatio?: number;
   weightDecay?: number;
+  /** A learning-rate factor per parameter name (see AdamWOptions.lrScale); default 1 for all. */
+  lrScale?: (name: string) => number;
   /** Clip gradients to this global L2 norm (default 1; 0 disables). */
   clipNorm?: number;
   /** Early stopping on an evaluation metric, restoring the best epoch's parameters at the end. */
@@ -126,7 +128,7 @@ export async function fit<B>(spec: FitSpec<B>): Promise<FitResult> {
     minLrRatio: spec.minLrRatio ?? 0.01,
   };
   const names = [...spec.params.keys()];
-  const opt = new AdamW(spec.params, { weightDecay: spec.weightDecay ?? 0.05 });
+  const opt = new AdamW(spec.params, { weightDecay: spec.weightDecay ?? 0.05, lrScale: spec.lrScale });
   let bestParams: Map<string, tf.Tensor> | null = null;
   let state: TrainState = { epoch: 0, step: 0, history: [], best: null, bestEpoch: -1, badEpochs: 0 };
   const emit = spec.onProgress ?? (() => {});
