@@ -39,11 +39,50 @@ export function augmentIsActive(options: AugmentOptions | false | null | undefin
  * `rand` is a seeded generator (`mulberry32(seed)`) or a seed.
  */
 export function augment(images: Float32Array, shape: readonly [number, number, number, number], options: AugmentOptions | false | null | undefined, rand: Random | number): Float32Array {
-  if (!augmentIsActive(options)) return images;
+  return augmentCore(images, shape, options, rand).images;
+}
+
+/**
+ * Augment a batch of images `[B, H, W, C]` and their masks `[B, H, W, K]` together: each mask gets exactly its
+ * image's flips and shift (edge pixels repeat, as for the image), never the intensity changes, so it stays
+ * aligned. The images come out as `augment` would make them with the same generator.
+ */
+export function augmentWithMasks(
+  images: Float32Array, shape: readonly [number, number, number, number], masks: Float32Array, maskChannels: number,
+  options: AugmentOptions | false | null | undefined, rand: Random | number,
+): { images: Float32Array; masks: Float32Array } {
+  const [b, h, w] = shape;
+  if (masks.length !== b * h * w * maskChannels) throw new Error(`augmentWithMasks: ${masks.length} mask values do not match [${b}, ${h}, ${w}, ${maskChannels}].`);
+  const r = augmentCore(images, shape, options, rand, { data: masks, channels: maskChannels });
+  return { images: r.images, masks: r.masks ?? masks };
+}
+
+/** Copy image `n` of `src` (`[B, H, W, C]`) into `dst` flipped and shifted (borders repeat the edge pixel). */
+function warp(src: Float32Array, dst: Float32Array, n: number, h: number, w: number, c: number, flipX: boolean, flipY: boolean, dy: number, dx: number): void {
+  const base = n * h * w * c;
+  for (let y = 0; y < h; y++) {
+    let yy = Math.min(h - 1, Math.max(0, y - dy));
+    if (flipY) yy = h - 1 - yy;
+    for (let x = 0; x < w; x++) {
+      let xx = Math.min(w - 1, Math.max(0, x - dx));
+      if (flipX) xx = w - 1 - xx;
+      const from = base + (yy * w + xx) * c;
+      const to = base + (y * w + x) * c;
+      for (let k = 0; k < c; k++) dst[to + k] = src[from + k];
+    }
+  }
+}
+
+function augmentCore(
+  images: Float32Array, shape: readonly [number, number, number, number], options: AugmentOptions | false | null | undefined, rand: Random | number,
+  masks?: { data: Float32Array; channels: number },
+): { images: Float32Array; masks?: Float32Array } {
+  if (!augmentIsActive(options)) return { images, masks: masks?.data };
   const random = typeof rand === 'number' ? mulberry32(rand) : rand;
   const [b, h, w, c] = shape;
   if (images.length !== b * h * w * c) throw new Error(`augment: ${images.length} values do not match shape [${shape.join(', ')}].`);
   const out = new Float32Array(images.length);
+  const maskOut = masks ? new Float32Array(masks.data.length) : undefined;
   const per = h * w * c;
   const sy = Math.round((options.maxShift ?? 0) * h);
   const sx = Math.round((options.maxShift ?? 0) * w);
@@ -56,17 +95,8 @@ export function augment(images: Float32Array, shape: readonly [number, number, n
     const offset = options.brightness ? (random() * 2 - 1) * options.brightness : 0;
     const factor = options.contrast ? 1 + (random() * 2 - 1) * options.contrast : 1;
     const base = n * per;
-    for (let y = 0; y < h; y++) {
-      let yy = Math.min(h - 1, Math.max(0, y - dy));
-      if (flipY) yy = h - 1 - yy;
-      for (let x = 0; x < w; x++) {
-        let xx = Math.min(w - 1, Math.max(0, x - dx));
-        if (flipX) xx = w - 1 - xx;
-        const src = base + (yy * w + xx) * c;
-        const dst = base + (y * w + x) * c;
-        for (let k = 0; k < c; k++) out[dst + k] = images[src + k];
-      }
-    }
+    warp(images, out, n, h, w, c, flipX, flipY, dy, dx);
+    if (masks && maskOut) warp(masks.data, maskOut, n, h, w, masks.channels, flipX, flipY, dy, dx);
     if (offset !== 0 || factor !== 1) {
       let mean = 0;
       for (let i = base; i < base + per; i++) mean += out[i];
@@ -78,5 +108,5 @@ export function augment(images: Float32Array, shape: readonly [number, number, n
       for (let i = base; i < base + per; i++) out[i] = Math.min(hi, Math.max(lo, out[i]));
     }
   }
-  return out;
+  return { images: out, masks: maskOut };
 }

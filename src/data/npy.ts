@@ -149,6 +149,9 @@ export function parseNpyHeader(buf: Uint8Array, name = '<npy>'): NpyHeader {
     );
   }
   const type = TYPES[code];
+  if (/^U\d+$/.test(code)) {
+    throw new Error(`${name}: holds numpy unicode strings ("${descr}"), not numbers; read it with parseNpyUnicode() (text such as file names), or leave this key out.`);
+  }
   if (!type || !'<>|='.includes(order)) {
     throw new Error(`${name}: dtype "${descr}" is not supported; supported: ${Object.keys(TYPES).join(', ')} (little- or big-endian).`);
   }
@@ -275,4 +278,59 @@ export function parseNpy(buf: Uint8Array, name = '<npy>'): NpyArray {
   }
   if (h.fortranOrder) data = fortranToC(data, h.shape);
   return { dtype: h.dtype, shape: h.shape, data, fortranOrder: h.fortranOrder };
+}
+
+/** A numpy unicode string array (dtype `<U..`) decoded to JavaScript strings, C order. */
+export interface NpyStrings {
+  shape: number[];
+  strings: string[];
+}
+
+/**
+ * Decode a .npy file of numpy unicode strings (`<U12`, `>U12`): fixed-width UTF-32 code points, NUL-padded at the
+ * end (numpy drops trailing NULs when reading, and so does this). Not a pickle: nothing is evaluated.
+ * Throws for any other dtype, a truncated file or an invalid code point.
+ */
+export function parseNpyUnicode(buf: Uint8Array, name = '<npy>'): NpyStrings {
+  if (buf.length < 10 || MAGIC.some((b, k) => buf[k] !== b)) throw new Error(`${name}: not a .npy array (missing the \\x93NUMPY magic string).`);
+  const major = buf[6];
+  if (major < 1 || major > 3) throw new Error(`${name}: .npy format version ${major}.${buf[7]} is not supported (1, 2 and 3 are).`);
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const lenBytes = major === 1 ? 2 : 4;
+  const headerLen = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
+  const dataOffset = 8 + lenBytes + headerLen;
+  if (dataOffset > buf.length) throw new Error(`${name}: .npy header is cut short (truncated).`);
+  const text = Buffer.from(buf.buffer, buf.byteOffset + 8 + lenBytes, headerLen).toString(major === 3 ? 'utf8' : 'latin1');
+  const dict = parsePyLiteral(text, name) as { [k: string]: PyValue };
+  const descr = dict?.descr;
+  const m = typeof descr === 'string' ? /^([<>|=])U(\d+)$/.exec(descr) : null;
+  if (!m) throw new Error(`${name}: dtype ${JSON.stringify(descr)} is not a numpy unicode string type (<U..); use parseNpy() for numbers.`);
+  const shape = dict.shape;
+  if (!Array.isArray(shape) || shape.some((d) => typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0)) {
+    throw new Error(`${name}: bad .npy header ("shape" must be a tuple of non-negative integers).`);
+  }
+  const width = Number(m[2]);
+  const count = shapeSize(shape as number[]);
+  if (count * width * 4 !== buf.length - dataOffset) {
+    throw new Error(`${name}: ${count} strings of ${width} characters need ${count * width * 4} bytes but ${buf.length - dataOffset} follow the header (damaged file).`);
+  }
+  const little = m[1] !== '>';
+  const strings = new Array<string>(count);
+  for (let i = 0; i < count; i++) {
+    const codes: number[] = [];
+    for (let k = 0; k < width; k++) {
+      const cp = view.getUint32(dataOffset + (i * width + k) * 4, little);
+      if (cp > 0x10ffff) throw new Error(`${name}: string ${i} holds an invalid code point ${cp}.`);
+      codes.push(cp);
+    }
+    while (codes.length && codes[codes.length - 1] === 0) codes.pop();
+    strings[i] = String.fromCodePoint(...codes);
+  }
+  // Fortran order only permutes which string sits where; put them in C order.
+  if (dict.fortran_order === true && shape.length > 1) {
+    const idx = Int32Array.from({ length: count }, (_, k) => k);
+    const c = fortranToC(idx, shape as number[]);
+    return { shape: shape as number[], strings: Array.from(c, (k) => strings[k]) };
+  }
+  return { shape: shape as number[], strings };
 }

@@ -3,7 +3,7 @@
  * Built on `zip.ts` (reading) and `npy.ts` (decoding); see those files for what is checked.
  */
 import { bufferSource, ByteSource, fileSource, listZipEntries, readZipEntry, readZipEntryPrefix, ZipEntry } from './zip';
-import { NpyArray, NpyDtype, parseNpy, parseNpyHeader } from './npy';
+import { NpyArray, NpyDtype, NpyStrings, parseNpy, parseNpyHeader, parseNpyUnicode } from './npy';
 
 /** What an archive holds for one key, from its header only (the data are not read). */
 export interface NpzEntryInfo {
@@ -59,6 +59,29 @@ export function readNpz(input: string | Uint8Array, options: { keys?: readonly s
       out[key] = parseNpy(readZipEntry(src, e), `${src.name}: ${e.name}`);
     }
     return out;
+  } finally {
+    src.close();
+  }
+}
+
+/** The array names (keys) of an .npz, in archive order, without reading any array. */
+export function listNpzKeys(input: string | Uint8Array): string[] {
+  const src = openSource(input);
+  try {
+    return [...arrayEntries(src).keys()];
+  } finally {
+    src.close();
+  }
+}
+
+/** Read one array of numpy unicode strings (`<U..`, e.g. file names) from an .npz; see `parseNpyUnicode`. */
+export function readNpzStrings(input: string | Uint8Array, key: string): NpyStrings {
+  const src = openSource(input);
+  try {
+    const entries = arrayEntries(src);
+    const e = entries.get(key);
+    if (!e) throw new Error(`${src.name}: no array "${key}" in this .npz; it holds: ${[...entries.keys()].join(', ') || 'no arrays'}.`);
+    return parseNpyUnicode(readZipEntry(src, e), `${src.name}: ${e.name}`);
   } finally {
     src.close();
   }

@@ -178,11 +178,34 @@ export async function loadBackbone(path: string, options: LoadBackboneOptions = 
   return model;
 }
 
-/** Save an adapter: target parameters + head, the PEFT and ViT configs, the backbone fingerprint, metadata. */
-export async function saveAdapter(peft: PeftModel, path: string, metadata: CheckpointMetadata = {}): Promise<SaveResult> {
+/**
+ * A task head other than the ViT's classification head, saved in its place (e.g. a segmentation head): its
+ * tensors in PyTorch layout (names must not clash with the target parameters; `saveAdapter` disposes them) and
+ * extra `__metadata__` entries (its config).
+ */
+export interface OtherHead {
+  tensors: Map<string, tf.Tensor>;
+  metadata: Record<string, string>;
+}
+
+/** Name prefixes of other heads' tensors, which `loadAdapter(..., { head: false })` skips. */
+export const OTHER_HEAD_PREFIXES = ['seg_head.'] as const;
+
+/**
+ * Save an adapter: target parameters + head, the PEFT and ViT configs, the backbone fingerprint, metadata.
+ * With `otherHead`, its tensors replace the classification head's.
+ */
+export async function saveAdapter(peft: PeftModel, path: string, metadata: CheckpointMetadata = {}, otherHead?: OtherHead): Promise<SaveResult> {
   if (peft.merged) throw new Error('saveAdapter: LoRA is merged into the backbone; call unmerge() before saving the adapter.');
   const fingerprint = await peft.fingerprint();
   const weights = peft.adapterWeights('torch');
+  if (otherHead) {
+    for (const n of HEAD_PARAMS) {
+      weights.get(n)?.dispose();
+      weights.delete(n);
+    }
+    for (const [n, t] of otherHead.tensors) weights.set(n, t);
+  }
   try {
     const bytes = await writeSafetensorsFile(path, await torchTensors(weights), {
       format: ADAPTER_FORMAT,
@@ -191,6 +214,7 @@ export async function saveAdapter(peft: PeftModel, path: string, metadata: Check
       peft_config: JSON.stringify(peft.config),
       fingerprint,
       metadata: JSON.stringify(metadata),
+      ...otherHead?.metadata,
     });
     const parameters = [...weights.values()].reduce((s, t) => s + t.size, 0);
     return { path, bytes, tensors: weights.size, parameters, fingerprint };
@@ -216,6 +240,7 @@ export interface LoadAdapterOptions {
   /**
    * Load the stored head too (default true). Fine-tuning from a TPP adapter passes false: the target parameters
    * come from the file and the task head stays the fresh one of the target model (its class count may differ).
+   * With false, another head's tensors (`OTHER_HEAD_PREFIXES`, e.g. a segmentation head) are skipped too.
    */
   head?: boolean;
 }
@@ -232,6 +257,9 @@ export async function loadAdapter(path: string, target: ViT | PeftModel, options
   const meta = contents.metadata;
   if (meta.format !== ADAPTER_FORMAT) {
     throw new Error(`Checkpoint ${path} is not a tpp-lab adapter (format ${JSON.stringify(meta.format ?? null)}); use loadBackbone() for backbones.`);
+  }
+  if (withHead && meta.seg_head_config !== undefined) {
+    throw new Error(`Checkpoint ${path} holds a segmentation head, not a classification head: open it with loadSegAdapter(), or pass { head: false } to load only the target parameters.`);
   }
   const fileVit = parseJson<ViTConfig>(path, meta, 'vit_config');
   const filePeft = parseJson<PeftConfig>(path, meta, 'peft_config');
@@ -259,7 +287,8 @@ export async function loadAdapter(path: string, target: ViT | PeftModel, options
     const trainable = withHead ? peft.trainableParameters() : peft.targetParameters();
     const expected = [...trainable.keys()];
     // Without the head, the file's head tensors are expected but not loaded.
-    const names = withHead ? expected : [...expected, ...[...contents.tensors.keys()].filter((n) => (HEAD_PARAMS as readonly string[]).includes(n))];
+    const isHead = (n: string) => (HEAD_PARAMS as readonly string[]).includes(n) || OTHER_HEAD_PREFIXES.some((p) => n.startsWith(p));
+    const names = withHead ? expected : [...expected, ...[...contents.tensors.keys()].filter(isHead)];
     checkNames(path, contents, names, 'The file does not match this PEFT config.');
     const values: Array<[tf.Variable, Float32Array, number[], ParamLayout]> = [];
     for (const [name, v] of trainable) {

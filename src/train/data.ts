@@ -11,6 +11,8 @@ import { loadFashionMNIST } from '../data/idx';
 import { loadMedMNISTSplits } from '../data/medmnist';
 import { isPoolFile, isPoolName, loadPool } from '../data/pools';
 import { resizeBilinear } from '../data/resize';
+import { isSegmentationData, loadSegData } from '../data/seg-source';
+import { segImages } from '../data/segmentation';
 import type { ViTConfig } from '../model/config';
 import { checkImagesFit } from './common';
 
@@ -33,6 +35,11 @@ export async function loadData(spec: string, options: { seed?: number; imageSize
     const full = loadFashionMNIST('train');
     const parts = split(full, { val: 5000 / numExamples(full), test: 0, seed: options.seed ?? 0 });
     return { name: 'fashion-mnist', train: parts.train, val: parts.val, test: loadFashionMNIST('test') };
+  }
+  if (isSegmentationData(s)) {
+    // Segmentation data as images (MAE pre-training, TPP): the same split as fine-tuning with --task segment uses.
+    const p = await loadSegData(s);
+    return { name: p.name, train: segImages(p.train), val: segImages(p.val), test: segImages(p.test) };
   }
   if (fs.existsSync(s) && fs.statSync(s).isDirectory()) {
     const ds = await loadDicomDataset(s, { seed: options.seed ?? 0, size: options.imageSize ?? 28, channels: options.channels === 3 ? 3 : 1 });

@@ -4,6 +4,7 @@ import { normalizationFrom } from '../../train/common';
 import { finetune } from '../../train/finetune';
 import { UsageError } from '../args';
 import { Command } from '../command';
+import { runSegmentFinetune } from './finetune-segment';
 import { BACKBONE_FLAG, COMMON_FLAGS, dataFromFlags, METHOD_FLAGS, methodFromFlags, openBackbone, outDir, progressPrinter, requireFlags, startBackend } from '../train-shared';
 
 /** `--labels 10` → 10 per class; `--labels 0.1` → 10 % of each class. */
@@ -19,7 +20,8 @@ export const command: Command = {
   name: 'finetune',
   summary: 'Fine-tune a PEFT method and a new head on labelled data; report test metrics',
   usage: 'finetune --data <flag|file.npz|dicom dir> --out <dir> [--backbone DIR] [--method lora] [--init adapter.safetensors] [--labels K|F] [options]',
-  description: 'Cross-entropy for multi-class, binary cross-entropy for binary and multi-label tasks; AdamW with warm-up and cosine decay;\nvalidation AUC every epoch picks the best epoch. With --json the last line holds accuracy, balanced_accuracy, auc and f1.',
+  description: 'Cross-entropy for multi-class, binary cross-entropy for binary and multi-label tasks; AdamW with warm-up and cosine decay;\nvalidation AUC every epoch picks the best epoch. With --json the last line holds accuracy, balanced_accuracy, auc and f1.\n' +
+    '--task segment (data: a segmentation .npz with images and masks, or a folder with masks.csv): Dice + cross-entropy loss, a head on the\npatch tokens (--head), best epoch by validation Dice; --json holds dice, iou, hd95 (and hc_error_mm when the data carry head_circumference_mm).',
   flags: [
     ...COMMON_FLAGS, BACKBONE_FLAG, ...METHOD_FLAGS,
     { name: 'init', type: 'string', value: 'FILE', help: 'start the target parameters from this TPP adapter' },
@@ -27,17 +29,32 @@ export const command: Command = {
     { name: 'patience', type: 'int', value: 'N', help: 'stop after N epochs without a better validation AUC' },
     { name: 'augment', type: 'boolean', help: 'flips, shifts and intensity jitter on training images' },
     { name: 'workers', type: 'int', value: 'N', help: 'split each batch over N worker threads (wasm: one core each)', default: 1 },
+    { name: 'task', type: 'string', choices: ['classify', 'segment'], help: 'classify (image labels) or segment (masks: --labels counts images)', default: 'classify' },
+    { name: 'head', type: 'string', choices: ['linear', 'progressive'], help: 'segmentation head on the patch tokens (--task segment)', default: 'progressive' },
   ],
   async run({ flags }) {
     requireFlags(flags, ['data', 'out']);
     const quiet = !!flags.quiet;
     const out = outDir(flags);
     const method = methodFromFlags(flags);
-    const labels = parseLabelBudget(flags.labels as string | undefined);
+    const segment = flags.task === 'segment';
+    if (!segment && flags.head !== undefined && flags.head !== 'progressive') throw new UsageError('--head applies to --task segment.');
+    if (segment && (flags.workers as number) > 1) throw new UsageError('--workers > 1 is not supported with --task segment yet; leave it at 1.');
+    const labels = segment ? undefined : parseLabelBudget(flags.labels as string | undefined);
     if ((flags.workers as number) < 1) throw new UsageError(`--workers must be at least 1, got ${flags.workers}.`);
     const backend = await startBackend(quiet);
     const { vit, metadata } = await openBackbone(flags.backbone as string | undefined);
     try {
+      if (segment) {
+        const result = await runSegmentFinetune(flags, vit, metadata, method, out, backend);
+        if (flags.json) console.log(JSON.stringify(result));
+        else {
+          console.log(`adapter: ${result.adapter}`);
+          console.log(`test (${result.test_examples} images, ${result.train_examples} labelled training images, best epoch ${result.best_epoch}):`);
+          console.log(`  Dice ${(result.dice as number).toFixed(4)}  IoU ${(result.iou as number).toFixed(4)}  HD95 ${(result.hd95 as number).toFixed(2)} ${result.hd95_unit}${result.hc_error_mm !== undefined ? `  head circumference error ${(result.hc_error_mm as number).toFixed(1)} mm` : ''}`);
+        }
+        return 0;
+      }
       const data = await dataFromFlags(flags, vit);
       const t0 = Date.now();
       const r = await finetune({

@@ -1,0 +1,54 @@
+/** `tpp-lab finetune --task segment`: PEFT fine-tuning with a segmentation head (called by the finetune command). */
+import type { ViT } from '../../model/vit';
+import { SEG_HEAD_KINDS, type SegHeadKind } from '../../model/seg-head';
+import { segImages, segSubset } from '../../data/segmentation';
+import { normalizationFrom } from '../../train/common';
+import { loadSegData } from '../../data/seg-source';
+import { fitSegToBackbone } from '../../train/seg-data';
+import { finetuneSegmentation } from '../../train/segment';
+import { UsageError, type FlagValues } from '../args';
+import { progressPrinter } from '../train-shared';
+import type { PeftConfig } from '../../peft/index';
+
+/** `--labels 10` → 10 labelled images; `all` or absent → every training image. */
+export function parseImageBudget(text: string | undefined): number | undefined {
+  if (text === undefined || text === 'all') return undefined;
+  const v = Number(text);
+  if (Number.isInteger(v) && v >= 1) return v;
+  throw new UsageError(`--labels for --task segment takes a whole number of labelled images (e.g. 10) or "all"; got "${text}".`);
+}
+
+/** The head from `--head` (default progressive). */
+export function segHeadFromFlags(flags: FlagValues): SegHeadKind {
+  const h = String(flags.head ?? 'progressive');
+  if (!(SEG_HEAD_KINDS as readonly string[]).includes(h)) throw new UsageError(`--head must be one of ${SEG_HEAD_KINDS.join(', ')}; got "${h}".`);
+  return h as SegHeadKind;
+}
+
+/** Run the segmentation fine-tuning for the finetune command; returns the `--json` result object. */
+export async function runSegmentFinetune(flags: FlagValues, vit: ViT, metadata: Record<string, unknown>, method: PeftConfig, out: string, backend: string): Promise<Record<string, unknown>> {
+  const labels = parseImageBudget(flags.labels as string | undefined);
+  const head = segHeadFromFlags(flags);
+  const splits = await loadSegData(String(flags.data));
+  const conv = <T extends Parameters<typeof fitSegToBackbone>[0]>(ds: T) => fitSegToBackbone(ds, vit.config, !!flags.convert);
+  const limit = flags.limit as number | undefined;
+  const train = conv(limit !== undefined ? segSubset(splits.train, Array.from({ length: Math.min(limit, splits.train.images.shape[0]) }, (_, i) => i)) : splits.train);
+  const t0 = Date.now();
+  const r = await finetuneSegmentation({
+    backbone: vit, method, init: flags.init as string | undefined, head, train, val: conv(splits.val), test: conv(splits.test), labels,
+    normalization: normalizationFrom(metadata, segImages(train)), epochs: (flags.epochs as number) ?? 30, batchSize: (flags.batch as number) ?? 16,
+    lr: flags.lr as number | undefined, patience: flags.patience as number | undefined, augment: !!flags.augment, seed: flags.seed as number,
+    outDir: out, resume: !!flags.resume, onProgress: progressPrinter(!!flags.quiet), metadata: { dataName: splits.name, backend },
+  });
+  const t = r.test!;
+  const result: Record<string, unknown> = {
+    adapter: r.adapterPath, task: 'segment', head, method: method.method, init: (flags.init as string) ?? null, train_examples: r.trainExamples, test_examples: t.n,
+    best_epoch: r.fit.bestEpoch + 1, dice: t.dice, iou: t.iou, hd95: t.hd95, hd95_unit: train.pixelSize ? 'mm' : 'px', empty_predictions: t.emptyPredictions,
+    seconds: (Date.now() - t0) / 1000, backend,
+  };
+  if (t.hc_error_mm !== undefined) result.hc_error_mm = t.hc_error_mm;
+  r.peft.dispose();
+  r.head.dispose();
+  r.model.dispose();
+  return result;
+}

@@ -1,0 +1,140 @@
+/**
+ * Stage 3 for segmentation: PEFT fine-tuning of a backbone with a segmentation head on its patch tokens. The
+ * PEFT method (optionally initialised from a TPP adapter) is applied exactly as for classification (same target
+ * parameters); only the head differs (src/model/seg-head.ts). AdamW with warm-up and cosine decay through the
+ * shared loop; validation Dice every epoch picks the best epoch; test metrics once at the end.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { tf } from '../backend';
+import type { Normalization } from '../data/batches';
+import { numSegBatches, segBatches, type SegBatch } from '../data/seg-batches';
+import { numMaskClasses, numSegExamples, segImages, segLabelBudget, type SegDataset } from '../data/segmentation';
+import { loadAdapter } from '../io/checkpoint';
+import { saveSegAdapter } from '../io/seg-checkpoint';
+import { gridSize } from '../model/config';
+import { createSegHead, type SegHead, type SegHeadKind } from '../model/seg-head';
+import type { ViT } from '../model/vit';
+import { applyPeft, type PeftConfig, type PeftModel } from '../peft/index';
+import { checkImagesFit, epochSeed, type StageRunOptions } from './common';
+import { withNewHead } from './finetune';
+import { fit, type FitResult } from './loop';
+import { evaluateSegmentation, segLoss, segOutputs, type SegEvaluation } from './seg-objective';
+
+/** Options of `finetuneSegmentation`. */
+export interface SegFinetuneOptions extends StageRunOptions {
+  /** The pre-trained backbone (not modified: a copy is fine-tuned). */
+  backbone: ViT;
+  method: PeftConfig;
+  /** A TPP adapter file to start the target parameters from (same method and backbone). */
+  init?: string;
+  /** Head architecture (default `progressive`). */
+  head?: SegHeadKind;
+  train: SegDataset;
+  val: SegDataset;
+  test?: SegDataset;
+  /** Label budget: this many labelled training images (stratified by image label, by `seed`); default all. */
+  labels?: number;
+  normalization: Normalization;
+  weightDecay?: number;
+  /** Stop after this many epochs without a better validation Dice (default: never stop early). */
+  patience?: number;
+  /** Flips and shifts applied to image and mask alike, plus intensity jitter on the image. */
+  augment?: boolean;
+  metadata?: Record<string, unknown>;
+}
+
+/** What `finetuneSegmentation` returns; the caller disposes `peft`, `head` and `model`. */
+export interface SegFinetuneResult {
+  peft: PeftModel;
+  head: SegHead;
+  model: ViT;
+  fit: FitResult;
+  val: SegEvaluation;
+  test?: SegEvaluation;
+  trainExamples: number;
+  adapterPath?: string;
+}
+
+/** Per-pixel logits `[N, H, W, K']` of images `[N, H, W, C]` through the PEFT model and the head. Call inside `tf.tidy`. */
+export function segForward(peft: PeftModel, head: SegHead, images: tf.Tensor4D, training = false): tf.Tensor4D {
+  return head.forward(peft.forwardDetailed(images, { training }).tokens);
+}
+
+/** The summary numbers of an evaluation (no per-image arrays), for metadata and reports. */
+export function segSummary(e: SegEvaluation): Record<string, number> {
+  const out: Record<string, number> = { n: e.n, dice: e.dice, iou: e.iou, hd95: e.hd95, empty_predictions: e.emptyPredictions };
+  if (e.hc_error_mm !== undefined) out.hc_error_mm = e.hc_error_mm;
+  return out;
+}
+
+/** Fine-tune for segmentation and evaluate. */
+export async function finetuneSegmentation(options: SegFinetuneOptions): Promise<SegFinetuneResult> {
+  const seed = options.seed ?? 0;
+  const cfg = options.backbone.config;
+  for (const ds of [options.train, options.val, options.test]) {
+    if (!ds) continue;
+    checkImagesFit(segImages(ds), cfg, 'finetune --task segment');
+    if (numMaskClasses(ds) !== numMaskClasses(options.train)) throw new Error(`finetune --task segment: ${ds.source} has ${numMaskClasses(ds)} mask classes, the training data ${numMaskClasses(options.train)}.`);
+  }
+  const train = options.labels !== undefined ? segLabelBudget(options.train, options.labels, seed) : options.train;
+  const batchSize = Math.min(options.batchSize ?? 16, numSegExamples(train));
+  const model = withNewHead(options.backbone, cfg.numClasses, seed);
+  const headKind = options.head ?? 'progressive';
+  const head = createSegHead({ kind: headKind, outputs: segOutputs(numMaskClasses(train)), dim: cfg.dim, grid: gridSize(cfg), imageSize: cfg.imageSize }, seed);
+  let peft: PeftModel | null = null;
+  try {
+    peft = options.init ? await loadAdapter(options.init, model, { head: false }) : applyPeft(model, options.method, { seed });
+    await peft.fingerprint();
+    if (options.init && JSON.stringify(peft.config) !== JSON.stringify(options.method)) {
+      throw new Error(`finetune: --init adapter ${options.init} is a ${JSON.stringify(peft.config)} adapter, but the method asked for is ${JSON.stringify(options.method)}. Use the same method and settings as the TPP run.`);
+    }
+    const pm = peft;
+    const epochs = options.epochs ?? 30;
+    const lr = options.lr ?? 1e-3;
+    const settings = {
+      task: 'segment', head: headKind, method: options.method, init: options.init ?? null, labels: options.labels ?? 'all', trainExamples: numSegExamples(train),
+      epochs, batchSize, lr, seed, data: options.train.source,
+    };
+    if (options.outDir) fs.mkdirSync(options.outDir, { recursive: true });
+    const dropLast = numSegExamples(train) >= batchSize;
+    const predict = (x: tf.Tensor4D) => segForward(pm, head, x);
+    const result = await fit<SegBatch>({
+      stage: 'finetune',
+      params: new Map([...pm.targetParameters(), ...head.params]),
+      epochs,
+      stepsPerEpoch: numSegBatches(train, batchSize, dropLast),
+      batches: (epoch) => segBatches(train, batchSize, { shuffle: true, seed: epochSeed(seed, epoch), normalization: options.normalization, augment: options.augment ?? false, dropLast }),
+      loss: (b) => segLoss(segForward(pm, head, b.x, true), b.y),
+      batchSize: (b) => b.x.shape[0],
+      dispose: (b) => tf.dispose([b.x, b.y]),
+      evaluate: async () => {
+        const m = await evaluateSegmentation(options.val, options.normalization, predict);
+        return { val_dice: m.dice, val_iou: m.iou, val_hd95: m.hd95 };
+      },
+      monitor: { metric: 'val_dice', mode: 'max', patience: options.patience },
+      lr,
+      weightDecay: options.weightDecay ?? 0.05,
+      checkpointPath: options.outDir ? path.join(options.outDir, 'checkpoint.safetensors') : undefined,
+      resume: options.resume,
+      meta: settings,
+      signal: options.signal,
+      onProgress: options.onProgress,
+    });
+    const val = await evaluateSegmentation(options.val, options.normalization, predict);
+    const test = options.test ? await evaluateSegmentation(options.test, options.normalization, predict) : undefined;
+    const out: SegFinetuneResult = { peft: pm, head, model, fit: result, val, test, trainExamples: numSegExamples(train) };
+    if (options.outDir) {
+      out.adapterPath = (await saveSegAdapter(pm, head, path.join(options.outDir, 'adapter.safetensors'), {
+        stage: 'finetune', ...settings, bestEpoch: result.bestEpoch, val: segSummary(val), test: test ? segSummary(test) : undefined,
+        normalization: options.normalization, modality: options.train.modality, maskClasses: train.classNames, ...options.metadata,
+      })).path;
+    }
+    return out;
+  } catch (e) {
+    peft?.dispose();
+    head.dispose();
+    model.dispose();
+    throw e;
+  }
+}
