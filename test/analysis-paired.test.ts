@@ -4,14 +4,14 @@ import { pairedSentence, pairedSummary, tCritical95 } from '../src/analysis/pair
 import { loraCosine, type LoraFactors } from '../src/analysis/lora-svd';
 
 describe('pairedSummary', () => {
-  test('a consistent gain helps, a consistent loss hurts, a mixed result is no clear effect', () => {
+  test('a consistent gain helps, a consistent loss hurts, a mixed result is no detectable effect', () => {
     const up = pairedSummary([0.02, 0.03, 0.025, 0.02, 0.03]);
     assert.equal(up.verdict, 'helps');
     assert.equal(up.wins, 5);
     assert.ok(up.low > 0 && Math.abs(up.mean - 0.025) < 1e-12);
     assert.equal(pairedSummary([-0.05, -0.04, -0.06]).verdict, 'hurts');
     const mixed = pairedSummary([0.05, -0.04, 0.01]);
-    assert.equal(mixed.verdict, 'no clear effect');
+    assert.equal(mixed.verdict, 'no detectable effect');
     assert.equal(mixed.wins, 2);
   });
 
@@ -19,10 +19,21 @@ describe('pairedSummary', () => {
     const s = pairedSummary([0.01, 0.03]);
     const half = 12.706 * (Math.SQRT2 * 0.01) / Math.SQRT2;
     assert.ok(Math.abs(s.high - (0.02 + half)) < 1e-12);
-    assert.equal(s.verdict, 'no clear effect');
+    assert.equal(s.verdict, 'no detectable effect');
     assert.equal(tCritical95(4), 2.776);
     assert.equal(tCritical95(100), 1.96);
     assert.throws(() => tCritical95(0), /whole number ≥ 1/);
+  });
+
+  test('the minimum detectable effect is (t_0.975 + t_0.80) standard errors, for 80 % power', () => {
+    // 10 pairs, sample std 0.05: se = 0.05 / sqrt(10); t_0.975(9) = 2.262, t_0.80(9) = 0.883.
+    const xs = [0.05, -0.05, 0.05, -0.05, 0.05, -0.05, 0.05, -0.05, 0.05, -0.05].map((x) => x * Math.sqrt(9 / 10));
+    const s = pairedSummary(xs);
+    assert.ok(Math.abs(s.std - 0.05) < 1e-12);
+    assert.ok(Math.abs(s.mde - (2.262 + 0.883) * 0.05 / Math.sqrt(10)) < 1e-12, `mde ${s.mde}`);
+    assert.ok(Number.isNaN(pairedSummary([0.1]).mde));
+    // More pairs with the same spread detect smaller effects.
+    assert.ok(pairedSummary([...xs, ...xs]).mde < s.mde);
   });
 
   test('one seed is too few, and the sentence says so', () => {
@@ -34,7 +45,7 @@ describe('pairedSummary', () => {
 
   test('sentences carry the numbers and the verdict', () => {
     assert.match(pairedSentence('TPP', 'AUC', pairedSummary([-0.05, -0.04, -0.06])), /by −0\.050 ± 0\.010 .*better in 0\/3; 95 % CI −0\.075 to −0\.025\): it hurts/);
-    assert.match(pairedSentence('TPP', 'AUC', pairedSummary([0.05, -0.04, 0.01])), /includes zero, so these runs show no clear effect/);
+    assert.match(pairedSentence('TPP', 'AUC', pairedSummary([0.05, -0.04, 0.01])), /includes zero, so these runs show no detectable effect/);
   });
 });
 

@@ -1,11 +1,15 @@
 /**
  * An honest reading of paired differences (e.g. test AUC with TPP minus without, same seed): mean ± std, wins,
- * a 95 % confidence interval from Student's t, and a verdict that is allowed to be "no clear effect" or "hurts".
+ * a 95 % confidence interval from Student's t, and a verdict that is allowed to be "no detectable effect" or "hurts".
  */
 
 // Two-sided 95 % critical values of Student's t for 1..30 degrees of freedom (standard tables).
 const T95 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131,
   2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042];
+
+// One-sided 80 % quantiles of Student's t (for 80 % power) for 1..30 degrees of freedom (standard tables).
+const T80 = [1.376, 1.061, 0.978, 0.941, 0.92, 0.906, 0.896, 0.889, 0.883, 0.879, 0.876, 0.873, 0.87, 0.868, 0.866,
+  0.865, 0.863, 0.862, 0.861, 0.86, 0.859, 0.858, 0.858, 0.857, 0.856, 0.856, 0.855, 0.855, 0.854, 0.854];
 
 /** Two-sided 95 % critical value of Student's t with `df` degrees of freedom (1.96 beyond 30). */
 export function tCritical95(df: number): number {
@@ -24,8 +28,14 @@ export interface PairedSummary {
   /** 95 % confidence interval of the mean difference (NaN bounds with fewer than 2 values). */
   low: number;
   high: number;
-  /** `helps` / `hurts` when the interval excludes 0, `no clear effect` otherwise, `too few runs` below 2. */
-  verdict: 'helps' | 'hurts' | 'no clear effect' | 'too few runs';
+  /**
+   * Minimum detectable effect: the smallest true mean difference this many pairs with this spread would find
+   * (excluding 0 from the 95 % interval) 80 % of the time, `(t_0.975 + t_0.80) * std / sqrt(n)` with n − 1
+   * degrees of freedom. NaN below 2 values.
+   */
+  mde: number;
+  /** `helps` / `hurts` when the interval excludes 0, `no detectable effect` otherwise, `too few runs` below 2. */
+  verdict: 'helps' | 'hurts' | 'no detectable effect' | 'too few runs';
 }
 
 /** Mean and sample standard deviation of the finite values (std 0 for fewer than two). */
@@ -41,11 +51,13 @@ export function meanStd(xs: readonly number[]): { mean: number; std: number; n: 
 export function pairedSummary(differences: readonly number[]): PairedSummary {
   const { mean, std, n } = meanStd(differences);
   const wins = differences.filter((x) => Number.isFinite(x) && x > 0).length;
-  if (n < 2) return { n, mean, std, wins, low: NaN, high: NaN, verdict: 'too few runs' };
-  const half = tCritical95(n - 1) * (std / Math.sqrt(n));
+  if (n < 2) return { n, mean, std, wins, low: NaN, high: NaN, mde: NaN, verdict: 'too few runs' };
+  const se = std / Math.sqrt(n);
+  const half = tCritical95(n - 1) * se;
   const low = mean - half;
   const high = mean + half;
-  return { n, mean, std, wins, low, high, verdict: low > 0 ? 'helps' : high < 0 ? 'hurts' : 'no clear effect' };
+  const mde = (tCritical95(n - 1) + (n - 1 <= 30 ? T80[n - 2] : 0.842)) * se;
+  return { n, mean, std, wins, low, high, mde, verdict: low > 0 ? 'helps' : high < 0 ? 'hurts' : 'no detectable effect' };
 }
 
 function signed(x: number, digits: number): string {
@@ -63,6 +75,6 @@ export function pairedSentence(what: string, metric: string, s: PairedSummary, d
     case 'too few runs': return `${base}): one seed cannot separate an effect from run-to-run noise; run more seeds before concluding anything.`;
     case 'helps': return `${base}; 95 % CI ${signed(s.low, digits)} to ${signed(s.high, digits)}): it helps in this setting.`;
     case 'hurts': return `${base}; 95 % CI ${signed(s.low, digits)} to ${signed(s.high, digits)}): it hurts in this setting.`;
-    default: return `${base}; 95 % CI ${signed(s.low, digits)} to ${signed(s.high, digits)}): the interval includes zero, so these runs show no clear effect.`;
+    default: return `${base}; 95 % CI ${signed(s.low, digits)} to ${signed(s.high, digits)}): the interval includes zero, so these runs show no detectable effect.`;
   }
 }
