@@ -10,8 +10,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Dataset, PixelData, validateDataset } from './dataset';
-import { readNpz } from './npz';
-import { fileSource, listZipEntries } from './zip';
+import { listNpzKeys, readNpz, readNpzStrings } from './npz';
 import { split } from './splits';
 
 /** A named pool: its files (concatenated in order), what it shows, and its split fractions. */
@@ -19,7 +18,7 @@ export interface PoolInfo {
   readonly name: string;
   readonly files: readonly string[];
   readonly modality: string;
-  /** Class names by label index (the packs also store them as numpy unicode strings). */
+  /** Class names by label index (otherwise read from the pack's `class_names`, or numbered). */
   readonly classNames?: readonly string[];
   /** Fractions held out for validation and test. */
   readonly val: number;
@@ -86,13 +85,7 @@ export function poolPaths(name: string, dirs: readonly string[] = poolDirs()): s
 /** Does this .npz hold a pool (`images` + `labels`, no MedMNIST split keys)? Reads the zip directory only. */
 export function isPoolFile(file: string): boolean {
   if (!file.endsWith('.npz') || !fs.existsSync(file)) return false;
-  const src = fileSource(file);
-  let keys: Set<string>;
-  try {
-    keys = new Set(listZipEntries(src).map((e) => e.name.replace(/\.npy$/, '')));
-  } finally {
-    src.close();
-  }
+  const keys = new Set(listNpzKeys(file));
   return keys.has('images') && keys.has('labels') && !keys.has('train_images');
 }
 
@@ -115,7 +108,8 @@ function readPack(file: string, info: PoolInfo | null): Dataset {
   }
   const k = info?.classNames?.length ?? max + 1;
   if (max >= k) throw new Error(`${file}: label ${max} is outside the ${k} classes of pool ${info?.name} (${info?.classNames?.join(', ')}).`);
-  const classNames = info?.classNames ? [...info.classNames] : Array.from({ length: k }, (_, i) => String(i));
+  const stored = listNpzKeys(file).includes('class_names') ? readNpzStrings(file, 'class_names').strings : null;
+  const classNames = info?.classNames ? [...info.classNames] : stored && stored.length === k ? [...stored] : Array.from({ length: k }, (_, i) => String(i));
   const data: PixelData = a.images.data;
   return {
     images: { data, shape: [s[0], s[1], s[2], s.length === 4 ? s[3] : 1] },
