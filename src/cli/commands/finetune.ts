@@ -4,7 +4,7 @@ import { normalizationFrom } from '../../train/common';
 import { finetune } from '../../train/finetune';
 import { UsageError } from '../args';
 import { Command } from '../command';
-import { BACKBONE_FLAG, COMMON_FLAGS, dataFromFlags, METHOD_FLAGS, methodFromFlags, openBackbone, outDir, progressPrinter, requireFlags, startBackend } from '../train-shared';
+import { BACKBONE_FLAG, COMMON_FLAGS, dataFromFlags, METHOD_FLAGS, methodFromFlags, openBackbone, outDir, progressPrinter, requireFlags, startBackend, WORKERS_FLAG } from '../train-shared';
 
 /** `--labels 10` → 10 per class; `--labels 0.1` → 10 % of each class. */
 export function parseLabelBudget(text: string | undefined): SubsampleSpec | undefined {
@@ -24,9 +24,9 @@ export const command: Command = {
     ...COMMON_FLAGS, BACKBONE_FLAG, ...METHOD_FLAGS,
     { name: 'init', type: 'string', value: 'FILE', help: 'start the target parameters from this TPP adapter' },
     { name: 'labels', type: 'string', value: 'K|F', help: 'label budget: K per class, or a fraction F of each class', default: 'all' },
-    { name: 'patience', type: 'int', value: 'N', help: 'stop after N epochs without a better validation AUC' },
+    { name: 'patience', type: 'int', value: 'N', help: 'stop after N epochs without a better validation AUC', min: 1 },
     { name: 'augment', type: 'boolean', help: 'flips, shifts and intensity jitter on training images' },
-    { name: 'workers', type: 'int', value: 'N', help: 'split each batch over N worker threads (wasm: one core each)', default: 1 },
+    WORKERS_FLAG,
   ],
   async run({ flags }) {
     requireFlags(flags, ['data', 'out']);
@@ -34,7 +34,6 @@ export const command: Command = {
     const out = outDir(flags);
     const method = methodFromFlags(flags);
     const labels = parseLabelBudget(flags.labels as string | undefined);
-    if ((flags.workers as number) < 1) throw new UsageError(`--workers must be at least 1, got ${flags.workers}.`);
     const backend = await startBackend(quiet);
     const { vit, metadata } = await openBackbone(flags.backbone as string | undefined);
     try {
