@@ -56,7 +56,11 @@ test('a corrupted backbone fails its fingerprint; a wrong-shape backbone names t
   await assert.rejects(loadBackbone(path), /do not match its stored fingerprint \(file corrupted or edited\)/);
   const meta = { ...file.metadata, vit_config: JSON.stringify({ ...VIT_PRESETS.tiny, mlpDim: 48 }) };
   await writeSafetensorsFile(path, tensors, meta);
-  await assert.rejects(loadBackbone(path), /tensor "blocks\.0\.mlp\.fc1\.weight" has shape \[64,32\], expected \[48,32\]/);
+  // Caught from the shapes alone, before the model is built.
+  await assert.rejects(loadBackbone(path), /vit_config says "blocks\.1\.mlp\.fc1\.weight" is \[48,32\] .* but the file stores \[64,32\]/);
+  // A config claiming dim 1e9 fails on a sane bound, in microseconds (it used to allocate gigabytes first).
+  await writeSafetensorsFile(path, tensors, { ...file.metadata, vit_config: JSON.stringify({ ...VIT_PRESETS.tiny, dim: 1e9, mlpDim: 2e9 }) });
+  await assert.rejects(loadBackbone(path), /vit_config\.dim is 1000000000, above the sane bound 16384/);
   model.dispose();
 });
 

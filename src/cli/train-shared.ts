@@ -6,12 +6,13 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { initBackend } from '../backend';
 import type { Dataset } from '../data/dataset';
+import { dicomLoadIsClean, formatDicomLoad, type DicomLoadSummary } from '../data/dicom-dataset';
 import { loadBackbone, readCheckpointInfo } from '../io/checkpoint';
 import type { ViT } from '../model/vit';
 import { peftConfig, PEFT_METHOD_NAMES, type PeftConfig, type PeftMethodName } from '../peft/index';
 import { fitToBackbone, limit, loadData, type DataSplits } from '../train/data';
 import type { TrainProgress } from '../train/loop';
-import { FlagSpec, FlagValues, UsageError } from './args';
+import { FlagSpec, FlagValues, maxWorkers, UsageError } from './args';
 
 /** The backbone shipped in data/ (MAE-pretrained on Fashion-MNIST; see data/backbone-tutorial/README.md). */
 export const BUNDLED_BACKBONE_DIR = path.resolve(__dirname, '..', '..', 'data', 'backbone-tutorial');
@@ -19,27 +20,34 @@ export const BUNDLED_BACKBONE_DIR = path.resolve(__dirname, '..', '..', 'data', 
 export const COMMON_FLAGS: readonly FlagSpec[] = [
   { name: 'data', type: 'string', value: 'FLAG|FILE|DIR', help: 'MedMNIST flag (breastmnist), .npz file, fashion-mnist, or a DICOM folder with labels.csv' },
   { name: 'out', type: 'string', value: 'DIR', help: 'output folder (checkpoints, results)' },
-  { name: 'epochs', type: 'int', value: 'N', help: 'training epochs' },
-  { name: 'batch', type: 'int', value: 'N', help: 'batch size' },
-  { name: 'lr', type: 'number', value: 'X', help: 'peak learning rate (AdamW, warm-up then cosine decay)' },
+  { name: 'epochs', type: 'int', value: 'N', help: 'training epochs', min: 1 },
+  { name: 'batch', type: 'int', value: 'N', help: 'batch size', min: 1 },
+  { name: 'lr', type: 'number', value: 'X', help: 'peak learning rate (AdamW, warm-up then cosine decay)', exclusiveMin: 0 },
   { name: 'seed', type: 'int', value: 'N', help: 'random seed (data order, init, masks)', default: 0 },
-  { name: 'limit', type: 'int', value: 'N', help: 'use at most N training images (quick runs)' },
+  { name: 'limit', type: 'int', value: 'N', help: 'use at most N training images (quick runs; read before decoding where the format allows)', min: 1 },
   { name: 'convert', type: 'boolean', help: 'resize images and convert channels to fit the backbone' },
   { name: 'resume', type: 'boolean', help: 'continue from the checkpoint in --out' },
   { name: 'json', type: 'boolean', help: 'print one JSON object with the results as the last line' },
   { name: 'quiet', type: 'boolean', help: 'no progress lines' },
+  { name: 'strict', type: 'boolean', help: 'DICOM folder: fail if any file fails to read, a CSV row has no file, or a file has no row' },
 ];
+
+/** `--workers`: 1 to `maxWorkers()` (4 x the cores). */
+export const WORKERS_FLAG: FlagSpec = { name: 'workers', type: 'int', value: 'N', help: 'split each batch over N worker threads (wasm: one core each)', default: 1, min: 1, max: maxWorkers().max, maxReason: maxWorkers().reason };
+
+/** `--mask-ratio` of the MAE pretext: strictly between 0 and 1 (0 masks nothing and 1 leaves nothing to see). */
+export const MASK_RATIO_FLAG: FlagSpec = { name: 'mask-ratio', type: 'number', value: 'R', help: 'MAE pretext: fraction of patches masked', default: 0.75, exclusiveMin: 0, exclusiveMax: 1 };
 
 export const BACKBONE_FLAG: FlagSpec = { name: 'backbone', type: 'string', value: 'DIR|FILE', help: `backbone folder or .safetensors file (default: the bundled one)` };
 
 export const METHOD_FLAGS: readonly FlagSpec[] = [
   { name: 'method', type: 'string', choices: PEFT_METHOD_NAMES, help: 'PEFT method', default: 'lora' },
-  { name: 'rank', type: 'int', value: 'R', help: 'LoRA rank (default 4)' },
-  { name: 'alpha', type: 'number', value: 'A', help: 'LoRA alpha (scale alpha/rank; default = rank)' },
+  { name: 'rank', type: 'int', value: 'R', help: 'LoRA rank (default 4)', min: 1 },
+  { name: 'alpha', type: 'number', value: 'A', help: 'LoRA alpha (scale alpha/rank; default = rank)', exclusiveMin: 0 },
   { name: 'targets', type: 'string', value: 'LIST', help: 'LoRA/SSF target modules, comma-separated (e.g. q,v or qkv,fc1)' },
-  { name: 'bottleneck', type: 'int', value: 'N', help: 'adapter bottleneck width (default 8)' },
+  { name: 'bottleneck', type: 'int', value: 'N', help: 'adapter bottleneck width (default 8)', min: 1 },
   { name: 'style', type: 'string', choices: ['parallel', 'sequential'], help: 'adapter style (default parallel)' },
-  { name: 'prompts', type: 'int', value: 'N', help: 'prompt tokens (default 8)' },
+  { name: 'prompts', type: 'int', value: 'N', help: 'prompt tokens (default 8)', min: 1 },
   { name: 'depth', type: 'string', choices: ['shallow', 'deep'], help: 'prompt depth (default shallow)' },
 ];
 
@@ -90,9 +98,22 @@ export async function openBackbone(spec: string | undefined): Promise<{ vit: ViT
 /** Load `--data`, apply `--limit` to the training split, and fit images to `config` (with `--convert`). */
 export async function dataFromFlags(flags: FlagValues, fit?: Pick<ViT, 'config'>): Promise<DataSplits> {
   if (!flags.data) throw new UsageError('--data is required (e.g. --data breastmnist).');
-  const splits = await loadData(String(flags.data), { seed: Number(flags.seed ?? 0), imageSize: fit?.config.imageSize, channels: fit?.config.channels });
+  const splits = await loadData(String(flags.data), { seed: Number(flags.seed ?? 0), imageSize: fit?.config.imageSize, channels: fit?.config.channels, limit: flags.limit as number | undefined });
+  if (splits.dicomLoad) reportDicomLoad(String(flags.data), splits.dicomLoad, flags);
   const conv = (ds: Dataset) => (fit ? fitToBackbone(ds, fit.config, !!flags.convert) : ds);
   return { name: splits.name, train: conv(limit(splits.train, flags.limit as number | undefined)), val: conv(splits.val), test: conv(splits.test) };
+}
+
+/**
+ * Print a DICOM folder's load summary on stderr (always when something was left out; otherwise unless
+ * `--quiet`), and with `--strict` fail when anything was left out.
+ */
+export function reportDicomLoad(folder: string, summary: DicomLoadSummary, flags: FlagValues): void {
+  const clean = dicomLoadIsClean(summary);
+  if (!clean || !flags.quiet) console.error(formatDicomLoad(folder, summary));
+  if (!clean && flags.strict) {
+    throw new Error(`--strict: ${folder} has failed, missing or unlabelled files (listed above); fix the files or the labels CSV, or run without --strict to train on the ${summary.used} usable files.`);
+  }
 }
 
 /** Check required flags before any slow work, so a typo fails at once (exit code 2). */

@@ -221,7 +221,14 @@ export async function loadDicomDataset(folder: string, options: DicomDatasetOpti
     options.onProgress?.({ done: i + 1, total: files.length, file: rel });
   }
 
+  if (examples.length === 0) throw new Error(noExamplesMessage(folder, labelsPath, keys, { byPath, fileColumn, uidColumn, failures, unlabeled }));
   const classNames = sortClassNames([...new Set(examples.map((e) => csv[labelColumn][e.row]))]);
+  if (classNames.length < 2) {
+    throw new Error(
+      `${folder}: all ${examples.length} labelled files have the same label "${classNames[0]}" (column "${labelColumn}" of ${labelsPath}), only one class: ` +
+        'a classifier needs at least two. Add files of another class to the folder and the CSV, or check that the label column is the right one.',
+    );
+  }
   const classIndex = new Map(classNames.map((c, i) => [c, i]));
   const n = examples.length;
   const per = outH * outW * channels;
@@ -254,6 +261,53 @@ export async function loadDicomDataset(folder: string, options: DicomDatasetOpti
     unlabeled,
     missing: keys.filter((k) => !found.has(k)),
   };
+}
+
+/** Why no example could be built: what the CSV names and what the folder holds, side by side. */
+function noExamplesMessage(
+  folder: string,
+  labelsPath: string,
+  keys: string[],
+  o: { byPath: boolean; fileColumn: string; uidColumn: string; failures: DicomFailure[]; unlabeled: string[] },
+): string {
+  if (o.unlabeled.length === 0) {
+    return `${folder}: no readable DICOM file in the folder (${summarizeFailures(o.failures)}${o.failures[0] ? `; e.g. ${o.failures[0].file}: ${o.failures[0].reason}` : ''}). Check the folder path.`;
+  }
+  const column = o.byPath ? o.fileColumn : o.uidColumn;
+  const fix = o.byPath
+    ? `The "${o.fileColumn}" column must hold each file's path relative to the folder, with / separators`
+    : `The "${o.uidColumn}" column must hold each file's SOP Instance UID (0008,0018)`;
+  return (
+    `${folder}: none of the ${keys.length} rows of ${labelsPath} matches one of the ${o.unlabeled.length} readable files ` +
+    `(column "${column}" names e.g. "${keys[0] ?? ''}"; the folder holds e.g. "${o.unlabeled[0]}"). ${fix}.`
+  );
+}
+
+/** What a folder load used and left out (`DicomLoadResult` without the datasets). */
+export interface DicomLoadSummary {
+  /** Labelled, readable files in the dataset. */
+  used: number;
+  failures: DicomFailure[];
+  missing: string[];
+  unlabeled: string[];
+}
+
+/** Whether nothing was left out: no failed file, no CSV row without a file, no file without a row. */
+export function dicomLoadIsClean(s: DicomLoadSummary): boolean {
+  return s.failures.length === 0 && s.missing.length === 0 && s.unlabeled.length === 0;
+}
+
+/**
+ * The load summary as text for the CLI (the library never prints): one line of counts, then one line per kind
+ * of left-out file naming up to 5 of them (failures with their reason).
+ */
+export function formatDicomLoad(folder: string, s: DicomLoadSummary): string {
+  const some = (list: string[]) => list.slice(0, 5).join(', ') + (list.length > 5 ? `, ... (${list.length - 5} more)` : '');
+  const lines = [`${folder}: ${s.used} used, ${s.failures.length} failed, ${s.missing.length} missing, ${s.unlabeled.length} unlabelled`];
+  if (s.failures.length) lines.push(`  failed (${summarizeFailures(s.failures).replace(/^\d+ files? failed: /, '')}): ${s.failures.slice(0, 5).map((f) => `${f.file}: ${f.reason}`).join('; ')}${s.failures.length > 5 ? `; ... (${s.failures.length - 5} more)` : ''}`);
+  if (s.missing.length) lines.push(`  missing (CSV rows without a readable file): ${some(s.missing)}`);
+  if (s.unlabeled.length) lines.push(`  unlabelled (files without a CSV row, not used): ${some(s.unlabeled)}`);
+  return lines.join('\n');
 }
 
 /** One line per failure reason: `3 files failed: 2 unsupported-transfer-syntax, 1 truncated`. */

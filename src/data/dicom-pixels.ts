@@ -4,6 +4,26 @@
  */
 import { DicomError } from './dicom-syntax';
 
+/**
+ * Size limits of the DICOM reader (documented in docs/cli-dicom.md): files are read whole, so a file, the
+ * decoded pixels, and a deflated data set's inflated size are capped before anything that large is allocated.
+ */
+export const DICOM_LIMITS = Object.freeze({
+  /** Largest file read (bytes). */
+  maxFileBytes: 1024 * 1024 * 1024,
+  /** Largest decoded image: Rows x Columns x frames x samples x BitsAllocated / 8 (bytes). */
+  maxPixelBytes: 1024 * 1024 * 1024,
+  /** Deflated syntax: most bytes inflated before the Pixel Data element must appear (the tags before it). */
+  maxHeaderBytes: 64 * 1024 * 1024,
+  /** Deflated syntax: bytes allowed after the pixel data the header justifies (trailing elements, padding). */
+  maxTrailerBytes: 64 * 1024,
+});
+
+/** Bytes of decoded pixel data the layout describes (Rows x Columns x frames x samples x BitsAllocated / 8). */
+export function pixelDataBytes(l: PixelLayout): number {
+  return l.rows * l.columns * l.frames * l.samplesPerPixel * Math.ceil(l.bitsAllocated / 8);
+}
+
 /** Stored sample values, or rescaled values (`Float32Array`) when the modality LUT is not the identity. */
 export type DicomPixelArray = Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | Float32Array;
 
@@ -41,6 +61,14 @@ export function checkLayout(l: PixelLayout): void {
   }
   if (l.rows < 1 || l.columns < 1 || l.frames < 1) {
     throw new DicomError('malformed', `Image size ${l.rows}x${l.columns} with ${l.frames} frame(s) is not a valid image.`);
+  }
+  const bytes = pixelDataBytes(l);
+  if (bytes > DICOM_LIMITS.maxPixelBytes) {
+    throw new DicomError(
+      'too-large',
+      `Image of ${l.rows} x ${l.columns} pixels, ${l.frames} frame(s), ${l.samplesPerPixel} sample(s) at ${l.bitsAllocated} bits would decode to ${bytes} bytes, ` +
+        `too large (the limit is ${DICOM_LIMITS.maxPixelBytes} bytes): the header is wrong, or split the series into smaller files.`,
+    );
   }
 }
 

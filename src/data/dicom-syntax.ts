@@ -64,7 +64,9 @@ export type DicomErrorCode =
   | 'truncated'
   | 'no-pixel-data'
   | 'unsupported-transfer-syntax'
-  | 'unsupported-pixel-format';
+  | 'unsupported-pixel-format'
+  | 'not-a-file'
+  | 'too-large';
 
 /** Thrown by `readDicom` and friends. The message names the problem and, where there is one, the fix. */
 export class DicomError extends Error {

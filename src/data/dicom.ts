@@ -12,7 +12,8 @@
 import { promises as fs } from 'fs';
 import * as zlib from 'zlib';
 import * as dicomParser from 'dicom-parser';
-import { applyModalityLut, decodeNative, DicomPixelArray, checkLayout, PixelLayout, samplesPerFrame } from './dicom-pixels';
+import { applyModalityLut, decodeNative, DICOM_LIMITS, DicomPixelArray, checkLayout, PixelLayout, pixelDataBytes, samplesPerFrame } from './dicom-pixels';
+import { inflateRawStream } from './inflate';
 import { decodeRleFrame } from './dicom-rle';
 import { decodeJpegBaselineFrame, decodeJpegLosslessFrame } from './dicom-jpeg';
 import { DicomError, TransferSyntax, transferSyntax, unsupportedSyntaxError } from './dicom-syntax';
@@ -79,11 +80,13 @@ export interface ReadDicomOptions {
 
 const PIXEL_DATA = 'x7fe00010';
 
+/** Synchronous inflation of a deflated data set (`decodeDicom` on bytes), capped at `maxFileBytes`. */
 function inflate(bytes: Uint8Array, position: number): Uint8Array {
   let body: Buffer;
   try {
-    body = zlib.inflateRawSync(bytes.subarray(position));
+    body = zlib.inflateRawSync(bytes.subarray(position), { maxOutputLength: DICOM_LIMITS.maxFileBytes });
   } catch (e) {
+    if (e instanceof RangeError) throw new DicomError('too-large', `Deflated data set inflates to more than ${DICOM_LIMITS.maxFileBytes} bytes: a decompression bomb or a damaged file.`);
     throw new DicomError('malformed', `Deflated data set could not be inflated: ${(e as Error).message}. The file is damaged or truncated.`);
   }
   const out = new Uint8Array(position + body.length);
@@ -99,9 +102,81 @@ function parserMessage(e: unknown): string {
   return String(e);
 }
 
-/** Parse with dicom-parser, turning its string throws into `DicomError`s. */
-export function parseDataSet(bytes: Uint8Array): dicomParser.DataSet {
-  const inflater = (arr: Uint8Array, position: number) => inflate(arr, position);
+/** Where a deflated data set starts (after the file meta group), or null when the syntax is not deflated. */
+function deflatedStart(bytes: Uint8Array): number | null {
+  let meta: dicomParser.DataSet;
+  try {
+    meta = dicomParser.readPart10Header(bytes as dicomParser.ByteArray);
+  } catch {
+    return null; // no meta group (a raw data set) or a damaged one: parseDataSet reports it
+  }
+  const uid = (meta.string('x00020010') ?? '').replace(/\0/g, '').trim();
+  return transferSyntax(uid).deflated ? (meta as unknown as { position: number }).position : null;
+}
+
+/**
+ * Inflate a deflated data set with a cap that its own header justifies: once the Pixel Data element is seen,
+ * output may not pass its offset + Rows x Columns x frames x samples x bits/8 + `maxTrailerBytes`; before it,
+ * `maxHeaderBytes`. A bomb (a small file declaring gigabytes of pixel "padding") stops at that bound.
+ * Other files are returned as they are.
+ */
+async function inflateBounded(bytes: Uint8Array): Promise<Uint8Array> {
+  const position = deflatedStart(bytes);
+  if (position === null) return bytes;
+  const chunks: Buffer[] = [Buffer.from(bytes.buffer, bytes.byteOffset, position)];
+  let total = position;
+  let cap = position + DICOM_LIMITS.maxHeaderBytes;
+  let capKnown = false;
+  let probeAt = position + 65536;
+  const probe = () => {
+    const prefix = Buffer.concat(chunks);
+    chunks.length = 0;
+    chunks.push(prefix);
+    let ds: dicomParser.DataSet;
+    try {
+      ds = dicomParser.parseDicom(prefix, { untilTag: PIXEL_DATA, inflater: (a: Uint8Array) => a } as dicomParser.ParseDicomOptions);
+    } catch {
+      return; // cut inside an element: look again with more output
+    }
+    const el = ds.elements[PIXEL_DATA];
+    if (!el) return;
+    const layout = layoutOf(tagsOf(ds));
+    checkLayout(layout);
+    cap = el.dataOffset + pixelDataBytes(layout) + 1 + DICOM_LIMITS.maxTrailerBytes;
+    capKnown = true;
+  };
+  const src = bytes.subarray(position);
+  try {
+    await inflateRawStream(src.length, (o, n) => src.subarray(o, o + n), (d) => {
+      chunks.push(d);
+      total += d.length;
+      if (!capKnown && total >= probeAt) {
+        probe();
+        probeAt = total * 2;
+      }
+      if (total > cap) {
+        throw new DicomError(
+          capKnown ? 'malformed' : 'too-large',
+          capKnown
+            ? `Deflated data set inflates to more than the ${cap - position} bytes its image needs (Rows x Columns x frames x samples x bits, plus ${DICOM_LIMITS.maxTrailerBytes} bytes): a decompression bomb or a damaged file.`
+            : `Deflated data set inflates past ${DICOM_LIMITS.maxHeaderBytes} bytes without reaching its Pixel Data: a decompression bomb or not an image.`,
+        );
+      }
+      return true;
+    });
+  } catch (e) {
+    if (e instanceof DicomError) throw e;
+    throw new DicomError('malformed', `Deflated data set could not be inflated: ${(e as Error).message}. The file is damaged or truncated.`);
+  }
+  return Buffer.concat(chunks);
+}
+
+/**
+ * Parse with dicom-parser, turning its string throws into `DicomError`s. `inflated`: a deflated data set was
+ * already inflated (by `readDicom`, with a bound); else it is inflated here, capped at `maxFileBytes`.
+ */
+export function parseDataSet(bytes: Uint8Array, inflated = false): dicomParser.DataSet {
+  const inflater = (arr: Uint8Array, position: number) => (inflated ? arr : inflate(arr, position));
   const rawStart = bytes.length >= 8 && bytes[0] === 0x08 && bytes[1] === 0x00;
   if (bytes.length < 132 && !rawStart) {
     throw new DicomError('not-dicom', `Not a DICOM file: ${bytes.length} bytes, too short for the 128-byte preamble and "DICM" marker.`);
@@ -263,9 +338,12 @@ function pixelBytes(ds: dicomParser.DataSet, tags: DicomTags, ts: TransferSyntax
   return { bytes: all, bigEndian: false, planar: 0 };
 }
 
-/** Parse and decode DICOM bytes (see `readDicom`). */
+/** Parse and decode DICOM bytes (see `readDicom`; a deflated data set is inflated with a 1 GiB cap here). */
 export function decodeDicom(bytes: Uint8Array, options: ReadDicomOptions = {}): DicomImage {
-  const ds = parseDataSet(bytes);
+  return decodeDataSet(parseDataSet(bytes), options);
+}
+
+function decodeDataSet(ds: dicomParser.DataSet, options: ReadDicomOptions): DicomImage {
   const tags = tagsOf(ds, options.includeIds);
   const ts = transferSyntax(tags.transferSyntax.uid);
   checkLayout(layoutOf(tags));
@@ -291,18 +369,26 @@ export function decodeDicom(bytes: Uint8Array, options: ReadDicomOptions = {}): 
  * `DicomError` (`truncated`, `malformed`, `not-dicom`, `no-pixel-data`), never partial pixels.
  */
 export async function readDicom(source: string | Uint8Array, options: ReadDicomOptions = {}): Promise<DicomImage> {
-  const bytes = typeof source === 'string' ? await readBytes(source) : source;
-  return decodeDicom(bytes, options);
+  const bytes = await inflateBounded(typeof source === 'string' ? await readBytes(source) : source);
+  return decodeDataSet(parseDataSet(bytes, true), options);
 }
 
 /** Only the tags (no pixel decoding): works for files whose pixel data we cannot decode. */
 export async function readDicomTags(source: string | Uint8Array, options: ReadDicomOptions = {}): Promise<DicomTags> {
-  const bytes = typeof source === 'string' ? await readBytes(source) : source;
-  return tagsOf(parseDataSet(bytes), options.includeIds);
+  const bytes = await inflateBounded(typeof source === 'string' ? await readBytes(source) : source);
+  return tagsOf(parseDataSet(bytes, true), options.includeIds);
 }
 
+/**
+ * A file's bytes: only regular files (a device such as /dev/zero has no end, and opening a FIFO without a
+ * writer blocks), at most `DICOM_LIMITS.maxFileBytes`.
+ */
 async function readBytes(path: string): Promise<Uint8Array> {
-  const buf = await fs.readFile(path);
+  const st = await fs.stat(path);
+  if (!st.isFile()) throw new DicomError('not-a-file', `${path} is not a regular file (a device, FIFO, socket or folder); only regular files are read as DICOM.`);
+  if (st.size > DICOM_LIMITS.maxFileBytes) {
+    throw new DicomError('too-large', `${path} is ${st.size} bytes, more than the ${DICOM_LIMITS.maxFileBytes}-byte limit for one DICOM file; split the series into smaller files.`);
+  }
   // dicom-parser's Node paths expect a Buffer; keep it one
-  return buf;
+  return fs.readFile(path);
 }

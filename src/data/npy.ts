@@ -219,9 +219,28 @@ export function parseNpy(buf: Uint8Array, name = '<npy>'): NpyArray {
     throw new Error(`${name}: header claims ${bytes} bytes of data (shape [${h.shape.join(', ')}], ${h.descr}) but only ${available} follow (truncated file or lying header).`);
   }
   if (bytes < available) throw new Error(`${name}: ${available - bytes} unexpected bytes after the array data (damaged file).`);
+  return decodeNpyData(h, buf.subarray(h.dataOffset, h.dataOffset + bytes), name);
+}
+
+/** Bytes of the array data a header describes: `prod(shape) * itemSize` (overflow-checked). */
+export function npyDataBytes(h: NpyHeader): number {
+  const bytes = shapeSize(h.shape) * h.itemSize;
+  if (!Number.isSafeInteger(bytes)) throw new Error(`Array shape [${h.shape.join(', ')}] is implausibly large.`);
+  return bytes;
+}
+
+/**
+ * Decode array data laid out as header `h` describes (`input` holds exactly `prod(h.shape) * itemSize` bytes):
+ * `parseNpy` uses it for whole files, and readers of the first rows of a C-order array pass a header whose
+ * first dimension is the number of rows read.
+ */
+export function decodeNpyData(h: NpyHeader, input: Uint8Array, name = '<npy>'): NpyArray {
+  const count = shapeSize(h.shape);
+  const bytes = count * h.itemSize;
+  if (input.length !== bytes) throw new Error(`${name}: ${input.length} bytes of array data for shape [${h.shape.join(', ')}] (${h.descr}), which needs ${bytes}.`);
   // Copy into a fresh, aligned buffer; swap bytes in place when the file is big-endian.
   const raw = new Uint8Array(bytes);
-  raw.set(buf.subarray(h.dataOffset, h.dataOffset + bytes));
+  raw.set(input);
   if (!h.littleEndian && h.itemSize > 1) {
     const s = h.itemSize;
     for (let p = 0; p < bytes; p += s) {

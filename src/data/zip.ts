@@ -10,6 +10,7 @@
 import * as fs from 'fs';
 import * as zlib from 'zlib';
 import { constants as bufferConstants } from 'buffer';
+import { inflateRawStream } from './inflate';
 
 /** Where the archive's bytes come from: `size` bytes, read by offset. */
 export interface ByteSource {
@@ -58,6 +59,9 @@ export function bufferSource(buf: Uint8Array, name = '<buffer>'): ByteSource {
 
 /** A byte source over a file, read with positioned reads (the file is not loaded whole). Call `close()`. */
 export function fileSource(path: string): ByteSource {
+  // Checked before opening: opening a FIFO without a writer blocks, and a device has no end.
+  const st = fs.statSync(path);
+  if (!st.isFile()) throw new Error(`${path} is not a regular file (a device, FIFO, socket or folder); pass an .npz file.`);
   const fd = fs.openSync(path, 'r');
   const size = fs.fstatSync(fd).size;
   return {
@@ -226,6 +230,32 @@ export function readZipEntry(src: ByteSource, entry: ZipEntry): Buffer {
   }
   if (out.length !== entry.size) throw new Error(`${where} holds ${out.length} bytes but declares ${entry.size}: the file is damaged or truncated.`);
   if (crc32(out) !== entry.crc32) throw new Error(`${where} fails its CRC-32 check: the file is damaged.`);
+  return out;
+}
+
+/**
+ * The first `bytes` bytes of an entry (fewer if the entry is shorter), inflating only as far as needed (with
+ * `inflateRawStream`): memory stays at `bytes` plus one 64 KiB piece of input, whatever the entry declares.
+ * Not CRC-checked (the whole entry is needed for that).
+ */
+export async function readZipEntryHead(src: ByteSource, entry: ZipEntry, bytes: number): Promise<Buffer> {
+  const start = dataOffset(src, entry);
+  const want = Math.min(bytes, entry.size);
+  if (entry.method === 0) return src.read(start, want);
+  if (entry.method !== 8) throw new Error(`${src.name}: entry "${entry.name}" uses compression method ${entry.method}; only stored (0) and deflate (8) are supported.`);
+  const out = Buffer.allocUnsafe(want);
+  let got = 0;
+  try {
+    await inflateRawStream(entry.compressedSize, (offset, length) => src.read(start + offset, length), (d) => {
+      const n = Math.min(d.length, want - got);
+      d.copy(out, got, 0, n);
+      got += n;
+      return got < want;
+    });
+  } catch (e) {
+    throw new Error(`${src.name}: entry "${entry.name}" does not inflate (${(e as Error).message}): the file is damaged.`);
+  }
+  if (got < want) throw new Error(`${src.name}: entry "${entry.name}" inflates to only ${got} bytes, fewer than the ${want} asked for: the file is damaged or truncated.`);
   return out;
 }
 

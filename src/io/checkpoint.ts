@@ -124,6 +124,34 @@ function checkNames(path: string, contents: SafetensorsContents, expected: strin
   }
 }
 
+/** Sane bounds of a stored ViT config (far above any model this toolkit trains on a CPU or one GPU). */
+export const CONFIG_BOUNDS = Object.freeze({ imageSize: 4096, channels: 64, patchSize: 1024, dim: 16384, depth: 256, heads: 1024, mlpDim: 65536, numClasses: 100000 });
+
+/**
+ * Check a stored config against the file's own tensor shapes (PyTorch layout) and `CONFIG_BOUNDS` before the
+ * model is built: patch embedding `[dim, channels, P, P]`, `depth` blocks with `mlp.fc1` `[mlpDim, dim]`,
+ * head `[numClasses, dim]` (the full name and shape check follows). Reads only shapes: microseconds.
+ */
+function checkConfigAgainstTensors(path: string, c: ViTConfig, contents: SafetensorsContents): void {
+  for (const [field, max] of Object.entries(CONFIG_BOUNDS)) {
+    const v = c[field as keyof ViTConfig] as number;
+    if (v > max) throw new Error(`Checkpoint ${path}: vit_config.${field} is ${v}, above the sane bound ${max}; the metadata is damaged or forged.`);
+  }
+  const expect: Array<[string, number[]]> = [
+    ['patch_embed.proj.weight', [c.dim, c.channels, c.patchSize, c.patchSize]],
+    [`blocks.${c.depth - 1}.mlp.fc1.weight`, [c.mlpDim, c.dim]],
+    ['head.weight', [c.numClasses, c.dim]],
+  ];
+  for (const [name, shape] of expect) {
+    const e = contents.tensors.get(name);
+    if (!e) throw new Error(`Checkpoint ${path}: vit_config (depth ${c.depth}) needs tensor "${name}", which the file lacks; the metadata does not describe these weights.`);
+    if (!tf.util.arraysEqual(e.shape, shape)) {
+      throw new Error(`Checkpoint ${path}: vit_config says "${name}" is [${shape}] (dim ${c.dim}, mlpDim ${c.mlpDim}, channels ${c.channels}, patchSize ${c.patchSize}, numClasses ${c.numClasses}) but the file stores [${e.shape}]; the metadata does not describe these weights.`);
+    }
+  }
+  if (contents.tensors.has(`blocks.${c.depth}.norm1.weight`)) throw new Error(`Checkpoint ${path}: the file holds more than the ${c.depth} blocks its vit_config says.`);
+}
+
 /** Assign stored PyTorch-layout values to variables (after every check has passed). */
 function assignAll(values: Array<[tf.Variable, Float32Array, number[], ParamLayout]>): void {
   for (const [v, data, shape, layout] of values) {
@@ -144,6 +172,8 @@ export async function loadBackbone(path: string, options: LoadBackboneOptions = 
   const stored = parseJson<ViTConfig>(path, meta, 'vit_config') ?? options.config;
   if (!stored) throw new Error(`Checkpoint ${path} has no vit_config metadata; pass loadBackbone(path, { config }).`);
   validateViTConfig(stored);
+  // Before any allocation: a config that lies (dim 1e9 in a 562 KB file) must fail here, not after gigabytes.
+  checkConfigAgainstTensors(path, stored, contents);
   const model = createViT(stored, { seed: options.seed ?? 0 });
   try {
     checkNames(path, contents, [...model.params.keys()], 'Is this a tpp-lab / timm ViT backbone of the same depth?');

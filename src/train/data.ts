@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import { Dataset, numExamples, subset } from '../data/dataset';
 import { split } from '../data/splits';
-import { loadDicomDataset } from '../data/dicom-dataset';
+import { loadDicomDataset, type DicomLoadSummary } from '../data/dicom-dataset';
 import { loadFashionMNIST } from '../data/idx';
 import { loadMedMNISTSplits } from '../data/medmnist';
 import { isPoolFile, isPoolName, loadPool } from '../data/pools';
@@ -22,13 +22,16 @@ export interface DataSplits {
   train: Dataset;
   val: Dataset;
   test: Dataset;
+  /** For a DICOM folder: what was used and what was left out (failed, missing, unlabelled files). */
+  dicomLoad?: DicomLoadSummary;
 }
 
 /**
  * Load `spec` with its official splits when it has them (MedMNIST), or a seeded stratified 70/10/20 split.
+ * `limit` keeps the first N training images; for an .npz only those are decoded.
  * A missing dataset is an error that says how to get it.
  */
-export async function loadData(spec: string, options: { seed?: number; imageSize?: number; channels?: number } = {}): Promise<DataSplits> {
+export async function loadData(spec: string, options: { seed?: number; imageSize?: number; channels?: number; limit?: number } = {}): Promise<DataSplits> {
   const s = spec.trim();
   if (s === 'fashion-mnist') {
     // Official train/test; validation is a seeded 5,000-image slice of train.
@@ -43,10 +46,12 @@ export async function loadData(spec: string, options: { seed?: number; imageSize
   }
   if (fs.existsSync(s) && fs.statSync(s).isDirectory()) {
     const ds = await loadDicomDataset(s, { seed: options.seed ?? 0, size: options.imageSize ?? 28, channels: options.channels === 3 ? 3 : 1 });
-    return { name: s, train: ds.train, val: ds.val, test: ds.test };
+    const dicomLoad = { used: numExamples(ds.all), failures: ds.failures, missing: ds.missing, unlabeled: ds.unlabeled };
+    return { name: s, train: ds.train, val: ds.val, test: ds.test, dicomLoad };
   }
   if (isPoolName(s) || isPoolFile(s)) return loadPool(s, { splitSeed: options.seed ?? 0 });
-  const parts = await loadMedMNISTSplits(s);
+  // `limit` (the first N training images) is applied before decoding: only those images are inflated.
+  const parts = await loadMedMNISTSplits(s, { limitTrain: options.limit });
   return { name: parts.train.source.replace(/\/train$/, ''), train: parts.train, val: parts.val, test: parts.test };
 }
 

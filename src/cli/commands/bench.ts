@@ -2,7 +2,7 @@
 import { runBench } from '../../bench/run';
 import { BENCH_BATCH, BENCH_PRESETS, BENCH_VARIANTS, type BenchVariant } from '../../bench/task';
 import type { PresetName } from '../../model/config';
-import { UsageError } from '../args';
+import { maxWorkers, UsageError } from '../args';
 import { Command } from '../command';
 
 export const command: Command = {
@@ -19,18 +19,14 @@ export const command: Command = {
   flags: [
     { name: 'preset', type: 'string', choices: BENCH_PRESETS, default: 'tutorial', help: 'model shape (torch_reference.py presets)' },
     { name: 'variant', type: 'string', choices: BENCH_VARIANTS, default: 'full', help: 'what a step does' },
-    { name: 'steps', type: 'int', value: 'N', default: 20, help: 'timed steps' },
-    { name: 'warmup', type: 'int', value: 'N', default: 3, help: 'untimed steps first' },
-    { name: 'batch', type: 'int', value: 'N', help: 'images per step (default: the preset\'s; 64 for tutorial)' },
-    { name: 'workers', type: 'int', value: 'N', default: 1, help: 'threads that compute (1 = the main thread)' },
+    { name: 'steps', type: 'int', value: 'N', default: 20, help: 'timed steps', min: 1 },
+    { name: 'warmup', type: 'int', value: 'N', default: 3, help: 'untimed steps first', min: 0 },
+    { name: 'batch', type: 'int', value: 'N', help: 'images per step (default: the preset\'s; 64 for tutorial)', min: 1 },
+    { name: 'workers', type: 'int', value: 'N', default: 1, help: 'threads that compute (1 = the main thread)', min: 1, max: maxWorkers().max, maxReason: maxWorkers().reason },
     { name: 'backend', type: 'string', value: 'NAME', help: 'force a backend (wasm, cpu, webgpu, node, node-gpu)' },
     { name: 'json', type: 'boolean', help: 'print one JSON object' },
   ],
   async run({ flags }) {
-    for (const f of ['steps', 'batch', 'workers'] as const) {
-      if (flags[f] !== undefined && (flags[f] as number) < 1) throw new UsageError(`--${f} must be at least 1, got ${flags[f]}.`);
-    }
-    if ((flags.warmup as number) < 0) throw new UsageError(`--warmup must be 0 or more, got ${flags.warmup}.`);
     const batch = (flags.batch as number | undefined) ?? BENCH_BATCH[flags.preset as PresetName];
     if ((flags.workers as number) > batch) throw new UsageError(`--workers (${flags.workers}) must not exceed the batch (${batch}): each worker needs at least one image.`);
     const r = await runBench({

@@ -161,7 +161,7 @@ export const command: Command = {
     { name: 'json', type: 'boolean', help: 'print JSON (keys documented in docs/cli-dicom.md)' },
     { name: 'png', type: 'string', value: 'FILE', help: 'write the windowed frame as an 8-bit PNG (single file only)' },
     { name: 'window', type: 'string', value: 'PRESET|C,W', help: 'lung, mediastinum, bone, brain, file, auto, or CENTER,WIDTH', default: 'file' },
-    { name: 'frame', type: 'int', value: 'N', help: 'frame to render with --png (0-based)', default: 0 },
+    { name: 'frame', type: 'int', value: 'N', help: 'frame to render with --png (0-based)', default: 0, min: 0 },
     { name: 'ids', type: 'boolean', help: 'also show patient/study/series/instance ids' },
   ],
   async run({ flags, positionals }) {

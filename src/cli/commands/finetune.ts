@@ -5,7 +5,7 @@ import { finetune } from '../../train/finetune';
 import { UsageError } from '../args';
 import { Command } from '../command';
 import { runSegmentFinetune } from './finetune-segment';
-import { BACKBONE_FLAG, COMMON_FLAGS, dataFromFlags, METHOD_FLAGS, methodFromFlags, openBackbone, outDir, progressPrinter, requireFlags, startBackend } from '../train-shared';
+import { BACKBONE_FLAG, COMMON_FLAGS, dataFromFlags, METHOD_FLAGS, methodFromFlags, openBackbone, outDir, progressPrinter, requireFlags, startBackend, WORKERS_FLAG } from '../train-shared';
 
 /** `--labels 10` → 10 per class; `--labels 0.1` → 10 % of each class. */
 export function parseLabelBudget(text: string | undefined): SubsampleSpec | undefined {
@@ -26,9 +26,9 @@ export const command: Command = {
     ...COMMON_FLAGS, BACKBONE_FLAG, ...METHOD_FLAGS,
     { name: 'init', type: 'string', value: 'FILE', help: 'start the target parameters from this TPP adapter' },
     { name: 'labels', type: 'string', value: 'K|F', help: 'label budget: K per class, or a fraction F of each class', default: 'all' },
-    { name: 'patience', type: 'int', value: 'N', help: 'stop after N epochs without a better validation AUC' },
+    { name: 'patience', type: 'int', value: 'N', help: 'stop after N epochs without a better validation AUC', min: 1 },
     { name: 'augment', type: 'boolean', help: 'flips, shifts and intensity jitter on training images' },
-    { name: 'workers', type: 'int', value: 'N', help: 'split each batch over N worker threads (wasm: one core each)', default: 1 },
+    WORKERS_FLAG,
     { name: 'task', type: 'string', choices: ['classify', 'segment'], help: 'classify (image labels) or segment (masks: --labels counts images)', default: 'classify' },
     { name: 'head', type: 'string', choices: ['linear', 'progressive'], help: 'segmentation head on the patch tokens (--task segment)', default: 'progressive' },
   ],
@@ -41,7 +41,6 @@ export const command: Command = {
     if (!segment && flags.head !== undefined && flags.head !== 'progressive') throw new UsageError('--head applies to --task segment.');
     if (segment && (flags.workers as number) > 1) throw new UsageError('--workers > 1 is not supported with --task segment yet; leave it at 1.');
     const labels = segment ? undefined : parseLabelBudget(flags.labels as string | undefined);
-    if ((flags.workers as number) < 1) throw new UsageError(`--workers must be at least 1, got ${flags.workers}.`);
     const backend = await startBackend(quiet);
     const { vit, metadata } = await openBackbone(flags.backbone as string | undefined);
     try {

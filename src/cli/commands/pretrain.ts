@@ -1,9 +1,8 @@
 /** `tpp-lab pretrain`: MAE pre-training of a backbone on unlabelled images. */
 import { VIT_PRESETS, vitConfig, type PresetName } from '../../model/config';
 import { pretrainMAE } from '../../train/pretrain';
-import { UsageError } from '../args';
 import { Command } from '../command';
-import { COMMON_FLAGS, dataFromFlags, outDir, progressPrinter, requireFlags, startBackend } from '../train-shared';
+import { COMMON_FLAGS, dataFromFlags, MASK_RATIO_FLAG, outDir, progressPrinter, requireFlags, startBackend, WORKERS_FLAG } from '../train-shared';
 
 export const command: Command = {
   name: 'pretrain',
@@ -13,15 +12,14 @@ export const command: Command = {
   flags: [
     ...COMMON_FLAGS,
     { name: 'preset', type: 'string', choices: Object.keys(VIT_PRESETS), help: 'model size', default: 'tutorial' },
-    { name: 'mask-ratio', type: 'number', value: 'R', help: 'fraction of patches masked', default: 0.75 },
+    MASK_RATIO_FLAG,
     { name: 'norm-pix', type: 'boolean', help: 'reconstruct per-patch normalised pixels (MAE norm_pix_loss)' },
-    { name: 'workers', type: 'int', value: 'N', help: 'split each batch over N worker threads (wasm: one core each)', default: 1 },
+    WORKERS_FLAG,
   ],
   async run({ flags }) {
     requireFlags(flags, ['data', 'out']);
     const quiet = !!flags.quiet;
     const out = outDir(flags);
-    if ((flags.workers as number) < 1) throw new UsageError(`--workers must be at least 1, got ${flags.workers}.`);
     const backend = await startBackend(quiet);
     const config = vitConfig(flags.preset as PresetName);
     const data = await dataFromFlags(flags, { config });

@@ -4,7 +4,7 @@ import { normalizationFrom } from '../../train/common';
 import { PRETEXT_NAMES, type PretextName } from '../../train/pretext';
 import { targetParameterPretrain } from '../../train/tpp';
 import { Command } from '../command';
-import { BACKBONE_FLAG, COMMON_FLAGS, dataFromFlags, METHOD_FLAGS, methodFromFlags, openBackbone, outDir, progressPrinter, requireFlags, startBackend } from '../train-shared';
+import { BACKBONE_FLAG, COMMON_FLAGS, dataFromFlags, MASK_RATIO_FLAG, METHOD_FLAGS, methodFromFlags, openBackbone, outDir, progressPrinter, requireFlags, startBackend } from '../train-shared';
 
 export const command: Command = {
   name: 'tpp',
@@ -15,7 +15,7 @@ export const command: Command = {
     ...COMMON_FLAGS, BACKBONE_FLAG, ...METHOD_FLAGS,
     { name: 'pretext', type: 'string', choices: PRETEXT_NAMES, help: 'self-supervised task', default: 'mae' },
     { name: 'train-decoder', type: 'boolean', help: 'also train the MAE decoder (default: frozen)' },
-    { name: 'mask-ratio', type: 'number', value: 'R', help: 'MAE pretext: fraction of patches masked', default: 0.75 },
+    MASK_RATIO_FLAG,
   ],
   async run({ flags }) {
     requireFlags(flags, ['data', 'out']);
