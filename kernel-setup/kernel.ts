@@ -1,6 +1,7 @@
 /**
- * Jupyter + tslab set-up for this repository: find (or install) Jupyter, write the kernelspec, verify it.
- * Used by `npm run kernel` (kernel-setup/setup.ts), the notebook runner and the tests.
+ * Jupyter + tslab for this repository: write the kernelspec, run notebooks, verify the kernel. Jupyter itself is
+ * a system package (kernel-setup/system.ts installs it). Used by `npm run kernel` (kernel-setup/setup.ts),
+ * `npm run notebook`, the notebook runner and the tests.
  */
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -14,45 +15,6 @@ export const KERNEL_NAME = 'tpp-lab';
 export const LOCAL_JUPYTER_PATH = path.join(REPO_ROOT, '.jupyter');
 /** Debian's python, which has jupyter_client/nbclient; a pyenv or venv python3 earlier on PATH may not. */
 export const PYTHON = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
-
-const APT_PACKAGES = ['jupyter-nbconvert', 'jupyter-client', 'jupyter-core'];
-
-/** The exact commands a user can run to get what the kernel and the notebook runner need. */
-export function installHint(): string {
-  return [
-    'Jupyter (jupyter_client, nbclient, nbformat) is missing. Install it with one of:',
-    `  Debian/Ubuntu: sudo apt-get install -y --no-install-recommends ${APT_PACKAGES.join(' ')}`,
-    '  pip:           python3 -m pip install --user jupyter_client nbclient nbformat nbconvert',
-    '  conda:         conda install -c conda-forge jupyter_client nbclient nbformat nbconvert',
-    'then run `npm run kernel` again.',
-  ].join('\n');
-}
-
-/** True when Python can import what the kernel and the runner need. */
-export function hasJupyter(python = PYTHON): boolean {
-  const r = spawnSync(python, ['-c', 'import jupyter_client, nbclient, nbformat'], { stdio: 'ignore' });
-  return r.status === 0;
-}
-
-/**
- * Make sure Jupyter is importable. As root on Debian/Ubuntu it installs the apt packages; otherwise it
- * throws an Error whose message holds the exact commands to run.
- */
-export function ensureJupyter(log: (line: string) => void = () => {}): void {
-  if (hasJupyter()) return;
-  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  const hasApt = spawnSync('sh', ['-c', 'command -v apt-get'], { stdio: 'ignore' }).status === 0;
-  if (!isRoot || !hasApt) throw new Error(installHint());
-  log(`Installing ${APT_PACKAGES.join(' ')} with apt-get...`);
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const install = () =>
-    spawnSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...APT_PACKAGES], { stdio: 'inherit', env });
-  if (install().status !== 0) {
-    spawnSync('apt-get', ['update', '-q'], { stdio: 'inherit', env });
-    if (install().status !== 0) throw new Error(`apt-get install failed.\n${installHint()}`);
-  }
-  if (!hasJupyter()) throw new Error(`Jupyter was installed but ${PYTHON} cannot import it.\n${installHint()}`);
-}
 
 /** The kernelspec that starts tslab in the repository root (see kernel-setup/launch.js). */
 export function kernelSpec(): object {

@@ -1,11 +1,12 @@
 /**
- * `npm run kernel`: install Jupyter if missing (apt, as root), register the tslab kernel for this repo, and
- * check it by running one cell. Safe to run again.
+ * `npm run kernel`: install Jupyter and the classic Notebook if missing (apt, as root; see system.ts), register
+ * the tslab kernel for this repo, and check it by running one cell. Safe to run again.
  *
  * Flags: `--no-user` writes only the repo-local kernelspec (.jupyter/, used with JUPYTER_PATH);
  *        `--no-verify` skips starting the kernel.
  */
-import { ensureJupyter, LOCAL_JUPYTER_PATH, userDataDir, verifyKernel, writeKernelSpec } from './kernel';
+import { LOCAL_JUPYTER_PATH, userDataDir, verifyKernel, writeKernelSpec } from './kernel';
+import { ensureSystem, NOTEBOOK_PARTS } from './system';
 
 function main(argv: string[]): number {
   const known = new Set(['--no-user', '--no-verify', '--help']);
@@ -17,7 +18,7 @@ function main(argv: string[]): number {
     return bad ? 2 : 0;
   }
   try {
-    ensureJupyter((line) => console.log(line));
+    ensureSystem(NOTEBOOK_PARTS, (line) => console.log(line));
   } catch (e) {
     console.error((e as Error).message);
     return 1;
@@ -34,7 +35,7 @@ function main(argv: string[]): number {
       return 1;
     }
   }
-  console.log('Ready: `jupyter lab` / `jupyter notebook` list "TypeScript (tpp-lab)"; `npm run notebooks` runs them all.');
+  console.log('Ready: `npm run notebook` opens the Notebook at the repo root with the "TypeScript (tpp-lab)" kernel; `npm run notebooks` runs them all headless.');
   return 0;
 }
 

@@ -8,7 +8,8 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { ensureJupyter, jupyterEnv, LOCAL_JUPYTER_PATH, PYTHON, REPO_ROOT, runNotebook, writeKernelSpec } from '../kernel-setup/kernel';
+import { jupyterEnv, LOCAL_JUPYTER_PATH, PYTHON, REPO_ROOT, runNotebook, writeKernelSpec } from '../kernel-setup/kernel';
+import { ensureSystem, NOTEBOOK_PARTS } from '../kernel-setup/system';
 
 interface Options {
   quick: boolean;
@@ -48,7 +49,7 @@ function main(): number {
   let o: Options;
   try {
     o = parse(process.argv.slice(2));
-    ensureJupyter((l) => console.log(l));
+    ensureSystem(NOTEBOOK_PARTS, (l) => console.log(l));
   } catch (e) {
     console.error((e as Error).message);
     return 2;

@@ -1,6 +1,8 @@
 /**
  * `npm test`: the one test command (CI runs it too). It sets up what is missing first, then runs:
- *   1. kernel set-up (Jupyter via apt when root and missing; the repo-local tslab kernelspec),
+ *   1. set-up: the system packages the tests need (kernel-setup/system.ts: Jupyter and the Notebook, Chromium,
+ *      PyTorch with OpenBLAS, SciPy, Vulkan + Mesa 25 lavapipe; apt-get when root and missing, otherwise one
+ *      message with the commands) and the repo-local tslab kernelspec,
  *   2. the type checks (project TypeScript and tslab's TypeScript 5.0),
  *   3. the unit and integration tests (Node's test runner, test/*.test.ts),
  *   4. every notebook in the quick profile (TPP_PROFILE=quick), with HTML renderings.
@@ -10,7 +12,8 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { ensureJupyter, LOCAL_JUPYTER_PATH, REPO_ROOT, writeKernelSpec } from '../kernel-setup/kernel';
+import { LOCAL_JUPYTER_PATH, REPO_ROOT, writeKernelSpec } from '../kernel-setup/kernel';
+import { ensureSystem, TEST_PARTS } from '../kernel-setup/system';
 
 interface Tally {
   passed: number;
@@ -58,9 +61,9 @@ function main(): number {
   };
   const t0 = Date.now();
 
-  console.log('== set-up: Jupyter and the tpp-lab kernelspec');
+  console.log('== set-up: system packages and the tpp-lab kernelspec');
   try {
-    ensureJupyter((l) => console.log(l));
+    ensureSystem(TEST_PARTS, (l) => console.log(l));
     console.log(`kernelspec: ${writeKernelSpec(LOCAL_JUPYTER_PATH)}`);
   } catch (e) {
     console.error((e as Error).message);
