@@ -1,20 +1,15 @@
 /**
- * What `tpp-lab pretrain`, `tpp`, `finetune` and `compare` share: their common flags, resolving `--backbone`
- * and `--method`, loading `--data`, and a progress printer (stderr, so `--json` output stays clean).
+ * What `tpp-lab pretrain`, `tpp`, `finetune` and `compare` share: their common flags, resolving `--method`,
+ * loading `--data`, and a progress printer (stderr, so `--json` output stays clean).
  */
-import * as fs from 'fs';
 import * as path from 'path';
 import { initBackend } from '../backend';
 import type { Dataset } from '../data/dataset';
-import { loadBackbone, readCheckpointInfo } from '../io/checkpoint';
 import type { ViT } from '../model/vit';
 import { peftConfig, PEFT_METHOD_NAMES, type PeftConfig, type PeftMethodName } from '../peft/index';
 import { fitToBackbone, limit, loadData, type DataSplits } from '../train/data';
 import type { TrainProgress } from '../train/loop';
 import { FlagSpec, FlagValues, UsageError } from './args';
-
-/** The backbone shipped in data/ (MAE-pretrained on Fashion-MNIST; see data/backbone-tutorial/README.md). */
-export const BUNDLED_BACKBONE_DIR = path.resolve(__dirname, '..', '..', 'data', 'backbone-tutorial');
 
 export const COMMON_FLAGS: readonly FlagSpec[] = [
   { name: 'data', type: 'string', value: 'FLAG|FILE|DIR', help: 'MedMNIST flag (breastmnist), .npz file, fashion-mnist, or a DICOM folder with labels.csv' },
@@ -65,26 +60,6 @@ export function methodFromFlags(flags: FlagValues): PeftConfig {
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-}
-
-/** Paths of a backbone given as a folder or a file; the decoder is looked for beside it. */
-export function backbonePaths(spec: string | undefined): { backbone: string; decoder: string | null } {
-  const given = spec ?? BUNDLED_BACKBONE_DIR;
-  const isDir = fs.existsSync(given) && fs.statSync(given).isDirectory();
-  const backbone = isDir ? path.join(given, 'backbone.safetensors') : given;
-  if (!fs.existsSync(backbone)) {
-    throw new Error(spec ? `No backbone at ${backbone}. Pass a folder written by \`tpp-lab pretrain --out DIR\` or its backbone.safetensors.` : `The bundled backbone is missing at ${backbone}; is the checkout complete?`);
-  }
-  const decoder = path.join(path.dirname(backbone), 'decoder.safetensors');
-  return { backbone, decoder: fs.existsSync(decoder) ? decoder : null };
-}
-
-/** Load a backbone and its metadata (normalisation of its pre-training pool). */
-export async function openBackbone(spec: string | undefined): Promise<{ vit: ViT; metadata: Record<string, unknown>; paths: ReturnType<typeof backbonePaths> }> {
-  const paths = backbonePaths(spec);
-  const info = await readCheckpointInfo(paths.backbone);
-  if (info.kind !== 'backbone') throw new Error(`${paths.backbone} is a ${info.kind} file, not a backbone.`);
-  return { vit: await loadBackbone(paths.backbone), metadata: info.metadata, paths };
 }
 
 /** Load `--data`, apply `--limit` to the training split, and fit images to `config` (with `--convert`). */

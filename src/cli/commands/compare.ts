@@ -3,6 +3,7 @@
  */
 import * as path from 'path';
 import type { SubsampleSpec } from '../../data/splits';
+import { openBackbone } from '../../io/backbone';
 import { peftConfig, PEFT_METHOD_NAMES, type PeftMethodName } from '../../peft/index';
 import { normalizationFrom } from '../../train/common';
 import { type Arm, type CompareProgress, methodSizes, runCompare, summarize } from '../../train/compare';
@@ -11,7 +12,7 @@ import { PRETEXT_NAMES, type PretextName } from '../../train/pretext';
 import { writeCompareReport } from '../../report/compare-report';
 import { FlagValues, UsageError } from '../args';
 import { Command } from '../command';
-import { BACKBONE_FLAG, openBackbone, startBackend } from '../train-shared';
+import { BACKBONE_FLAG, startBackend } from '../train-shared';
 import { parseLabelBudget } from './finetune';
 
 /** Everything a comparison needs, from flags or from the demo's presets. */

@@ -1,10 +1,11 @@
 /** `tpp-lab finetune`: PEFT fine-tuning with a label budget, optionally from a TPP adapter. */
+import { openBackbone } from '../../io/backbone';
 import type { SubsampleSpec } from '../../data/splits';
 import { normalizationFrom } from '../../train/common';
 import { finetune } from '../../train/finetune';
 import { UsageError } from '../args';
 import { Command } from '../command';
-import { BACKBONE_FLAG, COMMON_FLAGS, dataFromFlags, METHOD_FLAGS, methodFromFlags, openBackbone, outDir, progressPrinter, requireFlags, startBackend } from '../train-shared';
+import { BACKBONE_FLAG, COMMON_FLAGS, dataFromFlags, METHOD_FLAGS, methodFromFlags, outDir, progressPrinter, requireFlags, startBackend } from '../train-shared';
 
 /** `--labels 10` → 10 per class; `--labels 0.1` → 10 % of each class. */
 export function parseLabelBudget(text: string | undefined): SubsampleSpec | undefined {

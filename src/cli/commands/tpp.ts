@@ -1,10 +1,11 @@
 /** `tpp-lab tpp`: Target Parameter Pre-training of a PEFT method on unlabelled target images. */
 import * as path from 'path';
+import { openBackbone } from '../../io/backbone';
 import { normalizationFrom } from '../../train/common';
 import { PRETEXT_NAMES, type PretextName } from '../../train/pretext';
 import { targetParameterPretrain } from '../../train/tpp';
 import { Command } from '../command';
-import { BACKBONE_FLAG, COMMON_FLAGS, dataFromFlags, METHOD_FLAGS, methodFromFlags, openBackbone, outDir, progressPrinter, requireFlags, startBackend } from '../train-shared';
+import { BACKBONE_FLAG, COMMON_FLAGS, dataFromFlags, METHOD_FLAGS, methodFromFlags, outDir, progressPrinter, requireFlags, startBackend } from '../train-shared';
 
 export const command: Command = {
   name: 'tpp',
