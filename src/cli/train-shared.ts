@@ -5,9 +5,10 @@
 import * as path from 'path';
 import { initBackend } from '../backend';
 import type { Dataset } from '../data/dataset';
+import { fitToBackbone } from '../data/fit';
+import { limit, loadData, type DataSplits } from '../data/load';
 import type { ViT } from '../model/vit';
 import { peftConfig, PEFT_METHOD_NAMES, type PeftConfig, type PeftMethodName } from '../peft/index';
-import { fitToBackbone, limit, loadData, type DataSplits } from '../train/data';
 import type { TrainProgress } from '../train/loop';
 import { FlagSpec, FlagValues, UsageError } from './args';
 

@@ -7,20 +7,6 @@ import { Batch, batches, computeNormalization, Normalization, numBatches } from 
 import { Dataset, numExamples } from '../data/dataset';
 import type { AugmentOptions } from '../data/augment';
 import type { TrainProgress } from './loop';
-import type { ViTConfig } from '../model/config';
-
-/**
- * Throw unless the images of `ds` (`[N, H, W, C]`) are what `config` takes (`imageSize` x `imageSize` x
- * `channels`); `stage` (e.g. `finetune`) starts the message. Every stage checks its data with this before training.
- */
-export function checkImagesFit(ds: Dataset, config: ViTConfig, stage: string): void {
-  const [, h, w, c] = ds.images.shape;
-  if (h === config.imageSize && w === config.imageSize && c === config.channels) return;
-  throw new Error(
-    `${stage}: ${ds.source} has images ${h}x${w}x${c} but the backbone expects ${config.imageSize}x${config.imageSize}x${config.channels}. ` +
-      'Use data of that size (e.g. MedMNIST --size 28), a backbone for this size, or pass --convert to resize and convert channels.',
-  );
-}
 
 /** The run settings every stage (pretrain, tpp, finetune) takes; each stage's options extend these. */
 export interface StageRunOptions {

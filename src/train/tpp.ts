@@ -13,7 +13,8 @@ import { saveAdapter } from '../io/checkpoint';
 import { loadDecoder } from '../io/decoder';
 import type { ViT } from '../model/vit';
 import { applyPeft, type PeftConfig, type PeftModel } from '../peft/index';
-import { checkImagesFit, epochBatches, stepsPerEpoch, type StageRunOptions } from './common';
+import { checkImagesFit } from '../data/fit';
+import { epochBatches, stepsPerEpoch, type StageRunOptions } from './common';
 import { fit, type FitResult } from './loop';
 import { maePretext, type Pretext, type PretextName, simsiamPretext } from './pretext';
 

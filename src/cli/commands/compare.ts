@@ -2,12 +2,12 @@
  * `tpp-lab compare` (the grid) and `tpp-lab demo` (the grid with the tutorial's settings on the bundled data).
  */
 import * as path from 'path';
+import { limit, loadData } from '../../data/load';
 import type { SubsampleSpec } from '../../data/splits';
 import { openBackbone } from '../../io/backbone';
 import { peftConfig, PEFT_METHOD_NAMES, type PeftMethodName } from '../../peft/index';
 import { normalizationFrom } from '../../train/common';
 import { type Arm, type CompareProgress, methodSizes, runCompare, summarize } from '../../train/compare';
-import { limit, loadData } from '../../train/data';
 import { PRETEXT_NAMES, type PretextName } from '../../train/pretext';
 import { writeCompareReport } from '../../report/compare-report';
 import { FlagValues, UsageError } from '../args';

@@ -1,0 +1,45 @@
+/**
+ * Data by name, as `--data` means it for every stage: a MedMNIST flag (`breastmnist`), an `.npz` file with
+ * MedMNIST's keys, `fashion-mnist` (the non-medical pool, from Debian's package), or a folder of DICOM files with a
+ * labels CSV. `fit.ts` makes the loaded images fit a backbone.
+ */
+import * as fs from 'fs';
+import { Dataset, numExamples, subset } from './dataset';
+import { loadDicomDataset } from './dicom-dataset';
+import { loadFashionMNIST } from './idx';
+import { loadMedMNISTSplits } from './medmnist';
+import { split } from './splits';
+
+/** Train / validation / test parts of one dataset plus a short name for reports and metadata. */
+export interface DataSplits {
+  name: string;
+  train: Dataset;
+  val: Dataset;
+  test: Dataset;
+}
+
+/**
+ * Load `spec` with its official splits when it has them (MedMNIST), or a seeded stratified 70/10/20 split.
+ * A missing dataset is an error that says how to get it.
+ */
+export async function loadData(spec: string, options: { seed?: number; imageSize?: number; channels?: number } = {}): Promise<DataSplits> {
+  const s = spec.trim();
+  if (s === 'fashion-mnist') {
+    // Official train/test; validation is a seeded 5,000-image slice of train.
+    const full = loadFashionMNIST('train');
+    const parts = split(full, { val: 5000 / numExamples(full), test: 0, seed: options.seed ?? 0 });
+    return { name: 'fashion-mnist', train: parts.train, val: parts.val, test: loadFashionMNIST('test') };
+  }
+  if (fs.existsSync(s) && fs.statSync(s).isDirectory()) {
+    const ds = await loadDicomDataset(s, { seed: options.seed ?? 0, size: options.imageSize ?? 28, channels: options.channels === 3 ? 3 : 1 });
+    return { name: s, train: ds.train, val: ds.val, test: ds.test };
+  }
+  const parts = await loadMedMNISTSplits(s);
+  return { name: parts.train.source.replace(/\/train$/, ''), train: parts.train, val: parts.val, test: parts.test };
+}
+
+/** The first `n` examples (keeps quick profiles and tests small); the whole set when n is undefined or larger. */
+export function limit(ds: Dataset, n?: number): Dataset {
+  if (n === undefined || n >= numExamples(ds)) return ds;
+  return subset(ds, Int32Array.from({ length: n }, (_, i) => i));
+}
