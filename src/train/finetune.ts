@@ -10,7 +10,8 @@ import type { Batch, Normalization } from '../data/batches';
 import { Dataset, numClasses, numExamples } from '../data/dataset';
 import { subsampleLabels, type SubsampleSpec } from '../data/splits';
 import { loadAdapter, saveAdapter } from '../io/checkpoint';
-import { createViT, type ViT } from '../model/vit';
+import { withNewHead } from '../model/head';
+import type { ViT } from '../model/vit';
 import { applyPeft, type PeftConfig, type PeftModel } from '../peft/index';
 import { checkImagesFit } from '../data/fit';
 import { epochBatches, predictAll, stepsPerEpoch, type StageRunOptions } from './common';
@@ -64,22 +65,6 @@ export async function evaluateModel(peft: PeftModel, ds: Dataset, normalization:
   const { scores } = await predictAll(ds, batchSize, normalization, (x) => scoresFromLogits(kind, peft.forward(x)));
   const labels = kind === 'multilabel' ? ds.labels.data : ds.labels.data.subarray(0, numExamples(ds));
   return evaluate(kind, labels, scores, numClasses(ds));
-}
-
-/** A copy of `backbone` whose head has `classes` outputs (freshly initialised from `seed`). */
-export function withNewHead(backbone: ViT, classes: number, seed: number): ViT {
-  const model = createViT({ ...backbone.config, numClasses: classes }, { seed });
-  const weights = backbone.getWeights('internal');
-  try {
-    for (const n of ['head.weight', 'head.bias']) {
-      weights.get(n)!.dispose();
-      weights.delete(n);
-    }
-    model.setWeights(weights, 'internal', true);
-  } finally {
-    tf.dispose([...weights.values()]);
-  }
-  return model;
 }
 
 /** Fine-tune and evaluate. The caller disposes `result.peft` and `result.model`. */
