@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend';
 import { Dataset, classCounts, seededShuffle, subset, validateDataset } from '../src/data/dataset';
-import { split, splitIndices, subsampleLabels } from '../src/data/splits';
+import { parseLabelBudget, split, splitIndices, subsampleLabels } from '../src/data/splits';
 import { batches, computeNormalization, normalize, numBatches } from '../src/data/batches';
 import { augment, DEFAULT_AUGMENT } from '../src/data/augment';
 import { mulberry32, seededPermutation } from '../src/data/random';
@@ -90,6 +90,16 @@ describe('splits and subsampling', () => {
     const tenth = subsampleLabels(breast, { fraction: 0.1 }, 0);
     assert.deepEqual(classCounts(tenth), [Math.round(14.7), Math.round(39.9)]);
     assert.throws(() => subsampleLabels(breast, { fraction: 0 }, 0), /fraction must be in \(0, 1\]/);
+  });
+
+  test('parseLabelBudget reads K per class, a fraction, or all, and names the accepted forms otherwise', () => {
+    assert.deepEqual(parseLabelBudget('10'), { perClass: 10 });
+    assert.deepEqual(parseLabelBudget('0.25'), { fraction: 0.25 });
+    assert.equal(parseLabelBudget('all'), undefined);
+    assert.equal(parseLabelBudget(undefined), undefined);
+    for (const bad of ['-3', '0', '1.5', '', 'ten']) {
+      assert.throws(() => parseLabelBudget(bad), new Error(`A label budget is a whole number per class (e.g. 10), a fraction in (0, 1) (e.g. 0.1), or "all"; got "${bad}".`));
+    }
   });
 
   test('subset copies the chosen examples', () => {

@@ -7,6 +7,7 @@ import { initBackend } from '../backend';
 import type { Dataset } from '../data/dataset';
 import { fitToBackbone } from '../data/fit';
 import { limit, loadData, type DataSplits } from '../data/load';
+import { parseLabelBudget, type SubsampleSpec } from '../data/splits';
 import type { ViT } from '../model/vit';
 import { peftConfig, PEFT_METHOD_NAMES, type PeftConfig, type PeftMethodName } from '../peft/index';
 import type { TrainProgress } from '../train/loop';
@@ -69,6 +70,15 @@ export async function dataFromFlags(flags: FlagValues, fit?: ViT): Promise<DataS
   const splits = await loadData(String(flags.data), { seed: Number(flags.seed ?? 0), imageSize: fit?.config.imageSize, channels: fit?.config.channels });
   const conv = (ds: Dataset) => (fit ? fitToBackbone(ds, fit.config, !!flags.convert) : ds);
   return { name: splits.name, train: conv(limit(splits.train, flags.limit as number | undefined)), val: conv(splits.val), test: conv(splits.test) };
+}
+
+/** `--labels 10` → 10 per class; `--labels 0.1` → 10 % of each class; `all` or absent → every label. */
+export function labelBudgetFromFlag(text: unknown): SubsampleSpec | undefined {
+  try {
+    return parseLabelBudget(text === undefined ? undefined : String(text));
+  } catch (e) {
+    throw new UsageError(`--labels: ${(e as Error).message}`);
+  }
 }
 
 /** Check required flags before any slow work, so a typo fails at once (exit code 2). */

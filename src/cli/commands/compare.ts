@@ -12,8 +12,7 @@ import { PRETEXT_NAMES, type PretextName } from '../../train/pretext';
 import { writeCompareReport } from '../../report/compare-report';
 import { FlagValues, UsageError } from '../args';
 import { Command } from '../command';
-import { BACKBONE_FLAG, startBackend } from '../train-shared';
-import { parseLabelBudget } from './finetune';
+import { BACKBONE_FLAG, labelBudgetFromFlag, startBackend } from '../train-shared';
 
 /** Everything a comparison needs, from flags or from the demo's presets. */
 export interface CompareSettings {
@@ -66,7 +65,7 @@ function settingsFromFlags(flags: FlagValues): CompareSettings {
   const methods = list(flags.methods, 'methods') as PeftMethodName[];
   for (const m of methods) if (!PEFT_METHOD_NAMES.includes(m)) throw new UsageError(`Unknown method "${m}" in --methods; use ${PEFT_METHOD_NAMES.join(', ')}.`);
   const budgets = list(flags.labels, 'labels').map((t) => {
-    const b = parseLabelBudget(t);
+    const b = labelBudgetFromFlag(t);
     if (!b) throw new UsageError('--labels in compare needs budgets (e.g. 5,10,25 or 0.1), not "all".');
     return b;
   });

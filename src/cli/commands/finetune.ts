@@ -1,20 +1,10 @@
 /** `tpp-lab finetune`: PEFT fine-tuning with a label budget, optionally from a TPP adapter. */
 import { openBackbone } from '../../io/backbone';
-import type { SubsampleSpec } from '../../data/splits';
 import { normalizationFrom } from '../../train/common';
 import { finetune } from '../../train/finetune';
 import { UsageError } from '../args';
 import { Command } from '../command';
-import { BACKBONE_FLAG, COMMON_FLAGS, dataFromFlags, METHOD_FLAGS, methodFromFlags, outDir, progressPrinter, requireFlags, startBackend } from '../train-shared';
-
-/** `--labels 10` → 10 per class; `--labels 0.1` → 10 % of each class. */
-export function parseLabelBudget(text: string | undefined): SubsampleSpec | undefined {
-  if (text === undefined || text === 'all') return undefined;
-  const v = Number(text);
-  if (Number.isInteger(v) && v >= 1) return { perClass: v };
-  if (v > 0 && v < 1) return { fraction: v };
-  throw new UsageError(`--labels takes a whole number per class (e.g. 10), a fraction in (0, 1) (e.g. 0.1), or "all"; got "${text}".`);
-}
+import { BACKBONE_FLAG, COMMON_FLAGS, dataFromFlags, labelBudgetFromFlag, METHOD_FLAGS, methodFromFlags, outDir, progressPrinter, requireFlags, startBackend } from '../train-shared';
 
 export const command: Command = {
   name: 'finetune',
@@ -34,7 +24,7 @@ export const command: Command = {
     const quiet = !!flags.quiet;
     const out = outDir(flags);
     const method = methodFromFlags(flags);
-    const labels = parseLabelBudget(flags.labels as string | undefined);
+    const labels = labelBudgetFromFlag(flags.labels);
     if ((flags.workers as number) < 1) throw new UsageError(`--workers must be at least 1, got ${flags.workers}.`);
     const backend = await startBackend(quiet);
     const { vit, metadata } = await openBackbone(flags.backbone as string | undefined);
