@@ -57,8 +57,6 @@ export interface FinetuneResult {
   adapterPath?: string;
 }
 
-export { headSize, scoresFromLogits, taskKind, taskLoss } from './objective';
-
 /** Metrics of `peft` on `ds`. */
 export async function evaluateModel(peft: PeftModel, ds: Dataset, normalization: Normalization, batchSize = 256): Promise<Metrics> {
   const kind = taskKind(ds);
