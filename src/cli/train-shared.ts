@@ -1,6 +1,6 @@
 /**
- * What `tpp-lab pretrain`, `tpp`, `finetune` and `compare` share: their common flags, resolving `--method`,
- * loading `--data`, and a progress printer (stderr, so `--json` output stays clean).
+ * What `tpp-lab pretrain`, `tpp`, `finetune` and `compare` share: their common flags, loading `--data`, the
+ * label budget, and a progress printer (stderr, so `--json` output stays clean).
  */
 import * as path from 'path';
 import { initBackend } from '../backend';
@@ -9,7 +9,6 @@ import { fitToBackbone } from '../data/fit';
 import { limit, loadData, type DataSplits } from '../data/load';
 import { parseLabelBudget, type SubsampleSpec } from '../data/splits';
 import type { ViT } from '../model/vit';
-import { peftConfig, PEFT_METHOD_NAMES, type PeftConfig, type PeftMethodName } from '../peft/index';
 import type { TrainProgress } from '../train/loop';
 import { FlagSpec, FlagValues, UsageError } from './args';
 
@@ -28,41 +27,6 @@ export const COMMON_FLAGS: readonly FlagSpec[] = [
 ];
 
 export const BACKBONE_FLAG: FlagSpec = { name: 'backbone', type: 'string', value: 'DIR|FILE', help: `backbone folder or .safetensors file (default: the bundled one)` };
-
-export const METHOD_FLAGS: readonly FlagSpec[] = [
-  { name: 'method', type: 'string', choices: PEFT_METHOD_NAMES, help: 'PEFT method', default: 'lora' },
-  { name: 'rank', type: 'int', value: 'R', help: 'LoRA rank (default 4)' },
-  { name: 'alpha', type: 'number', value: 'A', help: 'LoRA alpha (scale alpha/rank; default = rank)' },
-  { name: 'targets', type: 'string', value: 'LIST', help: 'LoRA/SSF target modules, comma-separated (e.g. q,v or qkv,fc1)' },
-  { name: 'bottleneck', type: 'int', value: 'N', help: 'adapter bottleneck width (default 8)' },
-  { name: 'style', type: 'string', choices: ['parallel', 'sequential'], help: 'adapter style (default parallel)' },
-  { name: 'prompts', type: 'int', value: 'N', help: 'prompt tokens (default 8)' },
-  { name: 'depth', type: 'string', choices: ['shallow', 'deep'], help: 'prompt depth (default shallow)' },
-];
-
-/** A PEFT config from `--method` and its option flags (flags of other methods are an error). */
-export function methodFromFlags(flags: FlagValues): PeftConfig {
-  const method = String(flags.method ?? 'lora') as PeftMethodName;
-  const owned: Record<string, PeftMethodName[]> = { rank: ['lora'], alpha: ['lora'], targets: ['lora', 'ssf'], bottleneck: ['adapter'], style: ['adapter'], prompts: ['prompt'], depth: ['prompt'] };
-  for (const [flag, methods] of Object.entries(owned)) {
-    if (flags[flag] !== undefined && !methods.includes(method)) throw new UsageError(`--${flag} applies to ${methods.join('/')}, not to --method ${method}.`);
-  }
-  const o: Record<string, unknown> = {};
-  if (flags.rank !== undefined) {
-    o.rank = flags.rank;
-    o.alpha = flags.alpha ?? flags.rank;
-  } else if (flags.alpha !== undefined) o.alpha = flags.alpha;
-  if (flags.targets !== undefined) o.targets = String(flags.targets).split(',').map((s) => s.trim()).filter(Boolean);
-  if (flags.bottleneck !== undefined) o.bottleneck = flags.bottleneck;
-  if (flags.style !== undefined) o.style = flags.style;
-  if (flags.prompts !== undefined) o.tokens = flags.prompts;
-  if (flags.depth !== undefined) o.depth = flags.depth;
-  try {
-    return peftConfig(method, o as never);
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-}
 
 /** Load `--data`, apply `--limit` to the training split, and fit images to `config` (with `--convert`). */
 export async function dataFromFlags(flags: FlagValues, fit?: ViT): Promise<DataSplits> {

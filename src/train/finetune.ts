@@ -24,8 +24,9 @@ import { headSize, scoresFromLogits, taskKind, taskLoss } from './objective';
 export interface FinetuneOptions extends StageRunOptions {
   /** The pre-trained backbone (not modified: a copy with a new head is fine-tuned). */
   backbone: ViT;
-  method: PeftConfig;
-  /** A TPP adapter file to start the target parameters from (same method and backbone). */
+  /** The PEFT method. Optional with `init` (the adapter's method is used); when both are given they must be equal. */
+  method?: PeftConfig;
+  /** A TPP adapter file to start the target parameters from (trained on the same backbone). */
   init?: string;
   train: Dataset;
   val: Dataset;
@@ -78,16 +79,17 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
   let peft: PeftModel | null = null;
   let pool: WorkerGradients | null = null;
   try {
-    peft = options.init ? await loadAdapter(options.init, model, { head: false }) : applyPeft(model, options.method, { seed });
+    if (!options.init && !options.method) throw new Error('finetune: pass a method (e.g. peftConfig("lora")) or an init adapter to take it from.');
+    peft = options.init ? await loadAdapter(options.init, model, { head: false }) : applyPeft(model, options.method!, { seed });
     // Hash the untrained backbone now (webgpu: frees the tensors held for it before training changes them).
     await peft.fingerprint();
-    if (options.init && JSON.stringify(peft.config) !== JSON.stringify(options.method)) {
-      throw new Error(`finetune: --init adapter ${options.init} is a ${JSON.stringify(peft.config)} adapter, but the method asked for is ${JSON.stringify(options.method)}. Use the same method and settings as the TPP run.`);
+    if (options.init && options.method && JSON.stringify(peft.config) !== JSON.stringify(options.method)) {
+      throw new Error(`finetune: the init adapter ${options.init} is a ${JSON.stringify(peft.config)} adapter, but the method asked for is ${JSON.stringify(options.method)}. Use the same method and settings as the TPP run.`);
     }
     const pm = peft;
     const epochs = options.epochs ?? 30;
     const lr = options.lr ?? 1e-3;
-    const settings = { method: options.method, init: options.init ?? null, labels: options.labels ?? 'all', trainExamples: numExamples(train), epochs, batchSize, lr, seed, data: options.train.source };
+    const settings = { method: pm.config, init: options.init ?? null, labels: options.labels ?? 'all', trainExamples: numExamples(train), epochs, batchSize, lr, seed, data: options.train.source };
     if (options.outDir) fs.mkdirSync(options.outDir, { recursive: true });
     const workers = options.workers ?? 1;
     if (!Number.isInteger(workers) || workers < 1) throw new Error(`finetune: workers must be a whole number >= 1, got ${workers}.`);

@@ -5,7 +5,8 @@ import { normalizationFrom } from '../../train/common';
 import { PRETEXT_NAMES, type PretextName } from '../../train/pretext';
 import { targetParameterPretrain } from '../../train/tpp';
 import { Command } from '../command';
-import { BACKBONE_FLAG, COMMON_FLAGS, dataFromFlags, METHOD_FLAGS, methodFromFlags, outDir, progressPrinter, requireFlags, startBackend } from '../train-shared';
+import { METHOD_FLAGS, methodFromFlags } from '../method-flags';
+import { BACKBONE_FLAG, COMMON_FLAGS, dataFromFlags, outDir, progressPrinter, requireFlags, startBackend } from '../train-shared';
 
 export const command: Command = {
   name: 'tpp',
