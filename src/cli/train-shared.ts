@@ -9,16 +9,33 @@ import { fitToBackbone } from '../data/fit';
 import { limit, loadData, type DataSplits } from '../data/load';
 import { parseLabelBudget, type SubsampleSpec } from '../data/splits';
 import type { ViT } from '../model/vit';
+import type { StageRunOptions } from '../train/common';
+import { STAGE_DEFAULTS, type StageName } from '../train/defaults';
 import type { TrainProgress } from '../train/loop';
 import { FlagSpec, FlagValues, UsageError } from './args';
 
-export const COMMON_FLAGS: readonly FlagSpec[] = [
-  { name: 'data', type: 'string', value: 'FLAG|FILE|DIR', help: 'MedMNIST flag (breastmnist), .npz file, fashion-mnist, or a DICOM folder with labels.csv' },
-  { name: 'out', type: 'string', value: 'DIR', help: 'output folder (checkpoints, results)' },
-  { name: 'epochs', type: 'int', value: 'N', help: 'training epochs' },
-  { name: 'batch', type: 'int', value: 'N', help: 'batch size' },
-  { name: 'lr', type: 'number', value: 'X', help: 'peak learning rate (AdamW, warm-up then cosine decay)' },
-  { name: 'seed', type: 'int', value: 'N', help: 'random seed (data order, init, masks)', default: 0 },
+/** The seed of the train/val/test split of data without official splits (every command that loads data has it). */
+export const SPLIT_SEED_FLAG: FlagSpec = {
+  name: 'split-seed', type: 'int', value: 'N', default: 0,
+  help: 'seed of the train/val/test split of data without official splits (DICOM folders, the fashion-mnist validation slice); --seed never changes it',
+};
+
+/** The flags `pretrain`, `tpp` and `finetune` share; epochs, batch and lr default to the library's `STAGE_DEFAULTS[stage]`. */
+export function stageFlags(stage: StageName): FlagSpec[] {
+  const d = STAGE_DEFAULTS[stage];
+  return [
+    { name: 'data', type: 'string', value: 'FLAG|FILE|DIR', help: 'MedMNIST flag (breastmnist), .npz file, fashion-mnist, or a DICOM folder with labels.csv' },
+    { name: 'out', type: 'string', value: 'DIR', help: 'output folder (checkpoints, results)' },
+    { name: 'epochs', type: 'int', value: 'N', help: 'training epochs', default: d.epochs },
+    { name: 'batch', type: 'int', value: 'N', help: 'batch size', default: d.batchSize },
+    { name: 'lr', type: 'number', value: 'X', help: 'peak learning rate (AdamW, warm-up then cosine decay)', default: d.lr },
+    { name: 'seed', type: 'int', value: 'N', help: 'training seed (label subset, data order, init, masks; not the data split)', default: 0 },
+    SPLIT_SEED_FLAG,
+    ...COMMON_FLAGS,
+  ];
+}
+
+const COMMON_FLAGS: readonly FlagSpec[] = [
   { name: 'limit', type: 'int', value: 'N', help: 'use at most N training images (quick runs)' },
   { name: 'convert', type: 'boolean', help: 'resize images and convert channels to fit the backbone' },
   { name: 'resume', type: 'boolean', help: 'continue from the checkpoint in --out' },
@@ -31,7 +48,7 @@ export const BACKBONE_FLAG: FlagSpec = { name: 'backbone', type: 'string', value
 /** Load `--data`, apply `--limit` to the training split, and fit images to `config` (with `--convert`). */
 export async function dataFromFlags(flags: FlagValues, fit?: ViT): Promise<DataSplits> {
   if (!flags.data) throw new UsageError('--data is required (e.g. --data breastmnist).');
-  const splits = await loadData(String(flags.data), { seed: Number(flags.seed ?? 0), imageSize: fit?.config.imageSize, channels: fit?.config.channels });
+  const splits = await loadData(String(flags.data), { splitSeed: Number(flags['split-seed'] ?? 0), imageSize: fit?.config.imageSize, channels: fit?.config.channels });
   const conv = (ds: Dataset) => (fit ? fitToBackbone(ds, fit.config, !!flags.convert) : ds);
   return { name: splits.name, train: conv(limit(splits.train, flags.limit as number | undefined)), val: conv(splits.val), test: conv(splits.test) };
 }
@@ -48,6 +65,14 @@ export function labelBudgetFromFlag(text: unknown): SubsampleSpec | undefined {
 /** Check required flags before any slow work, so a typo fails at once (exit code 2). */
 export function requireFlags(flags: FlagValues, names: string[]): void {
   for (const n of names) if (flags[n] === undefined || flags[n] === '') throw new UsageError(`--${n} is required${n === 'data' ? ' (e.g. --data breastmnist)' : n === 'out' ? ': checkpoints and results go there' : ''}.`);
+}
+
+/** The run settings every stage takes, from `stageFlags`: epochs, batch, lr, seed, `--out`, `--resume`, progress. */
+export function stageRunFromFlags(flags: FlagValues): Required<Pick<StageRunOptions, 'epochs' | 'batchSize' | 'lr' | 'seed' | 'outDir' | 'resume' | 'onProgress'>> {
+  return {
+    epochs: flags.epochs as number, batchSize: flags.batch as number, lr: flags.lr as number, seed: flags.seed as number,
+    outDir: outDir(flags), resume: !!flags.resume, onProgress: progressPrinter(!!flags.quiet),
+  };
 }
 
 /** Resolve `--out` (required) to an absolute folder. */

@@ -18,20 +18,34 @@ export interface DataSplits {
   test: Dataset;
 }
 
+/** Options of `loadData`. */
+export interface LoadDataOptions {
+  /**
+   * Seed of the split of data without official splits (a DICOM folder's 70/10/20 split, Fashion-MNIST's validation
+   * slice); default 0. Keep it apart from the training seed, so that runs with different training seeds are
+   * evaluated on the same test images.
+   */
+  splitSeed?: number;
+  /** Image size of a DICOM folder's images (default 28). */
+  imageSize?: number;
+  /** Channels of a DICOM folder's images: 1 (default) or 3. */
+  channels?: number;
+}
+
 /**
- * Load `spec` with its official splits when it has them (MedMNIST), or a seeded stratified 70/10/20 split.
- * A missing dataset is an error that says how to get it.
+ * Load `spec` with its official splits when it has them (MedMNIST), or a seeded stratified 70/10/20 split
+ * (by `splitSeed`). A missing dataset is an error that says how to get it.
  */
-export async function loadData(spec: string, options: { seed?: number; imageSize?: number; channels?: number } = {}): Promise<DataSplits> {
+export async function loadData(spec: string, options: LoadDataOptions = {}): Promise<DataSplits> {
   const s = spec.trim();
   if (s === 'fashion-mnist') {
     // Official train/test; validation is a seeded 5,000-image slice of train.
     const full = loadFashionMNIST('train');
-    const parts = split(full, { val: 5000 / numExamples(full), test: 0, seed: options.seed ?? 0 });
+    const parts = split(full, { val: 5000 / numExamples(full), test: 0, seed: options.splitSeed ?? 0 });
     return { name: 'fashion-mnist', train: parts.train, val: parts.val, test: loadFashionMNIST('test') };
   }
   if (fs.existsSync(s) && fs.statSync(s).isDirectory()) {
-    const ds = await loadDicomDataset(s, { seed: options.seed ?? 0, size: options.imageSize ?? 28, channels: options.channels === 3 ? 3 : 1 });
+    const ds = await loadDicomDataset(s, { seed: options.splitSeed ?? 0, size: options.imageSize ?? 28, channels: options.channels === 3 ? 3 : 1 });
     return { name: s, train: ds.train, val: ds.val, test: ds.test };
   }
   const parts = await loadMedMNISTSplits(s);

@@ -10,6 +10,7 @@ import type { TrainProgress } from './loop';
 
 /** The run settings every stage (pretrain, tpp, finetune) takes; each stage's options extend these. */
 export interface StageRunOptions {
+  /** Epochs, batch size and learning rate default to the stage's `STAGE_DEFAULTS` (./defaults). */
   epochs?: number;
   batchSize?: number;
   /** Peak learning rate (AdamW, warm-up then cosine decay). */

@@ -15,6 +15,7 @@ import type { ViT } from '../model/vit';
 import { applyPeft, type PeftConfig, type PeftModel } from '../peft/index';
 import { checkImagesFit } from '../data/fit';
 import { epochBatches, predictAll, stepsPerEpoch, type StageRunOptions } from './common';
+import { STAGE_DEFAULTS } from './defaults';
 import { WorkerGradients } from '../parallel/workers';
 import { finetuneGradTask, hostBatchOf } from './finetune-task';
 import { fit, type FitResult } from './loop';
@@ -74,7 +75,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
   const train = options.labels ? subsampleLabels(options.train, options.labels, seed) : options.train;
   const kind = taskKind(train);
   const classes = numClasses(train);
-  const batchSize = Math.min(options.batchSize ?? 32, numExamples(train));
+  const batchSize = Math.min(options.batchSize ?? STAGE_DEFAULTS.finetune.batchSize, numExamples(train));
   const model = withNewHead(options.backbone, headSize(train), seed);
   let peft: PeftModel | null = null;
   let pool: WorkerGradients | null = null;
@@ -87,8 +88,8 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
       throw new Error(`finetune: the init adapter ${options.init} is a ${JSON.stringify(peft.config)} adapter, but the method asked for is ${JSON.stringify(options.method)}. Use the same method and settings as the TPP run.`);
     }
     const pm = peft;
-    const epochs = options.epochs ?? 30;
-    const lr = options.lr ?? 1e-3;
+    const epochs = options.epochs ?? STAGE_DEFAULTS.finetune.epochs;
+    const lr = options.lr ?? STAGE_DEFAULTS.finetune.lr;
     const settings = { method: pm.config, init: options.init ?? null, labels: options.labels ?? 'all', trainExamples: numExamples(train), epochs, batchSize, lr, seed, data: options.train.source };
     if (options.outDir) fs.mkdirSync(options.outDir, { recursive: true });
     const workers = options.workers ?? 1;

@@ -5,7 +5,7 @@ import { finetune } from '../../train/finetune';
 import { UsageError } from '../args';
 import { Command } from '../command';
 import { initAdapter, METHOD_FLAGS, methodFromFlags } from '../method-flags';
-import { BACKBONE_FLAG, COMMON_FLAGS, dataFromFlags, labelBudgetFromFlag, outDir, progressPrinter, requireFlags, startBackend } from '../train-shared';
+import { BACKBONE_FLAG, dataFromFlags, labelBudgetFromFlag, requireFlags, stageFlags, stageRunFromFlags, startBackend } from '../train-shared';
 
 export const command: Command = {
   name: 'finetune',
@@ -13,7 +13,7 @@ export const command: Command = {
   usage: 'finetune --data <flag|file.npz|dicom dir> --out <dir> [--backbone DIR] [--method lora] [--init adapter.safetensors] [--labels K|F] [options]',
   description: 'Cross-entropy for multi-class, binary cross-entropy for binary and multi-label tasks; AdamW with warm-up and cosine decay;\nvalidation AUC every epoch picks the best epoch. With --json the last line holds accuracy, balanced_accuracy, auc and f1.',
   flags: [
-    ...COMMON_FLAGS, BACKBONE_FLAG, ...METHOD_FLAGS,
+    ...stageFlags('finetune'), BACKBONE_FLAG, ...METHOD_FLAGS,
     { name: 'init', type: 'string', value: 'FILE', help: 'start the target parameters from this TPP adapter (its method and settings are used)' },
     { name: 'labels', type: 'string', value: 'K|F', help: 'label budget: K per class, or a fraction F of each class', default: 'all' },
     { name: 'patience', type: 'int', value: 'N', help: 'stop after N epochs without a better validation AUC' },
@@ -23,7 +23,7 @@ export const command: Command = {
   async run({ flags }) {
     requireFlags(flags, ['data', 'out']);
     const quiet = !!flags.quiet;
-    const out = outDir(flags);
+    const run = stageRunFromFlags(flags);
     const init = flags.init === undefined ? undefined : await initAdapter(String(flags.init));
     const method = methodFromFlags(flags, init);
     const labels = labelBudgetFromFlag(flags.labels);
@@ -34,11 +34,11 @@ export const command: Command = {
       const data = await dataFromFlags(flags, vit);
       const t0 = Date.now();
       const r = await finetune({
-        backbone: vit, method, init: init?.path, train: data.train, val: data.val, test: data.test, labels,
-        normalization: normalizationFrom(metadata, data.train), epochs: (flags.epochs as number) ?? 30, batchSize: (flags.batch as number) ?? 32,
-        lr: flags.lr as number | undefined, patience: flags.patience as number | undefined, augment: !!flags.augment, seed: flags.seed as number,
-        outDir: out, resume: !!flags.resume, onProgress: progressPrinter(quiet), metadata: { dataName: data.name, backend },
+        ...run, backbone: vit, method, init: init?.path, train: data.train, val: data.val, test: data.test, labels,
+        normalization: normalizationFrom(metadata, data.train), patience: flags.patience as number | undefined, augment: !!flags.augment,
         workers: flags.workers as number,
+        // The test files (when the data names them, e.g. a DICOM folder) record which images the metrics are on.
+        metadata: { dataName: data.name, splitSeed: flags['split-seed'], testFiles: data.test.ids, backend },
       });
       const t = r.test!;
       const result = {

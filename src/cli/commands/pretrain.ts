@@ -3,7 +3,7 @@ import { vitConfig, type PresetName } from '../../model/config';
 import { pretrainMAE } from '../../train/pretrain';
 import { UsageError } from '../args';
 import { Command } from '../command';
-import { COMMON_FLAGS, dataFromFlags, outDir, progressPrinter, requireFlags, startBackend } from '../train-shared';
+import { dataFromFlags, requireFlags, stageFlags, stageRunFromFlags, startBackend } from '../train-shared';
 
 export const command: Command = {
   name: 'pretrain',
@@ -11,7 +11,7 @@ export const command: Command = {
   usage: 'pretrain --data <flag|file.npz|fashion-mnist|dicom dir> --out <dir> [--preset tiny|tutorial|p4] [options]',
   description: 'Writes backbone.safetensors and decoder.safetensors (used by `tpp-lab tpp --pretext mae`) into --out.',
   flags: [
-    ...COMMON_FLAGS,
+    ...stageFlags('pretrain'),
     { name: 'preset', type: 'string', choices: ['tiny', 'tutorial', 'p4', 'large'], help: 'model size', default: 'tutorial' },
     { name: 'mask-ratio', type: 'number', value: 'R', help: 'fraction of patches masked', default: 0.75 },
     { name: 'norm-pix', type: 'boolean', help: 'reconstruct per-patch normalised pixels (MAE norm_pix_loss)' },
@@ -20,16 +20,15 @@ export const command: Command = {
   async run({ flags }) {
     requireFlags(flags, ['data', 'out']);
     const quiet = !!flags.quiet;
-    const out = outDir(flags);
+    const run = stageRunFromFlags(flags);
     if ((flags.workers as number) < 1) throw new UsageError(`--workers must be at least 1, got ${flags.workers}.`);
     const backend = await startBackend(quiet);
     const config = vitConfig(flags.preset as PresetName);
     const data = await dataFromFlags(flags);
     const t0 = Date.now();
     const r = await pretrainMAE({
-      train: data.train, val: data.val, preset: flags.preset as PresetName, epochs: (flags.epochs as number) ?? 10, batchSize: (flags.batch as number) ?? 64,
-      lr: flags.lr as number | undefined, maskRatio: flags['mask-ratio'] as number, normPixLoss: !!flags['norm-pix'], seed: flags.seed as number,
-      outDir: out, resume: !!flags.resume, onProgress: progressPrinter(quiet), workers: flags.workers as number,
+      ...run, train: data.train, val: data.val, preset: flags.preset as PresetName, maskRatio: flags['mask-ratio'] as number, normPixLoss: !!flags['norm-pix'],
+      workers: flags.workers as number,
       provenance: { command: `tpp-lab pretrain ${process.argv.slice(3).join(' ')}`.trim(), backend, config },
     });
     const result = { backbone: r.backbonePath, decoder: r.decoderPath, epochs: r.fit.history.length, loss: r.fit.history[r.fit.history.length - 1]?.loss, val_loss: r.valLoss, seconds: (Date.now() - t0) / 1000, backend };
