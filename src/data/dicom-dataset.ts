@@ -81,7 +81,11 @@ export interface DicomLoadResult extends SplitDatasets {
   missing: string[];
 }
 
-async function listFiles(root: string): Promise<string[]> {
+/**
+ * Every file under `root`, recursively, skipping dot-files and dot-folders, in a stable order (names sorted by
+ * code unit in each folder, depth first): the order a folder's DICOM files are read and reported in.
+ */
+export async function listFilesSorted(root: string): Promise<string[]> {
   const out: string[] = [];
   async function walk(dir: string): Promise<void> {
     const entries = await fs.readdir(dir, { withFileTypes: true });
@@ -196,7 +200,7 @@ export async function loadDicomDataset(folder: string, options: DicomDatasetOpti
 
   const root = path.resolve(folder);
   const csvPath = path.resolve(labelsPath);
-  const files = (await listFiles(root)).filter((f) => path.resolve(f) !== csvPath);
+  const files = (await listFilesSorted(root)).filter((f) => path.resolve(f) !== csvPath);
   const failures: DicomFailure[] = [];
   const unlabeled: string[] = [];
   const found = new Set<string>();
