@@ -135,7 +135,7 @@ describe('batches', () => {
   });
 
   test('unshuffled values are the pixels / 255 and the labels; one-hot built on the CPU', () => {
-    const [b] = [...batches(breast, 3, { labels: 'onehot' })].slice(0, 1);
+    const [b] = [...batches(breast, 3, { labelEncoding: 'onehot' })].slice(0, 1);
     const x = b.x.dataSync();
     for (let i = 0; i < 3 * 784; i++) assert.equal(x[i], Math.fround(breast.images.data[i] / 255));
     const y = b.y.arraySync() as number[][];

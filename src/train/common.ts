@@ -40,7 +40,7 @@ export function stepSeed(seed: number, step: number): number {
  */
 export function epochBatches(ds: Dataset, batchSize: number, seed: number, epoch: number, normalization: Normalization, augment: boolean | AugmentOptions = false): Iterable<Batch> {
   const dropLast = numExamples(ds) >= batchSize;
-  return batches(ds, batchSize, { shuffle: true, seed: epochSeed(seed, epoch), normalization, augment, dropLast, labels: 'index' });
+  return batches(ds, batchSize, { shuffle: true, seed: epochSeed(seed, epoch), normalization, augment, dropLast, labelEncoding: 'index' });
 }
 
 /** How many batches `epochBatches` yields. */
@@ -69,7 +69,7 @@ export function normalizationFrom(metadata: Record<string, unknown> | null | und
 export async function predictAll(ds: Dataset, batchSize: number, normalization: Normalization, predict: (x: tf.Tensor4D) => tf.Tensor2D): Promise<{ scores: Float32Array; width: number }> {
   const parts: Float32Array[] = [];
   let width = 0;
-  for (const b of batches(ds, batchSize, { normalization, labels: 'index' })) {
+  for (const b of batches(ds, batchSize, { normalization, labelEncoding: 'index' })) {
     const out = tf.tidy(() => predict(b.x));
     width = out.shape[1];
     parts.push((await out.data()) as Float32Array);

@@ -32,8 +32,8 @@ export interface FinetuneOptions extends StageRunOptions {
   train: Dataset;
   val: Dataset;
   test?: Dataset;
-  /** Label budget: k examples per class or a fraction of each class (stratified, by `seed`). */
-  labels?: SubsampleSpec;
+  /** Label budget: k examples per class or a fraction of each class (stratified, by `seed`); default every label. */
+  labelBudget?: SubsampleSpec;
   normalization: Normalization;
   weightDecay?: number;
   /** Stop after this many epochs without a better validation AUC (default: never stop early). */
@@ -72,7 +72,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
   const seed = options.seed ?? 0;
   const cfg = options.backbone.config;
   for (const ds of [options.train, options.val, options.test]) if (ds) checkImagesFit(ds, cfg, 'finetune');
-  const train = options.labels ? subsampleLabels(options.train, options.labels, seed) : options.train;
+  const train = options.labelBudget ? subsampleLabels(options.train, options.labelBudget, seed) : options.train;
   const kind = taskKind(train);
   const classes = numClasses(train);
   const batchSize = Math.min(options.batchSize ?? STAGE_DEFAULTS.finetune.batchSize, numExamples(train));
@@ -90,7 +90,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     const pm = peft;
     const epochs = options.epochs ?? STAGE_DEFAULTS.finetune.epochs;
     const lr = options.lr ?? STAGE_DEFAULTS.finetune.lr;
-    const settings = { method: pm.config, init: options.init ?? null, labels: options.labels ?? 'all', trainExamples: numExamples(train), epochs, batchSize, lr, seed, data: options.train.source };
+    const settings = { method: pm.config, init: options.init ?? null, labelBudget: options.labelBudget ?? 'all', trainExamples: numExamples(train), epochs, batchSize, lr, seed, data: options.train.source };
     if (options.outDir) fs.mkdirSync(options.outDir, { recursive: true });
     const workers = options.workers ?? 1;
     if (!Number.isInteger(workers) || workers < 1) throw new Error(`finetune: workers must be a whole number >= 1, got ${workers}.`);

@@ -26,7 +26,7 @@ export const command: Command = {
     const run = stageRunFromFlags(flags);
     const init = flags.init === undefined ? undefined : await initAdapter(String(flags.init));
     const method = methodFromFlags(flags, init);
-    const labels = labelBudgetFromFlag(flags.labels);
+    const labelBudget = labelBudgetFromFlag(flags.labels);
     if ((flags.workers as number) < 1) throw new UsageError(`--workers must be at least 1, got ${flags.workers}.`);
     const backend = await startBackend(quiet);
     const { vit, metadata } = await openBackbone(flags.backbone as string | undefined);
@@ -34,7 +34,7 @@ export const command: Command = {
       const data = await dataFromFlags(flags, vit);
       const t0 = Date.now();
       const r = await finetune({
-        ...run, backbone: vit, method, init: init?.path, train: data.train, val: data.val, test: data.test, labels,
+        ...run, backbone: vit, method, init: init?.path, train: data.train, val: data.val, test: data.test, labelBudget,
         normalization: normalizationFrom(metadata, data.train), patience: flags.patience as number | undefined, augment: !!flags.augment,
         workers: flags.workers as number,
         // The test files (when the data names them, e.g. a DICOM folder) record which images the metrics are on.
