@@ -15,10 +15,10 @@ export { byProfile, profile, type Profile } from './profile';
 export { readAll, readScalar, toArray } from './tensor-io';
 
 export * from './data/index';
-export { loadData, limit, type DataSplits } from './data/load';
+export { loadData, limit, type DataSplits, type LoadDataOptions } from './data/load';
 export { checkImagesFit, fitToBackbone } from './data/fit';
 export { readDicom, readDicomTags, DicomError, type DicomImage, type DicomTags, type ReadDicomOptions } from './data/dicom';
-export { loadDicomDataset, summarizeFailures, type DicomDatasetOptions, type DicomFailure, type DicomLoadResult } from './data/dicom-dataset';
+export { listFilesSorted, loadDicomDataset, summarizeFailures, type DicomDatasetOptions, type DicomFailure, type DicomLoadResult } from './data/dicom-dataset';
 export { WINDOW_PRESETS, parseWindow, windowToUint8, type Window, type WindowSpec } from './data/dicom-window';
 export { pixelStats, type PixelStats } from './data/dicom-pixels';
 
@@ -34,6 +34,7 @@ export { encodePng } from './io/png';
 export { SiteRegistry, type SiteEntry } from './io/site-registry';
 
 export { normalizationFrom, type StageRunOptions } from './train/common';
+export { STAGE_DEFAULTS, type StageDefaults, type StageName } from './train/defaults';
 export { pretrainMAE, maeLoss, type PretrainOptions, type PretrainResult } from './train/pretrain';
 export { targetParameterPretrain, type TppOptions, type TppResult } from './train/tpp';
 export { PRETEXT_NAMES, type PretextName } from './train/pretext';
