@@ -12,7 +12,7 @@
 #   summary.json          the table (also printed): ms per step by backend, ratios to PyTorch CUDA
 # Environment: GPU_RESULTS, GPU_CHECK_BUDGET_S (470), GPU_STEPS_PRESET (tutorial), GPU_STEPS (20),
 #   GPU_BENCH_PRESET (tutorial), GPU_BENCH_VARIANTS ("full lora mae"), TPP_TORCH_REFERENCE (the reference
-#   script; default: scripts/torch_vit.py or shared/bench/torch_reference.py if present), PYTHON (python3),
+#   timing script; default: scripts/torch_bench.py), PYTHON (python3),
 #   VK_DRIVER_FILES (else the NVIDIA ICD is looked for), GPU_CHECK_ALLOW_SOFTWARE=1 (test run on lavapipe).
 # Exit: 0 when parity passed on a hardware adapter, 1 otherwise (all steps still run and write their files).
 set -uo pipefail
@@ -101,11 +101,7 @@ fi
 
 # PyTorch on CUDA, where installed.
 py=${PYTHON:-python3}
-ref=${TPP_TORCH_REFERENCE:-}
-for f in scripts/torch_vit.py ../shared/bench/torch_reference.py shared/bench/torch_reference.py /work/shared/bench/torch_reference.py; do
-  [ -n "$ref" ] && break
-  [ -f "$f" ] && ref=$f
-done
+ref=${TPP_TORCH_REFERENCE:-scripts/torch_bench.py}
 if command -v "$py" >/dev/null && "$py" -c 'import sys, torch; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null; then
   if [ -n "$ref" ]; then
     for v in ${GPU_BENCH_VARIANTS:-full lora mae}; do
@@ -133,7 +129,7 @@ for (const m of ['full', 'lora']) {
     const ms = r && Array.isArray(r.stepMs) ? median(r.stepMs.slice(1)) : null;
     rows.push({ method: m, backend: (r && r.backend) || b, preset: (r && r.preset) || null, batch: (r && r.batch) || null, msPerStep: ms && +ms.toFixed(1), firstStepMs: r && Array.isArray(r.stepMs) ? +r.stepMs[0].toFixed(0) : null, ratioToTorchCuda: ms && torchMs ? +(ms / torchMs).toFixed(2) : null });
   }
-  if (torchMs !== null) rows.push({ method: m, backend: 'torch-cuda', preset: torch.preset, batch: torch.config && torch.config.batch, msPerStep: torchMs, firstStepMs: null, ratioToTorchCuda: 1 });
+  if (torchMs !== null) rows.push({ method: m, backend: 'torch-cuda', preset: torch.preset, batch: torch.config ? torch.config.batch : torch.batch, msPerStep: torchMs, firstStepMs: null, ratioToTorchCuda: 1 });
 }
 const parity = Object.fromEntries(['lora', 'full'].map((m) => [m, read(`parity-${m}.json`)]));
 const adapter = info.webgpuAdapter || null;

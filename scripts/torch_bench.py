@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """PyTorch side of `npm run bench`: the same steps as `tpp-lab bench`, on the model of scripts/torch_vit.py.
 
-Presets and variants mean what they mean in tpp-lab (src/bench/task.ts) and shared/bench/torch_reference.py:
+Presets and variants mean what they mean in tpp-lab (src/bench/task.ts):
 fwd (inference), full (all weights trained), lora (rank 4 on q and v; LoRA and head trained), mae (mask ratio
 0.75 with the preset's decoder; encoder and decoder trained). Training steps use AdamW (weight decay 0.05) and
 clipping at global norm 1, like tpp-lab's training loop. Prints one JSON line with tpp-lab bench's keys.

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Run a PyTorch reference script (e.g. shared/bench/torch_reference.py) on the GPU, unchanged.
+"""Run a PyTorch timing script on the GPU, unchanged.
 
     python3 scripts/torch_cuda.py REFERENCE.py [its arguments...]
 

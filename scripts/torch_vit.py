@@ -1,10 +1,10 @@
 #!/usr/bin/python3
 """PyTorch twin of tpp-lab's ViT, and a reader/writer of tpp-lab's safetensors checkpoints.
 
-The model is shaped like shared/bench/torch_reference.py's ViT (pre-LN, fused qkv, exact GELU, LayerNorm eps
-1e-6, input = flattened patches from `patchify`, optional LoRA on q and v for benchmarks) but uses timm's
-parameter names (`patch_embed.proj`, `cls_token`, `pos_embed`, `blocks.i.norm1`, `blocks.i.attn.qkv`, ...), so
-a tpp-lab backbone file loads with `load_state_dict`. Import it (`from torch_vit import ViT, PRESETS, patchify,
+The model is shaped like tpp-lab's ViT (pre-LN, fused qkv, exact GELU, LayerNorm eps 1e-6, input = flattened
+patches from `patchify`, optional LoRA on q and v for benchmarks) and uses timm's parameter names
+(`patch_embed.proj`, `cls_token`, `pos_embed`, `blocks.i.norm1`, `blocks.i.attn.qkv`, ...), so a tpp-lab backbone
+file loads with `load_state_dict`. Import it (`from torch_vit import ViT, PRESETS, patchify,
 load_backbone`) or run it:
 
     /usr/bin/python3 scripts/torch_vit.py crosscheck BACKBONE INPUTS   # compare logits with tpp-lab's

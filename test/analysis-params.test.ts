@@ -12,7 +12,7 @@ import { saveAdapter } from '../src/io/checkpoint';
 import { VIT_PRESETS } from '../src/model/config';
 import { createViT, type ViT } from '../src/model/vit';
 import { applyPeft, peftConfig } from '../src/peft';
-import { withNewHead } from '../src/train/finetune';
+import { withNewHead } from '../src/model/head';
 
 let dir = '';
 let vit: ViT;

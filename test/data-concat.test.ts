@@ -28,8 +28,8 @@ describe('concatDatasets', () => {
     assert.deepEqual(out.classNames, ['no', 'yes']);
   });
 
-  test("labels: 'source' labels each example by its dataset, for pools with different classes", () => {
-    const out = concatDatasets([toy(2, 1, 'breast', { classNames: ['m', 'b'] }), toy(1, 2, 'chest', { classNames: ['n', 'p'] })], { labels: 'source', source: 'pool' });
+  test("labelMode: 'source' labels each example by its dataset, for pools with different classes", () => {
+    const out = concatDatasets([toy(2, 1, 'breast', { classNames: ['m', 'b'] }), toy(1, 2, 'chest', { classNames: ['n', 'p'] })], { labelMode: 'source', source: 'pool' });
     assert.deepEqual([...out.labels.data], [0, 0, 1]);
     assert.deepEqual(out.classNames, ['breast', 'chest']);
     assert.equal(out.task, 'binary-class');
@@ -44,7 +44,7 @@ describe('concatDatasets', () => {
 
   test('different sizes, different labels and an empty list are refused with advice', () => {
     assert.throws(() => concatDatasets([toy(1, 0, 'a'), toy(1, 0, 'b', { h: 3 })]), /b has images 3x3x1, a has 2x2x1; resize them/);
-    assert.throws(() => concatDatasets([toy(1, 0, 'a'), toy(1, 0, 'b', { classNames: ['x', 'y'] })]), /different labels; pass \{ labels: 'source' \}/);
+    assert.throws(() => concatDatasets([toy(1, 0, 'a'), toy(1, 0, 'b', { classNames: ['x', 'y'] })]), /different labels; pass \{ labelMode: 'source' \}/);
     assert.throws(() => concatDatasets([]), /no datasets given/);
   });
 });

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend';
 import { Dataset, classCounts, seededShuffle, subset, validateDataset } from '../src/data/dataset';
-import { split, splitIndices, subsampleLabels } from '../src/data/splits';
+import { parseLabelBudget, split, splitIndices, subsampleLabels } from '../src/data/splits';
 import { batches, computeNormalization, normalize, numBatches } from '../src/data/batches';
 import { augment, DEFAULT_AUGMENT } from '../src/data/augment';
 import { mulberry32, seededPermutation } from '../src/data/random';
@@ -92,6 +92,16 @@ describe('splits and subsampling', () => {
     assert.throws(() => subsampleLabels(breast, { fraction: 0 }, 0), /fraction must be in \(0, 1\]/);
   });
 
+  test('parseLabelBudget reads K per class, a fraction, or all, and names the accepted forms otherwise', () => {
+    assert.deepEqual(parseLabelBudget('10'), { perClass: 10 });
+    assert.deepEqual(parseLabelBudget('0.25'), { fraction: 0.25 });
+    assert.equal(parseLabelBudget('all'), undefined);
+    assert.equal(parseLabelBudget(undefined), undefined);
+    for (const bad of ['-3', '0', '1.5', '', 'ten']) {
+      assert.throws(() => parseLabelBudget(bad), new Error(`A label budget is a whole number per class (e.g. 10), a fraction in (0, 1) (e.g. 0.1), or "all"; got "${bad}".`));
+    }
+  });
+
   test('subset copies the chosen examples', () => {
     const s = subset(breast, [5, 0]);
     const per = 28 * 28;
@@ -125,7 +135,7 @@ describe('batches', () => {
   });
 
   test('unshuffled values are the pixels / 255 and the labels; one-hot built on the CPU', () => {
-    const [b] = [...batches(breast, 3, { labels: 'onehot' })].slice(0, 1);
+    const [b] = [...batches(breast, 3, { labelEncoding: 'onehot' })].slice(0, 1);
     const x = b.x.dataSync();
     for (let i = 0; i < 3 * 784; i++) assert.equal(x[i], Math.fround(breast.images.data[i] / 255));
     const y = b.y.arraySync() as number[][];

@@ -49,7 +49,7 @@ describe('loadDicomDataset', () => {
 
   test('images, labels, the Dataset fields and the failure summary', async () => {
     const events: number[] = [];
-    const r = await loadDicomDataset(dir, { labels: csv, size: 32, channels: 1, onProgress: (e) => events.push(e.done) });
+    const r = await loadDicomDataset(dir, { labelsCsv: csv, size: 32, channels: 1, onProgress: (e) => events.push(e.done) });
     const all = r.all;
     assert.deepEqual(all.images.shape, [12, 32, 32, 1]);
     assert.ok(all.images.data instanceof Float32Array);
@@ -81,7 +81,7 @@ describe('loadDicomDataset', () => {
   });
 
   test('patient-disjoint, complete and deterministic split', async () => {
-    const r = await loadDicomDataset(dir, { labels: csv, size: 16, split: { val: 0.2, test: 0.2 }, seed: 7 });
+    const r = await loadDicomDataset(dir, { labelsCsv: csv, size: 16, split: { val: 0.2, test: 0.2 }, seed: 7 });
     assert.equal(r.splitBy, 'patient');
     assert.deepEqual([...new Set(r.all.groups)].sort(), ['P1', 'P2', 'P3', 'P4', 'P5', 'P6']);
     const parts: Dataset[] = [r.train, r.val, r.test];
@@ -96,13 +96,13 @@ describe('loadDicomDataset', () => {
     for (const p of tr) assert.ok(!va.has(p) && !te.has(p), `patient ${p} in two splits`);
     for (const p of va) assert.ok(!te.has(p), `patient ${p} in two splits`);
     assert.ok(r.val.images.shape[0] > 0 && r.test.images.shape[0] > 0 && r.train.images.shape[0] > 0);
-    const again = await loadDicomDataset(dir, { labels: csv, size: 16, split: { val: 0.2, test: 0.2 }, seed: 7 });
+    const again = await loadDicomDataset(dir, { labelsCsv: csv, size: 16, split: { val: 0.2, test: 0.2 }, seed: 7 });
     assert.deepEqual([again.train.ids, again.val.ids, again.test.ids], [r.train.ids, r.val.ids, r.test.ids]);
     assert.deepEqual(again.test.images.data, r.test.images.data);
   });
 
   test('3 channels, and a pixel equal to the window formula on pydicom\'s value', async () => {
-    const { all } = await loadDicomDataset(dir, { labels: csv, size: 64, channels: 3 });
+    const { all } = await loadDicomDataset(dir, { labelsCsv: csv, size: 64, channels: 3 });
     const px = all.images.data;
     const i = all.ids!.indexOf('p1/a.dcm'); // MR_small, 64x64: resizing to 64 is the identity
     const e = expected('MR_small.dcm');
@@ -118,7 +118,7 @@ describe('loadDicomDataset', () => {
 
   test('patient ids from the DICOM files when the CSV has none', async () => {
     const plain = buildFolder(false);
-    const { all, splitBy } = await loadDicomDataset(plain.dir, { labels: plain.csv, size: 8 });
+    const { all, splitBy } = await loadDicomDataset(plain.dir, { labelsCsv: plain.csv, size: 8 });
     assert.equal(splitBy, 'patient');
     const i = all.ids!.indexOf('p1/a.dcm');
     assert.equal(all.groups![i], expected('MR_small.dcm').tags.patientId);
@@ -129,13 +129,13 @@ describe('loadDicomDataset', () => {
 
   test('the labels CSV defaults to <folder>/labels.csv, with a clear error when it is missing', async () => {
     const r = await loadDicomDataset(dir, { size: 8 });
-    assert.deepEqual(r.all.ids, (await loadDicomDataset(dir, { labels: csv, size: 8 })).all.ids);
+    assert.deepEqual(r.all.ids, (await loadDicomDataset(dir, { labelsCsv: csv, size: 8 })).all.ids);
     assert.deepEqual(r.unlabeled, ['extra.dcm']); // the CSV itself is not listed as a file
     const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'tpp-dicom-nocsv-'));
     const where = path.join(empty, 'labels.csv').replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     await assert.rejects(
       loadDicomDataset(empty, { size: 8 }),
-      new RegExp(`^Error: No labels CSV at "${where}" \\(the default when no labels path is given\\)\\. Write one with a header row and the columns file,label \\(file path relative to the folder; or SOPInstanceUID,label\\), optionally patient_id, or pass the CSV's path as labels\\.$`),
+      new RegExp(`^Error: No labels CSV at "${where}" \\(the default when no labelsCsv path is given\\)\\. Write one with a header row and the columns file,label \\(file path relative to the folder; or SOPInstanceUID,label\\), optionally patient_id, or pass the CSV's path as labelsCsv\\.$`),
     );
   });
 
@@ -145,12 +145,12 @@ describe('loadDicomDataset', () => {
     fs.copyFileSync(fixture('MR_small.dcm'), path.join(uidDir, 'mr'));
     const uidCsv = path.join(uidDir, 'labels.csv');
     fs.writeFileSync(uidCsv, `SOPInstanceUID,label\n${expected('CT_small.dcm').tags.sopInstanceUid},1\n${expected('MR_small.dcm').tags.sopInstanceUid},0\n`);
-    const { all } = await loadDicomDataset(uidDir, { labels: uidCsv, size: 8 });
+    const { all } = await loadDicomDataset(uidDir, { labelsCsv: uidCsv, size: 8 });
     assert.deepEqual(all.ids, ['ct', 'mr']);
     assert.deepEqual(all.classNames, ['0', '1']);
     assert.deepEqual(Array.from(all.labels.data), [1, 0]);
-    await assert.rejects(loadDicomDataset(uidDir, { labels: uidCsv, size: 8, labelColumn: 'diagnosis' }), /Labels CSV has no "diagnosis" column \(columns: SOPInstanceUID, label\); set labelColumn/);
-    await assert.rejects(loadDicomDataset(uidDir, { labels: path.join(uidDir, 'nope.csv'), size: 8 }), /Labels CSV ".*nope.csv" does not exist/);
+    await assert.rejects(loadDicomDataset(uidDir, { labelsCsv: uidCsv, size: 8, labelColumn: 'diagnosis' }), /Labels CSV has no "diagnosis" column \(columns: SOPInstanceUID, label\); set labelColumn/);
+    await assert.rejects(loadDicomDataset(uidDir, { labelsCsv: path.join(uidDir, 'nope.csv'), size: 8 }), /Labels CSV ".*nope.csv" does not exist/);
   });
 
   test('without patient ids the split is stratified by label and deterministic by seed', async () => {

@@ -96,3 +96,30 @@ describe('imports that tslab can load', () => {
     assert.deepEqual(cycles, []);
   });
 });
+
+describe('the public entry', () => {
+  test('package.json\'s main is src/index.ts, and it loads and exports the stages, the PEFT registry and the data loaders', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+    assert.equal(pkg.main, 'src/index.ts');
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const api = require(path.join(ROOT, pkg.main));
+    for (const name of ['initBackend', 'loadData', 'loadMedMNISTSplits', 'loadDicomDataset', 'openBackbone', 'createViT', 'withNewHead', 'peftConfig', 'applyPeft',
+      'PEFT_METHODS', 'pretrainMAE', 'targetParameterPretrain', 'finetune', 'STAGE_DEFAULTS', 'runCompare', 'parseLabelBudget', 'fitToBackbone']) {
+      assert.ok(api[name] !== undefined, `src/index exports ${name}`);
+    }
+  });
+
+  test('notebooks import library code only through ./src/index (and ./src/viz/notebook, which needs the kernel)', () => {
+    const bad: string[] = [];
+    for (const name of fs.readdirSync(path.join(ROOT, 'notebooks')).filter((n) => n.endsWith('.ipynb'))) {
+      const nb = JSON.parse(fs.readFileSync(path.join(ROOT, 'notebooks', name), 'utf8'));
+      for (const cell of nb.cells) {
+        if (cell.cell_type !== 'code') continue;
+        for (const m of (cell.source as string[]).join('').matchAll(/from\s+["'](\.\/src\/[^"']*)["']/g)) {
+          if (m[1] !== './src/index' && m[1] !== './src/viz/notebook') bad.push(`${name}: ${m[1]}`);
+        }
+      }
+    }
+    assert.deepEqual(bad, []);
+  });
+});

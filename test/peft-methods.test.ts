@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend';
 import { VIT_PRESETS } from '../src/model/config';
 import { createViT, type ViT } from '../src/model/vit';
-import { applyPeft, peftConfig, PEFT_METHOD_NAMES, type PeftConfig, type PeftModel } from '../src/peft';
+import { applyPeft, peftConfig, PEFT_METHOD_NAMES, PEFT_METHODS, type PeftConfig, type PeftModel } from '../src/peft';
 
 before(async () => {
   await initBackend({ warn: () => {} });
@@ -199,13 +199,45 @@ describe('configs and target matching', () => {
     model.dispose();
   });
 
-  test('bad fields are named', () => {
-    assert.throws(() => peftConfig('lora', { rank: 0 }), /lora config: rank must be a positive integer, got 0/);
-    assert.throws(() => peftConfig('lora', { dropout: 1 }), /lora config: dropout must be in \[0, 1\)/);
-    assert.throws(() => peftConfig('adapter', { style: 'diagonal' as 'parallel' }), /adapter config: style must be "parallel" or "sequential"/);
-    assert.throws(() => peftConfig('prompt', { tokens: -1 }), /prompt config: tokens must be a positive integer/);
-    assert.throws(() => peftConfig('lora', { rnak: 4 } as object), /lora config: unknown field "rnak"/);
+  test('bad fields are named, with what a valid value is', () => {
+    assert.throws(() => peftConfig('lora', { rank: 0 }), new Error('lora config: rank must be a whole number ≥ 1, got 0.'));
+    assert.throws(() => peftConfig('lora', { rank: 2.5 }), new Error('lora config: rank must be a whole number ≥ 1, got 2.5.'));
+    assert.throws(() => peftConfig('lora', { alpha: 0 }), new Error('lora config: alpha must be a number > 0, got 0.'));
+    assert.throws(() => peftConfig('lora', { dropout: 1 }), new Error('lora config: dropout must be a number in [0, 1), got 1.'));
+    assert.throws(() => peftConfig('lora', { targets: 'q' as unknown as string[] }), new Error('lora config: targets must be a list of names, got "q".'));
+    assert.throws(() => peftConfig('adapter', { style: 'diagonal' as 'parallel' }), new Error('adapter config: style must be one of "parallel", "sequential", got "diagonal".'));
+    assert.throws(() => peftConfig('adapter', { scale: Infinity }), new Error('adapter config: scale must be a number, got Infinity.'));
+    assert.throws(() => peftConfig('prompt', { tokens: -1 }), new Error('prompt config: tokens must be a whole number ≥ 1, got -1.'));
+    assert.throws(() => peftConfig('lora', { rnak: 4 } as object), /lora config: unknown field "rnak"; known fields: method, rank, alpha, dropout, targets, targetRegex\./);
+    assert.throws(() => peftConfig('bitfit', { rank: 4 } as object), /bitfit config: unknown field "rank"; known fields: method\./);
     assert.throws(() => peftConfig('dora' as 'lora'), /Unknown PEFT method "dora"\. Use one of: lora, adapter, prompt, bitfit, ssf, linear-probe, full/);
+  });
+
+  test("LoRA's alpha defaults to its rank (scale 1) unless given; the defaults come from each method's options", () => {
+    assert.deepEqual(peftConfig('lora'), { method: 'lora', rank: 4, alpha: 4, dropout: 0, targets: ['q', 'v'] });
+    assert.equal(peftConfig('lora', { rank: 8 }).alpha, 8);
+    assert.equal(peftConfig('lora', { rank: 8, alpha: 2 }).alpha, 2);
+    assert.equal(peftConfig('lora', { alpha: 16 }).rank, 4);
+    assert.equal(peftConfig('lora', { rank: undefined }).rank, 4, 'undefined counts as not given');
+    for (const name of PEFT_METHOD_NAMES) {
+      const m = PEFT_METHODS[name];
+      const fromOptions = Object.fromEntries(m.options.filter((o) => o.default !== undefined).map((o) => [o.name, o.default]));
+      assert.deepEqual(m.defaults, { method: name, ...fromOptions }, name);
+      assert.ok(Object.isFrozen(m.defaults), `${name} defaults are frozen`);
+      for (const o of m.options) assert.ok(o.help.length > 0, `${name}.${o.name} has help`);
+    }
+  });
+
+  test('settings that do not fit the model are refused by applyPeft, naming both numbers', () => {
+    const model = createViT(cfg);
+    assert.throws(() => applyPeft(model, peftConfig('lora', { rank: D + 1 })), new Error(`lora config: rank ${D + 1} is above the width of blocks.0.attn.q (${D} in, ${D} out); use a rank ≤ ${D}.`));
+    assert.throws(() => applyPeft(model, peftConfig('lora', { rank: D + 1, targets: ['fc1'] })), new Error(`lora config: rank ${D + 1} is above the width of blocks.0.mlp.fc1 (${D} in, ${F} out); use a rank ≤ ${D}.`));
+    applyPeft(model, peftConfig('lora', { rank: D })).dispose();
+    assert.throws(() => applyPeft(model, peftConfig('adapter', { bottleneck: D + 1 })), new Error(`adapter config: bottleneck ${D + 1} is wider than the model width ${D}; use a bottleneck ≤ ${D}.`));
+    const before = tf.memory().numTensors;
+    assert.throws(() => applyPeft(model, peftConfig('lora', { rank: D + 1, targets: ['qkv', 'q'] })));
+    assert.equal(tf.memory().numTensors, before, 'a refused rank creates no variables');
+    model.dispose();
   });
 
   test('targets: exact, dotted suffix, regex; no match lists candidates', () => {

@@ -38,7 +38,7 @@ describe('tpp-lab pretrain / tpp / finetune', () => {
     assert.match(missing.stderr, /tpp-lab data download organamnist/);
     const badLabels = cli(['finetune', '--data', 'breastmnist', '--labels', '-3', '--out', path.join(dir, 'x')]);
     assert.equal(badLabels.code, 2);
-    assert.match(badLabels.stderr, /--labels takes a whole number per class/);
+    assert.match(badLabels.stderr, /--labels: A label budget is a whole number per class \(e.g. 10\), a fraction in \(0, 1\) \(e.g. 0.1\), or "all"; got "-3"/);
     const wrongFlag = cli(['tpp', '--data', 'breastmnist', '--method', 'adapter', '--rank', '8', '--out', path.join(dir, 'x')]);
     assert.equal(wrongFlag.code, 2);
     assert.match(wrongFlag.stderr, /--rank applies to lora, not to --method adapter/);

@@ -17,7 +17,7 @@ test('minStepsPerEpoch repeats a small labelled set so each epoch takes that man
   const backbone = createViT(vitConfig('tiny'), { seed: 0 });
   try {
     // 2 labels per class at batch 4: one step an epoch by default, 5 with minStepsPerEpoch 5.
-    const base = { backbone, method: peftConfig('lora'), train, val, normalization, labels: { perClass: 2 }, epochs: 3, batchSize: 4, lr: 1e-2 } as const;
+    const base = { backbone, method: peftConfig('lora'), train, val, normalization, labelBudget: { perClass: 2 }, epochs: 3, batchSize: 4, lr: 1e-2 } as const;
     const plain = await finetune(base);
     const more = await finetune({ ...base, minStepsPerEpoch: 5 });
     assert.equal(plain.trainExamples, 4);

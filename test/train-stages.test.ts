@@ -92,7 +92,7 @@ describe('training stages (tiny preset)', () => {
     // Fine-tuning with --init starts from exactly these target parameters (0 epochs would not run; check the
     // loaded model before training by loading the same way fine-tuning does).
     const { loadAdapter } = await import('../src/io/checkpoint');
-    const { withNewHead } = await import('../src/train/finetune');
+    const { withNewHead } = await import('../src/model/head');
     const model = withNewHead(backbone, 1, 0);
     const loaded = await loadAdapter(tpp.adapterPath!, model, { head: false });
     for (const [k, v] of tpp.peft.targetParameters()) assert.ok(sameBits(v.dataSync() as Float32Array, loaded.targetParameters().get(k)!.dataSync() as Float32Array), `${k} loaded as saved`);

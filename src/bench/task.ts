@@ -1,7 +1,7 @@
 /**
  * Benchmark tasks: the model work `tpp-lab bench` times, built from OUR model code (ViT, LoRA via `applyPeft`,
  * MAE with the preset's decoder) so a faster task means faster training. The presets and variants mean the
- * same model and work as `shared/bench/torch_reference.py` and `scripts/torch_bench.py`:
+ * same model and work as the PyTorch twin's (`scripts/torch_vit.py`, timed by `scripts/torch_bench.py`):
  * - `fwd`: ViT inference (no gradient);
  * - `full`: every ViT weight trained, softmax cross-entropy;
  * - `lora`: LoRA rank 4 on q and v, only LoRA and the head trained;

@@ -1,29 +1,42 @@
 /**
- * What `tpp-lab pretrain`, `tpp`, `finetune` and `compare` share: their common flags, resolving `--backbone`
- * and `--method`, loading `--data`, and a progress printer (stderr, so `--json` output stays clean).
+ * What `tpp-lab pretrain`, `tpp`, `finetune` and `compare` share: their common flags, loading `--data`, the
+ * label budget, and a progress printer (stderr, so `--json` output stays clean).
  */
-import * as fs from 'fs';
 import * as path from 'path';
 import { initBackend } from '../backend';
 import type { Dataset } from '../data/dataset';
 import { dicomLoadIsClean, formatDicomLoad, type DicomLoadSummary } from '../data/dicom-dataset';
-import { loadBackbone, readCheckpointInfo } from '../io/checkpoint';
+import { fitToBackbone } from '../data/fit';
+import { limit, loadData, type DataSplits } from '../data/load';
+import { parseLabelBudget, type SubsampleSpec } from '../data/splits';
 import type { ViT } from '../model/vit';
-import { peftConfig, PEFT_METHOD_NAMES, type PeftConfig, type PeftMethodName } from '../peft/index';
-import { fitToBackbone, limit, loadData, type DataSplits } from '../train/data';
+import type { StageRunOptions } from '../train/common';
+import { STAGE_DEFAULTS, type StageName } from '../train/defaults';
 import type { TrainProgress } from '../train/loop';
 import { FlagSpec, FlagValues, maxWorkers, UsageError } from './args';
 
-/** The backbone shipped in data/ (MAE-pretrained on Fashion-MNIST; see data/backbone-tutorial/README.md). */
-export const BUNDLED_BACKBONE_DIR = path.resolve(__dirname, '..', '..', 'data', 'backbone-tutorial');
+/** The seed of the train/val/test split of data without official splits (every command that loads data has it). */
+export const SPLIT_SEED_FLAG: FlagSpec = {
+  name: 'split-seed', type: 'int', value: 'N', default: 0,
+  help: 'seed of the train/val/test split of data without official splits (DICOM folders, the fashion-mnist validation slice); --seed never changes it',
+};
 
-export const COMMON_FLAGS: readonly FlagSpec[] = [
-  { name: 'data', type: 'string', value: 'FLAG|FILE|DIR', help: 'MedMNIST flag (breastmnist), .npz file, fashion-mnist, or a DICOM folder with labels.csv' },
-  { name: 'out', type: 'string', value: 'DIR', help: 'output folder (checkpoints, results)' },
-  { name: 'epochs', type: 'int', value: 'N', help: 'training epochs', min: 1 },
-  { name: 'batch', type: 'int', value: 'N', help: 'batch size', min: 1 },
-  { name: 'lr', type: 'number', value: 'X', help: 'peak learning rate (AdamW, warm-up then cosine decay)', exclusiveMin: 0 },
-  { name: 'seed', type: 'int', value: 'N', help: 'random seed (data order, init, masks)', default: 0 },
+/** The flags `pretrain`, `tpp` and `finetune` share; epochs, batch and lr default to the library's `STAGE_DEFAULTS[stage]`. */
+export function stageFlags(stage: StageName): FlagSpec[] {
+  const d = STAGE_DEFAULTS[stage];
+  return [
+    { name: 'data', type: 'string', value: 'FLAG|FILE|DIR', help: 'MedMNIST flag (breastmnist), .npz file, fashion-mnist, or a DICOM folder with labels.csv' },
+    { name: 'out', type: 'string', value: 'DIR', help: 'output folder (checkpoints, results)' },
+    { name: 'epochs', type: 'int', value: 'N', help: 'training epochs', default: d.epochs, min: 1 },
+    { name: 'batch', type: 'int', value: 'N', help: 'batch size', default: d.batchSize, min: 1 },
+    { name: 'lr', type: 'number', value: 'X', help: 'peak learning rate (AdamW, warm-up then cosine decay)', default: d.lr, exclusiveMin: 0 },
+    { name: 'seed', type: 'int', value: 'N', help: 'training seed (label subset, data order, init, masks; not the data split)', default: 0 },
+    SPLIT_SEED_FLAG,
+    ...COMMON_FLAGS,
+  ];
+}
+
+const COMMON_FLAGS: readonly FlagSpec[] = [
   { name: 'limit', type: 'int', value: 'N', help: 'use at most N training images (quick runs; read before decoding where the format allows)', min: 1 },
   { name: 'convert', type: 'boolean', help: 'resize images and convert channels to fit the backbone' },
   { name: 'resume', type: 'boolean', help: 'continue from the checkpoint in --out' },
@@ -40,65 +53,12 @@ export const MASK_RATIO_FLAG: FlagSpec = { name: 'mask-ratio', type: 'number', v
 
 export const BACKBONE_FLAG: FlagSpec = { name: 'backbone', type: 'string', value: 'DIR|FILE', help: `backbone folder or .safetensors file (default: the bundled one)` };
 
-export const METHOD_FLAGS: readonly FlagSpec[] = [
-  { name: 'method', type: 'string', choices: PEFT_METHOD_NAMES, help: 'PEFT method', default: 'lora' },
-  { name: 'rank', type: 'int', value: 'R', help: 'LoRA rank (default 4)', min: 1 },
-  { name: 'alpha', type: 'number', value: 'A', help: 'LoRA alpha (scale alpha/rank; default = rank)', exclusiveMin: 0 },
-  { name: 'targets', type: 'string', value: 'LIST', help: 'LoRA/SSF target modules, comma-separated (e.g. q,v or qkv,fc1)' },
-  { name: 'bottleneck', type: 'int', value: 'N', help: 'adapter bottleneck width (default 8)', min: 1 },
-  { name: 'style', type: 'string', choices: ['parallel', 'sequential'], help: 'adapter style (default parallel)' },
-  { name: 'prompts', type: 'int', value: 'N', help: 'prompt tokens (default 8)', min: 1 },
-  { name: 'depth', type: 'string', choices: ['shallow', 'deep'], help: 'prompt depth (default shallow)' },
-];
-
-/** A PEFT config from `--method` and its option flags (flags of other methods are an error). */
-export function methodFromFlags(flags: FlagValues): PeftConfig {
-  const method = String(flags.method ?? 'lora') as PeftMethodName;
-  const owned: Record<string, PeftMethodName[]> = { rank: ['lora'], alpha: ['lora'], targets: ['lora', 'ssf'], bottleneck: ['adapter'], style: ['adapter'], prompts: ['prompt'], depth: ['prompt'] };
-  for (const [flag, methods] of Object.entries(owned)) {
-    if (flags[flag] !== undefined && !methods.includes(method)) throw new UsageError(`--${flag} applies to ${methods.join('/')}, not to --method ${method}.`);
-  }
-  const o: Record<string, unknown> = {};
-  if (flags.rank !== undefined) {
-    o.rank = flags.rank;
-    o.alpha = flags.alpha ?? flags.rank;
-  } else if (flags.alpha !== undefined) o.alpha = flags.alpha;
-  if (flags.targets !== undefined) o.targets = String(flags.targets).split(',').map((s) => s.trim()).filter(Boolean);
-  if (flags.bottleneck !== undefined) o.bottleneck = flags.bottleneck;
-  if (flags.style !== undefined) o.style = flags.style;
-  if (flags.prompts !== undefined) o.tokens = flags.prompts;
-  if (flags.depth !== undefined) o.depth = flags.depth;
-  try {
-    return peftConfig(method, o as never);
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-}
-
-/** Paths of a backbone given as a folder or a file; the decoder is looked for beside it. */
-export function backbonePaths(spec: string | undefined): { backbone: string; decoder: string | null } {
-  const given = spec ?? BUNDLED_BACKBONE_DIR;
-  const isDir = fs.existsSync(given) && fs.statSync(given).isDirectory();
-  const backbone = isDir ? path.join(given, 'backbone.safetensors') : given;
-  if (!fs.existsSync(backbone)) {
-    throw new Error(spec ? `No backbone at ${backbone}. Pass a folder written by \`tpp-lab pretrain --out DIR\` or its backbone.safetensors.` : `The bundled backbone is missing at ${backbone}; is the checkout complete?`);
-  }
-  const decoder = path.join(path.dirname(backbone), 'decoder.safetensors');
-  return { backbone, decoder: fs.existsSync(decoder) ? decoder : null };
-}
-
-/** Load a backbone and its metadata (normalisation of its pre-training pool). */
-export async function openBackbone(spec: string | undefined): Promise<{ vit: ViT; metadata: Record<string, unknown>; paths: ReturnType<typeof backbonePaths> }> {
-  const paths = backbonePaths(spec);
-  const info = await readCheckpointInfo(paths.backbone);
-  if (info.kind !== 'backbone') throw new Error(`${paths.backbone} is a ${info.kind} file, not a backbone.`);
-  return { vit: await loadBackbone(paths.backbone), metadata: info.metadata, paths };
-}
-
 /** Load `--data`, apply `--limit` to the training split, and fit images to `config` (with `--convert`). */
 export async function dataFromFlags(flags: FlagValues, fit?: Pick<ViT, 'config'>): Promise<DataSplits> {
   if (!flags.data) throw new UsageError('--data is required (e.g. --data breastmnist).');
-  const splits = await loadData(String(flags.data), { seed: Number(flags.seed ?? 0), imageSize: fit?.config.imageSize, channels: fit?.config.channels, limit: flags.limit as number | undefined });
+  const splits = await loadData(String(flags.data), {
+    splitSeed: Number(flags['split-seed'] ?? 0), imageSize: fit?.config.imageSize, channels: fit?.config.channels, limit: flags.limit as number | undefined,
+  });
   if (splits.dicomLoad) reportDicomLoad(String(flags.data), splits.dicomLoad, flags);
   const conv = (ds: Dataset) => (fit ? fitToBackbone(ds, fit.config, !!flags.convert) : ds);
   return { name: splits.name, train: conv(limit(splits.train, flags.limit as number | undefined)), val: conv(splits.val), test: conv(splits.test) };
@@ -116,9 +76,26 @@ export function reportDicomLoad(folder: string, summary: DicomLoadSummary, flags
   }
 }
 
+/** `--labels 10` → 10 per class; `--labels 0.1` → 10 % of each class; `all` or absent → every label. */
+export function labelBudgetFromFlag(text: unknown): SubsampleSpec | undefined {
+  try {
+    return parseLabelBudget(text === undefined ? undefined : String(text));
+  } catch (e) {
+    throw new UsageError(`--labels: ${(e as Error).message}`);
+  }
+}
+
 /** Check required flags before any slow work, so a typo fails at once (exit code 2). */
 export function requireFlags(flags: FlagValues, names: string[]): void {
   for (const n of names) if (flags[n] === undefined || flags[n] === '') throw new UsageError(`--${n} is required${n === 'data' ? ' (e.g. --data breastmnist)' : n === 'out' ? ': checkpoints and results go there' : ''}.`);
+}
+
+/** The run settings every stage takes, from `stageFlags`: epochs, batch, lr, seed, `--out`, `--resume`, progress. */
+export function stageRunFromFlags(flags: FlagValues): Required<Pick<StageRunOptions, 'epochs' | 'batchSize' | 'lr' | 'seed' | 'outDir' | 'resume' | 'onProgress'>> {
+  return {
+    epochs: flags.epochs as number, batchSize: flags.batch as number, lr: flags.lr as number, seed: flags.seed as number,
+    outDir: outDir(flags), resume: !!flags.resume, onProgress: progressPrinter(!!flags.quiet),
+  };
 }
 
 /** Resolve `--out` (required) to an absolute folder. */

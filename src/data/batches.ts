@@ -74,7 +74,7 @@ export interface BatchOptions {
    * Label format for single-label tasks: `index` → int32 `[B]` (default); `onehot` → float32 `[B, K]`
    * (built on the CPU, not with `tf.oneHot`). Multi-label data always give float32 0/1 `[B, L]`.
    */
-  labels?: 'index' | 'onehot';
+  labelEncoding?: 'index' | 'onehot';
 }
 
 /** One mini-batch. The caller owns `x` and `y` and must dispose them (e.g. `tf.dispose([b.x, b.y])`). */
@@ -139,7 +139,7 @@ export function* batches(ds: Dataset, batchSize: number, options: BatchOptions =
       const lab = new Float32Array(m * l);
       for (let j = 0; j < m; j++) for (let q = 0; q < l; q++) lab[j * l + q] = ds.labels.data[indices[j] * l + q];
       y = tf.tensor2d(lab, [m, l], 'float32');
-    } else if (options.labels === 'onehot') {
+    } else if (options.labelEncoding === 'onehot') {
       const lab = new Float32Array(m * k);
       for (let j = 0; j < m; j++) lab[j * k + ds.labels.data[indices[j]]] = 1;
       y = tf.tensor2d(lab, [m, k], 'float32');

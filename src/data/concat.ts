@@ -10,7 +10,7 @@ export interface ConcatOptions {
    * `source`: label each example with the index of its part (class names = the parts' sources), for pools whose
    * labels do not match (pre-training ignores labels; "which dataset?" is then the label).
    */
-  labels?: 'keep' | 'source';
+  labelMode?: 'keep' | 'source';
   /** `source` of the result (default: the parts' sources joined with ` + `). */
   source?: string;
 }
@@ -27,11 +27,11 @@ export function concatDatasets(parts: readonly Dataset[], options: ConcatOptions
     const [, ph, pw, pc] = p.images.shape;
     if (ph !== h || pw !== w || pc !== c) throw new Error(`concatDatasets: ${p.source} has images ${ph}x${pw}x${pc}, ${parts[0].source} has ${h}x${w}x${c}; resize them to one size first.`);
   }
-  const mode = options.labels ?? 'keep';
+  const mode = options.labelMode ?? 'keep';
   if (mode === 'keep') {
     for (const p of parts) {
       if (p.task !== parts[0].task || p.labels.shape[1] !== parts[0].labels.shape[1] || p.classNames.join('\u0000') !== parts[0].classNames.join('\u0000')) {
-        throw new Error(`concatDatasets: ${p.source} (${p.task}; ${p.classNames.join(', ')}) and ${parts[0].source} (${parts[0].task}; ${parts[0].classNames.join(', ')}) have different labels; pass { labels: 'source' } to label examples by dataset instead.`);
+        throw new Error(`concatDatasets: ${p.source} (${p.task}; ${p.classNames.join(', ')}) and ${parts[0].source} (${parts[0].task}; ${parts[0].classNames.join(', ')}) have different labels; pass { labelMode: 'source' } to label examples by dataset instead.`);
       }
     }
   }

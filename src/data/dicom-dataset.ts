@@ -21,7 +21,7 @@ import { split, SplitDatasets } from './splits';
 /** How to build the dataset. Column names are matched exactly. */
 export interface DicomDatasetOptions {
   /** Path of the labels CSV (header row required). Default `<folder>/labels.csv`. */
-  labels?: string;
+  labelsCsv?: string;
   /** Output size: `n` for n x n, or `[height, width]`. */
   size: number | [number, number];
   /** 1 (grey; RGB is converted with luma weights 0.299/0.587/0.114) or 3 (grey is repeated). Default 1. */
@@ -81,7 +81,11 @@ export interface DicomLoadResult extends SplitDatasets {
   missing: string[];
 }
 
-async function listFiles(root: string): Promise<string[]> {
+/**
+ * Every file under `root`, recursively, skipping dot-files and dot-folders, in a stable order (names sorted by
+ * code unit in each folder, depth first): the order a folder's DICOM files are read and reported in.
+ */
+export async function listFilesSorted(root: string): Promise<string[]> {
   const out: string[] = [];
   async function walk(dir: string): Promise<void> {
     const entries = await fs.readdir(dir, { withFileTypes: true });
@@ -170,13 +174,13 @@ export async function loadDicomDataset(folder: string, options: DicomDatasetOpti
   const spec = options.window ?? 'file';
   const frame = options.frame ?? 0;
 
-  const labelsPath = options.labels ?? path.join(folder, 'labels.csv');
-  if (options.labels === undefined) {
+  const labelsPath = options.labelsCsv ?? path.join(folder, 'labels.csv');
+  if (options.labelsCsv === undefined) {
     await fs.access(labelsPath).catch(() => {
       throw new Error(
-        `No labels CSV at "${labelsPath}" (the default when no labels path is given). Write one with a header row and ` +
+        `No labels CSV at "${labelsPath}" (the default when no labelsCsv path is given). Write one with a header row and ` +
           `the columns ${fileColumn},${labelColumn} (file path relative to the folder; or ${uidColumn},${labelColumn}), ` +
-          `optionally ${patientColumn}, or pass the CSV's path as labels.`,
+          `optionally ${patientColumn}, or pass the CSV's path as labelsCsv.`,
       );
     });
   }
@@ -196,7 +200,7 @@ export async function loadDicomDataset(folder: string, options: DicomDatasetOpti
 
   const root = path.resolve(folder);
   const csvPath = path.resolve(labelsPath);
-  const files = (await listFiles(root)).filter((f) => path.resolve(f) !== csvPath);
+  const files = (await listFilesSorted(root)).filter((f) => path.resolve(f) !== csvPath);
   const failures: DicomFailure[] = [];
   const unlabeled: string[] = [];
   const found = new Set<string>();

@@ -106,6 +106,18 @@ export function split(ds: Dataset, options: SplitOptions = {}): SplitDatasets {
 export type SubsampleSpec = { perClass: number } | { fraction: number };
 
 /**
+ * A label budget written as text: `"10"` → 10 examples per class, `"0.1"` → 10 % of each class, `"all"` (or
+ * undefined) → undefined, i.e. every label. Anything else is an Error that shows the accepted forms.
+ */
+export function parseLabelBudget(text: string | undefined): SubsampleSpec | undefined {
+  if (text === undefined || text.trim() === 'all') return undefined;
+  const v = Number(text);
+  if (text.trim() !== '' && Number.isInteger(v) && v >= 1) return { perClass: v };
+  if (v > 0 && v < 1) return { fraction: v };
+  throw new Error(`A label budget is a whole number per class (e.g. 10), a fraction in (0, 1) (e.g. 0.1), or "all"; got "${text}".`);
+}
+
+/**
  * Keep a stratified subset of labelled examples for few-label experiments, chosen by `seed`.
  *
  * - `{ perClass: k }`: exactly k examples of every class; throws if a class has fewer (so a "k-shot"

@@ -16,6 +16,7 @@ import * as tf from '@tensorflow/tfjs';
 import { promises as fs } from 'node:fs';
 import { validateViTConfig, type ViTConfig } from '../model/config';
 import { backboneFingerprint, fingerprintOf } from '../model/fingerprint';
+import { withNewHead } from '../model/head';
 import { fromTorchLayout, torchShape, type ParamLayout } from '../model/layout';
 import { createViT, HEAD_PARAMS, ViT } from '../model/vit';
 import { applyPeft, PeftModel, validatePeftConfig, type PeftConfig } from '../peft/index';
@@ -196,14 +197,11 @@ export async function loadBackbone(path: string, options: LoadBackboneOptions = 
     throw e;
   }
   if (options.numClasses !== undefined && options.numClasses !== stored.numClasses) {
-    const fresh = createViT({ ...stored, numClasses: options.numClasses }, { seed: options.seed ?? 0 });
-    const weights = model.getWeights();
-    weights.delete('head.weight');
-    weights.delete('head.bias');
-    fresh.setWeights(weights, 'internal', true);
-    tf.dispose([...weights.values()]);
-    model.dispose();
-    return fresh;
+    try {
+      return withNewHead(model, options.numClasses, options.seed ?? 0);
+    } finally {
+      model.dispose();
+    }
   }
   return model;
 }

@@ -4,9 +4,9 @@
  * Adapters are checked against the backbone when registered (fingerprint), so a wrong backbone fails early.
  */
 import { loadAdapter, readCheckpointInfo } from '../io/checkpoint';
+import { withNewHead } from '../model/head';
 import type { ViT } from '../model/vit';
 import type { PeftModel } from '../peft/index';
-import { withNewHead } from '../train/finetune';
 
 /** A registered site. */
 export interface SiteEntry {

@@ -1,8 +1,8 @@
 /**
  * ViT configuration: one small readonly object, named presets, and `validateViTConfig()`.
  *
- * The presets match `shared/bench/torch_reference.py` (the PyTorch yardstick), so a step time measured here can
- * be compared with the same model there.
+ * The presets match the PyTorch twin's (`PRESETS` in scripts/torch_vit.py, timed by scripts/torch_bench.py), so a
+ * step time measured here can be compared with the same model in PyTorch.
  */
 
 /** How position embeddings are made. */

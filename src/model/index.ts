@@ -6,3 +6,4 @@ export * from './hooks';
 export * from './layout';
 export { backboneFingerprint, backboneFingerprintSync, fingerprintOf, fingerprintOfParams } from './fingerprint';
 export { linear, matMul2d, gelu, layerNorm, LAYER_NORM_EPS } from './dense';
+export { withNewHead } from './head';

@@ -13,6 +13,7 @@ import { LINEAR_PROBE } from './linear-probe/linear-probe';
 import { LORA } from './lora/lora';
 import type { PeftMethod } from './method';
 import { PeftModel } from './model';
+import { resolveOptions } from './options';
 import { PROMPT } from './prompt/prompt';
 import { SSF } from './ssf/ssf';
 
@@ -20,6 +21,7 @@ export * from './config';
 export { PeftModel, type ParameterCounts, type PeftModelOptions } from './model';
 export type { PeftMethod, PeftModule } from './method';
 export { matchesTarget, selectTargets } from './match';
+export { checkOptions, defaultText, describeOption, type OptionValue, type PeftOption } from './options';
 
 /** Every method by name. */
 export const PEFT_METHODS: { readonly [K in PeftMethodName]: PeftMethod<Extract<PeftConfig, { method: K }>> } = Object.freeze({
@@ -41,12 +43,15 @@ function methodOf(name: string): PeftMethod<PeftConfig> {
   return m;
 }
 
-/** A validated, frozen config: the method's defaults with `overrides`, e.g. `peftConfig('lora', { rank: 8 })`. */
+/**
+ * A validated, frozen config: the method's defaults with `overrides` (undefined values count as not given), e.g.
+ * `peftConfig('lora', { rank: 8 })` (alpha follows the rank: 8). The CLI's method flags build their config here too.
+ */
 export function peftConfig<K extends PeftMethodName>(
   method: K, overrides: Partial<Omit<Extract<PeftConfig, { method: K }>, 'method'>> = {},
 ): Extract<PeftConfig, { method: K }> {
   const m = methodOf(method);
-  const config = Object.freeze({ ...m.defaults, ...overrides, method }) as Extract<PeftConfig, { method: K }>;
+  const config = Object.freeze({ ...resolveOptions(m.defaults, m.options, overrides), method }) as Extract<PeftConfig, { method: K }>;
   m.validate(config);
   return config;
 }

@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { VitHooks } from '../model/hooks';
 import type { ParamLayout } from '../model/layout';
 import type { ViT } from '../model/vit';
+import type { PeftOption } from './options';
 
 /** What applying a method to a backbone produced. */
 export interface PeftModule {
@@ -36,34 +37,25 @@ export interface ApplyOptions {
   seed: number;
 }
 
-/** A PEFT method: its name, defaults, validation and injector. */
+/** A PEFT method: its name, options (with their defaults), validation and injector. */
 export interface PeftMethod<C extends { readonly method: string }> {
   readonly name: C['method'];
   /** One-line description for listings. */
   readonly description: string;
-  /** The default config (frozen). */
+  /** Its settings, each described once (type, bounds, default, help, CLI flag); empty for methods without any. */
+  readonly options: readonly PeftOption[];
+  /** The default config (frozen), from `options`. */
   readonly defaults: C;
-  /** Throw an Error naming the bad field if `config` is unusable (with `model`, also check it fits the model). */
-  validate(config: C, model?: ViT): void;
-  /** Build the module for `model`; the backbone's variables are not modified. */
+  /** Throw an Error naming the bad field if `config` is unusable. */
+  validate(config: C): void;
+  /**
+   * Build the module for `model`; the backbone's variables are not modified. Settings that do not fit the model
+   * (e.g. a LoRA rank above a layer's width) are an Error naming both numbers.
+   */
   apply(model: ViT, config: C, options: ApplyOptions): PeftModule;
 }
 
 /** Create a named variable for a module from plain values. */
 export function newVariable(values: Float32Array, shape: number[]): tf.Variable {
   return tf.tidy(() => tf.variable(tf.tensor(values, shape, 'float32'), true));
-}
-
-/** A positive-integer check that names the config field. */
-export function requirePositiveInt(method: string, field: string, v: unknown): void {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
-    throw new Error(`${method} config: ${field} must be a positive integer, got ${JSON.stringify(v)}.`);
-  }
-}
-
-/** Reject unknown fields so typos (`rnak`) fail loudly. */
-export function requireKnownFields(method: string, config: object, known: readonly string[]): void {
-  for (const k of Object.keys(config)) {
-    if (!known.includes(k)) throw new Error(`${method} config: unknown field "${k}"; known fields: ${known.join(', ')}.`);
-  }
 }

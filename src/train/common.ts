@@ -10,21 +10,9 @@ import type { TrainProgress } from './loop';
 import type { ViTConfig } from '../model/config';
 import { epochSeed } from '../step/seed';
 
-/**
- * Throw unless the images of `ds` (`[N, H, W, C]`) are what `config` takes (`imageSize` x `imageSize` x
- * `channels`); `stage` (e.g. `finetune`) starts the message. Every stage checks its data with this before training.
- */
-export function checkImagesFit(ds: Dataset, config: ViTConfig, stage: string): void {
-  const [, h, w, c] = ds.images.shape;
-  if (h === config.imageSize && w === config.imageSize && c === config.channels) return;
-  throw new Error(
-    `${stage}: ${ds.source} has images ${h}x${w}x${c} but the backbone expects ${config.imageSize}x${config.imageSize}x${config.channels}. ` +
-      'Use data of that size (e.g. MedMNIST --size 28), a backbone for this size, or pass --convert to resize and convert channels.',
-  );
-}
-
 /** The run settings every stage (pretrain, tpp, finetune) takes; each stage's options extend these. */
 export interface StageRunOptions {
+  /** Epochs, batch size and learning rate default to the stage's `STAGE_DEFAULTS` (./defaults). */
   epochs?: number;
   batchSize?: number;
   /** Peak learning rate (AdamW, warm-up then cosine decay). */
@@ -44,7 +32,7 @@ export interface StageRunOptions {
  */
 export function epochBatches(ds: Dataset, batchSize: number, seed: number, epoch: number, normalization: Normalization, augment: boolean | AugmentOptions = false): Iterable<Batch> {
   const dropLast = numExamples(ds) >= batchSize;
-  return batches(ds, batchSize, { shuffle: true, seed: epochSeed(seed, epoch), normalization, augment, dropLast, labels: 'index' });
+  return batches(ds, batchSize, { shuffle: true, seed: epochSeed(seed, epoch), normalization, augment, dropLast, labelEncoding: 'index' });
 }
 
 /** How many batches `epochBatches` yields. */
@@ -73,7 +61,7 @@ export function normalizationFrom(metadata: Record<string, unknown> | null | und
 export async function predictAll(ds: Dataset, batchSize: number, normalization: Normalization, predict: (x: tf.Tensor4D) => tf.Tensor2D): Promise<{ scores: Float32Array; width: number }> {
   const parts: Float32Array[] = [];
   let width = 0;
-  for (const b of batches(ds, batchSize, { normalization, labels: 'index' })) {
+  for (const b of batches(ds, batchSize, { normalization, labelEncoding: 'index' })) {
     const out = tf.tidy(() => predict(b.x));
     width = out.shape[1];
     parts.push((await out.data()) as Float32Array);

@@ -12,11 +12,11 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { Normalization } from '../data/batches';
 import type { Dataset } from '../data/dataset';
+import { limit } from '../data/load';
 import type { SubsampleSpec } from '../data/splits';
 import { writeFileAtomic } from '../io/safetensors';
 import type { ViT } from '../model/vit';
 import { applyPeft, type PeftConfig } from '../peft/index';
-import { limit } from './data';
 import { finetune } from './finetune';
 import type { EpochRecord, TrainProgress } from './loop';
 import type { PretextName } from './pretext';
@@ -139,7 +139,7 @@ export async function runCompare(grid: CompareGrid): Promise<CellResult[]> {
           const t0 = Date.now();
           const r = await finetune({
             backbone: grid.backbone, method: method.config, init: adapter, train: grid.target.train, val: grid.target.val, test: grid.target.test,
-            labels: budget, normalization: grid.normalization, epochs: grid.finetune.epochs, batchSize: grid.finetune.batchSize,
+            labelBudget: budget, normalization: grid.normalization, epochs: grid.finetune.epochs, batchSize: grid.finetune.batchSize,
             lr: grid.finetune.lr, patience: grid.finetune.patience, seed, signal: grid.signal,
             onProgress: (p) => emit({ phase: 'finetune', cell: label, done, total, train: p }),
           });

@@ -10,9 +10,12 @@ import type { Batch, Normalization } from '../data/batches';
 import { Dataset, numClasses, numExamples, subset } from '../data/dataset';
 import { subsampleLabels, type SubsampleSpec } from '../data/splits';
 import { loadAdapter, saveAdapter } from '../io/checkpoint';
-import { createViT, HEAD_PARAMS, type ViT } from '../model/vit';
+import { withNewHead } from '../model/head';
+import { HEAD_PARAMS, type ViT } from '../model/vit';
 import { applyPeft, type PeftConfig, type PeftModel } from '../peft/index';
-import { checkImagesFit, epochBatches, predictAll, stepsPerEpoch, type StageRunOptions } from './common';
+import { checkImagesFit } from '../data/fit';
+import { epochBatches, predictAll, stepsPerEpoch, type StageRunOptions } from './common';
+import { STAGE_DEFAULTS } from './defaults';
 import { WorkerGradients } from '../parallel/workers';
 import { finetuneGradTask, hostBatchOf } from './finetune-task';
 import { fit, type FitResult } from './loop';
@@ -22,14 +25,15 @@ import { headSize, scoresFromLogits, taskKind, taskLoss } from './objective';
 export interface FinetuneOptions extends StageRunOptions {
   /** The pre-trained backbone (not modified: a copy with a new head is fine-tuned). */
   backbone: ViT;
-  method: PeftConfig;
-  /** A TPP adapter file to start the target parameters from (same method and backbone). */
+  /** The PEFT method. Optional with `init` (the adapter's method is used); when both are given they must be equal. */
+  method?: PeftConfig;
+  /** A TPP adapter file to start the target parameters from (trained on the same backbone). */
   init?: string;
   train: Dataset;
   val: Dataset;
   test?: Dataset;
-  /** Label budget: k examples per class or a fraction of each class (stratified, by `seed`). */
-  labels?: SubsampleSpec;
+  /** Label budget: k examples per class or a fraction of each class (stratified, by `seed`); default every label. */
+  labelBudget?: SubsampleSpec;
   normalization: Normalization;
   weightDecay?: number;
   /**
@@ -93,8 +97,6 @@ function repeatForSteps(ds: Dataset, batchSize: number, minSteps: number | undef
   return { ...subset(ds, Int32Array.from({ length: n * copies }, (_, i) => i % n)), source: `${ds.source} x${copies}` };
 }
 
-export { headSize, scoresFromLogits, taskKind, taskLoss } from './objective';
-
 /** Metrics of `peft` on `ds`. */
 export async function evaluateModel(peft: PeftModel, ds: Dataset, normalization: Normalization, batchSize = 256): Promise<Metrics> {
   const kind = taskKind(ds);
@@ -103,40 +105,25 @@ export async function evaluateModel(peft: PeftModel, ds: Dataset, normalization:
   return evaluate(kind, labels, scores, numClasses(ds));
 }
 
-/** A copy of `backbone` whose head has `classes` outputs (freshly initialised from `seed`). */
-export function withNewHead(backbone: ViT, classes: number, seed: number): ViT {
-  const model = createViT({ ...backbone.config, numClasses: classes }, { seed });
-  const weights = backbone.getWeights('internal');
-  try {
-    for (const n of ['head.weight', 'head.bias']) {
-      weights.get(n)!.dispose();
-      weights.delete(n);
-    }
-    model.setWeights(weights, 'internal', true);
-  } finally {
-    tf.dispose([...weights.values()]);
-  }
-  return model;
-}
-
 /** Fine-tune and evaluate. The caller disposes `result.peft` and `result.model`. */
 export async function finetune(options: FinetuneOptions): Promise<FinetuneResult> {
   const seed = options.seed ?? 0;
   const cfg = options.backbone.config;
   for (const ds of [options.train, options.val, options.test]) if (ds) checkImagesFit(ds, cfg, 'finetune');
-  const train = options.labels ? subsampleLabels(options.train, options.labels, seed) : options.train;
+  const train = options.labelBudget ? subsampleLabels(options.train, options.labelBudget, seed) : options.train;
   const kind = taskKind(train);
   const classes = numClasses(train);
-  const batchSize = Math.min(options.batchSize ?? 32, numExamples(train));
+  const batchSize = Math.min(options.batchSize ?? STAGE_DEFAULTS.finetune.batchSize, numExamples(train));
   const model = withNewHead(options.backbone, headSize(train), seed);
   let peft: PeftModel | null = null;
   let pool: WorkerGradients | null = null;
   try {
-    peft = options.init ? await loadAdapter(options.init, model, { head: false }) : applyPeft(model, options.method, { seed });
+    if (!options.init && !options.method) throw new Error('finetune: pass a method (e.g. peftConfig("lora")) or an init adapter to take it from.');
+    peft = options.init ? await loadAdapter(options.init, model, { head: false }) : applyPeft(model, options.method!, { seed });
     // Hash the untrained backbone now (webgpu: frees the tensors held for it before training changes them).
     await peft.fingerprint();
-    if (options.init && JSON.stringify(peft.config) !== JSON.stringify(options.method)) {
-      throw new Error(`finetune: --init adapter ${options.init} is a ${JSON.stringify(peft.config)} adapter, but the method asked for is ${JSON.stringify(options.method)}. Use the same method and settings as the TPP run.`);
+    if (options.init && options.method && JSON.stringify(peft.config) !== JSON.stringify(options.method)) {
+      throw new Error(`finetune: the init adapter ${options.init} is a ${JSON.stringify(peft.config)} adapter, but the method asked for is ${JSON.stringify(options.method)}. Use the same method and settings as the TPP run.`);
     }
     const pm = peft;
     const targets = pm.targetParameters();
@@ -144,9 +131,12 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     for (const [name, t] of targets) start.set(name, Float32Array.from(await t.data()));
     const targetStartNorm = await l2(targets);
     const epochData = repeatForSteps(train, batchSize, options.minStepsPerEpoch);
-    const epochs = options.epochs ?? 30;
-    const lr = options.lr ?? 1e-3;
-    const settings = { method: options.method, init: options.init ?? null, labels: options.labels ?? 'all', trainExamples: numExamples(train), epochs, batchSize, lr, seed, data: options.train.source, ...(options.minStepsPerEpoch ? { minStepsPerEpoch: options.minStepsPerEpoch } : {}), ...(options.headLr !== undefined ? { headLr: options.headLr } : {}) };
+    const epochs = options.epochs ?? STAGE_DEFAULTS.finetune.epochs;
+    const lr = options.lr ?? STAGE_DEFAULTS.finetune.lr;
+    const settings = {
+      method: pm.config, init: options.init ?? null, labelBudget: options.labelBudget ?? 'all', trainExamples: numExamples(train), epochs, batchSize, lr, seed, data: options.train.source,
+      ...(options.minStepsPerEpoch ? { minStepsPerEpoch: options.minStepsPerEpoch } : {}), ...(options.headLr !== undefined ? { headLr: options.headLr } : {}),
+    };
     if (options.outDir) fs.mkdirSync(options.outDir, { recursive: true });
     const workers = options.workers ?? 1;
     if (!Number.isInteger(workers) || workers < 1) throw new Error(`finetune: workers must be a whole number >= 1, got ${workers}.`);

@@ -14,8 +14,10 @@ import { saveDecoder } from '../io/decoder';
 import { type PresetName, type ViTConfig, vitConfig } from '../model/config';
 import { createMAE, DECODER_PRESETS, type DecoderConfig, MAE } from '../model/mae';
 import { createViT } from '../model/vit';
+import { checkImagesFit } from '../data/fit';
 import { stepSeed } from '../step/seed';
-import { checkImagesFit, epochBatches, stepsPerEpoch, type StageRunOptions } from './common';
+import { epochBatches, stepsPerEpoch, type StageRunOptions } from './common';
+import { STAGE_DEFAULTS } from './defaults';
 import { WorkerGradients } from '../parallel/workers';
 import { fit, type FitResult } from './loop';
 import { maskedHostBatch, pretrainGradTask } from './pretrain-task';
@@ -74,7 +76,7 @@ export async function pretrainMAE(options: PretrainOptions): Promise<PretrainRes
   const config = typeof preset === 'string' ? vitConfig(preset) : preset;
   const decoder = options.decoder ?? (typeof preset === 'string' ? DECODER_PRESETS[preset] : DECODER_PRESETS.tutorial);
   checkImagesFit(options.train, config, 'pretrain');
-  const batchSize = Math.min(options.batchSize ?? 64, numExamples(options.train));
+  const batchSize = Math.min(options.batchSize ?? STAGE_DEFAULTS.pretrain.batchSize, numExamples(options.train));
   const maskRatio = options.maskRatio ?? 0.75;
   const normPixLoss = options.normPixLoss ?? false;
   const normalization = computeNormalization(options.train);
@@ -82,7 +84,7 @@ export async function pretrainMAE(options: PretrainOptions): Promise<PretrainRes
   const mae = createMAE(encoder, decoder, { seed });
   const outDir = options.outDir;
   if (outDir) fs.mkdirSync(outDir, { recursive: true });
-  const settings = { preset: typeof preset === 'string' ? preset : 'custom', config, decoder, batchSize, lr: options.lr ?? 1.5e-3, maskRatio, normPixLoss, seed, epochs: options.epochs ?? 10, data: options.train.source };
+  const settings = { preset: typeof preset === 'string' ? preset : 'custom', config, decoder, batchSize, lr: options.lr ?? STAGE_DEFAULTS.pretrain.lr, maskRatio, normPixLoss, seed, epochs: options.epochs ?? STAGE_DEFAULTS.pretrain.epochs, data: options.train.source };
   const workers = options.workers ?? 1;
   let pool: WorkerGradients | null = null;
   try {

@@ -1,7 +1,7 @@
 /** Segmentation data fitted to a backbone's input size (loading and splitting: src/data/seg-source.ts). */
 import type { ViTConfig } from '../model/config';
 import { resizeMasksNearest, segImages, type SegDataset } from '../data/segmentation';
-import { fitToBackbone } from './data';
+import { fitToBackbone } from '../data/fit';
 
 /**
  * Make `ds` match the backbone's input: matching data pass through; otherwise an error naming both shapes,

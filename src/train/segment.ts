@@ -17,8 +17,9 @@ import { createSegHead, type SegHead, type SegHeadKind } from '../model/seg-head
 import type { ViT } from '../model/vit';
 import { applyPeft, type PeftConfig, type PeftModel } from '../peft/index';
 import { epochSeed } from '../step/seed';
-import { checkImagesFit, type StageRunOptions } from './common';
-import { withNewHead } from './finetune';
+import { checkImagesFit } from '../data/fit';
+import { type StageRunOptions } from './common';
+import { withNewHead } from '../model/head';
 import { fit, type FitResult } from './loop';
 import { evaluateSegmentation, segLoss, segOutputs, type SegEvaluation } from './seg-objective';
 

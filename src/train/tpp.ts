@@ -13,7 +13,9 @@ import { saveAdapter } from '../io/checkpoint';
 import { loadDecoder } from '../io/decoder';
 import type { ViT } from '../model/vit';
 import { applyPeft, type PeftConfig, type PeftModel } from '../peft/index';
-import { checkImagesFit, epochBatches, stepsPerEpoch, type StageRunOptions } from './common';
+import { checkImagesFit } from '../data/fit';
+import { epochBatches, stepsPerEpoch, type StageRunOptions } from './common';
+import { STAGE_DEFAULTS } from './defaults';
 import { fit, type FitResult } from './loop';
 import { maePretext, type Pretext, type PretextName, simsiamPretext } from './pretext';
 
@@ -47,7 +49,7 @@ export async function targetParameterPretrain(options: TppOptions): Promise<TppR
   const seed = options.seed ?? 0;
   const pretextName = options.pretext ?? 'mae';
   checkImagesFit(options.images, options.backbone.config, 'tpp');
-  const batchSize = Math.min(options.batchSize ?? 64, numExamples(options.images));
+  const batchSize = Math.min(options.batchSize ?? STAGE_DEFAULTS.tpp.batchSize, numExamples(options.images));
   const peft = applyPeft(options.backbone, options.method, { seed });
   let pretext: Pretext | null = null;
   let maeToDispose: { dispose(): void } | null = null;
@@ -65,8 +67,8 @@ export async function targetParameterPretrain(options: TppOptions): Promise<TppR
     // Only the method's targets (no head: TPP has no labels) and the pretext's helpers are trained.
     const params = new Map<string, tf.Variable>([...peft.targetParameters(), ...pretext.params()]);
     if (params.size === 0) throw new Error(`tpp: method "${options.method.method}" has no target parameters to pre-train (a linear probe trains only a head).`);
-    const epochs = options.epochs ?? 10;
-    const lr = options.lr ?? 1e-3;
+    const epochs = options.epochs ?? STAGE_DEFAULTS.tpp.epochs;
+    const lr = options.lr ?? STAGE_DEFAULTS.tpp.lr;
     const settings = { method: options.method, pretext: pretext.describe(), epochs, batchSize, lr, seed, data: options.images.source, images: numExamples(options.images) };
     if (options.outDir) fs.mkdirSync(options.outDir, { recursive: true });
     const p = pretext;

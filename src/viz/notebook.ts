@@ -1,6 +1,6 @@
 /**
- * Display helpers for the tslab notebook kernel. Cells call `await show(fig)`; the first call embeds the
- * plotly.js bundle once for the notebook (each notebook has its own kernel process).
+ * Display helpers for the tslab notebook kernel. Cells call `show(fig)` (synchronous: nothing to await); the first
+ * call embeds the plotly.js bundle once for the notebook (each notebook has its own kernel process).
  */
 import { Figure, figureHtml, plotlyBundleScript } from './plotly';
 

@@ -2,17 +2,17 @@
  * `tpp-lab compare` (the grid) and `tpp-lab demo` (the grid with the tutorial's settings on the bundled data).
  */
 import * as path from 'path';
+import { limit, loadData } from '../../data/load';
 import type { SubsampleSpec } from '../../data/splits';
+import { openBackbone } from '../../io/backbone';
 import { peftConfig, PEFT_METHOD_NAMES, type PeftMethodName } from '../../peft/index';
 import { normalizationFrom } from '../../train/common';
 import { type Arm, type CompareProgress, methodSizes, runCompare, summarize } from '../../train/compare';
-import { limit, loadData } from '../../train/data';
 import { PRETEXT_NAMES, type PretextName } from '../../train/pretext';
 import { writeCompareReport } from '../../report/compare-report';
 import { FlagValues, UsageError } from '../args';
 import { Command } from '../command';
-import { BACKBONE_FLAG, openBackbone, startBackend } from '../train-shared';
-import { parseLabelBudget } from './finetune';
+import { BACKBONE_FLAG, labelBudgetFromFlag, SPLIT_SEED_FLAG, startBackend } from '../train-shared';
 
 /** Everything a comparison needs, from flags or from the demo's presets. */
 export interface CompareSettings {
@@ -22,6 +22,8 @@ export interface CompareSettings {
   arms: string[];
   budgets: SubsampleSpec[];
   seeds: number[];
+  /** Seed of the split of data without official splits (DICOM folders, fashion-mnist). */
+  splitSeed: number;
   tppEpochs: number;
   tppLr: number;
   tppImages: number;
@@ -54,7 +56,7 @@ export function demoSettings(full: boolean, out: string): CompareSettings {
     data: 'breastmnist', other: ['pneumoniamnist'], methods: ['lora', 'adapter'], arms: ['none', 'same', 'pneumoniamnist'],
     budgets: full ? [{ perClass: 5 }, { perClass: 10 }, { perClass: 25 }] : [{ perClass: 10 }],
     // Learning rates and epochs were chosen on BreastMNIST's validation split (never its test split).
-    seeds: full ? [0, 1, 2, 3, 4] : [0, 1, 2], tppEpochs: full ? 40 : 20, tppLr: 3e-3, tppImages: 546, pretext: 'mae',
+    seeds: full ? [0, 1, 2, 3, 4] : [0, 1, 2], splitSeed: 0, tppEpochs: full ? 40 : 20, tppLr: 3e-3, tppImages: 546, pretext: 'mae',
     epochs: 40, lr: 3e-3, batch: 10, out, title: full ? 'TPP on BreastMNIST (full demo)' : 'TPP on BreastMNIST (demo)',
   };
 }
@@ -65,7 +67,7 @@ function settingsFromFlags(flags: FlagValues): CompareSettings {
   const methods = list(flags.methods, 'methods') as PeftMethodName[];
   for (const m of methods) if (!PEFT_METHOD_NAMES.includes(m)) throw new UsageError(`Unknown method "${m}" in --methods; use ${PEFT_METHOD_NAMES.join(', ')}.`);
   const budgets = list(flags.labels, 'labels').map((t) => {
-    const b = parseLabelBudget(t);
+    const b = labelBudgetFromFlag(t);
     if (!b) throw new UsageError('--labels in compare needs budgets (e.g. 5,10,25 or 0.1), not "all".');
     return b;
   });
@@ -73,7 +75,7 @@ function settingsFromFlags(flags: FlagValues): CompareSettings {
   const arms = flags.arms ? list(flags.arms, 'arms') : ['none', 'same', ...other];
   for (const a of arms) if (a !== 'none' && a !== 'same' && !other.includes(a)) throw new UsageError(`Arm "${a}" is not none, same, or one of --other (${other.join(', ') || 'none given'}).`);
   return {
-    data: String(flags.data), other, methods, arms, budgets, seeds: ints(flags.seeds, 'seeds'),
+    data: String(flags.data), other, methods, arms, budgets, seeds: ints(flags.seeds, 'seeds'), splitSeed: flags['split-seed'] as number,
     tppEpochs: flags['tpp-epochs'] as number, tppLr: flags['tpp-lr'] as number, tppImages: flags['tpp-images'] as number,
     pretext: flags.pretext as PretextName, epochs: flags.epochs as number, lr: flags.lr as number, batch: flags.batch as number,
     patience: flags.patience as number | undefined, backbone: flags.backbone as string | undefined, out: path.resolve(String(flags.out)),
@@ -98,14 +100,14 @@ export async function runComparison(s: CompareSettings, flags: { json?: boolean;
   const backend = await startBackend(quiet);
   const { vit, metadata, paths } = await openBackbone(s.backbone);
   try {
-    const target = await loadData(s.data, { seed: 0, imageSize: vit.config.imageSize, channels: vit.config.channels });
+    const target = await loadData(s.data, { splitSeed: s.splitSeed, imageSize: vit.config.imageSize, channels: vit.config.channels });
     const normalization = normalizationFrom(metadata, target.train);
     const arms: Arm[] = [];
     for (const a of s.arms) {
       if (a === 'none') arms.push({ name: 'none', label: 'no TPP' });
       else if (a === 'same') arms.push({ name: 'same', images: target.train, label: `${target.name} train images (same modality)` });
       else {
-        const other = await loadData(a, { seed: 0, imageSize: vit.config.imageSize, channels: vit.config.channels });
+        const other = await loadData(a, { splitSeed: s.splitSeed, imageSize: vit.config.imageSize, channels: vit.config.channels });
         arms.push({ name: a, images: limit(other.train, s.tppImages), label: `${other.name} train images (${other.train.modality ?? 'other data'})` });
       }
     }
@@ -119,7 +121,7 @@ export async function runComparison(s: CompareSettings, flags: { json?: boolean;
     const seconds = (Date.now() - t0) / 1000;
     const settings = {
       title: s.title, target: target.name, modality: target.train.modality ?? null, arms: arms.map((a) => `${a.name}: ${a.label}`).join('; '),
-      methods: methods.map((m) => JSON.stringify(m.config)).join('; '), budgets: s.budgets.map((b) => JSON.stringify(b)).join(', '), seeds: s.seeds.join(', '),
+      methods: methods.map((m) => JSON.stringify(m.config)).join('; '), budgets: s.budgets.map((b) => JSON.stringify(b)).join(', '), seeds: s.seeds.join(', '), 'split seed': s.splitSeed,
       tpp: `${s.pretext} pretext, ${s.tppEpochs} epochs, lr ${s.tppLr}, up to ${s.tppImages} images, batch 64`,
       finetune: `${s.epochs} epochs, lr ${s.lr}, batch ${s.batch}, AdamW + warm-up + cosine, best epoch by validation AUC${s.patience !== undefined ? `, patience ${s.patience}` : ''}`,
       backbone: path.relative(process.cwd(), paths.backbone), backend, 'wall time (s)': Math.round(seconds), finished: new Date().toISOString(),
@@ -156,6 +158,7 @@ export const command: Command = {
     { name: 'methods', type: 'string', value: 'LIST', help: `PEFT methods (defaults of each): ${PEFT_METHOD_NAMES.join(', ')}`, default: 'lora,adapter' },
     { name: 'labels', type: 'string', value: 'LIST', help: 'label budgets: K per class or fractions', default: '10' },
     { name: 'seeds', type: 'string', value: 'LIST', help: 'seeds (label subset, init, data order)', default: '0,1,2' },
+    SPLIT_SEED_FLAG,
     { name: 'pretext', type: 'string', choices: PRETEXT_NAMES, help: 'TPP pretext', default: 'mae' },
     { name: 'tpp-epochs', type: 'int', value: 'N', help: 'TPP epochs', default: 20, min: 1 },
     { name: 'tpp-lr', type: 'number', value: 'X', help: 'TPP learning rate', default: 3e-3, exclusiveMin: 0 },

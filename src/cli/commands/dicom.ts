@@ -4,6 +4,7 @@ import * as path from 'path';
 import { UsageError } from '../args';
 import { Command } from '../command';
 import { DicomError, DicomImage, DicomTags, readDicom, readDicomTags } from '../../data/dicom';
+import { listFilesSorted } from '../../data/dicom-dataset';
 import { pixelStats, PixelStats } from '../../data/dicom-pixels';
 import { parseWindow, Window, WindowSpec, windowToUint8 } from '../../data/dicom-window';
 import { encodePng } from '../../io/png';
@@ -98,21 +99,8 @@ function printReport(r: DicomReport): void {
   for (const [k, v] of rows) console.log(`${k.padEnd(13)}${v}`);
 }
 
-async function listFiles(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  const entries = await fs.readdir(dir, { withFileTypes: true });
-  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const e of entries) {
-    if (e.name.startsWith('.')) continue;
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await listFiles(p)));
-    else if (e.isFile()) out.push(p);
-  }
-  return out;
-}
-
 async function runFolder(dir: string, json: boolean, ids: boolean): Promise<number> {
-  const files = await listFiles(dir);
+  const files = await listFilesSorted(dir);
   const reports: DicomReport[] = [];
   for (const f of files) {
     const { report } = await inspectDicom(f, ids);

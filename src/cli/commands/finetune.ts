@@ -1,20 +1,12 @@
 /** `tpp-lab finetune`: PEFT fine-tuning with a label budget, optionally from a TPP adapter. */
-import type { SubsampleSpec } from '../../data/splits';
+import { openBackbone } from '../../io/backbone';
 import { normalizationFrom } from '../../train/common';
 import { finetune } from '../../train/finetune';
 import { UsageError } from '../args';
 import { Command } from '../command';
+import { initAdapter, METHOD_FLAGS, methodFromFlags } from '../method-flags';
+import { BACKBONE_FLAG, dataFromFlags, labelBudgetFromFlag, requireFlags, stageFlags, stageRunFromFlags, startBackend, WORKERS_FLAG } from '../train-shared';
 import { runSegmentFinetune } from './finetune-segment';
-import { BACKBONE_FLAG, COMMON_FLAGS, dataFromFlags, METHOD_FLAGS, methodFromFlags, openBackbone, outDir, progressPrinter, requireFlags, startBackend, WORKERS_FLAG } from '../train-shared';
-
-/** `--labels 10` → 10 per class; `--labels 0.1` → 10 % of each class. */
-export function parseLabelBudget(text: string | undefined): SubsampleSpec | undefined {
-  if (text === undefined || text === 'all') return undefined;
-  const v = Number(text);
-  if (Number.isInteger(v) && v >= 1) return { perClass: v };
-  if (v > 0 && v < 1) return { fraction: v };
-  throw new UsageError(`--labels takes a whole number per class (e.g. 10), a fraction in (0, 1) (e.g. 0.1), or "all"; got "${text}".`);
-}
 
 export const command: Command = {
   name: 'finetune',
@@ -23,8 +15,8 @@ export const command: Command = {
   description: 'Cross-entropy for multi-class, binary cross-entropy for binary and multi-label tasks; AdamW with warm-up and cosine decay;\nvalidation AUC every epoch picks the best epoch. With --json the last line holds accuracy, balanced_accuracy, auc and f1.\n' +
     '--task segment (data: a segmentation .npz with images and masks, or a folder with masks.csv): Dice + cross-entropy loss, a head on the\npatch tokens (--head), best epoch by validation Dice; --json holds dice, iou, hd95 (and hc_error_mm when the data carry head_circumference_mm).',
   flags: [
-    ...COMMON_FLAGS, BACKBONE_FLAG, ...METHOD_FLAGS,
-    { name: 'init', type: 'string', value: 'FILE', help: 'start the target parameters from this TPP adapter' },
+    ...stageFlags('finetune'), BACKBONE_FLAG, ...METHOD_FLAGS,
+    { name: 'init', type: 'string', value: 'FILE', help: 'start the target parameters from this TPP adapter (its method and settings are used)' },
     { name: 'labels', type: 'string', value: 'K|F', help: 'label budget: K per class, or a fraction F of each class', default: 'all' },
     { name: 'patience', type: 'int', value: 'N', help: 'stop after N epochs without a better validation AUC', min: 1 },
     { name: 'augment', type: 'boolean', help: 'flips, shifts and intensity jitter on training images' },
@@ -35,12 +27,14 @@ export const command: Command = {
   async run({ flags }) {
     requireFlags(flags, ['data', 'out']);
     const quiet = !!flags.quiet;
-    const out = outDir(flags);
-    const method = methodFromFlags(flags);
+    const run = stageRunFromFlags(flags);
+    const out = run.outDir;
     const segment = flags.task === 'segment';
     if (!segment && flags.head !== undefined && flags.head !== 'progressive') throw new UsageError('--head applies to --task segment.');
     if (segment && (flags.workers as number) > 1) throw new UsageError('--workers > 1 is not supported with --task segment yet; leave it at 1.');
-    const labels = segment ? undefined : parseLabelBudget(flags.labels as string | undefined);
+    const init = flags.init === undefined ? undefined : await initAdapter(String(flags.init));
+    const method = methodFromFlags(flags, init);
+    const labelBudget = segment ? undefined : labelBudgetFromFlag(flags.labels);
     const backend = await startBackend(quiet);
     const { vit, metadata } = await openBackbone(flags.backbone as string | undefined);
     try {
@@ -57,11 +51,11 @@ export const command: Command = {
       const data = await dataFromFlags(flags, vit);
       const t0 = Date.now();
       const r = await finetune({
-        backbone: vit, method, init: flags.init as string | undefined, train: data.train, val: data.val, test: data.test, labels,
-        normalization: normalizationFrom(metadata, data.train), epochs: (flags.epochs as number) ?? 30, batchSize: (flags.batch as number) ?? 32,
-        lr: flags.lr as number | undefined, patience: flags.patience as number | undefined, augment: !!flags.augment, seed: flags.seed as number,
-        outDir: out, resume: !!flags.resume, onProgress: progressPrinter(quiet), metadata: { dataName: data.name, backend },
+        ...run, backbone: vit, method, init: init?.path, train: data.train, val: data.val, test: data.test, labelBudget,
+        normalization: normalizationFrom(metadata, data.train), patience: flags.patience as number | undefined, augment: !!flags.augment,
         workers: flags.workers as number,
+        // The test files (when the data names them, e.g. a DICOM folder) record which images the metrics are on.
+        metadata: { dataName: data.name, splitSeed: flags['split-seed'], testFiles: data.test.ids, backend },
       });
       const t = r.test!;
       const result = {

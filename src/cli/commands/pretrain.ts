@@ -2,7 +2,7 @@
 import { VIT_PRESETS, vitConfig, type PresetName } from '../../model/config';
 import { pretrainMAE } from '../../train/pretrain';
 import { Command } from '../command';
-import { COMMON_FLAGS, dataFromFlags, MASK_RATIO_FLAG, outDir, progressPrinter, requireFlags, startBackend, WORKERS_FLAG } from '../train-shared';
+import { dataFromFlags, MASK_RATIO_FLAG, requireFlags, stageFlags, stageRunFromFlags, startBackend, WORKERS_FLAG } from '../train-shared';
 
 export const command: Command = {
   name: 'pretrain',
@@ -10,7 +10,7 @@ export const command: Command = {
   usage: 'pretrain --data <flag|file.npz|fashion-mnist|dicom dir> --out <dir> [--preset NAME] [options]',
   description: 'Writes backbone.safetensors and decoder.safetensors (used by `tpp-lab tpp --pretext mae`) into --out.',
   flags: [
-    ...COMMON_FLAGS,
+    ...stageFlags('pretrain'),
     { name: 'preset', type: 'string', choices: Object.keys(VIT_PRESETS), help: 'model size', default: 'tutorial' },
     MASK_RATIO_FLAG,
     { name: 'norm-pix', type: 'boolean', help: 'reconstruct per-patch normalised pixels (MAE norm_pix_loss)' },
@@ -19,15 +19,14 @@ export const command: Command = {
   async run({ flags }) {
     requireFlags(flags, ['data', 'out']);
     const quiet = !!flags.quiet;
-    const out = outDir(flags);
+    const run = stageRunFromFlags(flags);
     const backend = await startBackend(quiet);
     const config = vitConfig(flags.preset as PresetName);
     const data = await dataFromFlags(flags, { config });
     const t0 = Date.now();
     const r = await pretrainMAE({
-      train: data.train, val: data.val, preset: flags.preset as PresetName, epochs: (flags.epochs as number) ?? 10, batchSize: (flags.batch as number) ?? 64,
-      lr: flags.lr as number | undefined, maskRatio: flags['mask-ratio'] as number, normPixLoss: !!flags['norm-pix'], seed: flags.seed as number,
-      outDir: out, resume: !!flags.resume, onProgress: progressPrinter(quiet), workers: flags.workers as number,
+      ...run, train: data.train, val: data.val, preset: flags.preset as PresetName, maskRatio: flags['mask-ratio'] as number, normPixLoss: !!flags['norm-pix'],
+      workers: flags.workers as number,
       provenance: { command: `tpp-lab pretrain ${process.argv.slice(3).join(' ')}`.trim(), backend, config },
     });
     const result = { backbone: r.backbonePath, decoder: r.decoderPath, epochs: r.fit.history.length, loss: r.fit.history[r.fit.history.length - 1]?.loss, val_loss: r.valLoss, seconds: (Date.now() - t0) / 1000, backend };

@@ -2,11 +2,12 @@
 import { knnProbe, linearProbe, pooledFeatures, type FeatureSource } from '../../analysis/probe';
 import { loadAdapter } from '../../io/checkpoint';
 import { normalizationFrom } from '../../train/common';
-import { limit } from '../../train/data';
+import { limit } from '../../data/load';
+import { openBackbone } from '../../io/backbone';
 import { Command } from '../command';
-import { BACKBONE_FLAG, COMMON_FLAGS, dataFromFlags, openBackbone, requireFlags, startBackend } from '../train-shared';
+import { BACKBONE_FLAG, dataFromFlags, requireFlags, stageFlags, startBackend } from '../train-shared';
 
-const USED = new Set(['data', 'seed', 'limit', 'convert', 'json', 'quiet']);
+const USED = new Set(['data', 'split-seed', 'limit', 'convert', 'json', 'quiet', 'strict']);
 
 export const command: Command = {
   name: 'probe',
@@ -17,7 +18,7 @@ export const command: Command = {
     'AdamW steps, deterministic); kNN: cosine, k = 20, weights exp(sim / 0.07) (DINO). Trained on the training split, scored on\n' +
     'the test split. With --init, the adapter\'s hooks are in the forward pass (features after TPP).',
   flags: [
-    ...COMMON_FLAGS.filter((f) => USED.has(f.name)), BACKBONE_FLAG,
+    ...stageFlags('finetune').filter((f) => USED.has(f.name)), BACKBONE_FLAG,
     { name: 'init', type: 'string', value: 'ADAPTER', help: 'a TPP adapter (.safetensors) whose hooks shape the features' },
     { name: 'test-limit', type: 'int', value: 'N', help: 'score on at most N test images' },
     { name: 'k', type: 'int', value: 'K', help: 'neighbours of the kNN probe', default: 20 },

@@ -1,10 +1,12 @@
 /** `tpp-lab tpp`: Target Parameter Pre-training of a PEFT method on unlabelled target images. */
 import * as path from 'path';
+import { openBackbone } from '../../io/backbone';
 import { normalizationFrom } from '../../train/common';
 import { PRETEXT_NAMES, type PretextName } from '../../train/pretext';
 import { targetParameterPretrain } from '../../train/tpp';
 import { Command } from '../command';
-import { BACKBONE_FLAG, COMMON_FLAGS, dataFromFlags, MASK_RATIO_FLAG, METHOD_FLAGS, methodFromFlags, openBackbone, outDir, progressPrinter, requireFlags, startBackend } from '../train-shared';
+import { METHOD_FLAGS, methodFromFlags } from '../method-flags';
+import { BACKBONE_FLAG, dataFromFlags, MASK_RATIO_FLAG, requireFlags, stageFlags, stageRunFromFlags, startBackend } from '../train-shared';
 
 export const command: Command = {
   name: 'tpp',
@@ -12,7 +14,7 @@ export const command: Command = {
   usage: 'tpp --data <flag|file.npz|dicom dir> --out <dir> [--backbone DIR] [--method lora] [--pretext mae|simsiam] [options]',
   description: 'The backbone stays frozen bitwise. Writes adapter.safetensors (target parameters + metadata) into --out;\n`tpp-lab finetune --init <out>/adapter.safetensors` starts from it. Only the training images are used, without labels.',
   flags: [
-    ...COMMON_FLAGS, BACKBONE_FLAG, ...METHOD_FLAGS,
+    ...stageFlags('tpp'), BACKBONE_FLAG, ...METHOD_FLAGS,
     { name: 'pretext', type: 'string', choices: PRETEXT_NAMES, help: 'self-supervised task', default: 'mae' },
     { name: 'train-decoder', type: 'boolean', help: 'also train the MAE decoder (default: frozen)' },
     MASK_RATIO_FLAG,
@@ -20,7 +22,7 @@ export const command: Command = {
   async run({ flags }) {
     requireFlags(flags, ['data', 'out']);
     const quiet = !!flags.quiet;
-    const out = outDir(flags);
+    const run = stageRunFromFlags(flags);
     const method = methodFromFlags(flags);
     const backend = await startBackend(quiet);
     const { vit, metadata, paths } = await openBackbone(flags.backbone as string | undefined);
@@ -30,10 +32,9 @@ export const command: Command = {
       if (pretext === 'mae' && !paths.decoder) throw new Error(`The mae pretext needs decoder.safetensors beside ${paths.backbone}; use --pretext simsiam or a backbone folder from \`tpp-lab pretrain\`.`);
       const t0 = Date.now();
       const r = await targetParameterPretrain({
-        backbone: vit, method, pretext, decoderPath: paths.decoder ?? undefined, trainDecoder: !!flags['train-decoder'], maskRatio: flags['mask-ratio'] as number,
-        images: data.train, normalization: normalizationFrom(metadata, data.train), epochs: (flags.epochs as number) ?? 10, batchSize: (flags.batch as number) ?? 64,
-        lr: flags.lr as number | undefined, seed: flags.seed as number, outDir: out, resume: !!flags.resume, onProgress: progressPrinter(quiet),
-        metadata: { backbone: path.relative(process.cwd(), paths.backbone), dataName: data.name, backend },
+        ...run, backbone: vit, method, pretext, decoderPath: paths.decoder ?? undefined, trainDecoder: !!flags['train-decoder'], maskRatio: flags['mask-ratio'] as number,
+        images: data.train, normalization: normalizationFrom(metadata, data.train),
+        metadata: { backbone: path.relative(process.cwd(), paths.backbone), dataName: data.name, splitSeed: flags['split-seed'], backend },
       });
       const result = { adapter: r.adapterPath, adapter_bytes: r.adapterBytes, method: method.method, pretext, loss: r.fit.history[r.fit.history.length - 1]?.loss, seconds: (Date.now() - t0) / 1000, backend };
       r.peft.dispose();

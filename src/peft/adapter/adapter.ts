@@ -14,7 +14,7 @@ import { uniform } from '../../model/init';
 import type { ParamLayout } from '../../model/layout';
 import type { ViT } from '../../model/vit';
 import { newVariable, type ApplyOptions, type PeftMethod, type PeftModule } from '../method';
-import { ADAPTER_DEFAULTS, validateAdapterConfig, type AdapterConfig } from './config';
+import { ADAPTER_DEFAULTS, ADAPTER_OPTIONS, validateAdapterConfig, type AdapterConfig } from './config';
 
 interface Bottleneck {
   down: tf.Variable;
@@ -27,6 +27,7 @@ function applyAdapter(model: ViT, config: AdapterConfig, options: ApplyOptions):
   validateAdapterConfig(config);
   const d = model.config.dim;
   const bn = config.bottleneck;
+  if (bn > d) throw new Error(`adapter config: bottleneck ${bn} is wider than the model width ${d}; use a bottleneck ≤ ${d}.`);
   const params = new Map<string, tf.Variable>();
   const layouts = new Map<string, ParamLayout>();
   const points: string[] = [];
@@ -83,6 +84,7 @@ function applyAdapter(model: ViT, config: AdapterConfig, options: ApplyOptions):
 export const ADAPTER: PeftMethod<AdapterConfig> = {
   name: 'adapter',
   description: 'Bottleneck adapters: parallel (AdaptFormer) or sequential (Houlsby), zero-initialised up-projection',
+  options: ADAPTER_OPTIONS,
   defaults: ADAPTER_DEFAULTS,
   validate: validateAdapterConfig,
   apply: applyAdapter,

@@ -3,7 +3,7 @@
  * MLP, output scaled by `scale`) or `sequential` (Houlsby et al. 2019: a bottleneck after the attention branch
  * and after the MLP branch, each with its own skip connection).
  */
-import { requireKnownFields, requirePositiveInt } from '../method';
+import { checkOptions, optionDefaults, type PeftOption } from '../options';
 
 /** Adapter settings. */
 export interface AdapterConfig {
@@ -16,17 +16,20 @@ export interface AdapterConfig {
   readonly scale: number;
 }
 
-/** Defaults: parallel, bottleneck 8, scale 0.1. */
-export const ADAPTER_DEFAULTS: AdapterConfig = Object.freeze({ method: 'adapter', style: 'parallel', bottleneck: 8, scale: 0.1 });
+/**
+ * Adapter options. Defaults: parallel, bottleneck 8, scale 0.1. A bottleneck wider than the model width is
+ * refused when the model is known (`applyPeft`).
+ */
+export const ADAPTER_OPTIONS: readonly PeftOption[] = [
+  { name: 'style', type: 'choice', choices: ['parallel', 'sequential'], default: 'parallel', flag: 'style', help: 'adapter style: parallel (AdaptFormer) or sequential (Houlsby)' },
+  { name: 'bottleneck', type: 'int', min: 1, default: 8, flag: 'bottleneck', help: 'adapter bottleneck width' },
+  { name: 'scale', type: 'number', default: 0.1, flag: 'scale', help: 'parallel adapter output scale' },
+];
+
+/** The default adapter config. */
+export const ADAPTER_DEFAULTS: AdapterConfig = optionDefaults<AdapterConfig>('adapter', ADAPTER_OPTIONS);
 
 /** Throw naming the bad field. */
 export function validateAdapterConfig(c: AdapterConfig): void {
-  requireKnownFields('adapter', c, ['method', 'style', 'bottleneck', 'scale']);
-  if (c.style !== 'parallel' && c.style !== 'sequential') {
-    throw new Error(`adapter config: style must be "parallel" or "sequential", got ${JSON.stringify(c.style)}.`);
-  }
-  requirePositiveInt('adapter', 'bottleneck', c.bottleneck);
-  if (typeof c.scale !== 'number' || !Number.isFinite(c.scale)) {
-    throw new Error(`adapter config: scale must be a finite number, got ${JSON.stringify(c.scale)}.`);
-  }
+  checkOptions('adapter', c, ADAPTER_OPTIONS);
 }

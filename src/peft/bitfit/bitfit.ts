@@ -6,7 +6,8 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { ParamLayout } from '../../model/layout';
 import { HEAD_PARAMS, type ViT } from '../../model/vit';
-import { requireKnownFields, type PeftMethod, type PeftModule } from '../method';
+import type { PeftMethod, PeftModule } from '../method';
+import { checkOptions } from '../options';
 
 /** BitFit has no settings. */
 export interface BitFitConfig {
@@ -18,7 +19,7 @@ export const BITFIT_DEFAULTS: BitFitConfig = Object.freeze({ method: 'bitfit' })
 
 /** Throw on unknown fields. */
 export function validateBitFitConfig(c: BitFitConfig): void {
-  requireKnownFields('bitfit', c, ['method']);
+  checkOptions('bitfit', c, []);
 }
 
 function applyBitFit(model: ViT): PeftModule {
@@ -38,6 +39,7 @@ function applyBitFit(model: ViT): PeftModule {
 export const BITFIT: PeftMethod<BitFitConfig> = {
   name: 'bitfit',
   description: 'BitFit: only the backbone biases (and the head) are trained',
+  options: [],
   defaults: BITFIT_DEFAULTS,
   validate: validateBitFitConfig,
   apply: (model) => applyBitFit(model),

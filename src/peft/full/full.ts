@@ -5,7 +5,8 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { ParamLayout } from '../../model/layout';
 import { HEAD_PARAMS, type ViT } from '../../model/vit';
-import { requireKnownFields, type PeftMethod, type PeftModule } from '../method';
+import type { PeftMethod, PeftModule } from '../method';
+import { checkOptions } from '../options';
 
 /** Full fine-tuning has no settings. */
 export interface FullConfig {
@@ -30,7 +31,8 @@ function applyFull(model: ViT): PeftModule {
 export const FULL: PeftMethod<FullConfig> = {
   name: 'full',
   description: 'Full fine-tuning: every backbone weight and the head are trained',
+  options: [],
   defaults: FULL_DEFAULTS,
-  validate: (c) => requireKnownFields('full', c, ['method']),
+  validate: (c) => checkOptions('full', c, []),
   apply: (model) => applyFull(model),
 };

@@ -1,7 +1,8 @@
 /** Linear probe baseline: the backbone is frozen and only the head is trained (no target parameters). */
 import type * as tf from '@tensorflow/tfjs';
 import type { ParamLayout } from '../../model/layout';
-import { requireKnownFields, type PeftMethod } from '../method';
+import type { PeftMethod } from '../method';
+import { checkOptions } from '../options';
 
 /** Linear probing has no settings. */
 export interface LinearProbeConfig {
@@ -15,8 +16,9 @@ export const LINEAR_PROBE_DEFAULTS: LinearProbeConfig = Object.freeze({ method: 
 export const LINEAR_PROBE: PeftMethod<LinearProbeConfig> = {
   name: 'linear-probe',
   description: 'Linear probe: frozen backbone, only the head is trained',
+  options: [],
   defaults: LINEAR_PROBE_DEFAULTS,
-  validate: (c) => requireKnownFields('linear-probe', c, ['method']),
+  validate: (c) => checkOptions('linear-probe', c, []),
   apply: () => ({
     hooks: {},
     params: new Map<string, tf.Variable>(),

@@ -1,12 +1,12 @@
 /** LoRA config (Hu et al. 2021): rank r, alpha (scale alpha / r), dropout on the module input, target modules. */
-import { requireKnownFields, requirePositiveInt } from '../method';
+import { checkOptions, optionDefaults, type PeftOption } from '../options';
 
 /** LoRA's settings. */
 export interface LoraConfig {
   readonly method: 'lora';
   /** Rank r of A `[in, r]` and B `[r, out]`. */
   readonly rank: number;
-  /** Scale numerator: the update is `(alpha / rank) * x A B`. */
+  /** Scale numerator: the update is `(alpha / rank) * x A B`. Defaults to the rank (scale 1). */
   readonly alpha: number;
   /** Dropout probability on the LoRA input while training (0 = none). */
   readonly dropout: number;
@@ -19,23 +19,22 @@ export interface LoraConfig {
   readonly targetRegex?: string;
 }
 
-/** Defaults: rank 4, alpha 4 (scale 1), no dropout, targets q and v (the LoRA paper's choice). */
-export const LORA_DEFAULTS: LoraConfig = Object.freeze({ method: 'lora', rank: 4, alpha: 4, dropout: 0, targets: Object.freeze(['q', 'v']) });
+/**
+ * LoRA's options. Defaults: rank 4, alpha = rank (scale 1 at any rank), no dropout, targets q and v (the LoRA
+ * paper's choice). A rank above a target's width is refused when the model is known (`applyPeft`).
+ */
+export const LORA_OPTIONS: readonly PeftOption[] = [
+  { name: 'rank', type: 'int', min: 1, default: 4, flag: 'rank', help: 'LoRA rank r of the update x A B' },
+  { name: 'alpha', type: 'number', min: 0, minExclusive: true, default: 4, defaultFrom: 'rank', flag: 'alpha', help: 'LoRA alpha: the update is scaled by alpha / rank' },
+  { name: 'dropout', type: 'number', min: 0, max: 1, maxExclusive: true, default: 0, flag: 'dropout', help: 'LoRA dropout on the module input while training' },
+  { name: 'targets', type: 'strings', default: ['q', 'v'], flag: 'targets', help: 'LoRA target modules, comma-separated (qkv, q, k, v, proj, fc1, fc2 or full names)' },
+  { name: 'targetRegex', type: 'string', flag: 'target-regex', help: 'LoRA: a regex over module names, used instead of the targets' },
+];
+
+/** The default LoRA config. */
+export const LORA_DEFAULTS: LoraConfig = optionDefaults<LoraConfig>('lora', LORA_OPTIONS);
 
 /** Throw naming the bad field. */
 export function validateLoraConfig(c: LoraConfig): void {
-  requireKnownFields('lora', c, ['method', 'rank', 'alpha', 'dropout', 'targets', 'targetRegex']);
-  requirePositiveInt('lora', 'rank', c.rank);
-  if (typeof c.alpha !== 'number' || !Number.isFinite(c.alpha) || c.alpha <= 0) {
-    throw new Error(`lora config: alpha must be a positive number, got ${JSON.stringify(c.alpha)}.`);
-  }
-  if (typeof c.dropout !== 'number' || !(c.dropout >= 0 && c.dropout < 1)) {
-    throw new Error(`lora config: dropout must be in [0, 1), got ${JSON.stringify(c.dropout)}.`);
-  }
-  if (!Array.isArray(c.targets) || c.targets.some((t) => typeof t !== 'string')) {
-    throw new Error('lora config: targets must be an array of module names, e.g. ["q", "v"].');
-  }
-  if (c.targetRegex !== undefined && typeof c.targetRegex !== 'string') {
-    throw new Error('lora config: targetRegex must be a string.');
-  }
+  checkOptions('lora', c, LORA_OPTIONS);
 }

@@ -15,7 +15,7 @@ import type { ParamLayout } from '../../model/layout';
 import type { ViT } from '../../model/vit';
 import { selectTargets } from '../match';
 import { newVariable, type ApplyOptions, type PeftMethod, type PeftModule } from '../method';
-import { LORA_DEFAULTS, validateLoraConfig, type LoraConfig } from './config';
+import { LORA_DEFAULTS, LORA_OPTIONS, validateLoraConfig, type LoraConfig } from './config';
 
 /** One LoRA pair attached to an op site. */
 interface LoraPair {
@@ -67,6 +67,11 @@ function applyLora(model: ViT, config: LoraConfig, options: ApplyOptions): PeftM
   const params = new Map<string, tf.Variable>();
   const layouts = new Map<string, ParamLayout>();
   const points: string[] = [];
+  for (const name of names) {
+    const { fanIn, fanOut } = targetShape(model, name);
+    // A rank above min(in, out) adds parameters but no expressiveness: the update x A B has rank <= min(in, out).
+    if (r > Math.min(fanIn, fanOut)) throw new Error(`lora config: rank ${r} is above the width of ${name} (${fanIn} in, ${fanOut} out); use a rank ≤ ${Math.min(fanIn, fanOut)}.`);
+  }
   for (const name of names) {
     const { site, fanIn, fanOut, offset } = targetShape(model, name);
     // A: Kaiming-uniform bound 1/sqrt(in) like peft's default; B: zeros, so the update starts at 0.
@@ -138,6 +143,7 @@ function applyLora(model: ViT, config: LoraConfig, options: ApplyOptions): PeftM
 export const LORA: PeftMethod<LoraConfig> = {
   name: 'lora',
   description: 'LoRA: low-rank updates x A B (B = 0 at init) on chosen linear layers',
+  options: LORA_OPTIONS,
   defaults: LORA_DEFAULTS,
   validate: validateLoraConfig,
   apply: applyLora,

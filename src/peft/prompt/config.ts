@@ -1,5 +1,5 @@
 /** Visual prompt tuning config (Jia et al. 2022): `tokens` learned prompts, `shallow` (input only) or `deep` (every block). */
-import { requireKnownFields, requirePositiveInt } from '../method';
+import { checkOptions, optionDefaults, type PeftOption } from '../options';
 
 /** Prompt settings. */
 export interface PromptConfig {
@@ -10,14 +10,16 @@ export interface PromptConfig {
   readonly depth: 'shallow' | 'deep';
 }
 
-/** Defaults: 8 shallow prompt tokens. */
-export const PROMPT_DEFAULTS: PromptConfig = Object.freeze({ method: 'prompt', tokens: 8, depth: 'shallow' });
+/** Prompt options. Defaults: 8 shallow prompt tokens. */
+export const PROMPT_OPTIONS: readonly PeftOption[] = [
+  { name: 'tokens', type: 'int', min: 1, default: 8, flag: 'prompts', help: 'prompt tokens (per block when deep)' },
+  { name: 'depth', type: 'choice', choices: ['shallow', 'deep'], default: 'shallow', flag: 'depth', help: 'prompt depth: shallow (input only) or deep (every block)' },
+];
+
+/** The default prompt config. */
+export const PROMPT_DEFAULTS: PromptConfig = optionDefaults<PromptConfig>('prompt', PROMPT_OPTIONS);
 
 /** Throw naming the bad field. */
 export function validatePromptConfig(c: PromptConfig): void {
-  requireKnownFields('prompt', c, ['method', 'tokens', 'depth']);
-  requirePositiveInt('prompt', 'tokens', c.tokens);
-  if (c.depth !== 'shallow' && c.depth !== 'deep') {
-    throw new Error(`prompt config: depth must be "shallow" or "deep", got ${JSON.stringify(c.depth)}.`);
-  }
+  checkOptions('prompt', c, PROMPT_OPTIONS);
 }

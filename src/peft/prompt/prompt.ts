@@ -11,7 +11,7 @@ import { uniform } from '../../model/init';
 import type { ParamLayout } from '../../model/layout';
 import type { ViT } from '../../model/vit';
 import { newVariable, type ApplyOptions, type PeftMethod, type PeftModule } from '../method';
-import { PROMPT_DEFAULTS, validatePromptConfig, type PromptConfig } from './config';
+import { PROMPT_DEFAULTS, PROMPT_OPTIONS, validatePromptConfig, type PromptConfig } from './config';
 
 function applyPrompt(model: ViT, config: PromptConfig, options: ApplyOptions): PeftModule {
   validatePromptConfig(config);
@@ -59,6 +59,7 @@ function applyPrompt(model: ViT, config: PromptConfig, options: ApplyOptions): P
 export const PROMPT: PeftMethod<PromptConfig> = {
   name: 'prompt',
   description: 'Visual prompt tuning: learned tokens after the class token, shallow or deep',
+  options: PROMPT_OPTIONS,
   defaults: PROMPT_DEFAULTS,
   validate: validatePromptConfig,
   apply: applyPrompt,

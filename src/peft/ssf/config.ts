@@ -1,5 +1,5 @@
 /** SSF config (Lian et al. 2022): per-channel scale and shift after chosen ops. */
-import { requireKnownFields } from '../method';
+import { checkOptions, optionDefaults, type PeftOption } from '../options';
 
 /** SSF settings. */
 export interface SsfConfig {
@@ -13,17 +13,16 @@ export interface SsfConfig {
   readonly targetRegex?: string;
 }
 
-/** Defaults: after every op, as in the SSF paper. */
-export const SSF_DEFAULTS: SsfConfig = Object.freeze({
-  method: 'ssf',
-  targets: Object.freeze(['patch_embed.proj', 'norm1', 'qkv', 'proj', 'norm2', 'fc1', 'fc2', 'norm']),
-});
+/** SSF options. Default: after every op, as in the SSF paper. */
+export const SSF_OPTIONS: readonly PeftOption[] = [
+  { name: 'targets', type: 'strings', default: ['patch_embed.proj', 'norm1', 'qkv', 'proj', 'norm2', 'fc1', 'fc2', 'norm'], flag: 'targets', help: 'SSF target ops, comma-separated (any of the default ones or full names)' },
+  { name: 'targetRegex', type: 'string', flag: 'target-regex', help: 'SSF: a regex over op names, used instead of the targets' },
+];
+
+/** The default SSF config. */
+export const SSF_DEFAULTS: SsfConfig = optionDefaults<SsfConfig>('ssf', SSF_OPTIONS);
 
 /** Throw naming the bad field. */
 export function validateSsfConfig(c: SsfConfig): void {
-  requireKnownFields('ssf', c, ['method', 'targets', 'targetRegex']);
-  if (!Array.isArray(c.targets) || c.targets.some((t) => typeof t !== 'string')) {
-    throw new Error('ssf config: targets must be an array of op names, e.g. ["qkv", "fc1"].');
-  }
-  if (c.targetRegex !== undefined && typeof c.targetRegex !== 'string') throw new Error('ssf config: targetRegex must be a string.');
+  checkOptions('ssf', c, SSF_OPTIONS);
 }

@@ -7,7 +7,7 @@ import type { ParamLayout } from '../../model/layout';
 import type { ViT } from '../../model/vit';
 import { selectTargets } from '../match';
 import { newVariable, type PeftMethod, type PeftModule } from '../method';
-import { SSF_DEFAULTS, validateSsfConfig, type SsfConfig } from './config';
+import { SSF_DEFAULTS, SSF_OPTIONS, validateSsfConfig, type SsfConfig } from './config';
 
 /** Op sites SSF can follow in `model`, with their output widths. */
 export function ssfCandidates(model: ViT): Map<string, number> {
@@ -47,6 +47,7 @@ function applySsf(model: ViT, config: SsfConfig): PeftModule {
 export const SSF: PeftMethod<SsfConfig> = {
   name: 'ssf',
   description: 'SSF: identity-initialised per-channel scale and shift after chosen ops',
+  options: SSF_OPTIONS,
   defaults: SSF_DEFAULTS,
   validate: validateSsfConfig,
   apply: (model, config) => applySsf(model, config),

@@ -1,0 +1,55 @@
+/**
+ * Does a dataset fit a backbone? Images `[N, H, W, C]` must be `imageSize` x `imageSize` x `channels`; every stage
+ * checks its data with `checkImagesFit`, and `fitToBackbone` converts data that does not fit when asked to.
+ */
+import type { ViTConfig } from '../model/config';
+import type { Dataset } from './dataset';
+import { resizeBilinear } from './resize';
+
+/**
+ * Throw unless the images of `ds` (`[N, H, W, C]`) are what `config` takes (`imageSize` x `imageSize` x
+ * `channels`); `stage` (e.g. `finetune`) starts the message. Every stage checks its data with this before training.
+ */
+export function checkImagesFit(ds: Dataset, config: ViTConfig, stage: string): void {
+  const [, h, w, c] = ds.images.shape;
+  if (h === config.imageSize && w === config.imageSize && c === config.channels) return;
+  throw new Error(
+    `${stage}: ${ds.source} has images ${h}x${w}x${c} but the backbone expects ${config.imageSize}x${config.imageSize}x${config.channels}. ` +
+      'Use data of that size (e.g. MedMNIST --size 28), a backbone for this size, or pass --convert to resize and convert channels.',
+  );
+}
+
+/**
+ * Make `ds` match the backbone's input. Matching data passes through. A mismatch is an error naming both shapes,
+ * unless `convert` is true: then channels are replicated (grey → RGB) or averaged (RGB → grey) and images are
+ * resized bilinearly.
+ */
+export function fitToBackbone(ds: Dataset, config: ViTConfig, convert = false): Dataset {
+  const [n, h, w, c] = ds.images.shape;
+  if (h === config.imageSize && w === config.imageSize && c === config.channels) return ds;
+  if (!convert) checkImagesFit(ds, config, 'data');
+  const src = ds.images.data;
+  const scale = src instanceof Uint8Array ? 1 / 255 : 1;
+  const out = new Float32Array(n * config.imageSize * config.imageSize * config.channels);
+  const plane = new Float32Array(h * w);
+  const per = config.imageSize * config.imageSize;
+  for (let i = 0; i < n; i++) {
+    // Channel conversion to the backbone's count, one output channel at a time.
+    for (let oc = 0; oc < config.channels; oc++) {
+      for (let p = 0; p < h * w; p++) {
+        const base = (i * h * w + p) * c;
+        let v = 0;
+        if (c === config.channels) v = src[base + oc];
+        else if (c === 1) v = src[base];
+        else if (config.channels === 1) {
+          for (let k = 0; k < c; k++) v += src[base + k];
+          v /= c;
+        } else v = src[base + Math.min(oc, c - 1)];
+        plane[p] = v * scale;
+      }
+      const resized = resizeBilinear(plane, h, w, 1, config.imageSize, config.imageSize);
+      for (let p = 0; p < per; p++) out[(i * per + p) * config.channels + oc] = resized[p];
+    }
+  }
+  return { ...ds, images: { data: out, shape: [n, config.imageSize, config.imageSize, config.channels] }, source: `${ds.source} (converted)` };
+}

@@ -1,0 +1,75 @@
+/**
+ * Data by name, as `--data` means it for every stage: a MedMNIST flag (`breastmnist`), an `.npz` file with
+ * MedMNIST's keys, `fashion-mnist` (the non-medical pool, from Debian's package), a pool (`tinyimagenet`, `pbc`,
+ * `kermany`, or an .npz with `images` + `labels`), a segmentation pack (its images), or a folder of DICOM files with a
+ * labels CSV. `fit.ts` makes the loaded images fit a backbone.
+ */
+import * as fs from 'fs';
+import { Dataset, numExamples, subset } from './dataset';
+import { loadDicomDataset, type DicomLoadSummary } from './dicom-dataset';
+import { loadFashionMNIST } from './idx';
+import { loadMedMNISTSplits } from './medmnist';
+import { isPoolFile, isPoolName, loadPool } from './pools';
+import { isSegmentationData, loadSegData } from './seg-source';
+import { segImages } from './segmentation';
+import { split } from './splits';
+
+/** Train / validation / test parts of one dataset plus a short name for reports and metadata. */
+export interface DataSplits {
+  name: string;
+  train: Dataset;
+  val: Dataset;
+  test: Dataset;
+  /** For a DICOM folder: what was used and what was left out (failed, missing, unlabelled files). */
+  dicomLoad?: DicomLoadSummary;
+}
+
+/** Options of `loadData`. */
+export interface LoadDataOptions {
+  /**
+   * Seed of the split of data without official splits (a DICOM folder's 70/10/20 split, Fashion-MNIST's validation
+   * slice); default 0. Keep it apart from the training seed, so that runs with different training seeds are
+   * evaluated on the same test images.
+   */
+  splitSeed?: number;
+  /** Image size of a DICOM folder's images (default 28). */
+  imageSize?: number;
+  /** Channels of a DICOM folder's images: 1 (default) or 3. */
+  channels?: number;
+  /** Keep only the first N training images; for a MedMNIST .npz only those are decoded. */
+  limit?: number;
+}
+
+/**
+ * Load `spec` with its official splits when it has them (MedMNIST), or a seeded stratified 70/10/20 split
+ * (by `splitSeed`). A missing dataset is an error that says how to get it.
+ */
+export async function loadData(spec: string, options: LoadDataOptions = {}): Promise<DataSplits> {
+  const s = spec.trim();
+  if (s === 'fashion-mnist') {
+    // Official train/test; validation is a seeded 5,000-image slice of train.
+    const full = loadFashionMNIST('train');
+    const parts = split(full, { val: 5000 / numExamples(full), test: 0, seed: options.splitSeed ?? 0 });
+    return { name: 'fashion-mnist', train: parts.train, val: parts.val, test: loadFashionMNIST('test') };
+  }
+  if (isSegmentationData(s)) {
+    // Segmentation data as images (MAE pre-training, TPP): the same split as fine-tuning with --task segment uses.
+    const p = await loadSegData(s);
+    return { name: p.name, train: segImages(p.train), val: segImages(p.val), test: segImages(p.test) };
+  }
+  if (fs.existsSync(s) && fs.statSync(s).isDirectory()) {
+    const ds = await loadDicomDataset(s, { seed: options.splitSeed ?? 0, size: options.imageSize ?? 28, channels: options.channels === 3 ? 3 : 1 });
+    const dicomLoad = { used: numExamples(ds.all), failures: ds.failures, missing: ds.missing, unlabeled: ds.unlabeled };
+    return { name: s, train: ds.train, val: ds.val, test: ds.test, dicomLoad };
+  }
+  if (isPoolName(s) || isPoolFile(s)) return loadPool(s, { splitSeed: options.splitSeed ?? 0 });
+  // `limit` (the first N training images) is applied before decoding: only those images are inflated.
+  const parts = await loadMedMNISTSplits(s, { limitTrain: options.limit });
+  return { name: parts.train.source.replace(/\/train$/, ''), train: parts.train, val: parts.val, test: parts.test };
+}
+
+/** The first `n` examples (keeps quick profiles and tests small); the whole set when n is undefined or larger. */
+export function limit(ds: Dataset, n?: number): Dataset {
+  if (n === undefined || n >= numExamples(ds)) return ds;
+  return subset(ds, Int32Array.from({ length: n }, (_, i) => i));
+}

@@ -1,0 +1,53 @@
+/**
+ * tpp-lab's public API in one import (package.json's `main`), for notebooks and users:
+ *
+ * ```ts
+ * import { initBackend, loadMedMNISTSplits, openBackbone, peftConfig, applyPeft, finetune } from './src/index';
+ * ```
+ *
+ * Layers: the backend; data (datasets, splits, batches, MedMNIST, DICOM, data by name); the ViT and MAE model;
+ * PEFT methods (`peftConfig`, `applyPeft`, the method registry and its options); checkpoints and backbones; the
+ * three training stages and the comparison grid; analysis; figures. Not here: `viz/notebook` (`show`, `showHtml`,
+ * `markdown`: they need the tslab kernel, import them from `./src/viz/notebook`) and the CLI (`src/cli`).
+ */
+export { initBackend, parseBackendName, tf, BACKEND_ORDER, type BackendName, type BackendReport, type InitBackendOptions } from './backend';
+export { byProfile, profile, type Profile } from './profile';
+export { readAll, readScalar, toArray } from './tensor-io';
+
+export * from './data/index';
+export { loadData, limit, type DataSplits, type LoadDataOptions } from './data/load';
+export { checkImagesFit, fitToBackbone } from './data/fit';
+export { readDicom, readDicomTags, DicomError, type DicomImage, type DicomTags, type ReadDicomOptions } from './data/dicom';
+export { listFilesSorted, loadDicomDataset, summarizeFailures, type DicomDatasetOptions, type DicomFailure, type DicomLoadResult } from './data/dicom-dataset';
+export { WINDOW_PRESETS, parseWindow, windowToUint8, type Window, type WindowSpec } from './data/dicom-window';
+export { pixelStats, type PixelStats } from './data/dicom-pixels';
+
+export * from './model/index';
+export { createMAE, DECODER_PRESETS, type DecoderConfig, type MAE } from './model/mae';
+
+export * from './peft/index';
+
+export * from './io/index';
+export { BUNDLED_BACKBONE_DIR, backbonePaths, openBackbone, type BackbonePaths } from './io/backbone';
+export { loadDecoder, saveDecoder } from './io/decoder';
+export { encodePng } from './io/png';
+export { SiteRegistry, type SiteEntry } from './io/site-registry';
+
+export { normalizationFrom, type StageRunOptions } from './train/common';
+export { STAGE_DEFAULTS, type StageDefaults, type StageName } from './train/defaults';
+export { pretrainMAE, maeLoss, type PretrainOptions, type PretrainResult } from './train/pretrain';
+export { targetParameterPretrain, type TppOptions, type TppResult } from './train/tpp';
+export { PRETEXT_NAMES, type PretextName } from './train/pretext';
+export { finetune, evaluateModel, type FinetuneOptions, type FinetuneResult } from './train/finetune';
+export { headSize, scoresFromLogits, taskKind, taskLoss } from './train/objective';
+export { evaluate, type Metrics, type TaskKind } from './train/metrics';
+export { fit, NonFiniteLossError, type FitResult, type FitSpec, type EpochRecord, type TrainProgress } from './train/loop';
+export { runCompare, summarize, methodSizes, budgetLabel, type Arm, type CellResult, type CompareGrid, type CompareProgress, type SummaryRow } from './train/compare';
+export { writeCompareReport, aucBarsFigure, curvesFigure, pairedFigure, summaryTableHtml } from './report/compare-report';
+
+export { meanStd, pairedSentence, pairedSummary, type PairedSummary } from './analysis/paired';
+export { fileTensors, loraScale, parameterChanges, peftTensors, snapshotBackbone, snapshotTensors, type ParamChange } from './analysis/params';
+export { loraCosine, loraSingularValues, loraUpdateRows, pairLoraFactors, type LoraFactors, type LoraUpdateRow, type PlainTensor } from './analysis/lora-svd';
+
+export * from './viz/index';
+export { matmulGflops } from './bench/matmul';

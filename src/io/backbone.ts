@@ -1,0 +1,37 @@
+/**
+ * Finding and opening a backbone: the bundled one (data/backbone-tutorial) or one written by `pretrainMAE` /
+ * `tpp-lab pretrain`, given as its folder or its backbone.safetensors. The MAE decoder is looked for beside it.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import type { ViT } from '../model/vit';
+import { loadBackbone, readCheckpointInfo } from './checkpoint';
+
+/** The backbone shipped in data/ (MAE-pretrained on Fashion-MNIST; see data/backbone-tutorial/README.md). */
+export const BUNDLED_BACKBONE_DIR = path.resolve(__dirname, '..', '..', 'data', 'backbone-tutorial');
+
+/** Where a backbone's files are: the backbone and, when present beside it, its MAE decoder. */
+export interface BackbonePaths {
+  backbone: string;
+  decoder: string | null;
+}
+
+/** Paths of a backbone given as a folder or a file (undefined: the bundled one); the decoder is looked for beside it. */
+export function backbonePaths(spec: string | undefined): BackbonePaths {
+  const given = spec ?? BUNDLED_BACKBONE_DIR;
+  const isDir = fs.existsSync(given) && fs.statSync(given).isDirectory();
+  const backbone = isDir ? path.join(given, 'backbone.safetensors') : given;
+  if (!fs.existsSync(backbone)) {
+    throw new Error(spec ? `No backbone at ${backbone}. Pass a folder written by \`tpp-lab pretrain --out DIR\` or its backbone.safetensors.` : `The bundled backbone is missing at ${backbone}; is the checkout complete?`);
+  }
+  const decoder = path.join(path.dirname(backbone), 'decoder.safetensors');
+  return { backbone, decoder: fs.existsSync(decoder) ? decoder : null };
+}
+
+/** Load a backbone (undefined: the bundled one) and its metadata (e.g. the normalisation of its pre-training pool). */
+export async function openBackbone(spec: string | undefined): Promise<{ vit: ViT; metadata: Record<string, unknown>; paths: BackbonePaths }> {
+  const paths = backbonePaths(spec);
+  const info = await readCheckpointInfo(paths.backbone);
+  if (info.kind !== 'backbone') throw new Error(`${paths.backbone} is a ${info.kind} file, not a backbone.`);
+  return { vit: await loadBackbone(paths.backbone), metadata: info.metadata, paths };
+}
