@@ -41,11 +41,17 @@ export { PRETEXT_NAMES, type PretextName } from './train/pretext';
 export { finetune, evaluateModel, type FinetuneOptions, type FinetuneResult } from './train/finetune';
 export { headSize, scoresFromLogits, taskKind, taskLoss } from './train/objective';
 export { evaluate, type Metrics, type TaskKind } from './train/metrics';
+export { finetuneSegmentation, segForward, type SegFinetuneOptions, type SegFinetuneResult } from './train/segment';
+export { ellipsePerimeter, fitEllipse, hd95, headCircumference, overlap, segScores, type SegScores } from './train/seg-metrics';
+export { isSegmentationData, loadSegData } from './data/seg-source';
+export { createSegHead, SEG_HEAD_KINDS, SegHead, type SegHeadConfig, type SegHeadKind } from './model/seg-head';
+export { loadSegAdapter, saveSegAdapter } from './io/seg-checkpoint';
 export { fit, NonFiniteLossError, type FitResult, type FitSpec, type EpochRecord, type TrainProgress } from './train/loop';
 export { runCompare, summarize, methodSizes, budgetLabel, type Arm, type CellResult, type CompareGrid, type CompareProgress, type SummaryRow } from './train/compare';
 export { writeCompareReport, aucBarsFigure, curvesFigure, pairedFigure, summaryTableHtml } from './report/compare-report';
 
 export { meanStd, pairedSentence, pairedSummary, type PairedSummary } from './analysis/paired';
+export { knnProbe, linearProbe, pooledFeatures, type Features, type FeatureSource, type LinearProbeOptions } from './analysis/probe';
 export { fileTensors, loraScale, parameterChanges, peftTensors, snapshotBackbone, snapshotTensors, type ParamChange } from './analysis/params';
 export { loraCosine, loraSingularValues, loraUpdateRows, pairLoraFactors, type LoraFactors, type LoraUpdateRow, type PlainTensor } from './analysis/lora-svd';
 
