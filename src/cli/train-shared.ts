@@ -26,6 +26,7 @@ export const COMMON_FLAGS: readonly FlagSpec[] = [
   { name: 'limit', type: 'int', value: 'N', help: 'use at most N training images (quick runs)' },
   { name: 'convert', type: 'boolean', help: 'resize images and convert channels to fit the backbone' },
   { name: 'resume', type: 'boolean', help: 'continue from the checkpoint in --out' },
+  { name: 'force', type: 'boolean', help: 'overwrite an earlier run\'s files in --out (default: refuse)' },
   { name: 'json', type: 'boolean', help: 'print one JSON object with the results as the last line' },
   { name: 'quiet', type: 'boolean', help: 'no progress lines' },
 ];

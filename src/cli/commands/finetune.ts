@@ -20,6 +20,7 @@ export const command: Command = {
   summary: 'Fine-tune a PEFT method and a new head on labelled data; report test metrics',
   usage: 'finetune --data <flag|file.npz|dicom dir> --out <dir> [--backbone DIR] [--method lora] [--init adapter.safetensors] [--labels K|F] [options]',
   description: 'Cross-entropy for multi-class, binary cross-entropy for binary and multi-label tasks; AdamW with warm-up and cosine decay;\nvalidation AUC every epoch picks the best epoch. With --json the last line holds accuracy, balanced_accuracy, auc and f1.',
+  runFolder: { outputs: ['adapter.safetensors', 'checkpoint.safetensors'] },
   flags: [
     ...COMMON_FLAGS, BACKBONE_FLAG, ...METHOD_FLAGS,
     { name: 'init', type: 'string', value: 'FILE', help: 'start the target parameters from this TPP adapter' },

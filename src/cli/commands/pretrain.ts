@@ -10,6 +10,7 @@ export const command: Command = {
   summary: 'Pre-train a ViT backbone with MAE (masked-image reconstruction)',
   usage: 'pretrain --data <flag|file.npz|fashion-mnist|dicom dir> --out <dir> [--preset tiny|tutorial|p4] [options]',
   description: 'Writes backbone.safetensors and decoder.safetensors (used by `tpp-lab tpp --pretext mae`) into --out.',
+  runFolder: { outputs: ['backbone.safetensors', 'decoder.safetensors', 'checkpoint.safetensors'] },
   flags: [
     ...COMMON_FLAGS,
     { name: 'preset', type: 'string', choices: ['tiny', 'tutorial', 'p4', 'large'], help: 'model size', default: 'tutorial' },
