@@ -47,8 +47,9 @@ async function withRunFolder(cmd: Command, args: ParsedArgs): Promise<number> {
   const out = path.resolve(String(args.flags.out));
   const folder = acquireRunFolder(out, ['tpp-lab', ...process.argv.slice(2)].join(' '));
   try {
-    const notes = [...folder.notes, guardPreviousRun(out, cmd.runFolder.outputs, { resume: !!args.flags.resume, force: !!args.flags.force })];
-    for (const n of notes) if (n) console.error(`note: ${n}`);
+    for (const n of folder.notes) console.error(`note: ${n}`);
+    const removed = guardPreviousRun(out, cmd.runFolder.outputs, { resume: !!args.flags.resume, force: !!args.flags.force });
+    if (removed) console.error(`note: ${removed}`);
     return await cmd.run(args);
   } finally {
     folder.release();
