@@ -9,9 +9,12 @@ import { vitConfig } from '../src/model/config';
 import { createMAE, DECODER_PRESETS } from '../src/model/mae';
 import { createViT } from '../src/model/vit';
 import { saveDecoder } from '../src/io/decoder';
+import { readCheckpointInfo } from '../src/io/checkpoint';
 import { peftConfig } from '../src/peft';
 import { meanStd } from '../src/analysis/paired';
-import { type CellResult, runCompare, summarize } from '../src/train/compare';
+import { type CellResult, readCell, runCompare, summarize } from '../src/train/compare';
+import { SettingsChangedError } from '../src/train/compare-plan';
+import { settingsFingerprint } from '../src/train/settings-fingerprint';
 import { writeCompareReport } from '../src/report/compare-report';
 import { tempDir } from './helpers';
 
@@ -29,7 +32,7 @@ function noise(n: number, seed: number, shift: number): Dataset {
 
 const cell = (arm: string, seed: number, auc: number): CellResult => ({
   method: 'lora', arm, budget: '5/class', seed, trainExamples: 10, targetParameters: 1, accuracy: 0.5, balanced_accuracy: 0.5, auc, f1: 0.5,
-  val_auc: 0.5, bestEpoch: 1, seconds: 1, curve: [0.5], tppSeconds: null, tppFinalLoss: null,
+  val_auc: 0.5, bestEpoch: 1, settings: 'sha256:test', seconds: 1, curve: [0.5], tppSeconds: null, tppFinalLoss: null,
 });
 
 describe('compare', () => {
@@ -75,6 +78,34 @@ describe('compare', () => {
     const cells2 = await runCompare({ ...grid, onProgress: (e) => !e.train && again.push(e.phase) });
     assert.deepEqual(again, ['skip', 'skip', 'skip', 'skip']);
     assert.deepEqual(cells2, cells);
+    // Every cell and TPP adapter records its full settings; the csv names the run settings of each row.
+    const stored = readCell(path.join(grid.outDir, 'cells', 'lora__same__4_class__s1.json'));
+    assert.equal(stored.fingerprint, settingsFingerprint(stored.cellSettings));
+    assert.deepEqual([(stored.cellSettings.finetune as { epochs: number }).epochs, stored.cellSettings.seed, (stored.cellSettings.tpp as { epochs: number }).epochs], [2, 1, 1]);
+    const tpp = JSON.parse(fs.readFileSync(path.join(grid.outDir, 'tpp', 'lora__same__s1', 'tpp.json'), 'utf8'));
+    const adapterMeta = (await readCheckpointInfo(path.join(grid.outDir, 'tpp', 'lora__same__s1', 'adapter.safetensors'))).metadata;
+    assert.equal(adapterMeta.settingsFingerprint, tpp.fingerprint);
+    assert.equal(settingsFingerprint(adapterMeta.settings), tpp.fingerprint);
+    assert.match(fs.readFileSync(files.results_csv, 'utf8').split('\n')[1], /,sha256:[0-9a-f]{64},/);
+    // A rerun with other fine-tuning epochs refuses, naming the field; TPP adapters stay valid for it.
+    await assert.rejects(runCompare({ ...grid, finetune: { ...grid.finetune, epochs: 3 } }), (e: Error) => {
+      assert.ok(e instanceof SettingsChangedError);
+      assert.match(e.message, /holds 4 of 4 cells made with other settings \(finetune\.epochs: 2 → 3\)\. Rerun with --recompute/);
+      return true;
+    });
+    // Other TPP epochs invalidate the TPP arm's cells and adapters only.
+    await assert.rejects(runCompare({ ...grid, tpp: { ...grid.tpp, epochs: 2 } }), /2 of 4 cells and 2 TPP adapters made with other settings \(tpp\.epochs: 1 → 2\)/);
+    // Other data contents (same names and shapes) are caught too.
+    await assert.rejects(runCompare({ ...grid, target: { ...target, test: noise(16, 4, 60) } }), /target\.test: "sha256:[0-9a-f]+" → "sha256:[0-9a-f]+"/);
+    // --recompute redoes exactly the changed ones; an added seed computes only its own cells.
+    const redo: string[] = [];
+    const cells3 = await runCompare({ ...grid, finetune: { ...grid.finetune, epochs: 3 }, recompute: true, seeds: [0, 1, 2], onProgress: (e) => !e.train && redo.push(e.phase) });
+    assert.equal(cells3.length, 6);
+    assert.deepEqual(redo.filter((p) => p === 'tpp').length, 1, 'only seed 2 needs TPP');
+    assert.deepEqual(redo.filter((p) => p === 'finetune').length, 6);
+    const kept: string[] = [];
+    await runCompare({ ...grid, finetune: { ...grid.finetune, epochs: 3 }, seeds: [0, 1, 2], onProgress: (e) => !e.train && kept.push(e.phase) });
+    assert.deepEqual(kept, new Array(6).fill('skip'));
     mae.dispose();
     backbone.dispose();
   });

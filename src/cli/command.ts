@@ -14,6 +14,12 @@ export interface Command {
   /** Longer help printed under the usage, optional. */
   description?: string;
   flags: readonly FlagSpec[];
+  /**
+   * Commands that write a run into `--out` name the files a run leaves there: main.ts then holds the folder's
+   * lock for the run and refuses to overwrite an earlier run's files without `--resume` or `--force`
+   * (src/io/run-folder.ts).
+   */
+  runFolder?: { outputs: readonly string[] };
   /** How many positional arguments it takes at most (default 0). */
   maxPositionals?: number;
   /** Runs the command and returns the process exit code. Throw `UsageError` for bad input (exit 2). */

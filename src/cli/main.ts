@@ -2,7 +2,10 @@
  * `tpp-lab`: the command-line face of the library. Each command is a thin wrapper over the functions the
  * notebooks call. Exit codes: 0 success, 1 failure while running, 2 bad usage (unknown command or flag).
  */
-import { formatFlags, parseArgs, UsageError } from './args';
+import * as path from 'path';
+import { acquireRunFolder, guardPreviousRun, RunFolderError } from '../io/run-folder';
+import { SettingsChangedError } from '../train/compare-plan';
+import { formatFlags, parseArgs, type ParsedArgs, UsageError } from './args';
 import { Command } from './command';
 import { command as info } from './commands/info';
 import { command as dataInspect } from './commands/data-inspect';
@@ -37,6 +40,21 @@ export function mainHelp(): string {
     '',
     'Run `tpp-lab <command> --help` for its options. Set TPP_BACKEND=webgpu|wasm|cpu|node|node-gpu to force a backend.',
   ].join('\n');
+}
+
+/** Run `cmd`, holding its `--out` folder for the run when it declares `runFolder`. */
+async function withRunFolder(cmd: Command, args: ParsedArgs): Promise<number> {
+  if (!cmd.runFolder || !args.flags.out) return cmd.run(args);
+  const out = path.resolve(String(args.flags.out));
+  const folder = acquireRunFolder(out, ['tpp-lab', ...process.argv.slice(2)].join(' '));
+  try {
+    for (const n of folder.notes) console.error(`note: ${n}`);
+    const removed = guardPreviousRun(out, cmd.runFolder.outputs, { resume: !!args.flags.resume, force: !!args.flags.force });
+    if (removed) console.error(`note: ${removed}`);
+    return await cmd.run(args);
+  } finally {
+    folder.release();
+  }
 }
 
 /** Find the command named by the first one or two words (`data inspect`). */
@@ -75,10 +93,15 @@ export async function main(argv: readonly string[]): Promise<number> {
       console.log(commandHelp(cmd));
       return 0;
     }
-    return await cmd.run(args);
+    return await withRunFolder(cmd, args);
   } catch (e) {
     if (e instanceof UsageError) {
       console.error(`tpp-lab ${cmd.name}: ${e.message}\nUsage: tpp-lab ${cmd.usage}  (see --help)`);
+      return 2;
+    }
+    if (e instanceof RunFolderError || e instanceof SettingsChangedError) {
+      // A refusal to overwrite or mix results: the user chooses (another --out, --resume, --force, --recompute).
+      console.error(`tpp-lab ${cmd.name}: ${e.message}`);
       return 2;
     }
     throw e;

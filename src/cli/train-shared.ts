@@ -40,6 +40,7 @@ const COMMON_FLAGS: readonly FlagSpec[] = [
   { name: 'limit', type: 'int', value: 'N', help: 'use at most N training images (quick runs; read before decoding where the format allows)', min: 1 },
   { name: 'convert', type: 'boolean', help: 'resize images and convert channels to fit the backbone' },
   { name: 'resume', type: 'boolean', help: 'continue from the checkpoint in --out' },
+  { name: 'force', type: 'boolean', help: 'overwrite an earlier run\'s files in --out (default: refuse)' },
   { name: 'json', type: 'boolean', help: 'print one JSON object with the results as the last line' },
   { name: 'quiet', type: 'boolean', help: 'no progress lines' },
   { name: 'strict', type: 'boolean', help: 'DICOM folder: fail if any file fails to read, a CSV row has no file, or a file has no row' },

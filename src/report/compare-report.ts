@@ -2,6 +2,11 @@
  * Results of `tpp-lab compare` as files a person can open: `results.csv` / `results.json` (one row per cell),
  * `summary.csv` (mean ± std per method, budget and arm, with the paired difference to no TPP), and
  * `report.html` (offline plotly charts: test AUC per arm, paired differences per seed, learning curves).
+ *
+ * Every row names the settings that produced it: the `settings` column holds the fingerprint of its run settings,
+ * spelled out in results.json (`runs`) and in the report's header, beside the command. results.csv holds no
+ * timing (wall times differ between runs; they are in results.json), so two runs of the same grid give the same
+ * file byte for byte, however many processes or shards computed it.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -86,11 +91,41 @@ export function curvesFigure(cells: CellResult[], method: string, budget: string
   };
 }
 
+/** Where the rows came from: the command that wrote the report and the settings behind each row's fingerprint. */
+export interface ReportProvenance {
+  /** The command line that wrote this report. */
+  command: string;
+  /** Run settings by fingerprint (the `settings` field of the cells). */
+  runs: Record<string, Record<string, unknown>>;
+  /** The command that computed each cell (same order as the cells; null when not recorded). */
+  cellCommands?: (string | null)[];
+}
+
+/** Columns of results.csv: everything but the learning curve and the wall times. */
+function csvRow(c: CellResult): object {
+  const { curve: _c, seconds: _s, tppSeconds: _t, ...rest } = c;
+  return rest;
+}
+
+/** The header block: the command, the run settings per fingerprint, and rows computed by other commands. */
+function provenanceHtml(p: ReportProvenance, cells: CellResult[]): string {
+  const runs = Object.entries(p.runs).map(([fp, s]) => {
+    const n = cells.filter((c) => c.settings === fp).length;
+    return `<h3>Settings ${esc(fp)} (${n} row${n === 1 ? '' : 's'})</h3><pre style="white-space:pre-wrap">${esc(JSON.stringify(s, null, 1))}</pre>`;
+  });
+  const others = new Map<string, number>();
+  for (const c of p.cellCommands ?? []) if (c && c !== p.command) others.set(c, (others.get(c) ?? 0) + 1);
+  const otherHtml = others.size
+    ? `<p>Rows computed earlier (same settings fingerprint) by: ${[...others].map(([c, n]) => `<code>${esc(c)}</code> (${n})`).join(', ')}.</p>`
+    : '';
+  return `<p>Command: <code>${esc(p.command)}</code></p>${otherHtml}${runs.join('')}`;
+}
+
 /** Write results.csv, results.json, summary.csv and report.html into `dir`; returns their paths. */
-export async function writeCompareReport(dir: string, cells: CellResult[], settings: ReportSettings, sizes: { name: string; target: number; percent: number }[]): Promise<Record<string, string>> {
+export async function writeCompareReport(dir: string, cells: CellResult[], settings: ReportSettings, sizes: { name: string; target: number; percent: number }[], provenance?: ReportProvenance): Promise<Record<string, string>> {
   fs.mkdirSync(dir, { recursive: true });
   const rows = summarize(cells);
-  const flat = cells.map(({ curve: _c, ...rest }) => rest);
+  const flat = cells.map(csvRow);
   const files = {
     results_csv: path.join(dir, 'results.csv'),
     results_json: path.join(dir, 'results.json'),
@@ -98,7 +133,10 @@ export async function writeCompareReport(dir: string, cells: CellResult[], setti
     report_html: path.join(dir, 'report.html'),
   };
   await writeFileAtomic(files.results_csv, Buffer.from(dfd.toCSV(new dfd.DataFrame(flat))));
-  await writeFileAtomic(files.results_json, Buffer.from(JSON.stringify({ settings, cells, summary: rows }, null, 1)));
+  await writeFileAtomic(files.results_json, Buffer.from(JSON.stringify({
+    command: provenance?.command ?? null, settings, runs: provenance?.runs ?? {},
+    cells: cells.map((c, i) => ({ ...c, command: provenance?.cellCommands?.[i] ?? null })), summary: rows,
+  }, null, 1)));
   await writeFileAtomic(files.summary_csv, Buffer.from(dfd.toCSV(new dfd.DataFrame(rows as unknown as object[]))));
   const settingsHtml = `<table>${Object.entries(settings).map(([k, v]) => `<tr><th style="text-align:left">${esc(k)}</th><td style="text-align:left">${esc(String(v))}</td></tr>`).join('')}</table>`;
   const sizeHtml = `<table><tr><th>method</th><th>target parameters</th><th>% of backbone</th></tr>${sizes.map((s) => `<tr><td style="text-align:left">${esc(s.name)}</td><td>${s.target.toLocaleString('en-US')}</td><td>${s.percent.toFixed(2)}</td></tr>`).join('')}</table>`;
@@ -106,6 +144,7 @@ export async function writeCompareReport(dir: string, cells: CellResult[], setti
   const body = [
     '<p>Each cell fine-tunes a PEFT method with a few labels, starting either from the usual initialisation (<b>none</b>) or from target parameters pre-trained with TPP on unlabelled images (the other arms). For a given seed every arm uses the same labelled subset, head initialisation and data order, so differences per seed are paired.</p>',
     '<h2>Settings</h2>', settingsHtml,
+    ...(provenance ? ['<h2>Command and settings of every row</h2>', '<p>The <code>settings</code> column of results.csv names one of these.</p>', provenanceHtml(provenance, cells)] : []),
     '<h2>Summary</h2>', summaryTableHtml(rows),
     figureHtml(aucBarsFigure(rows)),
     figureHtml(pairedFigure(cells)),

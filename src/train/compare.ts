@@ -5,8 +5,8 @@
  * or another dataset (a different modality). Fine-tuning in every arm uses the same labelled subset, head init and
  * data order for a given seed, so `arm - none` per seed is a paired difference.
  *
- * Resumable: each TPP adapter and each finished cell is written atomically under `outDir`, and a re-run skips
- * what exists (a cell is only written once complete).
+ * Resumable: each TPP adapter and each finished cell is written atomically under `outDir` with the full settings
+ * that produced it, and a re-run reuses what exists only where those settings match (compare-plan.ts).
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -22,6 +22,7 @@ import type { EpochRecord, TrainProgress } from './loop';
 import type { PretextName } from './pretext';
 import { targetParameterPretrain } from './tpp';
 import { meanStd, pairedSummary } from '../analysis/paired';
+import { budgetLabel, type CellTask, checkReuse, type ComparePlan, pendingTasks, planCompare, type TppTask, tppImages } from './compare-plan';
 
 /** One TPP arm: `none`, or pre-training on `images` (named `name`, e.g. `same` or `other`). */
 export interface Arm {
@@ -45,6 +46,15 @@ export interface CompareGrid {
   tpp: { epochs: number; batchSize: number; lr: number; pretext: PretextName; maxImages?: number };
   finetune: { epochs: number; batchSize: number; lr: number; patience?: number };
   outDir: string;
+  /**
+   * Further settings that affect results and are not in the fields above (JSON values; e.g. the CLI's data flag
+   * and split seed). They enter every task's settings fingerprint (compare-plan.ts).
+   */
+  settings?: Record<string, unknown>;
+  /** Redo cells and TPP runs whose recorded settings differ from this grid's (default: refuse, naming the change). */
+  recompute?: boolean;
+  /** The command that runs the grid, recorded in each cell it computes. */
+  command?: string;
   signal?: AbortSignal;
   onProgress?: (e: CompareProgress) => void;
 }
@@ -72,6 +82,9 @@ export interface CellResult {
   f1: number;
   val_auc: number;
   bestEpoch: number;
+  /** Fingerprint of the run settings the cell shares with the rest of its grid (see compare-plan.ts). */
+  settings: string;
+  /** Wall time of fine-tuning (timing varies between runs: kept out of results.csv). */
   seconds: number;
   /** Validation AUC per epoch (learning curve). */
   curve: number[];
@@ -79,89 +92,124 @@ export interface CellResult {
   tppFinalLoss: number | null;
 }
 
-/** `10/class` or `10%`. */
-export function budgetLabel(b: SubsampleSpec): string {
-  return 'perClass' in b ? `${b.perClass}/class` : `${Math.round(b.fraction * 1000) / 10}%`;
+/** A cell as stored in `cells/<key>.json`: the result plus the full settings, their fingerprint and the command. */
+export interface StoredCell extends CellResult {
+  fingerprint: string;
+  cellSettings: Record<string, unknown>;
+  command: string | null;
 }
 
-function safe(s: string): string {
-  return s.replace(/[^A-Za-z0-9._-]+/g, '_');
+export { budgetLabel };
+
+/** A cell's label in progress output. */
+function cellLabel(c: CellTask): string {
+  return `${c.method.name} / ${c.arm} / ${budgetLabel(c.budget)} / seed ${c.seed}`;
 }
 
-/** Run (or resume) the grid; returns every cell, in grid order. */
-export async function runCompare(grid: CompareGrid): Promise<CellResult[]> {
-  fs.mkdirSync(path.join(grid.outDir, 'cells'), { recursive: true });
-  const cells: CellResult[] = [];
-  const total = grid.methods.length * grid.arms.length * grid.budgets.length * grid.seeds.length;
-  let done = 0;
+/** The result part of a stored cell. */
+export function cellResult(stored: StoredCell): CellResult {
+  const { fingerprint: _f, cellSettings: _s, command: _c, ...cell } = stored;
+  return cell;
+}
+
+/** Read a finished cell's file. */
+export function readCell(file: string): StoredCell {
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as StoredCell;
+}
+
+/**
+ * Run one TPP task: record its settings, pre-train (resuming a half-done run with the same settings), save the
+ * adapter and `tpp.json` (time, final loss, fingerprint). A changed task's folder is cleared first.
+ */
+export async function runTppTask(grid: CompareGrid, task: TppTask, onTrain?: (p: TrainProgress) => void): Promise<void> {
+  const arm = grid.arms.find((a) => a.name === task.arm)!;
+  const recorded = path.join(task.dir, 'settings.json');
+  if (fs.existsSync(task.dir)) {
+    let same = false;
+    try {
+      same = JSON.parse(fs.readFileSync(recorded, 'utf8')).fingerprint === task.fingerprint;
+    } catch {
+      same = false;
+    }
+    if (!same) fs.rmSync(task.dir, { recursive: true, force: true });
+  }
+  fs.mkdirSync(task.dir, { recursive: true });
+  if (!fs.existsSync(recorded)) await writeFileAtomic(recorded, Buffer.from(JSON.stringify({ fingerprint: task.fingerprint, settings: task.settings }, null, 1)));
+  const t0 = Date.now();
+  const r = await targetParameterPretrain({
+    backbone: grid.backbone, method: task.method.config, pretext: grid.tpp.pretext, decoderPath: grid.decoderPath,
+    images: tppImages(grid, arm)!, normalization: grid.normalization, epochs: grid.tpp.epochs,
+    batchSize: grid.tpp.batchSize, lr: grid.tpp.lr, seed: task.seed, outDir: task.dir, resume: true, signal: grid.signal,
+    onProgress: onTrain, metadata: { arm: arm.name, armLabel: arm.label, settingsFingerprint: task.fingerprint, settings: task.settings },
+  });
+  const summary = { seconds: (Date.now() - t0) / 1000, finalLoss: r.fit.history[r.fit.history.length - 1]?.loss ?? null, fingerprint: task.fingerprint };
+  r.peft.dispose();
+  await writeFileAtomic(path.join(task.dir, 'tpp.json'), Buffer.from(JSON.stringify(summary, null, 1)));
+}
+
+/** Run one fine-tuning cell (its TPP task must be done) and write `cells/<key>.json`; returns the stored cell. */
+export async function runCellTask(grid: CompareGrid, plan: ComparePlan, task: CellTask, onTrain?: (p: TrainProgress) => void): Promise<StoredCell> {
+  let adapter: string | undefined;
+  let tpp: { seconds: number | null; finalLoss: number | null } = { seconds: null, finalLoss: null };
+  if (task.tpp) {
+    const t = plan.tpp.find((x) => x.key === task.tpp)!;
+    const summary = JSON.parse(fs.readFileSync(path.join(t.dir, 'tpp.json'), 'utf8'));
+    if (summary.fingerprint !== t.fingerprint) throw new Error(`compare: the TPP adapter in ${t.dir} was made with other settings than cell ${task.key} needs; rerun the grid.`);
+    adapter = path.join(t.dir, 'adapter.safetensors');
+    tpp = summary;
+  }
+  const t0 = Date.now();
+  const r = await finetune({
+    backbone: grid.backbone, method: task.method.config, init: adapter, train: grid.target.train, val: grid.target.val, test: grid.target.test,
+    labelBudget: task.budget, normalization: grid.normalization, epochs: grid.finetune.epochs, batchSize: grid.finetune.batchSize,
+    lr: grid.finetune.lr, patience: grid.finetune.patience, seed: task.seed, signal: grid.signal, onProgress: onTrain,
+  });
+  const t = r.test!;
+  const cell: StoredCell = {
+    method: task.method.name, arm: task.arm, budget: budgetLabel(task.budget), seed: task.seed, trainExamples: r.trainExamples,
+    targetParameters: r.peft.counts().target, accuracy: t.accuracy, balanced_accuracy: t.balanced_accuracy, auc: t.auc, f1: t.f1,
+    val_auc: r.val.auc, bestEpoch: r.fit.bestEpoch + 1, settings: plan.runFingerprint, seconds: (Date.now() - t0) / 1000,
+    curve: r.fit.history.map((h: EpochRecord) => h.metrics.val_auc), tppSeconds: tpp.seconds, tppFinalLoss: tpp.finalLoss,
+    fingerprint: task.fingerprint, cellSettings: task.settings, command: grid.command ?? null,
+  };
+  r.peft.dispose();
+  r.model.dispose();
+  fs.mkdirSync(path.dirname(task.file), { recursive: true });
+  await writeFileAtomic(task.file, Buffer.from(JSON.stringify(cell, null, 1)));
+  return cell;
+}
+
+/**
+ * Run (or resume) the grid in this process; returns every cell, in grid order. Cells and TPP adapters already in
+ * `outDir` are reused when their settings fingerprint matches; results made with other settings are refused
+ * (`SettingsChangedError`, naming what changed) unless `grid.recompute`. `units` restricts the run to a shard
+ * (`shardUnits`); `planned` is a plan of this grid made earlier by `planCompare`.
+ */
+export async function runCompare(grid: CompareGrid, units?: ReadonlySet<number>, planned?: ComparePlan): Promise<CellResult[]> {
+  const plan = planned ?? (await planCompare(grid));
+  checkReuse(plan, grid.outDir, !!grid.recompute);
   const emit = grid.onProgress ?? (() => {});
-  for (const method of grid.methods) {
-    for (const seed of grid.seeds) {
-      for (const arm of grid.arms) {
-        // TPP once per (method, arm, seed); every budget fine-tunes from it.
-        let adapter: string | undefined;
-        let tppSeconds: number | null = null;
-        let tppFinalLoss: number | null = null;
-        const cellKeys = grid.budgets.map((b) => `${method.name}__${arm.name}__${safe(budgetLabel(b))}__s${seed}`);
-        const pending = cellKeys.filter((k) => !fs.existsSync(path.join(grid.outDir, 'cells', `${k}.json`)));
-        if (arm.images && pending.length) {
-          const dir = path.join(grid.outDir, 'tpp', `${method.name}__${arm.name}__s${seed}`);
-          adapter = path.join(dir, 'adapter.safetensors');
-          const summaryFile = path.join(dir, 'tpp.json');
-          if (!fs.existsSync(summaryFile)) {
-            emit({ phase: 'tpp', cell: `${method.name} / tpp on ${arm.label} / seed ${seed}`, done, total });
-            const t0 = Date.now();
-            const r = await targetParameterPretrain({
-              backbone: grid.backbone, method: method.config, pretext: grid.tpp.pretext, decoderPath: grid.decoderPath,
-              images: limit(arm.images, grid.tpp.maxImages), normalization: grid.normalization, epochs: grid.tpp.epochs,
-              batchSize: grid.tpp.batchSize, lr: grid.tpp.lr, seed, outDir: dir, resume: true, signal: grid.signal,
-              onProgress: (p) => emit({ phase: 'tpp', cell: `${method.name} / ${arm.name} / seed ${seed}`, done, total, train: p }),
-              metadata: { arm: arm.name, armLabel: arm.label },
-            });
-            const summary = { seconds: (Date.now() - t0) / 1000, finalLoss: r.fit.history[r.fit.history.length - 1]?.loss ?? null };
-            r.peft.dispose();
-            await writeFileAtomic(summaryFile, Buffer.from(JSON.stringify(summary, null, 1)));
-          }
-          const summary = JSON.parse(fs.readFileSync(summaryFile, 'utf8'));
-          tppSeconds = summary.seconds;
-          tppFinalLoss = summary.finalLoss;
-        }
-        for (let bi = 0; bi < grid.budgets.length; bi++) {
-          const budget = grid.budgets[bi];
-          const file = path.join(grid.outDir, 'cells', `${cellKeys[bi]}.json`);
-          const label = `${method.name} / ${arm.name} / ${budgetLabel(budget)} / seed ${seed}`;
-          if (fs.existsSync(file)) {
-            cells.push(JSON.parse(fs.readFileSync(file, 'utf8')));
-            emit({ phase: 'skip', cell: label, done: ++done, total });
-            continue;
-          }
-          emit({ phase: 'finetune', cell: label, done, total });
-          const t0 = Date.now();
-          const r = await finetune({
-            backbone: grid.backbone, method: method.config, init: adapter, train: grid.target.train, val: grid.target.val, test: grid.target.test,
-            labelBudget: budget, normalization: grid.normalization, epochs: grid.finetune.epochs, batchSize: grid.finetune.batchSize,
-            lr: grid.finetune.lr, patience: grid.finetune.patience, seed, signal: grid.signal,
-            onProgress: (p) => emit({ phase: 'finetune', cell: label, done, total, train: p }),
-          });
-          const t = r.test!;
-          const cell: CellResult = {
-            method: method.name, arm: arm.name, budget: budgetLabel(budget), seed, trainExamples: r.trainExamples,
-            targetParameters: r.peft.counts().target, accuracy: t.accuracy, balanced_accuracy: t.balanced_accuracy, auc: t.auc, f1: t.f1,
-            val_auc: r.val.auc, bestEpoch: r.fit.bestEpoch + 1, seconds: (Date.now() - t0) / 1000,
-            curve: r.fit.history.map((h: EpochRecord) => h.metrics.val_auc), tppSeconds, tppFinalLoss,
-          };
-          r.peft.dispose();
-          r.model.dispose();
-          await writeFileAtomic(file, Buffer.from(JSON.stringify(cell, null, 1)));
-          cells.push(cell);
-          done++;
-        }
-      }
+  const mine = plan.cells.filter((c) => !units || units.has(c.unit));
+  const todo = pendingTasks(plan, units);
+  const total = mine.length;
+  let done = 0;
+  for (const c of mine) if (c.state === 'done') emit({ phase: 'skip', cell: cellLabel(c), done: ++done, total });
+  for (const task of todo) {
+    if (task.kind === 'tpp') {
+      const label = `${task.method.name} / tpp on ${grid.arms.find((a) => a.name === task.arm)!.label} / seed ${task.seed}`;
+      emit({ phase: 'tpp', cell: label, done, total });
+      await runTppTask(grid, task, (p) => emit({ phase: 'tpp', cell: label, done, total, train: p }));
+      task.state = 'done';
+    } else {
+      const label = cellLabel(task);
+      emit({ phase: 'finetune', cell: label, done, total });
+      await runCellTask(grid, plan, task, (p) => emit({ phase: 'finetune', cell: label, done, total, train: p }));
+      task.state = 'done';
+      done++;
     }
   }
-  return cells;
+  return mine.map((c) => cellResult(readCell(c.file)));
 }
-
 
 /** A summary row per (method, budget, arm): mean ± std of the test metrics and the paired difference to `none`. */
 export interface SummaryRow {

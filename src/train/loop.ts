@@ -16,6 +16,7 @@ import { entryToFloat32, readSafetensorsFile, TensorToWrite, writeSafetensorsFil
 import { AdamW } from '../step/optimizer';
 import { computeGradients, type LossAndGrads, trainStep } from '../step/step';
 import { lrAt, Schedule } from './schedule';
+import { describeDiff, settingsDiff } from './settings-fingerprint';
 
 export { NonFiniteLossError } from '../step/step';
 
@@ -241,10 +242,9 @@ async function loadTrainState<B>(spec: FitSpec<B>, opt: AdamW): Promise<{ state:
   if (file.metadata.stage !== spec.stage) {
     throw new Error(`${path} is a "${file.metadata.stage}" checkpoint; cannot resume the "${spec.stage}" stage from it. Use another --out folder or drop --resume.`);
   }
-  const savedMeta = JSON.stringify(JSON.parse(file.metadata.meta ?? '{}'));
-  const ourMeta = JSON.stringify(spec.meta ?? {});
-  if (savedMeta !== ourMeta) {
-    throw new Error(`${path} was written with other settings; resuming would mix two runs.\n  saved: ${savedMeta}\n  now:   ${ourMeta}\nRun with the same settings, or without --resume to start over.`);
+  const diff = settingsDiff(JSON.parse(file.metadata.meta ?? '{}'), spec.meta ?? {});
+  if (diff.length) {
+    throw new Error(`${path} was written with other settings; resuming would mix two runs (${describeDiff(diff)}). Run with the same settings, or without --resume to start over.`);
   }
   const read = (key: string, like: tf.Tensor): tf.Tensor => {
     const e = file.tensors.get(key);

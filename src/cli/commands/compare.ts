@@ -1,18 +1,24 @@
 /**
  * `tpp-lab compare` (the grid) and `tpp-lab demo` (the grid with the tutorial's settings on the bundled data).
  */
+import * as os from 'os';
 import * as path from 'path';
 import { limit, loadData } from '../../data/load';
 import type { SubsampleSpec } from '../../data/splits';
-import { openBackbone } from '../../io/backbone';
+import type { ViT } from '../../model/vit';
 import { peftConfig, PEFT_METHOD_NAMES, type PeftMethodName } from '../../peft/index';
 import { normalizationFrom } from '../../train/common';
-import { type Arm, type CompareProgress, methodSizes, runCompare, summarize } from '../../train/compare';
+import { type Arm, type CellResult, cellResult, type CompareGrid, type CompareProgress, methodSizes, readCell, runCellTask, runCompare, runTppTask, summarize } from '../../train/compare';
+import { checkReuse, parseShard, pendingTasks, planCompare, shardUnits } from '../../train/compare-plan';
+import { describeDiff, settingsDiff } from '../../train/settings-fingerprint';
+import { acquireRunFolder } from '../../io/run-folder';
+import { openBackbone } from '../../io/backbone';
 import { PRETEXT_NAMES, type PretextName } from '../../train/pretext';
 import { writeCompareReport } from '../../report/compare-report';
-import { FlagValues, UsageError } from '../args';
+import { type FlagSpec, FlagValues, UsageError } from '../args';
 import { Command } from '../command';
-import { BACKBONE_FLAG, labelBudgetFromFlag, SPLIT_SEED_FLAG, startBackend } from '../train-shared';
+import { BACKBONE_FLAG, labelBudgetFromFlag, outDir, SPLIT_SEED_FLAG, startBackend } from '../train-shared';
+import { enterTaskChild, GRID_FORMAT, mergeShards, readGridFile, runTaskProcesses, taskLabel, writeGridFile } from '../compare-grid';
 
 /** Everything a comparison needs, from flags or from the demo's presets. */
 export interface CompareSettings {
@@ -32,6 +38,8 @@ export interface CompareSettings {
   lr: number;
   batch: number;
   patience?: number;
+  /** Use at most the first N target training images. */
+  limit?: number;
   backbone?: string;
   out: string;
   title: string;
@@ -78,7 +86,7 @@ function settingsFromFlags(flags: FlagValues): CompareSettings {
     data: String(flags.data), other, methods, arms, budgets, seeds: ints(flags.seeds, 'seeds'), splitSeed: flags['split-seed'] as number,
     tppEpochs: flags['tpp-epochs'] as number, tppLr: flags['tpp-lr'] as number, tppImages: flags['tpp-images'] as number,
     pretext: flags.pretext as PretextName, epochs: flags.epochs as number, lr: flags.lr as number, batch: flags.batch as number,
-    patience: flags.patience as number | undefined, backbone: flags.backbone as string | undefined, out: path.resolve(String(flags.out)),
+    patience: flags.patience as number | undefined, limit: flags.limit as number | undefined, backbone: flags.backbone as string | undefined, out: path.resolve(String(flags.out)),
     title: `TPP on ${flags.data}`,
   };
 }
@@ -93,14 +101,40 @@ function progressLine(quiet: boolean): (e: CompareProgress) => void {
   };
 }
 
-/** Run a comparison and write its files; returns the exit code. */
-export async function runComparison(s: CompareSettings, flags: { json?: boolean; quiet?: boolean }): Promise<number> {
-  const quiet = !!flags.quiet;
-  const t0 = Date.now();
+/** Options of a comparison run besides its settings. */
+export interface ComparisonRunOptions {
+  json?: boolean;
+  quiet?: boolean;
+  /** Child processes for the grid's tasks (1: run them in this process). */
+  jobs?: number;
+  /** Run only this share of the grid. */
+  shard?: { index: number; count: number };
+  /** Redo cells and TPP runs made with other settings instead of refusing. */
+  recompute?: boolean;
+}
+
+/**
+ * Settings that reach the grid's fingerprints as they are: everything in `s` except the grid's axes and the
+ * fields mapped into the grid below (recorded there, some more precisely: the backbone by its fingerprint), and
+ * the output folder and title. Options added to CompareSettings later flow in without a change here.
+ */
+function extraSettings(s: CompareSettings): Record<string, unknown> {
+  const mapped = ['other', 'methods', 'arms', 'budgets', 'seeds', 'tppEpochs', 'tppLr', 'tppImages', 'pretext', 'epochs', 'lr', 'batch', 'patience', 'backbone', 'out', 'title'];
+  return Object.fromEntries(Object.entries(s).filter(([k]) => !mapped.includes(k)));
+}
+
+/** The command line as typed (for the records). */
+function commandLine(): string {
+  return ['tpp-lab', ...process.argv.slice(2)].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+}
+
+/** Load the backbone and data of `s` and build the grid (also in each `--task` child). Caller disposes `vit`. */
+async function buildGrid(s: CompareSettings, quiet: boolean, recompute: boolean): Promise<{ grid: CompareGrid; vit: ViT; backend: string; backbonePath: string }> {
   const backend = await startBackend(quiet);
   const { vit, metadata, paths } = await openBackbone(s.backbone);
   try {
     const target = await loadData(s.data, { splitSeed: s.splitSeed, imageSize: vit.config.imageSize, channels: vit.config.channels });
+    target.train = limit(target.train, s.limit);
     const normalization = normalizationFrom(metadata, target.train);
     const arms: Arm[] = [];
     for (const a of s.arms) {
@@ -112,44 +146,140 @@ export async function runComparison(s: CompareSettings, flags: { json?: boolean;
       }
     }
     if (s.pretext === 'mae' && !paths.decoder) throw new Error(`The mae pretext needs decoder.safetensors beside ${paths.backbone}.`);
-    const methods = s.methods.map((m) => ({ name: m, config: peftConfig(m) }));
-    const cells = await runCompare({
-      backbone: vit, decoderPath: paths.decoder ?? undefined, normalization, target, methods, arms, budgets: s.budgets, seeds: s.seeds,
+    const grid: CompareGrid = {
+      backbone: vit, decoderPath: paths.decoder ?? undefined, normalization, target, arms, budgets: s.budgets, seeds: s.seeds,
+      methods: s.methods.map((m) => ({ name: m, config: peftConfig(m) })),
       tpp: { epochs: s.tppEpochs, batchSize: 64, lr: s.tppLr, pretext: s.pretext, maxImages: s.tppImages },
-      finetune: { epochs: s.epochs, batchSize: s.batch, lr: s.lr, patience: s.patience }, outDir: s.out, onProgress: progressLine(quiet),
-    });
-    const seconds = (Date.now() - t0) / 1000;
-    const settings = {
-      title: s.title, target: target.name, modality: target.train.modality ?? null, arms: arms.map((a) => `${a.name}: ${a.label}`).join('; '),
-      methods: methods.map((m) => JSON.stringify(m.config)).join('; '), budgets: s.budgets.map((b) => JSON.stringify(b)).join(', '), seeds: s.seeds.join(', '), 'split seed': s.splitSeed,
-      tpp: `${s.pretext} pretext, ${s.tppEpochs} epochs, lr ${s.tppLr}, up to ${s.tppImages} images, batch 64`,
-      finetune: `${s.epochs} epochs, lr ${s.lr}, batch ${s.batch}, AdamW + warm-up + cosine, best epoch by validation AUC${s.patience !== undefined ? `, patience ${s.patience}` : ''}`,
-      backbone: path.relative(process.cwd(), paths.backbone), backend, 'wall time (s)': Math.round(seconds), finished: new Date().toISOString(),
+      finetune: { epochs: s.epochs, batchSize: s.batch, lr: s.lr, patience: s.patience }, outDir: s.out,
+      settings: extraSettings(s), recompute, command: commandLine(),
     };
-    const files = await writeCompareReport(s.out, cells, settings, methodSizes(vit, methods));
-    const rows = summarize(cells);
-    if (flags.json) {
-      console.log(JSON.stringify({ ...files, seconds, backend, summary: rows }));
-      return 0;
-    }
-    const pad = (x: string, n: number) => x.padEnd(n);
-    console.log(`\n${pad('method', 9)}${pad('labels', 10)}${pad('TPP arm', 16)}${pad('test AUC', 17)}${pad('accuracy', 17)}Δ AUC vs none (wins)`);
-    for (const r of rows) {
-      const delta = r.arm === 'none' ? '' : `${r.delta_auc_mean >= 0 ? '+' : ''}${r.delta_auc_mean.toFixed(3)} ± ${r.delta_auc_std.toFixed(3)} (${r.wins})`;
-      console.log(`${pad(r.method, 9)}${pad(r.budget, 10)}${pad(r.arm, 16)}${pad(`${r.auc_mean.toFixed(3)} ± ${r.auc_std.toFixed(3)}`, 17)}${pad(`${r.accuracy_mean.toFixed(3)} ± ${r.accuracy_std.toFixed(3)}`, 17)}${delta}`);
-    }
-    console.log(`\nReport: ${files.report_html}\nTables: ${files.results_csv}, ${files.summary_csv}\n${cells.length} cells in ${Math.round(seconds)} s on ${backend}.`);
+    return { grid, vit, backend, backbonePath: paths.backbone };
+  } catch (e) {
+    vit.dispose();
+    throw e;
+  }
+}
+
+/** `--task KEY`: run one task of the grid in `out` for the parent `compare --jobs` that holds the folder. */
+async function runTaskChild(out: string, key: string): Promise<number> {
+  enterTaskChild(out);
+  const g = readGridFile(out);
+  const { grid, vit } = await buildGrid(g.settings as unknown as CompareSettings, true, false);
+  try {
+    grid.command = g.command;
+    const plan = await planCompare(grid);
+    if (plan.runFingerprint !== g.runFingerprint) throw new Error(`compare --task: the settings now differ from ${out}/grid.json (${describeDiff(settingsDiff(g.runSettings, plan.runSettings))}); did the data or backbone change during the run?`);
+    const task = [...plan.tpp, ...plan.cells].find((t) => t.key === key);
+    if (!task) throw new UsageError(`--task ${key} is not a task of the grid in ${out}.`);
+    if (task.kind === 'tpp') await runTppTask(grid, task);
+    else await runCellTask(grid, plan, task);
     return 0;
   } finally {
     vit.dispose();
   }
 }
 
+/** Run a comparison (or its shard) and write its files; returns the exit code. */
+export async function runComparison(s: CompareSettings, flags: ComparisonRunOptions): Promise<number> {
+  const quiet = !!flags.quiet;
+  const jobs = flags.jobs ?? 1;
+  const t0 = Date.now();
+  const command = commandLine();
+  const folder = acquireRunFolder(s.out, command);
+  try {
+    for (const n of folder.notes) console.error(`note: ${n}`);
+    const { grid, vit, backend, backbonePath } = await buildGrid(s, quiet, !!flags.recompute);
+    try {
+      const plan = await planCompare(grid);
+      checkReuse(plan, s.out, !!flags.recompute);
+      const units = flags.shard ? shardUnits(plan, flags.shard.index, flags.shard.count) : undefined;
+      const mine = plan.cells.filter((c) => !units || units.has(c.unit));
+      const sizes = methodSizes(vit, grid.methods);
+      const reportSettings = {
+        title: s.title, target: grid.target.name, modality: grid.target.train.modality ?? null, arms: grid.arms.map((a) => `${a.name}: ${a.label}`).join('; '),
+        methods: grid.methods.map((m) => JSON.stringify(m.config)).join('; '), budgets: s.budgets.map((b) => JSON.stringify(b)).join(', '), seeds: s.seeds.join(', '),
+        tpp: `${s.pretext} pretext, ${s.tppEpochs} epochs, lr ${s.tppLr}, up to ${s.tppImages} images, batch 64`,
+        finetune: `${s.epochs} epochs, lr ${s.lr}, batch ${s.batch}, AdamW + warm-up + cosine, best epoch by validation AUC${s.patience !== undefined ? `, patience ${s.patience}` : ''}`,
+        backbone: path.relative(process.cwd(), backbonePath), backend,
+        ...(flags.shard ? { shard: `${flags.shard.index + 1}/${flags.shard.count} (${mine.length} of ${plan.cells.length} cells)` } : {}),
+      };
+      await writeGridFile(s.out, {
+        format: GRID_FORMAT, command, settings: s as unknown as Record<string, unknown>, runFingerprint: plan.runFingerprint, runSettings: plan.runSettings,
+        axes: plan.axes, cells: plan.cells.map((c) => ({ key: c.key, fingerprint: c.fingerprint })), shard: flags.shard ?? null, owned: mine.map((c) => c.key),
+        report: reportSettings, sizes,
+      });
+      if (jobs > 1) {
+        const todo = pendingTasks(plan, units);
+        let done = mine.length - todo.filter((t) => t.kind === 'cell').length;
+        if (!quiet) {
+          console.error(`${mine.length} cells: ${done} done earlier, ${todo.length} tasks to run on ${jobs} processes`);
+        }
+        await runTaskProcesses(s.out, todo, jobs, (t, seconds) => {
+          if (quiet) return;
+          if (t.kind === 'tpp') console.error(`tpp done: ${taskLabel(t)} (${Math.round(seconds)} s)`);
+          else console.error(`[${++done}/${mine.length}] done: ${taskLabel(t)}: test AUC ${readCell(t.file).auc.toFixed(3)} (${Math.round(seconds)} s)`);
+        });
+      } else {
+        await runCompare({ ...grid, onProgress: progressLine(quiet) }, units, plan);
+      }
+      const stored = mine.map((c) => readCell(c.file));
+      const cells = stored.map(cellResult);
+      const seconds = (Date.now() - t0) / 1000;
+      const files = await writeCompareReport(s.out, cells, { ...reportSettings, 'wall time (s)': Math.round(seconds), finished: new Date().toISOString() }, sizes, {
+        command, runs: { [plan.runFingerprint]: plan.runSettings }, cellCommands: stored.map((c) => c.command),
+      });
+      printSummary(cells, files, seconds, backend, !!flags.json);
+      return 0;
+    } finally {
+      vit.dispose();
+    }
+  } finally {
+    folder.release();
+  }
+}
+
+/** The summary table on stdout (or one JSON line). */
+function printSummary(cells: CellResult[], files: Record<string, string>, seconds: number, backend: string, json: boolean): void {
+  const rows = summarize(cells);
+  if (json) {
+    console.log(JSON.stringify({ ...files, seconds, backend, summary: rows }));
+    return;
+  }
+  const pad = (x: string, n: number) => x.padEnd(n);
+  console.log(`\n${pad('method', 9)}${pad('labels', 10)}${pad('TPP arm', 16)}${pad('test AUC', 17)}${pad('accuracy', 17)}Δ AUC vs none (wins)`);
+  for (const r of rows) {
+    const delta = r.arm === 'none' ? '' : `${r.delta_auc_mean >= 0 ? '+' : ''}${r.delta_auc_mean.toFixed(3)} ± ${r.delta_auc_std.toFixed(3)} (${r.wins})`;
+    console.log(`${pad(r.method, 9)}${pad(r.budget, 10)}${pad(r.arm, 16)}${pad(`${r.auc_mean.toFixed(3)} ± ${r.auc_std.toFixed(3)}`, 17)}${pad(`${r.accuracy_mean.toFixed(3)} ± ${r.accuracy_std.toFixed(3)}`, 17)}${delta}`);
+  }
+  console.log(`\nReport: ${files.report_html}\nTables: ${files.results_csv}, ${files.summary_csv}\n${cells.length} cells in ${Math.round(seconds)} s on ${backend}.`);
+}
+
+/** `--jobs`: at least 1 (more than the cores only slows each task down). */
+function jobsFrom(flags: FlagValues): number {
+  const jobs = flags.jobs as number;
+  if (!(jobs >= 1)) throw new UsageError(`--jobs must be at least 1, got ${jobs}.`);
+  return jobs;
+}
+
+/** Flags of the grid's execution, shared by compare and demo. */
+const RUN_FLAGS: readonly FlagSpec[] = [
+  { name: 'jobs', type: 'int', value: 'N', help: 'run the grid\'s tasks as N child processes (1: in this process)', default: os.availableParallelism() },
+  { name: 'recompute', type: 'boolean', help: 'redo cells and TPP runs in --out that were made with other settings (default: refuse and name what changed)' },
+  { name: 'json', type: 'boolean', help: 'print one JSON object (files and summary) as the last line' },
+  { name: 'quiet', type: 'boolean', help: 'no progress lines' },
+];
+
 export const command: Command = {
   name: 'compare',
   summary: 'Grid of PEFT methods x TPP arms x label budgets x seeds, with an HTML report',
-  usage: 'compare --data <target> --out <dir> [--other pneumoniamnist] [--methods lora,adapter] [--labels 5,10] [--seeds 0,1,2] [options]',
-  description: 'Arms: none (no TPP), same (TPP on the target\'s own unlabelled training images), and each --other dataset.\nResumable: re-running with the same --out skips finished cells.',
+  usage: 'compare --data <target> --out <dir> [--other pneumoniamnist] [--methods lora,adapter] [--labels 5,10] [--seeds 0,1,2] [options]\n' +
+    '       compare ... --shard I/N --out <dir-I>          (one share of the grid)\n' +
+    '       compare --merge <dir-1> <dir-2> ... --out <dir>  (join the shards)',
+  description: 'Arms: none (no TPP), same (TPP on the target\'s own unlabelled training images), and each --other dataset.\n' +
+    'Resumable: re-running with the same --out reuses finished cells and TPP adapters whose recorded settings match\n' +
+    '(data contents, backbone, method, stage settings, seed, budget); other settings are refused unless --recompute.\n' +
+    'Clusters: run one --shard per SLURM array task or Kubernetes index, then --merge (see docs/grids.md).',
+  maxPositionals: Infinity,
   flags: [
     { name: 'data', type: 'string', value: 'FLAG|FILE|DIR', help: 'target dataset (labels are used for fine-tuning only)' },
     { name: 'out', type: 'string', value: 'DIR', help: 'output folder (cells, TPP adapters, report)' },
@@ -159,6 +289,7 @@ export const command: Command = {
     { name: 'labels', type: 'string', value: 'LIST', help: 'label budgets: K per class or fractions', default: '10' },
     { name: 'seeds', type: 'string', value: 'LIST', help: 'seeds (label subset, init, data order)', default: '0,1,2' },
     SPLIT_SEED_FLAG,
+    { name: 'limit', type: 'int', value: 'N', help: 'use at most the first N target training images (quick runs)' },
     { name: 'pretext', type: 'string', choices: PRETEXT_NAMES, help: 'TPP pretext', default: 'mae' },
     { name: 'tpp-epochs', type: 'int', value: 'N', help: 'TPP epochs', default: 20, min: 1 },
     { name: 'tpp-lr', type: 'number', value: 'X', help: 'TPP learning rate', default: 3e-3, exclusiveMin: 0 },
@@ -168,11 +299,27 @@ export const command: Command = {
     { name: 'batch', type: 'int', value: 'N', help: 'fine-tuning batch size', default: 10, min: 1 },
     { name: 'patience', type: 'int', value: 'N', help: 'early stopping patience (epochs)', min: 1 },
     BACKBONE_FLAG,
-    { name: 'json', type: 'boolean', help: 'print one JSON object (files and summary) as the last line' },
-    { name: 'quiet', type: 'boolean', help: 'no progress lines' },
+    ...RUN_FLAGS,
+    { name: 'shard', type: 'string', value: 'I/N', help: 'run only share I of N of the grid (each TPP run with the cells that start from it)' },
+    { name: 'merge', type: 'string', value: 'DIR...', help: 'join the --out folders of shards 1..N (given as arguments) into --out' },
+    { name: 'task', type: 'string', value: 'KEY', help: 'internal: run one task for a parent compare --jobs' },
   ],
-  async run({ flags }) {
-    return runComparison(settingsFromFlags(flags), { json: !!flags.json, quiet: !!flags.quiet });
+  async run({ flags, positionals }) {
+    if (flags.task) return runTaskChild(outDir(flags), String(flags.task));
+    if (flags.merge !== undefined) {
+      const out = outDir(flags);
+      const { files, cells } = await mergeShards([String(flags.merge), ...positionals], out, commandLine(), (n) => console.error(`note: ${n}`));
+      printSummary(cells, files, 0, 'merged shards', !!flags.json);
+      return 0;
+    }
+    if (positionals.length) throw new UsageError(`Unexpected argument "${positionals[0]}" (only --merge takes folders).`);
+    let shard: { index: number; count: number } | undefined;
+    if (flags.shard !== undefined) {
+      const parsed = parseShard(String(flags.shard));
+      if (!parsed) throw new UsageError(`--shard takes I/N with 1 <= I <= N (e.g. 2/8), got "${flags.shard}".`);
+      shard = parsed;
+    }
+    return runComparison(settingsFromFlags(flags), { json: !!flags.json, quiet: !!flags.quiet, jobs: jobsFrom(flags), shard, recompute: !!flags.recompute });
   },
 };
 
@@ -184,12 +331,11 @@ export const demoCommand: Command = {
   flags: [
     { name: 'full', type: 'boolean', help: 'the larger version (takes much longer)' },
     { name: 'out', type: 'string', value: 'DIR', help: 'output folder', default: 'out/demo' },
-    { name: 'json', type: 'boolean', help: 'print one JSON object as the last line' },
-    { name: 'quiet', type: 'boolean', help: 'no progress lines' },
+    ...RUN_FLAGS,
   ],
   async run({ flags }) {
     const full = !!flags.full;
     const out = path.resolve(String(flags.out) + (full && flags.out === 'out/demo' ? '-full' : ''));
-    return runComparison(demoSettings(full, out), { json: !!flags.json, quiet: !!flags.quiet });
+    return runComparison(demoSettings(full, out), { json: !!flags.json, quiet: !!flags.quiet, jobs: jobsFrom(flags), recompute: !!flags.recompute });
   },
 };

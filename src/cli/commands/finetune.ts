@@ -14,6 +14,7 @@ export const command: Command = {
   usage: 'finetune --data <flag|file.npz|dicom dir> --out <dir> [--backbone DIR] [--method lora] [--init adapter.safetensors] [--labels K|F] [options]',
   description: 'Cross-entropy for multi-class, binary cross-entropy for binary and multi-label tasks; AdamW with warm-up and cosine decay;\nvalidation AUC every epoch picks the best epoch. With --json the last line holds accuracy, balanced_accuracy, auc and f1.\n' +
     '--task segment (data: a segmentation .npz with images and masks, or a folder with masks.csv): Dice + cross-entropy loss, a head on the\npatch tokens (--head), best epoch by validation Dice; --json holds dice, iou, hd95 (and hc_error_mm when the data carry head_circumference_mm).',
+  runFolder: { outputs: ['adapter.safetensors', 'checkpoint.safetensors'] },
   flags: [
     ...stageFlags('finetune'), BACKBONE_FLAG, ...METHOD_FLAGS,
     { name: 'init', type: 'string', value: 'FILE', help: 'start the target parameters from this TPP adapter (its method and settings are used)' },

@@ -9,6 +9,7 @@ export const command: Command = {
   summary: 'Pre-train a ViT backbone with MAE (masked-image reconstruction)',
   usage: 'pretrain --data <flag|file.npz|fashion-mnist|dicom dir> --out <dir> [--preset NAME] [options]',
   description: 'Writes backbone.safetensors and decoder.safetensors (used by `tpp-lab tpp --pretext mae`) into --out.',
+  runFolder: { outputs: ['backbone.safetensors', 'decoder.safetensors', 'checkpoint.safetensors'] },
   flags: [
     ...stageFlags('pretrain'),
     { name: 'preset', type: 'string', choices: Object.keys(VIT_PRESETS), help: 'model size', default: 'tutorial' },

@@ -13,6 +13,7 @@ export const command: Command = {
   summary: 'Target Parameter Pre-training: train only the PEFT parameters with a self-supervised pretext',
   usage: 'tpp --data <flag|file.npz|dicom dir> --out <dir> [--backbone DIR] [--method lora] [--pretext mae|simsiam] [options]',
   description: 'The backbone stays frozen bitwise. Writes adapter.safetensors (target parameters + metadata) into --out;\n`tpp-lab finetune --init <out>/adapter.safetensors` starts from it. Only the training images are used, without labels.',
+  runFolder: { outputs: ['adapter.safetensors', 'checkpoint.safetensors'] },
   flags: [
     ...stageFlags('tpp'), BACKBONE_FLAG, ...METHOD_FLAGS,
     { name: 'pretext', type: 'string', choices: PRETEXT_NAMES, help: 'self-supervised task', default: 'mae' },

@@ -1,0 +1,234 @@
+/**
+ * The plan of a `compare` grid: its tasks (one TPP run per method x TPP arm x seed, one fine-tuning cell per
+ * method x arm x budget x seed), the settings and fingerprint of each, what a folder already holds for them, and
+ * a deterministic partition into shards. `runCompare` runs a plan in one process; `tpp-lab compare --jobs` and
+ * `--shard` run its tasks in several.
+ *
+ * Every task records the full settings that produce its result: the run settings (results version, backbone
+ * fingerprint, data contents, normalisation, decoder, stage settings and whatever else the caller passes in
+ * `grid.settings`) plus its own coordinates (method config, arm and its images, budget, seed). A cached result is
+ * reused only when its fingerprint equals the task's (see settings-fingerprint.ts).
+ */
+import { createHash } from 'node:crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import type { Dataset } from '../data/dataset';
+import type { SubsampleSpec } from '../data/splits';
+import { backboneFingerprint } from '../model/fingerprint';
+import type { PeftConfig } from '../peft/index';
+import type { CompareGrid } from './compare';
+import { limit } from '../data/load';
+import { datasetFingerprint, describeDiff, RESULTS_VERSION, settingsDiff, settingsFingerprint } from './settings-fingerprint';
+
+/** `10/class` or `10%`. */
+export function budgetLabel(b: SubsampleSpec): string {
+  return 'perClass' in b ? `${b.perClass}/class` : `${Math.round(b.fraction * 1000) / 10}%`;
+}
+
+function safe(s: string): string {
+  return s.replace(/[^A-Za-z0-9._-]+/g, '_');
+}
+
+/** What a folder holds for a task: nothing yet (`pending`), a matching result (`done`), or one made otherwise. */
+export type TaskState = 'pending' | 'done' | 'changed';
+
+/** TPP of one method on one arm's images with one seed; its adapter starts every budget's cell. */
+export interface TppTask {
+  kind: 'tpp';
+  key: string;
+  /** Index of the (method, arm, seed) unit in grid order. */
+  unit: number;
+  method: { name: string; config: PeftConfig };
+  arm: string;
+  seed: number;
+  /** `tpp/<key>/`: settings.json, checkpoint, adapter.safetensors, tpp.json. */
+  dir: string;
+  settings: Record<string, unknown>;
+  fingerprint: string;
+  state: TaskState;
+  /** For `changed`: what differs (`field: old → new`). */
+  diff: string[];
+}
+
+/** Fine-tuning of one method with one label budget and seed, from one arm's TPP adapter (or none). */
+export interface CellTask {
+  kind: 'cell';
+  key: string;
+  unit: number;
+  method: { name: string; config: PeftConfig };
+  arm: string;
+  budget: SubsampleSpec;
+  seed: number;
+  /** `cells/<key>.json`. */
+  file: string;
+  /** The TPP task whose adapter it starts from (absent for the `none` arm). */
+  tpp?: string;
+  settings: Record<string, unknown>;
+  fingerprint: string;
+  state: TaskState;
+  diff: string[];
+}
+
+/** Every task of a grid in grid order, with the settings they share. */
+export interface ComparePlan {
+  /** Settings every task shares (no grid coordinates). */
+  runSettings: Record<string, unknown>;
+  runFingerprint: string;
+  /** The grid's axes, for checking that shards belong to the same grid. */
+  axes: { methods: { name: string; config: PeftConfig }[]; arms: string[]; budgets: SubsampleSpec[]; seeds: number[] };
+  tpp: TppTask[];
+  cells: CellTask[];
+}
+
+/** Stage settings the TPP runs do not depend on (left out of TPP fingerprints). */
+const FINETUNE_ONLY = ['finetune', 'target'];
+
+function fileHash(file: string): string {
+  return `sha256:${createHash('sha256').update(fs.readFileSync(file)).digest('hex')}`;
+}
+
+function readJson(file: string): Record<string, unknown> | null {
+  if (!fs.existsSync(file)) return null;
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch {
+    return {};
+  }
+}
+
+/** State of a cached result file against the settings that would make it now. */
+function stateOf(recorded: { fingerprint?: unknown; settings?: unknown } | null, settings: Record<string, unknown>, fingerprint: string): { state: TaskState; diff: string[] } {
+  if (!recorded) return { state: 'pending', diff: [] };
+  if (recorded.fingerprint === fingerprint) return { state: 'done', diff: [] };
+  if (!recorded.settings) return { state: 'changed', diff: ['settings: none recorded (made by an older tpp-lab) → recorded'] };
+  return { state: 'changed', diff: settingsDiff(recorded.settings, settings) };
+}
+
+/** The images TPP runs on for `arm` (limited to `grid.tpp.maxImages`), or null for no TPP. */
+export function tppImages(grid: CompareGrid, arm: { images?: Dataset }): Dataset | null {
+  return arm.images ? limit(arm.images, grid.tpp.maxImages) : null;
+}
+
+/** Plan `grid` against what `grid.outDir` holds. Reads cached files; writes nothing. */
+export async function planCompare(grid: CompareGrid): Promise<ComparePlan> {
+  const target = grid.target;
+  const runSettings: Record<string, unknown> = {
+    ...(grid.settings ?? {}),
+    version: RESULTS_VERSION,
+    backbone: await backboneFingerprint(grid.backbone),
+    decoder: grid.decoderPath && grid.tpp.pretext === 'mae' ? fileHash(grid.decoderPath) : null,
+    normalization: grid.normalization,
+    target: { name: target.name, train: datasetFingerprint(target.train), val: datasetFingerprint(target.val), test: datasetFingerprint(target.test) },
+    tpp: grid.tpp,
+    finetune: grid.finetune,
+  };
+  const tppRun = Object.fromEntries(Object.entries(runSettings).filter(([k]) => !FINETUNE_ONLY.includes(k)));
+  const armData = new Map(grid.arms.map((a) => {
+    const images = tppImages(grid, a);
+    return [a.name, images ? { source: images.source, images: datasetFingerprint(images) } : null] as const;
+  }));
+  const plan: ComparePlan = {
+    runSettings, runFingerprint: settingsFingerprint(runSettings),
+    axes: { methods: grid.methods, arms: grid.arms.map((a) => a.name), budgets: grid.budgets, seeds: grid.seeds },
+    tpp: [], cells: [],
+  };
+  let unit = 0;
+  for (const method of grid.methods) {
+    for (const seed of grid.seeds) {
+      for (const arm of grid.arms) {
+        const data = armData.get(arm.name)!;
+        let tppKey: string | undefined;
+        if (data) {
+          tppKey = `${method.name}__${arm.name}__s${seed}`;
+          const settings = { ...tppRun, method, arm: { name: arm.name, ...data }, seed };
+          const fingerprint = settingsFingerprint(settings);
+          const dir = path.join(grid.outDir, 'tpp', tppKey);
+          // settings.json is written when a TPP run starts: a half-done run with other settings counts as changed.
+          const recorded = readJson(path.join(dir, 'settings.json')) ?? (fs.existsSync(dir) ? {} : null);
+          let { state, diff } = stateOf(recorded, settings, fingerprint);
+          if (state === 'done' && readJson(path.join(dir, 'tpp.json'))?.fingerprint !== fingerprint) state = 'pending';
+          plan.tpp.push({ kind: 'tpp', key: tppKey, unit, method, arm: arm.name, seed, dir, settings, fingerprint, state, diff });
+        }
+        for (const budget of grid.budgets) {
+          const key = `${method.name}__${arm.name}__${safe(budgetLabel(budget))}__s${seed}`;
+          const settings = { ...runSettings, ...(data ? {} : { tpp: null }), method, arm: { name: arm.name, tpp: data }, budget, seed };
+          const fingerprint = settingsFingerprint(settings);
+          const file = path.join(grid.outDir, 'cells', `${key}.json`);
+          const stored = readJson(file);
+          const { state, diff } = stateOf(stored && { fingerprint: stored.fingerprint, settings: stored.cellSettings }, settings, fingerprint);
+          plan.cells.push({ kind: 'cell', key, unit, method, arm: arm.name, budget, seed, file, tpp: tppKey, settings, fingerprint, state, diff });
+        }
+        unit++;
+      }
+    }
+  }
+  return plan;
+}
+
+/** Thrown when a folder holds results made with other settings and the caller did not ask to recompute them. */
+export class SettingsChangedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SettingsChangedError';
+  }
+}
+
+/**
+ * Throw `SettingsChangedError` when any task in `plan` holds a result made with other settings, naming what
+ * changed in one line; with `recompute`, mark those tasks pending instead (their results are then redone).
+ */
+export function checkReuse(plan: ComparePlan, outDir: string, recompute: boolean): void {
+  const changed = [...plan.tpp, ...plan.cells].filter((t) => t.state === 'changed');
+  if (!changed.length) return;
+  if (recompute) {
+    for (const t of changed) t.state = 'pending';
+    return;
+  }
+  const diffs = [...new Set(changed.flatMap((t) => t.diff))];
+  const cells = changed.filter((t) => t.kind === 'cell').length;
+  const tpps = changed.length - cells;
+  const what = [cells ? `${cells} of ${plan.cells.length} cells` : '', tpps ? `${tpps} TPP adapter${tpps > 1 ? 's' : ''}` : ''].filter(Boolean).join(' and ');
+  throw new SettingsChangedError(
+    `${outDir} holds ${what} made with other settings (${describeDiff(diffs)}). Rerun with --recompute to redo them, or use a new --out.`,
+  );
+}
+
+/** Tasks still to run, in a runnable order: each cell after the TPP task it starts from. */
+export function pendingTasks(plan: ComparePlan, units?: ReadonlySet<number>): (TppTask | CellTask)[] {
+  const mine = <T extends { unit: number }>(t: T) => !units || units.has(t.unit);
+  const cells = plan.cells.filter((c) => mine(c) && c.state !== 'done');
+  const needed = new Set(cells.map((c) => c.tpp).filter(Boolean));
+  const tpps = plan.tpp.filter((t) => mine(t) && needed.has(t.key) && t.state !== 'done');
+  return [...tpps, ...cells];
+}
+
+/** `I/N` (1 ≤ I ≤ N) as zero-based index and count; null for malformed text. */
+export function parseShard(text: string): { index: number; count: number } | null {
+  const m = /^(\d+)\/(\d+)$/.exec(text.trim());
+  if (!m) return null;
+  const [i, n] = [Number(m[1]), Number(m[2])];
+  return i >= 1 && n >= 1 && i <= n ? { index: i - 1, count: n } : null;
+}
+
+/**
+ * The units (method x arm x seed, each with its TPP run and all its budgets' cells) of shard `index` of `count`:
+ * units are taken in order of decreasing estimated cost (budgets x fine-tuning epochs, plus TPP epochs when the
+ * arm has TPP; ties in grid order) and each goes to the shard with the least estimated work so far (ties: lowest
+ * shard). Depends only on the grid's settings, so every shard of the same command computes the same partition.
+ */
+export function shardUnits(plan: ComparePlan, index: number, count: number): Set<number> {
+  const tppEpochs = Number((plan.runSettings.tpp as { epochs?: number } | undefined)?.epochs ?? 1);
+  const ftEpochs = Number((plan.runSettings.finetune as { epochs?: number } | undefined)?.epochs ?? 1);
+  const units = [...new Set(plan.cells.map((c) => c.unit))];
+  const cost = new Map(units.map((u) => [u, plan.cells.filter((c) => c.unit === u).length * ftEpochs + (plan.tpp.some((t) => t.unit === u) ? tppEpochs : 0)]));
+  const order = [...units].sort((a, b) => cost.get(b)! - cost.get(a)! || a - b);
+  const load = new Array(count).fill(0);
+  const mine = new Set<number>();
+  for (const u of order) {
+    let best = 0;
+    for (let s = 1; s < count; s++) if (load[s] < load[best]) best = s;
+    load[best] += cost.get(u)!;
+    if (best === index) mine.add(u);
+  }
+  return mine;
+}
