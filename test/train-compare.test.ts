@@ -12,7 +12,8 @@ import { saveDecoder } from '../src/io/decoder';
 import { readCheckpointInfo } from '../src/io/checkpoint';
 import { peftConfig } from '../src/peft';
 import { meanStd } from '../src/analysis/paired';
-import { type CellResult, readCell, runCompare, summarize } from '../src/train/compare';
+import { type CellResult, readCell, runCompare, summarize, summarizeLong } from '../src/train/compare';
+import { otherArms } from '../src/cli/commands/compare';
 import { SettingsChangedError } from '../src/train/compare-plan';
 import { settingsFingerprint } from '../src/train/settings-fingerprint';
 import { writeCompareReport } from '../src/report/compare-report';
@@ -47,6 +48,53 @@ describe('compare', () => {
     assert.equal(rows[1].wins, '1/2');
     assert.ok(Number.isNaN(rows[0].delta_auc_mean));
     assert.deepEqual(meanStd([1]), { mean: 1, std: 0, n: 1 });
+  });
+
+  test('summary.csv rows: per metric, the paired difference to none with its t interval, verdict and minimum detectable effect', () => {
+    const aucs = { none: [0.6, 0.7, 0.65], same: [0.66, 0.75, 0.7] };
+    const cells = [...aucs.none.map((a, i) => cell('none', i, a)), ...aucs.same.map((a, i) => cell('same', i, a))];
+    const rows = summarizeLong(cells, { backbone: 'b', target: 't', task: 'classification' });
+    assert.deepEqual(Object.keys(rows[0]), ['backbone', 'target', 'task', 'method', 'budget', 'arm', 'n_seeds', 'metric', 'mean', 'sd', 'delta_mean', 'delta_ci_low', 'delta_ci_high', 'wins', 'verdict', 'mde']);
+    assert.deepEqual(rows.map((r) => `${r.arm}:${r.metric}`), ['none:auc', 'none:balanced_accuracy', 'none:accuracy', 'same:auc', 'same:balanced_accuracy', 'same:accuracy']);
+    const auc = rows[3];
+    // Differences 0.06, 0.05, 0.05: mean 0.05333, sd 0.005774, t(2) = 4.303.
+    const sd = Math.sqrt(((0.06 - 0.16 / 3) ** 2 + 2 * (0.05 - 0.16 / 3) ** 2) / 2);
+    assert.ok(Math.abs(auc.delta_mean - 0.16 / 3) < 1e-9);
+    assert.ok(Math.abs(auc.delta_ci_low - (0.16 / 3 - 4.303 * sd / Math.sqrt(3))) < 1e-9);
+    assert.equal(auc.verdict, 'helps');
+    assert.equal(auc.wins, '3/3');
+    assert.ok(Math.abs(auc.mde - (4.303 + 1.061) * sd / Math.sqrt(3)) < 1e-9);
+    // Equal accuracies everywhere: zero differences and no detectable effect; the none rows carry no difference.
+    assert.equal(rows[4].verdict, 'no detectable effect');
+    assert.ok(Number.isNaN(rows[0].delta_mean) && rows[0].verdict === '');
+  });
+
+  test('--other NAME=DATA names an arm; names are unique and none/same are taken', () => {
+    assert.deepEqual([...otherArms(['same-modality=kermany', 'pneumoniamnist'])], [['same-modality', 'kermany'], ['pneumoniamnist', 'pneumoniamnist']]);
+    assert.throws(() => otherArms(['a=x', 'a=y']), /names the arm "a" twice/);
+    assert.throws(() => otherArms(['same=kermany']), /none and same are taken/);
+    assert.throws(() => otherArms(['x=']), /give NAME=DATA/);
+  });
+
+  test('shared TPP seeds: fine-tuning seed s starts from TPP seed s mod K, and cells report steps and target movement', async () => {
+    const dir = tempDir();
+    const backbone = createViT(vitConfig('tiny'), { seed: 0 });
+    const mae = createMAE(backbone, DECODER_PRESETS.tiny, { seed: 0 });
+    const decoderPath = await saveDecoder(mae, path.join(dir, 'decoder.safetensors'));
+    const train = noise(24, 1, 60);
+    const phases: string[] = [];
+    const cells = await runCompare({
+      backbone, decoderPath, normalization: computeNormalization(train), target: { name: 'noise', train, val: noise(8, 2, 60), test: noise(8, 3, 60) },
+      methods: [{ name: 'lora', config: peftConfig('lora') }], arms: [{ name: 'none', label: 'no TPP' }, { name: 'same', images: train, label: 'same' }],
+      budgets: [{ perClass: 2 }], seeds: [0, 1, 2], tpp: { epochs: 1, batchSize: 8, lr: 1e-3, pretext: 'mae', seeds: 2 },
+      finetune: { epochs: 2, batchSize: 4, lr: 1e-3, minStepsPerEpoch: 3 }, outDir: path.join(dir, 'run'), onProgress: (e) => !e.train && phases.push(e.phase),
+    });
+    assert.equal(phases.filter((p) => p === 'tpp').length, 2, 'TPP seeds 0 and 1 only');
+    assert.deepEqual(cells.map((c) => `${c.arm}:${c.seed}:${c.tppSeed}`).sort(), ['none:0:null', 'none:1:null', 'none:2:null', 'same:0:0', 'same:1:1', 'same:2:0']);
+    // 4 labels at batch 4 is one batch; minStepsPerEpoch 3 makes each of the 2 epochs take 3 steps.
+    assert.ok(cells.every((c) => c.steps === 6 && c.targetShift! > 0), JSON.stringify(cells.map((c) => [c.steps, c.targetShift])));
+    mae.dispose();
+    backbone.dispose();
   });
 
   test('a grid runs, writes its report, and a re-run skips finished cells', async () => {

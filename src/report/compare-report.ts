@@ -11,7 +11,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { writeFileAtomic } from '../io/safetensors';
-import { type CellResult, summarize, type SummaryRow } from '../train/compare';
+import { type CellResult, summarize, summarizeLong, type SummaryRow } from '../train/compare';
 import { figureHtml, pageHtml, type Figure } from '../viz/plotly';
 
 // danfojs has no type declarations we rely on; it is used for the tables and CSV.
@@ -33,10 +33,12 @@ function esc(s: string): string {
 
 /** The summary as an HTML table. */
 export function summaryTableHtml(rows: SummaryRow[]): string {
-  const head = ['method', 'labels', 'TPP arm', 'seeds', 'test AUC', 'test accuracy', 'balanced acc.', 'macro F1', 'Δ AUC vs none (paired)', 'wins'];
+  const head = ['method', 'labels', 'TPP arm', 'seeds', 'test AUC', 'test accuracy', 'balanced acc.', 'macro F1', 'Δ AUC vs none (paired, mean ± sd)', '95 % CI', 'wins', 'verdict', 'MDE'];
   const body = rows.map((r) => `<tr><td style="text-align:left">${esc(r.method)}</td><td>${esc(r.budget)}</td><td style="text-align:left">${esc(r.arm)}</td><td>${r.n}</td>` +
     `<td>${fmt(r.auc_mean)} ± ${fmt(r.auc_std)}</td><td>${fmt(r.accuracy_mean)} ± ${fmt(r.accuracy_std)}</td><td>${fmt(r.balanced_accuracy_mean)}</td><td>${fmt(r.f1_mean)}</td>` +
-    `<td>${r.arm === 'none' ? '' : `${r.delta_auc_mean >= 0 ? '+' : ''}${fmt(r.delta_auc_mean)} ± ${fmt(r.delta_auc_std)}`}</td><td>${r.wins}</td></tr>`);
+    `<td>${r.arm === 'none' ? '' : `${r.delta_auc_mean >= 0 ? '+' : ''}${fmt(r.delta_auc_mean)} ± ${fmt(r.delta_auc_std)}`}</td>` +
+    `<td>${r.arm === 'none' || !Number.isFinite(r.delta_auc_ci_low) ? '' : `${fmt(r.delta_auc_ci_low)} to ${fmt(r.delta_auc_ci_high)}`}</td><td>${r.wins}</td>` +
+    `<td style="text-align:left">${esc(r.verdict)}</td><td>${r.arm === 'none' || !Number.isFinite(r.mde) ? '' : fmt(r.mde)}</td></tr>`);
   return `<table><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${body.join('')}</tbody></table>`;
 }
 
@@ -137,7 +139,10 @@ export async function writeCompareReport(dir: string, cells: CellResult[], setti
     command: provenance?.command ?? null, settings, runs: provenance?.runs ?? {},
     cells: cells.map((c, i) => ({ ...c, command: provenance?.cellCommands?.[i] ?? null })), summary: rows,
   }, null, 1)));
-  await writeFileAtomic(files.summary_csv, Buffer.from(dfd.toCSV(new dfd.DataFrame(rows as unknown as object[]))));
+  // summary.csv: one row per (method, budget, arm, metric) with the paired difference to no TPP, its 95 % CI,
+  // verdict and minimum detectable effect (columns in docs/study.md).
+  const context = { backbone: String(settings.backbone ?? ''), target: String(settings.target ?? ''), task: String(settings.task ?? 'classification') };
+  await writeFileAtomic(files.summary_csv, Buffer.from(dfd.toCSV(new dfd.DataFrame(summarizeLong(cells, context) as unknown as object[]))));
   const settingsHtml = `<table>${Object.entries(settings).map(([k, v]) => `<tr><th style="text-align:left">${esc(k)}</th><td style="text-align:left">${esc(String(v))}</td></tr>`).join('')}</table>`;
   const sizeHtml = `<table><tr><th>method</th><th>target parameters</th><th>% of backbone</th></tr>${sizes.map((s) => `<tr><td style="text-align:left">${esc(s.name)}</td><td>${s.target.toLocaleString('en-US')}</td><td>${s.percent.toFixed(2)}</td></tr>`).join('')}</table>`;
   const curves = [...new Set(cells.map((c) => `${c.method}|${c.budget}`))].map((k) => figureHtml(curvesFigure(cells, k.split('|')[0], k.split('|')[1])));

@@ -132,31 +132,42 @@ export async function planCompare(grid: CompareGrid): Promise<ComparePlan> {
     axes: { methods: grid.methods, arms: grid.arms.map((a) => a.name), budgets: grid.budgets, seeds: grid.seeds },
     tpp: [], cells: [],
   };
+  // Units: (method, TPP seed group, arm). Without `tpp.seeds` each fine-tuning seed is its own group; with it,
+  // seeds s with the same s mod tpp.seeds share one TPP run (and one unit, so a shard computes each adapter once).
+  const k = grid.tpp.seeds;
+  const groups = new Map<number, number[]>();
+  for (const seed of grid.seeds) {
+    const g = k ? seed % k : seed;
+    groups.set(g, [...(groups.get(g) ?? []), seed]);
+  }
   let unit = 0;
   for (const method of grid.methods) {
-    for (const seed of grid.seeds) {
+    for (const [tppSeed, seeds] of groups) {
       for (const arm of grid.arms) {
         const data = armData.get(arm.name)!;
         let tppKey: string | undefined;
         if (data) {
-          tppKey = `${method.name}__${arm.name}__s${seed}`;
-          const settings = { ...tppRun, method, arm: { name: arm.name, ...data }, seed };
+          tppKey = `${method.name}__${arm.name}__s${tppSeed}`;
+          const settings = { ...tppRun, method, arm: { name: arm.name, ...data }, seed: tppSeed };
           const fingerprint = settingsFingerprint(settings);
           const dir = path.join(grid.outDir, 'tpp', tppKey);
           // settings.json is written when a TPP run starts: a half-done run with other settings counts as changed.
           const recorded = readJson(path.join(dir, 'settings.json')) ?? (fs.existsSync(dir) ? {} : null);
           let { state, diff } = stateOf(recorded, settings, fingerprint);
           if (state === 'done' && readJson(path.join(dir, 'tpp.json'))?.fingerprint !== fingerprint) state = 'pending';
-          plan.tpp.push({ kind: 'tpp', key: tppKey, unit, method, arm: arm.name, seed, dir, settings, fingerprint, state, diff });
+          plan.tpp.push({ kind: 'tpp', key: tppKey, unit, method, arm: arm.name, seed: tppSeed, dir, settings, fingerprint, state, diff });
         }
-        for (const budget of grid.budgets) {
-          const key = `${method.name}__${arm.name}__${safe(budgetLabel(budget))}__s${seed}`;
-          const settings = { ...runSettings, ...(data ? {} : { tpp: null }), method, arm: { name: arm.name, tpp: data }, budget, seed };
-          const fingerprint = settingsFingerprint(settings);
-          const file = path.join(grid.outDir, 'cells', `${key}.json`);
-          const stored = readJson(file);
-          const { state, diff } = stateOf(stored && { fingerprint: stored.fingerprint, settings: stored.cellSettings }, settings, fingerprint);
-          plan.cells.push({ kind: 'cell', key, unit, method, arm: arm.name, budget, seed, file, tpp: tppKey, settings, fingerprint, state, diff });
+        for (const seed of seeds) {
+          for (const budget of grid.budgets) {
+            const key = `${method.name}__${arm.name}__${safe(budgetLabel(budget))}__s${seed}`;
+            const tppPart = data && k ? { tppSeed } : {};
+            const settings = { ...runSettings, ...(data ? {} : { tpp: null }), method, arm: { name: arm.name, tpp: data, ...tppPart }, budget, seed };
+            const fingerprint = settingsFingerprint(settings);
+            const file = path.join(grid.outDir, 'cells', `${key}.json`);
+            const stored = readJson(file);
+            const { state, diff } = stateOf(stored && { fingerprint: stored.fingerprint, settings: stored.cellSettings }, settings, fingerprint);
+            plan.cells.push({ kind: 'cell', key, unit, method, arm: arm.name, budget, seed, file, tpp: tppKey, settings, fingerprint, state, diff });
+          }
         }
         unit++;
       }

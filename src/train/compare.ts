@@ -43,8 +43,13 @@ export interface CompareGrid {
   arms: Arm[];
   budgets: SubsampleSpec[];
   seeds: number[];
-  tpp: { epochs: number; batchSize: number; lr: number; pretext: PretextName; maxImages?: number };
-  finetune: { epochs: number; batchSize: number; lr: number; patience?: number };
+  /**
+   * TPP settings. `seeds`: how many TPP runs per (method, arm); fine-tuning seed s starts from the TPP run with
+   * seed s mod `seeds`, so TPP's own variance shows across fine-tuning seeds. Default: one TPP run per seed.
+   */
+  tpp: { epochs: number; batchSize: number; lr: number; pretext: PretextName; maxImages?: number; seeds?: number };
+  /** Fine-tuning settings (see `FinetuneOptions`: `minStepsPerEpoch`, `headLr`). */
+  finetune: { epochs: number; batchSize: number; lr: number; patience?: number; minStepsPerEpoch?: number; headLr?: number };
   outDir: string;
   /**
    * Further settings that affect results and are not in the fields above (JSON values; e.g. the CLI's data flag
@@ -82,6 +87,11 @@ export interface CellResult {
   f1: number;
   val_auc: number;
   bestEpoch: number;
+  /** Optimiser steps of fine-tuning, and how far it moved the target parameters (L2 of end − start). */
+  steps?: number;
+  targetShift?: number;
+  /** Seed of the TPP run the cell started from (null for no TPP). */
+  tppSeed?: number | null;
   /** Fingerprint of the run settings the cell shares with the rest of its grid (see compare-plan.ts). */
   settings: string;
   /** Wall time of fine-tuning (timing varies between runs: kept out of results.csv). */
@@ -162,13 +172,15 @@ export async function runCellTask(grid: CompareGrid, plan: ComparePlan, task: Ce
   const r = await finetune({
     backbone: grid.backbone, method: task.method.config, init: adapter, train: grid.target.train, val: grid.target.val, test: grid.target.test,
     labelBudget: task.budget, normalization: grid.normalization, epochs: grid.finetune.epochs, batchSize: grid.finetune.batchSize,
-    lr: grid.finetune.lr, patience: grid.finetune.patience, seed: task.seed, signal: grid.signal, onProgress: onTrain,
+    lr: grid.finetune.lr, patience: grid.finetune.patience, minStepsPerEpoch: grid.finetune.minStepsPerEpoch, headLr: grid.finetune.headLr,
+    seed: task.seed, signal: grid.signal, onProgress: onTrain,
   });
   const t = r.test!;
   const cell: StoredCell = {
     method: task.method.name, arm: task.arm, budget: budgetLabel(task.budget), seed: task.seed, trainExamples: r.trainExamples,
     targetParameters: r.peft.counts().target, accuracy: t.accuracy, balanced_accuracy: t.balanced_accuracy, auc: t.auc, f1: t.f1,
-    val_auc: r.val.auc, bestEpoch: r.fit.bestEpoch + 1, settings: plan.runFingerprint, seconds: (Date.now() - t0) / 1000,
+    val_auc: r.val.auc, bestEpoch: r.fit.bestEpoch + 1, steps: r.steps, targetShift: r.targetShift,
+    tppSeed: task.tpp ? plan.tpp.find((x) => x.key === task.tpp)!.seed : null, settings: plan.runFingerprint, seconds: (Date.now() - t0) / 1000,
     curve: r.fit.history.map((h: EpochRecord) => h.metrics.val_auc), tppSeconds: tpp.seconds, tppFinalLoss: tpp.finalLoss,
     fingerprint: task.fingerprint, cellSettings: task.settings, command: grid.command ?? null,
   };
@@ -228,6 +240,65 @@ export interface SummaryRow {
   delta_auc_std: number;
   /** Seeds where this arm beat `none` on AUC, as "k/n". */
   wins: string;
+  /** 95 % confidence interval of the mean paired AUC difference (Student's t over seeds); NaN for `none`. */
+  delta_auc_ci_low: number;
+  delta_auc_ci_high: number;
+  /** `helps`, `hurts`, `no detectable effect` or `too few runs` (from the interval); empty for `none`. */
+  verdict: string;
+  /** Smallest AUC difference these seeds could detect (80 % power); NaN for `none`. */
+  mde: number;
+}
+
+/** One row of summary.csv: one metric of one (method, budget, arm) cell group, with its paired difference to `none`. */
+export interface SummaryLongRow {
+  backbone: string;
+  target: string;
+  task: string;
+  method: string;
+  budget: string;
+  arm: string;
+  n_seeds: number;
+  metric: string;
+  mean: number;
+  sd: number;
+  delta_mean: number;
+  delta_ci_low: number;
+  delta_ci_high: number;
+  wins: string;
+  verdict: string;
+  mde: number;
+}
+
+/** Metrics summarised in summary.csv. */
+export const SUMMARY_METRICS = ['auc', 'balanced_accuracy', 'accuracy'] as const;
+
+/**
+ * summary.csv's rows: per (method, budget, arm) and metric, mean and sd over seeds and the paired difference to
+ * the `none` arm (same seed) with its 95 % t interval, wins, verdict and minimum detectable effect.
+ */
+export function summarizeLong(cells: CellResult[], context: { backbone: string; target: string; task: string }): SummaryLongRow[] {
+  const order = <K extends keyof CellResult>(k: K) => [...new Set(cells.map((c) => c[k]))];
+  const rows: SummaryLongRow[] = [];
+  for (const method of order('method')) {
+    for (const budget of order('budget')) {
+      const none = new Map(cells.filter((c) => c.method === method && c.budget === budget && c.arm === 'none').map((c) => [c.seed, c]));
+      for (const arm of order('arm')) {
+        const cs = cells.filter((c) => c.method === method && c.budget === budget && c.arm === arm);
+        if (!cs.length) continue;
+        for (const metric of SUMMARY_METRICS) {
+          const m = meanStd(cs.map((c) => c[metric]));
+          const d = pairedSummary(arm === 'none' ? [] : cs.filter((c) => none.has(c.seed)).map((c) => c[metric] - none.get(c.seed)![metric]));
+          const paired = arm !== 'none';
+          rows.push({
+            ...context, method: String(method), budget: String(budget), arm: String(arm), n_seeds: cs.length, metric, mean: m.mean, sd: m.std,
+            delta_mean: paired ? d.mean : NaN, delta_ci_low: paired ? d.low : NaN, delta_ci_high: paired ? d.high : NaN,
+            wins: paired ? `${d.wins}/${d.n}` : '', verdict: paired ? d.verdict : '', mde: paired ? d.mde : NaN,
+          });
+        }
+      }
+    }
+  }
+  return rows;
 }
 
 /** Aggregate cells into summary rows, in the order methods, budgets and arms first appear. */
@@ -250,6 +321,8 @@ export function summarize(cells: CellResult[]): SummaryRow[] {
           balanced_accuracy_mean: meanStd(cs.map((c) => c.balanced_accuracy)).mean, f1_mean: meanStd(cs.map((c) => c.f1)).mean,
           delta_auc_mean: arm === 'none' ? NaN : d.mean, delta_auc_std: arm === 'none' ? NaN : d.std,
           wins: arm === 'none' ? '' : `${d.wins}/${deltas.length}`,
+          delta_auc_ci_low: arm === 'none' ? NaN : d.low, delta_auc_ci_high: arm === 'none' ? NaN : d.high,
+          verdict: arm === 'none' ? '' : d.verdict, mde: arm === 'none' ? NaN : d.mde,
         });
       }
     }

@@ -17,7 +17,9 @@ import { PRETEXT_NAMES, type PretextName } from '../../train/pretext';
 import { writeCompareReport } from '../../report/compare-report';
 import { type FlagSpec, FlagValues, UsageError } from '../args';
 import { Command } from '../command';
-import { BACKBONE_FLAG, labelBudgetFromFlag, outDir, SPLIT_SEED_FLAG, startBackend } from '../train-shared';
+import { BACKBONE_FLAG, labelBudgetFromFlag, outDir, reportDicomLoad, SPLIT_SEED_FLAG, startBackend } from '../train-shared';
+import type { Dataset } from '../../data/dataset';
+import { fitToBackbone } from '../../data/fit';
 import { enterTaskChild, GRID_FORMAT, mergeShards, readGridFile, runTaskProcesses, taskLabel, writeGridFile } from '../compare-grid';
 
 /** Everything a comparison needs, from flags or from the demo's presets. */
@@ -40,9 +42,33 @@ export interface CompareSettings {
   patience?: number;
   /** Use at most the first N target training images. */
   limit?: number;
+  /** TPP runs per (method, arm): fine-tuning seed s starts from TPP seed s mod tppSeeds (default: one per seed). */
+  tppSeeds?: number;
+  /** Fine-tuning recipe: at least this many optimiser steps per epoch, and the head's own learning rate. */
+  minSteps?: number;
+  headLr?: number;
+  /** Resize images and convert channels of the target and every TPP pool to fit the backbone. */
+  convert?: boolean;
   backbone?: string;
   out: string;
   title: string;
+}
+
+/**
+ * The TPP arms of `--other`: `NAME=DATA` names an arm (e.g. `same-modality=kermany`); a bare `DATA` is its own
+ * name. Returns arm name → data spec, in order.
+ */
+export function otherArms(other: readonly string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const o of other) {
+    const eq = o.indexOf('=');
+    const [name, spec] = eq > 0 ? [o.slice(0, eq).trim(), o.slice(eq + 1).trim()] : [o, o];
+    if (!spec) throw new UsageError(`--other "${o}": give NAME=DATA (e.g. same-modality=kermany) or a dataset.`);
+    if (name === 'none' || name === 'same') throw new UsageError(`--other "${o}": the arm names none and same are taken; pick another name.`);
+    if (out.has(name)) throw new UsageError(`--other names the arm "${name}" twice.`);
+    out.set(name, spec);
+  }
+  return out;
 }
 
 function list(text: unknown, what: string): string[] {
@@ -80,13 +106,18 @@ function settingsFromFlags(flags: FlagValues): CompareSettings {
     return b;
   });
   const other = flags.other ? list(flags.other, 'other') : [];
-  const arms = flags.arms ? list(flags.arms, 'arms') : ['none', 'same', ...other];
-  for (const a of arms) if (a !== 'none' && a !== 'same' && !other.includes(a)) throw new UsageError(`Arm "${a}" is not none, same, or one of --other (${other.join(', ') || 'none given'}).`);
+  const names = [...otherArms(other).keys()];
+  const arms = flags.arms ? list(flags.arms, 'arms') : ['none', 'same', ...names];
+  for (const a of arms) if (a !== 'none' && a !== 'same' && !names.includes(a)) throw new UsageError(`Arm "${a}" is not none, same, or one of --other (${names.join(', ') || 'none given'}).`);
   return {
     data: String(flags.data), other, methods, arms, budgets, seeds: ints(flags.seeds, 'seeds'), splitSeed: flags['split-seed'] as number,
     tppEpochs: flags['tpp-epochs'] as number, tppLr: flags['tpp-lr'] as number, tppImages: flags['tpp-images'] as number,
     pretext: flags.pretext as PretextName, epochs: flags.epochs as number, lr: flags.lr as number, batch: flags.batch as number,
     patience: flags.patience as number | undefined, limit: flags.limit as number | undefined, backbone: flags.backbone as string | undefined, out: path.resolve(String(flags.out)),
+    ...(flags['tpp-seeds'] !== undefined ? { tppSeeds: flags['tpp-seeds'] as number } : {}),
+    ...(flags['min-steps'] !== undefined ? { minSteps: flags['min-steps'] as number } : {}),
+    ...(flags['head-lr'] !== undefined ? { headLr: flags['head-lr'] as number } : {}),
+    ...(flags.convert ? { convert: true } : {}),
     title: `TPP on ${flags.data}`,
   };
 }
@@ -119,7 +150,7 @@ export interface ComparisonRunOptions {
  * the output folder and title. Options added to CompareSettings later flow in without a change here.
  */
 function extraSettings(s: CompareSettings): Record<string, unknown> {
-  const mapped = ['other', 'methods', 'arms', 'budgets', 'seeds', 'tppEpochs', 'tppLr', 'tppImages', 'pretext', 'epochs', 'lr', 'batch', 'patience', 'backbone', 'out', 'title'];
+  const mapped = ['other', 'methods', 'arms', 'budgets', 'seeds', 'tppEpochs', 'tppLr', 'tppImages', 'tppSeeds', 'pretext', 'epochs', 'lr', 'batch', 'patience', 'minSteps', 'headLr', 'backbone', 'out', 'title'];
   return Object.fromEntries(Object.entries(s).filter(([k]) => !mapped.includes(k)));
 }
 
@@ -133,24 +164,27 @@ async function buildGrid(s: CompareSettings, quiet: boolean, recompute: boolean)
   const backend = await startBackend(quiet);
   const { vit, metadata, paths } = await openBackbone(s.backbone);
   try {
-    const target = await loadData(s.data, { splitSeed: s.splitSeed, imageSize: vit.config.imageSize, channels: vit.config.channels });
-    target.train = limit(target.train, s.limit);
+    const fit = (ds: Dataset) => fitToBackbone(ds, vit.config, !!s.convert);
+    const loaded = await loadData(s.data, { splitSeed: s.splitSeed, imageSize: vit.config.imageSize, channels: vit.config.channels });
+    if (loaded.dicomLoad) reportDicomLoad(s.data, loaded.dicomLoad, { quiet });
+    const target = { name: loaded.name, train: fit(limit(loaded.train, s.limit)), val: fit(loaded.val), test: fit(loaded.test) };
+    const specs = otherArms(s.other);
     const normalization = normalizationFrom(metadata, target.train);
     const arms: Arm[] = [];
     for (const a of s.arms) {
       if (a === 'none') arms.push({ name: 'none', label: 'no TPP' });
       else if (a === 'same') arms.push({ name: 'same', images: target.train, label: `${target.name} train images (same modality)` });
       else {
-        const other = await loadData(a, { splitSeed: s.splitSeed, imageSize: vit.config.imageSize, channels: vit.config.channels });
-        arms.push({ name: a, images: limit(other.train, s.tppImages), label: `${other.name} train images (${other.train.modality ?? 'other data'})` });
+        const other = await loadData(specs.get(a)!, { splitSeed: s.splitSeed, imageSize: vit.config.imageSize, channels: vit.config.channels });
+        arms.push({ name: a, images: fit(limit(other.train, s.tppImages)), label: `${other.name} train images (${other.train.modality ?? 'other data'})` });
       }
     }
     if (s.pretext === 'mae' && !paths.decoder) throw new Error(`The mae pretext needs decoder.safetensors beside ${paths.backbone}.`);
     const grid: CompareGrid = {
       backbone: vit, decoderPath: paths.decoder ?? undefined, normalization, target, arms, budgets: s.budgets, seeds: s.seeds,
       methods: s.methods.map((m) => ({ name: m, config: peftConfig(m) })),
-      tpp: { epochs: s.tppEpochs, batchSize: 64, lr: s.tppLr, pretext: s.pretext, maxImages: s.tppImages },
-      finetune: { epochs: s.epochs, batchSize: s.batch, lr: s.lr, patience: s.patience }, outDir: s.out,
+      tpp: { epochs: s.tppEpochs, batchSize: 64, lr: s.tppLr, pretext: s.pretext, maxImages: s.tppImages, seeds: s.tppSeeds },
+      finetune: { epochs: s.epochs, batchSize: s.batch, lr: s.lr, patience: s.patience, minStepsPerEpoch: s.minSteps, headLr: s.headLr }, outDir: s.out,
       settings: extraSettings(s), recompute, command: commandLine(),
     };
     return { grid, vit, backend, backbonePath: paths.backbone };
@@ -246,9 +280,10 @@ function printSummary(cells: CellResult[], files: Record<string, string>, second
     return;
   }
   const pad = (x: string, n: number) => x.padEnd(n);
-  console.log(`\n${pad('method', 9)}${pad('labels', 10)}${pad('TPP arm', 16)}${pad('test AUC', 17)}${pad('accuracy', 17)}Δ AUC vs none (wins)`);
+  console.log(`\n${pad('method', 9)}${pad('labels', 10)}${pad('TPP arm', 16)}${pad('test AUC', 17)}${pad('accuracy', 17)}Δ AUC vs none [95 % CI] (wins): verdict`);
   for (const r of rows) {
-    const delta = r.arm === 'none' ? '' : `${r.delta_auc_mean >= 0 ? '+' : ''}${r.delta_auc_mean.toFixed(3)} ± ${r.delta_auc_std.toFixed(3)} (${r.wins})`;
+    const ci = Number.isFinite(r.delta_auc_ci_low) ? ` [${r.delta_auc_ci_low.toFixed(3)}, ${r.delta_auc_ci_high.toFixed(3)}]` : '';
+    const delta = r.arm === 'none' ? '' : `${r.delta_auc_mean >= 0 ? '+' : ''}${r.delta_auc_mean.toFixed(3)}${ci} (${r.wins}): ${r.verdict}`;
     console.log(`${pad(r.method, 9)}${pad(r.budget, 10)}${pad(r.arm, 16)}${pad(`${r.auc_mean.toFixed(3)} ± ${r.auc_std.toFixed(3)}`, 17)}${pad(`${r.accuracy_mean.toFixed(3)} ± ${r.accuracy_std.toFixed(3)}`, 17)}${delta}`);
   }
   console.log(`\nReport: ${files.report_html}\nTables: ${files.results_csv}, ${files.summary_csv}\n${cells.length} cells in ${Math.round(seconds)} s on ${backend}.`);
@@ -283,7 +318,7 @@ export const command: Command = {
   flags: [
     { name: 'data', type: 'string', value: 'FLAG|FILE|DIR', help: 'target dataset (labels are used for fine-tuning only)' },
     { name: 'out', type: 'string', value: 'DIR', help: 'output folder (cells, TPP adapters, report)' },
-    { name: 'other', type: 'string', value: 'LIST', help: 'other datasets to pre-train the target parameters on, comma-separated' },
+    { name: 'other', type: 'string', value: 'LIST', help: 'other datasets to pre-train the target parameters on, comma-separated; NAME=DATA names the arm (e.g. same-modality=kermany)' },
     { name: 'arms', type: 'string', value: 'LIST', help: 'which arms to run (default: none, same and every --other)' },
     { name: 'methods', type: 'string', value: 'LIST', help: `PEFT methods (defaults of each): ${PEFT_METHOD_NAMES.join(', ')}`, default: 'lora,adapter' },
     { name: 'labels', type: 'string', value: 'LIST', help: 'label budgets: K per class or fractions', default: '10' },
@@ -298,6 +333,10 @@ export const command: Command = {
     { name: 'lr', type: 'number', value: 'X', help: 'fine-tuning learning rate', default: 3e-3, exclusiveMin: 0 },
     { name: 'batch', type: 'int', value: 'N', help: 'fine-tuning batch size', default: 10, min: 1 },
     { name: 'patience', type: 'int', value: 'N', help: 'early stopping patience (epochs)', min: 1 },
+    { name: 'min-steps', type: 'int', value: 'N', help: 'at least N optimiser steps per fine-tuning epoch (a small labelled set is repeated)', min: 1 },
+    { name: 'head-lr', type: 'number', value: 'X', help: 'learning rate of the new head (default: --lr)', exclusiveMin: 0 },
+    { name: 'tpp-seeds', type: 'int', value: 'K', help: 'TPP runs per method and arm; fine-tuning seed s starts from TPP seed s mod K (default: one per seed)', min: 1 },
+    { name: 'convert', type: 'boolean', help: 'resize and convert channels of the target and the TPP data to fit the backbone' },
     BACKBONE_FLAG,
     ...RUN_FLAGS,
     { name: 'shard', type: 'string', value: 'I/N', help: 'run only share I of N of the grid (each TPP run with the cells that start from it)' },
