@@ -1,0 +1,95 @@
+/** `tpp-lab study`: a plan of several targets, each a compare grid, and a front page that answers the questions. */
+import * as fs from 'fs';
+import * as path from 'path';
+import { PEFT_METHOD_NAMES, type PeftMethodName } from '../../peft/index';
+import { writeStudyReport, type StudyTargetResult } from '../../report/study-report';
+import type { CellResult } from '../../train/compare';
+import { parseShard } from '../../train/compare-plan';
+import { readStudyPlan, type StudyPlan, type StudyTarget } from '../../train/study-plan';
+import { UsageError } from '../args';
+import { Command } from '../command';
+import { mergeShards } from '../compare-grid';
+import { outDir } from '../train-shared';
+import { type CompareSettings, runComparison } from './compare';
+
+/** The compare settings of one target of `plan`, writing into `out/<target name>`. */
+export function targetSettings(plan: StudyPlan, t: StudyTarget, out: string): CompareSettings {
+  for (const m of plan.methods) if (!PEFT_METHOD_NAMES.includes(m as PeftMethodName)) throw new UsageError(`study plan: unknown method "${m}"; use ${PEFT_METHOD_NAMES.join(', ')}.`);
+  const names = Object.keys(t.arms);
+  return {
+    data: t.data, other: names.map((n) => `${n}=${t.arms[n]}`), methods: plan.methods as PeftMethodName[], arms: ['none', 'same', ...names],
+    budgets: plan.budgets.map((k) => ({ perClass: k })), seeds: plan.seeds, splitSeed: plan.splitSeed,
+    tppEpochs: plan.tpp.epochs, tppLr: plan.tpp.lr, tppImages: plan.tpp.images, pretext: 'mae',
+    epochs: plan.finetune.epochs, lr: plan.finetune.lr, batch: plan.finetune.batch, patience: plan.finetune.patience,
+    backbone: plan.backbone, out: path.join(out, t.name), title: `${plan.title}: ${t.name}`, tppSeeds: plan.tppSeeds,
+    ...(plan.finetune.minSteps !== undefined ? { minSteps: plan.finetune.minSteps } : {}),
+    ...(plan.finetune.headLr !== undefined ? { headLr: plan.finetune.headLr } : {}),
+    ...(t.convert ? { convert: true } : {}),
+  };
+}
+
+/** The cells a target's compare run wrote (results.json). */
+function targetCells(dir: string): CellResult[] {
+  const file = path.join(dir, 'results.json');
+  if (!fs.existsSync(file)) throw new Error(`${file} is missing: the target's grid has not finished; run the study (or its shards and --merge) again.`);
+  return (JSON.parse(fs.readFileSync(file, 'utf8')) as { cells: CellResult[] }).cells;
+}
+
+export const command: Command = {
+  name: 'study',
+  summary: 'The TPP study: a plan of targets x TPP arms x methods x budgets x seeds, and a front page answering its questions',
+  usage: 'study --plan plan.json --out <dir> [--jobs N] [--targets a,b] [--shard I/N]\n       study --plan plan.json --merge <dir-1> <dir-2> ... --out <dir>',
+  description: 'Each target runs as a `compare` grid in <out>/<target> (resumable, reused by settings fingerprint), with the arms\n' +
+    'none, same and the plan\'s named pools. Writes <out>/summary.csv, contrasts.csv and index.html. Plan format: docs/study.md.',
+  maxPositionals: Infinity,
+  flags: [
+    { name: 'plan', type: 'string', value: 'FILE', help: 'the study plan (JSON)' },
+    { name: 'out', type: 'string', value: 'DIR', help: 'output folder (one compare folder per target, the front page)' },
+    { name: 'targets', type: 'string', value: 'LIST', help: 'run only these targets (by name)' },
+    { name: 'jobs', type: 'int', value: 'N', help: 'child processes per grid (1: in this process)', default: 1, min: 1 },
+    { name: 'shard', type: 'string', value: 'I/N', help: 'run only share I of N of every target\'s grid' },
+    { name: 'merge', type: 'string', value: 'DIR...', help: 'join the --out folders of shards 1..N (given as arguments) into --out' },
+    { name: 'recompute', type: 'boolean', help: 'redo cells and TPP runs made with other settings (default: refuse, naming what changed)' },
+    { name: 'quiet', type: 'boolean', help: 'no progress lines' },
+  ],
+  async run({ flags, positionals }) {
+    if (!flags.plan) throw new UsageError('--plan FILE is required (a JSON study plan; see docs/study.md).');
+    let plan: StudyPlan;
+    try {
+      plan = readStudyPlan(String(flags.plan));
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+    const out = outDir(flags);
+    const only = flags.targets ? String(flags.targets).split(',').map((s) => s.trim()).filter(Boolean) : null;
+    for (const n of only ?? []) if (!plan.targets.some((t) => t.name === n)) throw new UsageError(`--targets: "${n}" is not a target of the plan (${plan.targets.map((t) => t.name).join(', ')}).`);
+    const targets = plan.targets.filter((t) => !only || only.includes(t.name));
+    const shard = flags.shard === undefined ? undefined : parseShard(String(flags.shard)) ?? undefined;
+    if (flags.shard !== undefined && !shard) throw new UsageError(`--shard takes I/N with 1 <= I <= N (e.g. 2/8), got "${flags.shard}".`);
+    if (flags.merge === undefined && positionals.length) throw new UsageError(`Unexpected argument "${positionals[0]}" (only --merge takes folders).`);
+    const results: StudyTargetResult[] = [];
+    for (const t of targets) {
+      const s = targetSettings(plan, t, out);
+      if (flags.merge !== undefined) {
+        const dirs = [String(flags.merge), ...positionals].map((d) => path.join(path.resolve(d), t.name));
+        await mergeShards(dirs, s.out, `tpp-lab ${process.argv.slice(2).join(' ')}`, (n) => console.error(`note: ${n}`));
+      } else {
+        if (!flags.quiet) console.error(`== ${t.name}: ${t.data}, arms none, same, ${Object.entries(t.arms).map(([n, d]) => `${n} (${d})`).join(', ')}`);
+        const code = await runComparison(s, { quiet: !!flags.quiet, jobs: flags.jobs as number, shard, recompute: !!flags.recompute });
+        if (code !== 0) return code;
+      }
+      if (!shard) results.push({ target: t.name, dir: t.name, cells: targetCells(s.out) });
+    }
+    if (shard) {
+      console.log(`shard ${shard.index + 1}/${shard.count} of ${targets.length} target grids done; join the shards with --merge.`);
+      return 0;
+    }
+    const about = `Backbone ${plan.backbone ?? 'bundled'}; methods ${plan.methods.join(', ')}; ${plan.budgets.join(', ')} labels per class; ` +
+      `${plan.seeds.length} fine-tuning seeds, ${plan.tppSeeds} TPP seeds; TPP ${plan.tpp.epochs} epochs at lr ${plan.tpp.lr} on up to ${plan.tpp.images} images; ` +
+      `fine-tuning ${plan.finetune.epochs} epochs, lr ${plan.finetune.lr}${plan.finetune.headLr ? ` (head ${plan.finetune.headLr})` : ''}, batch ${plan.finetune.batch}` +
+      `${plan.finetune.minSteps ? `, at least ${plan.finetune.minSteps} steps an epoch` : ''}.`;
+    const files = await writeStudyReport(out, plan.title, results, { backbone: plan.backbone ?? 'bundled', task: 'classification' }, about);
+    console.log(`Front page: ${files.index_html}\nTables: ${files.summary_csv}, ${files.contrasts_csv}`);
+    return 0;
+  },
+};

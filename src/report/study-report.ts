@@ -1,0 +1,130 @@
+/**
+ * The study's front page and tables: every target's summary rows in one `summary.csv`, the paired contrasts that
+ * answer the two questions in `contrasts.csv`, and `index.html` linking each target's own compare report.
+ *
+ * Question 1 (does TPP help?): each TPP arm against `none`. Question 2 (does the modality matter?): the target's
+ * own images (`same`) against each other pool, paired by seed. Every contrast is a paired difference with a 95 %
+ * t interval, a verdict from it and the minimum detectable effect (analysis/paired.ts).
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { pairedSummary } from '../analysis/paired';
+import { writeFileAtomic } from '../io/safetensors';
+import { type CellResult, summarizeLong, type SummaryLongRow } from '../train/compare';
+import { pageHtml } from '../viz/plotly';
+
+// danfojs writes the CSVs, as in compare-report.ts (loaded with require: it has no type declarations we use).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const dfd = require('danfojs') as { DataFrame: new (rows: object[]) => object; toCSV: (df: object) => string };
+
+/** One target's finished cells. */
+export interface StudyTargetResult {
+  target: string;
+  /** The target's compare folder, relative to the study folder (its report.html is linked). */
+  dir: string;
+  cells: CellResult[];
+}
+
+/** A paired contrast of two arms (same seeds) on one metric. */
+export interface ContrastRow {
+  target: string;
+  method: string;
+  budget: string;
+  metric: string;
+  question: 'tpp-helps' | 'modality';
+  arm: string;
+  versus: string;
+  n_seeds: number;
+  delta_mean: number;
+  delta_ci_low: number;
+  delta_ci_high: number;
+  wins: string;
+  verdict: string;
+  mde: number;
+}
+
+/** `a − b` per seed for every method and budget where both arms ran. */
+export function contrast(cells: CellResult[], target: string, a: string, b: string, metric: 'auc' | 'balanced_accuracy' | 'accuracy', question: ContrastRow['question']): ContrastRow[] {
+  const rows: ContrastRow[] = [];
+  const methods = [...new Set(cells.map((c) => c.method))];
+  const budgets = [...new Set(cells.map((c) => c.budget))];
+  for (const method of methods) {
+    for (const budget of budgets) {
+      const pick = (arm: string) => new Map(cells.filter((c) => c.method === method && c.budget === budget && c.arm === arm).map((c) => [c.seed, c[metric]]));
+      const A = pick(a);
+      const B = pick(b);
+      const diffs = [...A].filter(([s]) => B.has(s)).map(([s, v]) => v - B.get(s)!);
+      if (!diffs.length) continue;
+      const d = pairedSummary(diffs);
+      rows.push({
+        target, method, budget, metric, question, arm: a, versus: b, n_seeds: d.n, delta_mean: d.mean, delta_ci_low: d.low, delta_ci_high: d.high,
+        wins: `${d.wins}/${d.n}`, verdict: d.verdict, mde: d.mde,
+      });
+    }
+  }
+  return rows;
+}
+
+/** Every contrast of a target: each TPP arm vs none (question 1), `same` vs each other TPP arm (question 2). */
+export function studyContrasts(r: StudyTargetResult, metric: 'auc' | 'balanced_accuracy' | 'accuracy' = 'auc'): ContrastRow[] {
+  const arms = [...new Set(r.cells.map((c) => c.arm))];
+  const tppArms = arms.filter((a) => a !== 'none');
+  return [
+    ...tppArms.flatMap((a) => contrast(r.cells, r.target, a, 'none', metric, 'tpp-helps')),
+    ...(arms.includes('same') ? tppArms.filter((a) => a !== 'same').flatMap((a) => contrast(r.cells, r.target, 'same', a, metric, 'modality')) : []),
+  ];
+}
+
+const f3 = (x: number) => (Number.isFinite(x) ? `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(3)}` : '–');
+
+function esc(s: string): string {
+  return s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] as string);
+}
+
+function contrastTable(rows: ContrastRow[]): string {
+  const head = ['target', 'method', 'labels', 'arm', 'versus', 'seeds', 'Δ AUC', '95 % CI', 'wins', 'verdict', 'MDE'];
+  const colour = (v: string) => (v === 'helps' ? '#1a7f37' : v === 'hurts' ? '#b42318' : '#555');
+  const body = rows.map((r) => `<tr><td>${esc(r.target)}</td><td>${esc(r.method)}</td><td>${esc(r.budget)}</td><td>${esc(r.arm)}</td><td>${esc(r.versus)}</td><td>${r.n_seeds}</td>` +
+    `<td>${f3(r.delta_mean)}</td><td>${Number.isFinite(r.delta_ci_low) ? `${f3(r.delta_ci_low)} to ${f3(r.delta_ci_high)}` : ''}</td><td>${r.wins}</td>` +
+    `<td style="color:${colour(r.verdict)};text-align:left">${esc(r.verdict)}</td><td>${Number.isFinite(r.mde) ? r.mde.toFixed(3) : ''}</td></tr>`);
+  return `<table><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${body.join('')}</tbody></table>`;
+}
+
+/** Verdict counts per (question, arm, versus) over targets, methods and budgets. */
+export function verdictCounts(rows: ContrastRow[]): { question: string; arm: string; versus: string; helps: number; hurts: number; none: number; total: number }[] {
+  const out = new Map<string, { question: string; arm: string; versus: string; helps: number; hurts: number; none: number; total: number }>();
+  for (const r of rows) {
+    const key = `${r.question}|${r.arm}|${r.versus}`;
+    const e = out.get(key) ?? { question: r.question, arm: r.arm, versus: r.versus, helps: 0, hurts: 0, none: 0, total: 0 };
+    if (r.verdict === 'helps') e.helps++;
+    else if (r.verdict === 'hurts') e.hurts++;
+    else e.none++;
+    e.total++;
+    out.set(key, e);
+  }
+  return [...out.values()];
+}
+
+/** Write summary.csv, contrasts.csv and index.html of a study into `dir`; returns their paths. */
+export async function writeStudyReport(dir: string, title: string, results: StudyTargetResult[], context: { backbone: string; task: string }, about: string): Promise<Record<string, string>> {
+  fs.mkdirSync(dir, { recursive: true });
+  const summary: SummaryLongRow[] = results.flatMap((r) => summarizeLong(r.cells, { backbone: context.backbone, target: r.target, task: context.task }));
+  const contrasts = results.flatMap((r) => studyContrasts(r));
+  const files = { summary_csv: path.join(dir, 'summary.csv'), contrasts_csv: path.join(dir, 'contrasts.csv'), index_html: path.join(dir, 'index.html') };
+  await writeFileAtomic(files.summary_csv, Buffer.from(dfd.toCSV(new dfd.DataFrame(summary as unknown as object[]))));
+  await writeFileAtomic(files.contrasts_csv, Buffer.from(dfd.toCSV(new dfd.DataFrame(contrasts as unknown as object[]))));
+  const counts = verdictCounts(contrasts);
+  const countTable = `<table><thead><tr><th>question</th><th>arm</th><th>versus</th><th>helps</th><th>hurts</th><th>no detectable effect</th><th>comparisons</th></tr></thead><tbody>${counts
+    .map((c) => `<tr><td>${c.question === 'tpp-helps' ? '1: does TPP help?' : '2: does the modality matter?'}</td><td>${esc(c.arm)}</td><td>${esc(c.versus)}</td><td>${c.helps}</td><td>${c.hurts}</td><td>${c.none}</td><td>${c.total}</td></tr>`)
+    .join('')}</tbody></table>`;
+  const body = [
+    `<p>${esc(about)}</p>`,
+    '<p>Each row is a paired difference in test AUC over fine-tuning seeds (same labelled subset, head initialisation and data order per seed), with its 95 % Student-t interval. <b>helps</b>/<b>hurts</b>: the interval excludes 0; otherwise <b>no detectable effect</b>. MDE: the smallest true difference these seeds would detect 80 % of the time.</p>',
+    '<h2>The answers in counts</h2>', countTable,
+    '<h2>Question 1: does TPP help? (each TPP arm minus no TPP)</h2>', contrastTable(contrasts.filter((c) => c.question === 'tpp-helps')),
+    '<h2>Question 2: does the modality matter? (TPP on the target\'s own images minus TPP on another pool)</h2>', contrastTable(contrasts.filter((c) => c.question === 'modality')),
+    '<h2>Per target</h2>', `<ul>${results.map((r) => `<li><a href="${esc(path.join(r.dir, 'report.html'))}">${esc(r.target)}</a> (${r.cells.length} cells)</li>`).join('')}</ul>`,
+  ].join('\n');
+  await writeFileAtomic(files.index_html, Buffer.from(pageHtml(title, body)));
+  return files;
+}

@@ -1,0 +1,112 @@
+/**
+ * A study plan: several targets, each a `compare` grid with named TPP arms, sharing one backbone, methods, label
+ * budgets, seeds and recipe. Plain JSON (see docs/study.md); `readStudyPlan` checks every field and names the bad
+ * one, so a typo fails before hours of compute.
+ */
+import * as fs from 'fs';
+
+/** One target of the study: its data and its TPP arms (arm name → data spec) besides `none` and `same`. */
+export interface StudyTarget {
+  data: string;
+  /** Folder name and report name (default: the data spec's base name). */
+  name: string;
+  arms: Record<string, string>;
+  /** Resize and convert channels of the target and its pools to fit the backbone. */
+  convert: boolean;
+}
+
+/** The whole plan, with defaults filled in. */
+export interface StudyPlan {
+  title: string;
+  /** Backbone folder or file (default: the bundled one). */
+  backbone?: string;
+  methods: string[];
+  /** Label budgets per class. */
+  budgets: number[];
+  seeds: number[];
+  /** TPP runs per (method, arm): fine-tuning seed s starts from TPP seed s mod tppSeeds. */
+  tppSeeds: number;
+  splitSeed: number;
+  tpp: { epochs: number; lr: number; images: number };
+  finetune: { epochs: number; lr: number; batch: number; minSteps?: number; headLr?: number; patience?: number };
+  targets: StudyTarget[];
+}
+
+const KNOWN = ['title', 'backbone', 'methods', 'budgets', 'seeds', 'tppSeeds', 'splitSeed', 'tpp', 'finetune', 'targets'];
+
+function fail(where: string, what: string): never {
+  throw new Error(`study plan: ${where} ${what}`);
+}
+
+function posInt(v: unknown, where: string, min = 1): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) fail(where, `must be a whole number >= ${min}, got ${JSON.stringify(v)}.`);
+  return v;
+}
+
+function posNum(v: unknown, where: string): number {
+  if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v)) fail(where, `must be a number > 0, got ${JSON.stringify(v)}.`);
+  return v;
+}
+
+function obj(v: unknown, where: string, known: string[]): Record<string, unknown> {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) fail(where, `must be an object, got ${JSON.stringify(v)}.`);
+  for (const k of Object.keys(v)) if (!known.includes(k)) fail(`${where}.${k}`, `is not a known field; known: ${known.join(', ')}.`);
+  return v as Record<string, unknown>;
+}
+
+/** Check a parsed plan and fill in its defaults; throws naming the first bad field. */
+export function validateStudyPlan(raw: unknown): StudyPlan {
+  const p = obj(raw, 'the plan', KNOWN);
+  const list = (k: string, each: (v: unknown, where: string) => unknown) => {
+    const v = p[k];
+    if (!Array.isArray(v) || v.length === 0) fail(k, `must be a non-empty list, got ${JSON.stringify(v)}.`);
+    return v.map((x, i) => each(x, `${k}[${i}]`));
+  };
+  const methods = list('methods', (v, w) => (typeof v === 'string' && v ? v : fail(w, 'must be a method name.'))) as string[];
+  const budgets = list('budgets', (v, w) => posInt(v, w)) as number[];
+  const seeds = typeof p.seeds === 'number' ? Array.from({ length: posInt(p.seeds, 'seeds') }, (_, i) => i) : (list('seeds', (v, w) => posInt(v, w, 0)) as number[]);
+  if (new Set(seeds).size !== seeds.length) fail('seeds', 'must not repeat a seed.');
+  const tpp = obj(p.tpp ?? {}, 'tpp', ['epochs', 'lr', 'images']);
+  const ft = obj(p.finetune ?? {}, 'finetune', ['epochs', 'lr', 'batch', 'minSteps', 'headLr', 'patience']);
+  const targets = list('targets', (v, w) => {
+    const t = obj(v, w, ['data', 'name', 'arms', 'convert']);
+    if (typeof t.data !== 'string' || !t.data) fail(`${w}.data`, 'must name a dataset (e.g. "pneumoniamnist").');
+    const arms = obj(t.arms ?? {}, `${w}.arms`, Object.keys(t.arms ?? {}));
+    for (const [name, spec] of Object.entries(arms)) {
+      if (name === 'none' || name === 'same') fail(`${w}.arms.${name}`, 'is built in (none: no TPP; same: the target\'s own images); remove it.');
+      if (typeof spec !== 'string' || !spec) fail(`${w}.arms.${name}`, 'must name a dataset.');
+      if (!/^[A-Za-z0-9_-]+$/.test(name)) fail(`${w}.arms.${name}`, 'must be a name of letters, digits, - or _.');
+    }
+    const name = t.name === undefined ? t.data.replace(/^.*\//, '').replace(/\.npz$/, '') : String(t.name);
+    return { data: t.data, name, arms: arms as Record<string, string>, convert: t.convert === true };
+  }) as StudyTarget[];
+  const names = targets.map((t) => t.name);
+  if (new Set(names).size !== names.length) fail('targets', `need distinct names (give "name"), got ${names.join(', ')}.`);
+  return {
+    title: typeof p.title === 'string' ? p.title : 'TPP study',
+    backbone: p.backbone === undefined ? undefined : String(p.backbone),
+    methods, budgets, seeds,
+    tppSeeds: p.tppSeeds === undefined ? 3 : posInt(p.tppSeeds, 'tppSeeds'),
+    splitSeed: p.splitSeed === undefined ? 0 : posInt(p.splitSeed, 'splitSeed', 0),
+    tpp: { epochs: tpp.epochs === undefined ? 20 : posInt(tpp.epochs, 'tpp.epochs'), lr: tpp.lr === undefined ? 3e-3 : posNum(tpp.lr, 'tpp.lr'), images: tpp.images === undefined ? 2000 : posInt(tpp.images, 'tpp.images') },
+    finetune: {
+      epochs: ft.epochs === undefined ? 30 : posInt(ft.epochs, 'finetune.epochs'), lr: ft.lr === undefined ? 3e-3 : posNum(ft.lr, 'finetune.lr'),
+      batch: ft.batch === undefined ? 16 : posInt(ft.batch, 'finetune.batch'),
+      ...(ft.minSteps !== undefined ? { minSteps: posInt(ft.minSteps, 'finetune.minSteps') } : {}),
+      ...(ft.headLr !== undefined ? { headLr: posNum(ft.headLr, 'finetune.headLr') } : {}),
+      ...(ft.patience !== undefined ? { patience: posInt(ft.patience, 'finetune.patience') } : {}),
+    },
+    targets,
+  };
+}
+
+/** Read and check a plan file. */
+export function readStudyPlan(file: string): StudyPlan {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new Error(`study plan ${file}: ${(e as Error).message}. Write it as JSON (see docs/study.md).`);
+  }
+  return validateStudyPlan(raw);
+}

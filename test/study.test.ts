@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { validateStudyPlan } from '../src/train/study-plan';
+import { cli, tempDir } from './helpers';
+
+const base = { methods: ['lora'], budgets: [2], seeds: 2, targets: [{ data: 'breastmnist' }] };
+
+test('a study plan fills its defaults and names the first bad field', () => {
+  const p = validateStudyPlan({ ...base, targets: [{ data: 'breastmnist', arms: { 'same-modality': 'hc18' } }, { data: 'data/x.npz', convert: true }] });
+  assert.deepEqual(p.seeds, [0, 1]);
+  assert.equal(p.tppSeeds, 3);
+  assert.deepEqual(p.targets.map((t) => [t.name, t.convert]), [['breastmnist', false], ['x', true]]);
+  assert.deepEqual(p.targets[0].arms, { 'same-modality': 'hc18' });
+  const bad: [unknown, RegExp][] = [
+    [{ ...base, budget: [1] }, /the plan\.budget is not a known field/],
+    [{ ...base, budgets: [0] }, /budgets\[0\] must be a whole number >= 1, got 0/],
+    [{ ...base, seeds: [1, 1] }, /seeds must not repeat/],
+    [{ ...base, finetune: { lr: -1 } }, /finetune\.lr must be a number > 0, got -1/],
+    [{ ...base, targets: [{ data: 'breastmnist', arms: { same: 'x' } }] }, /targets\[0\]\.arms\.same is built in/],
+    [{ ...base, targets: [{ data: 'breastmnist' }, { data: 'breastmnist' }] }, /need distinct names/],
+    [{ ...base, targets: [] }, /targets must be a non-empty list/],
+  ];
+  for (const [plan, message] of bad) assert.throws(() => validateStudyPlan(plan), message);
+});
+
+test('tpp-lab study runs every target as a compare grid and writes the front page, summary.csv and contrasts.csv', () => {
+  const dir = tempDir();
+  const bb = path.join(dir, 'backbone');
+  const pre = cli(['pretrain', '--data', 'breastmnist', '--preset', 'tiny', '--limit', '64', '--epochs', '1', '--batch', '32', '--out', bb, '--quiet', '--json']);
+  assert.equal(pre.code, 0, pre.stderr);
+  const plan = path.join(dir, 'plan.json');
+  fs.writeFileSync(plan, JSON.stringify({
+    title: 'tiny study', backbone: bb, methods: ['lora'], budgets: [2], seeds: [0, 1], tppSeeds: 1,
+    tpp: { epochs: 1, images: 32 }, finetune: { epochs: 1, batch: 4, minSteps: 2 },
+    targets: [{ data: 'breastmnist', arms: { 'other-modality': 'pneumoniamnist' } }],
+  }));
+  const out = path.join(dir, 'study');
+  const r = cli(['study', '--plan', plan, '--out', out, '--quiet']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /Front page: .*index\.html/);
+  const summary = fs.readFileSync(path.join(out, 'summary.csv'), 'utf8').trim().split('\n');
+  assert.equal(summary[0], 'backbone,target,task,method,budget,arm,n_seeds,metric,mean,sd,delta_mean,delta_ci_low,delta_ci_high,wins,verdict,mde');
+  assert.equal(summary.length, 1 + 3 * 3, 'three arms x three metrics');
+  const contrasts = fs.readFileSync(path.join(out, 'contrasts.csv'), 'utf8').trim().split('\n');
+  // Question 1: same and other-modality against none; question 2: same against other-modality.
+  assert.deepEqual(contrasts.slice(1).map((l) => l.split(',').slice(4, 7).join(' ')), ['tpp-helps same none', 'tpp-helps other-modality none', 'modality same other-modality']);
+  const html = fs.readFileSync(path.join(out, 'index.html'), 'utf8');
+  assert.match(html, /Question 1: does TPP help\?/);
+  assert.match(html, /href="breastmnist\/report\.html"/);
+  // The one TPP seed is shared by both fine-tuning seeds.
+  const cells = JSON.parse(fs.readFileSync(path.join(out, 'breastmnist', 'results.json'), 'utf8')).cells;
+  assert.deepEqual(cells.filter((c: { arm: string }) => c.arm !== 'none').map((c: { tppSeed: number }) => c.tppSeed), [0, 0, 0, 0]);
+  assert.ok(cells.every((c: { steps: number }) => c.steps === 2));
+  // Rerun: every cell is reused.
+  const again = cli(['study', '--plan', plan, '--out', out]);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stderr, /done earlier/);
+  const badPlan = cli(['study', '--plan', path.join(dir, 'missing.json'), '--out', out]);
+  assert.equal(badPlan.code, 2);
+  assert.match(badPlan.stderr, /study plan .*missing\.json/);
+});
