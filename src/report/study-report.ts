@@ -8,9 +8,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { pairedSummary } from '../analysis/paired';
 import { writeFileAtomic } from '../io/safetensors';
-import { type CellResult, summarizeLong, type SummaryLongRow } from '../train/compare';
+import { type CellResult, pairedDelta, summarizeLong, type SummaryLongRow } from '../train/compare';
 import { pageHtml } from '../viz/plotly';
 
 // danfojs writes the CSVs, as in compare-report.ts (loaded with require: it has no type declarations we use).
@@ -50,12 +49,9 @@ export function contrast(cells: CellResult[], target: string, a: string, b: stri
   const budgets = [...new Set(cells.map((c) => c.budget))];
   for (const method of methods) {
     for (const budget of budgets) {
-      const pick = (arm: string) => new Map(cells.filter((c) => c.method === method && c.budget === budget && c.arm === arm).map((c) => [c.seed, c[metric]]));
-      const A = pick(a);
-      const B = pick(b);
-      const diffs = [...A].filter(([s]) => B.has(s)).map(([s, v]) => v - B.get(s)!);
-      if (!diffs.length) continue;
-      const d = pairedSummary(diffs);
+      const pick = (arm: string) => cells.filter((c) => c.method === method && c.budget === budget && c.arm === arm);
+      const d = pairedDelta(pick(a), new Map(pick(b).map((c) => [c.seed, c])), metric);
+      if (!d.n) continue;
       rows.push({
         target, method, budget, metric, question, arm: a, versus: b, n_seeds: d.n, delta_mean: d.mean, delta_ci_low: d.low, delta_ci_high: d.high,
         wins: `${d.wins}/${d.n}`, verdict: d.verdict, mde: d.mde,

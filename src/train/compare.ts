@@ -21,7 +21,7 @@ import { finetune } from './finetune';
 import type { EpochRecord, TrainProgress } from './loop';
 import type { PretextName } from './pretext';
 import { targetParameterPretrain } from './tpp';
-import { meanStd, pairedSummary } from '../analysis/paired';
+import { meanStd, pairedSummary, type PairedSummary } from '../analysis/paired';
 import { budgetLabel, type CellTask, checkReuse, type ComparePlan, pendingTasks, planCompare, type TppTask, tppImages } from './compare-plan';
 
 /** One TPP arm: `none`, or pre-training on `images` (named `name`, e.g. `same` or `other`). */
@@ -272,62 +272,67 @@ export interface SummaryLongRow {
 /** Metrics summarised in summary.csv. */
 export const SUMMARY_METRICS = ['auc', 'balanced_accuracy', 'accuracy'] as const;
 
+/** A (method, budget, arm) group of cells, in the order they first appear, with the group's `none` cells by seed. */
+interface CellGroup {
+  method: string;
+  budget: string;
+  arm: string;
+  cells: CellResult[];
+  none: Map<number, CellResult>;
+}
+
+function cellGroups(cells: CellResult[]): CellGroup[] {
+  const order = <K extends keyof CellResult>(k: K) => [...new Set(cells.map((c) => String(c[k])))];
+  const groups: CellGroup[] = [];
+  for (const method of order('method')) {
+    for (const budget of order('budget')) {
+      const none = new Map(cells.filter((c) => c.method === method && c.budget === budget && c.arm === 'none').map((c) => [c.seed, c]));
+      for (const arm of order('arm')) {
+        const cs = cells.filter((c) => c.method === method && c.budget === budget && c.arm === arm);
+        if (cs.length) groups.push({ method, budget, arm, cells: cs, none });
+      }
+    }
+  }
+  return groups;
+}
+
+/** The paired differences `cells − base` of `metric` over the seeds both have (see analysis/paired.ts). */
+export function pairedDelta(cells: CellResult[], base: Map<number, CellResult>, metric: (typeof SUMMARY_METRICS)[number]): PairedSummary {
+  return pairedSummary(cells.filter((c) => base.has(c.seed)).map((c) => c[metric] - base.get(c.seed)![metric]));
+}
+
 /**
  * summary.csv's rows: per (method, budget, arm) and metric, mean and sd over seeds and the paired difference to
  * the `none` arm (same seed) with its 95 % t interval, wins, verdict and minimum detectable effect.
  */
 export function summarizeLong(cells: CellResult[], context: { backbone: string; target: string; task: string }): SummaryLongRow[] {
-  const order = <K extends keyof CellResult>(k: K) => [...new Set(cells.map((c) => c[k]))];
-  const rows: SummaryLongRow[] = [];
-  for (const method of order('method')) {
-    for (const budget of order('budget')) {
-      const none = new Map(cells.filter((c) => c.method === method && c.budget === budget && c.arm === 'none').map((c) => [c.seed, c]));
-      for (const arm of order('arm')) {
-        const cs = cells.filter((c) => c.method === method && c.budget === budget && c.arm === arm);
-        if (!cs.length) continue;
-        for (const metric of SUMMARY_METRICS) {
-          const m = meanStd(cs.map((c) => c[metric]));
-          const d = pairedSummary(arm === 'none' ? [] : cs.filter((c) => none.has(c.seed)).map((c) => c[metric] - none.get(c.seed)![metric]));
-          const paired = arm !== 'none';
-          rows.push({
-            ...context, method: String(method), budget: String(budget), arm: String(arm), n_seeds: cs.length, metric, mean: m.mean, sd: m.std,
-            delta_mean: paired ? d.mean : NaN, delta_ci_low: paired ? d.low : NaN, delta_ci_high: paired ? d.high : NaN,
-            wins: paired ? `${d.wins}/${d.n}` : '', verdict: paired ? d.verdict : '', mde: paired ? d.mde : NaN,
-          });
-        }
-      }
-    }
-  }
-  return rows;
+  return cellGroups(cells).flatMap((g) => SUMMARY_METRICS.map((metric) => {
+    const m = meanStd(g.cells.map((c) => c[metric]));
+    const paired = g.arm !== 'none';
+    const d = pairedDelta(paired ? g.cells : [], g.none, metric);
+    return {
+      ...context, method: g.method, budget: g.budget, arm: g.arm, n_seeds: g.cells.length, metric, mean: m.mean, sd: m.std,
+      delta_mean: paired ? d.mean : NaN, delta_ci_low: paired ? d.low : NaN, delta_ci_high: paired ? d.high : NaN,
+      wins: paired ? `${d.wins}/${d.n}` : '', verdict: paired ? d.verdict : '', mde: paired ? d.mde : NaN,
+    };
+  }));
 }
 
-/** Aggregate cells into summary rows, in the order methods, budgets and arms first appear. */
+/** Aggregate cells into summary rows (test AUC and accuracy, Δ AUC against none), in the order they first appear. */
 export function summarize(cells: CellResult[]): SummaryRow[] {
-  const order = <K extends keyof CellResult>(k: K) => [...new Set(cells.map((c) => c[k]))];
-  const rows: SummaryRow[] = [];
-  for (const method of order('method')) {
-    for (const budget of order('budget')) {
-      const none = new Map(cells.filter((c) => c.method === method && c.budget === budget && c.arm === 'none').map((c) => [c.seed, c]));
-      for (const arm of order('arm')) {
-        const cs = cells.filter((c) => c.method === method && c.budget === budget && c.arm === arm);
-        if (!cs.length) continue;
-        const auc = meanStd(cs.map((c) => c.auc));
-        const acc = meanStd(cs.map((c) => c.accuracy));
-        const deltas = arm === 'none' ? [] : cs.filter((c) => none.has(c.seed)).map((c) => c.auc - none.get(c.seed)!.auc);
-        const d = pairedSummary(deltas);
-        rows.push({
-          method: String(method), budget: String(budget), arm: String(arm), n: cs.length,
-          auc_mean: auc.mean, auc_std: auc.std, accuracy_mean: acc.mean, accuracy_std: acc.std,
-          balanced_accuracy_mean: meanStd(cs.map((c) => c.balanced_accuracy)).mean, f1_mean: meanStd(cs.map((c) => c.f1)).mean,
-          delta_auc_mean: arm === 'none' ? NaN : d.mean, delta_auc_std: arm === 'none' ? NaN : d.std,
-          wins: arm === 'none' ? '' : `${d.wins}/${deltas.length}`,
-          delta_auc_ci_low: arm === 'none' ? NaN : d.low, delta_auc_ci_high: arm === 'none' ? NaN : d.high,
-          verdict: arm === 'none' ? '' : d.verdict, mde: arm === 'none' ? NaN : d.mde,
-        });
-      }
-    }
-  }
-  return rows;
+  return cellGroups(cells).map((g) => {
+    const auc = meanStd(g.cells.map((c) => c.auc));
+    const acc = meanStd(g.cells.map((c) => c.accuracy));
+    const paired = g.arm !== 'none';
+    const d = pairedDelta(paired ? g.cells : [], g.none, 'auc');
+    return {
+      method: g.method, budget: g.budget, arm: g.arm, n: g.cells.length,
+      auc_mean: auc.mean, auc_std: auc.std, accuracy_mean: acc.mean, accuracy_std: acc.std,
+      balanced_accuracy_mean: meanStd(g.cells.map((c) => c.balanced_accuracy)).mean, f1_mean: meanStd(g.cells.map((c) => c.f1)).mean,
+      delta_auc_mean: paired ? d.mean : NaN, delta_auc_std: paired ? d.std : NaN, wins: paired ? `${d.wins}/${d.n}` : '',
+      delta_auc_ci_low: paired ? d.low : NaN, delta_auc_ci_high: paired ? d.high : NaN, verdict: paired ? d.verdict : '', mde: paired ? d.mde : NaN,
+    };
+  });
 }
 
 /** Target-parameter count of each method on `backbone` (for the report). */

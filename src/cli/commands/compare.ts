@@ -297,7 +297,8 @@ function jobsFrom(flags: FlagValues): number {
 }
 
 /** Flags of the grid's execution, shared by compare and demo. */
-const RUN_FLAGS: readonly FlagSpec[] = [
+/** How a grid runs: processes, recomputing changed results, output. Shared with `study`. */
+export const RUN_FLAGS: readonly FlagSpec[] = [
   { name: 'jobs', type: 'int', value: 'N', help: 'run the grid\'s tasks as N child processes (1: in this process)', default: os.availableParallelism() },
   { name: 'recompute', type: 'boolean', help: 'redo cells and TPP runs in --out that were made with other settings (default: refuse and name what changed)' },
   { name: 'json', type: 'boolean', help: 'print one JSON object (files and summary) as the last line' },

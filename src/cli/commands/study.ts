@@ -10,7 +10,7 @@ import { UsageError } from '../args';
 import { Command } from '../command';
 import { mergeShards } from '../compare-grid';
 import { outDir } from '../train-shared';
-import { type CompareSettings, runComparison } from './compare';
+import { type CompareSettings, RUN_FLAGS, runComparison } from './compare';
 
 /** The compare settings of one target of `plan`, writing into `out/<target name>`. */
 export function targetSettings(plan: StudyPlan, t: StudyTarget, out: string): CompareSettings {
@@ -46,11 +46,9 @@ export const command: Command = {
     { name: 'plan', type: 'string', value: 'FILE', help: 'the study plan (JSON)' },
     { name: 'out', type: 'string', value: 'DIR', help: 'output folder (one compare folder per target, the front page)' },
     { name: 'targets', type: 'string', value: 'LIST', help: 'run only these targets (by name)' },
-    { name: 'jobs', type: 'int', value: 'N', help: 'child processes per grid (1: in this process)', default: 1, min: 1 },
+    ...RUN_FLAGS.filter((f) => f.name !== 'json'),
     { name: 'shard', type: 'string', value: 'I/N', help: 'run only share I of N of every target\'s grid' },
     { name: 'merge', type: 'string', value: 'DIR...', help: 'join the --out folders of shards 1..N (given as arguments) into --out' },
-    { name: 'recompute', type: 'boolean', help: 'redo cells and TPP runs made with other settings (default: refuse, naming what changed)' },
-    { name: 'quiet', type: 'boolean', help: 'no progress lines' },
   ],
   async run({ flags, positionals }) {
     if (!flags.plan) throw new UsageError('--plan FILE is required (a JSON study plan; see docs/study.md).');
