@@ -7,8 +7,17 @@ import * as path from 'path';
 import type { ViT } from '../model/vit';
 import { loadBackbone, readCheckpointInfo } from './checkpoint';
 
-/** The backbone shipped in data/ (MAE-pretrained on Fashion-MNIST; see data/backbone-tutorial/README.md). */
+/** The default backbone shipped in data/ (MAE-pretrained on Fashion-MNIST; see data/backbone-tutorial/README.md). */
 export const BUNDLED_BACKBONE_DIR = path.resolve(__dirname, '..', '..', 'data', 'backbone-tutorial');
+
+/**
+ * Backbones shipped in data/, by name (each folder has a README saying how it was made): `fashion28` (the default,
+ * MAE on Fashion-MNIST) and `imagenet28` (MAE on Tiny-ImageNet, grey, 28 px).
+ */
+export const BUNDLED_BACKBONES: Readonly<Record<string, string>> = Object.freeze({
+  fashion28: BUNDLED_BACKBONE_DIR,
+  imagenet28: path.resolve(__dirname, '..', '..', 'data', 'backbone-imagenet28'),
+});
 
 /** Where a backbone's files are: the backbone and, when present beside it, its MAE decoder. */
 export interface BackbonePaths {
@@ -16,13 +25,17 @@ export interface BackbonePaths {
   decoder: string | null;
 }
 
-/** Paths of a backbone given as a folder or a file (undefined: the bundled one); the decoder is looked for beside it. */
+/** Paths of a backbone given as a folder, a file or a bundled name (undefined: the default); the decoder is looked for beside it. */
 export function backbonePaths(spec: string | undefined): BackbonePaths {
-  const given = spec ?? BUNDLED_BACKBONE_DIR;
+  // A bundled name, unless a file or folder of that name exists here.
+  const named = spec !== undefined && !fs.existsSync(spec) && Object.prototype.hasOwnProperty.call(BUNDLED_BACKBONES, spec);
+  const given = spec === undefined ? BUNDLED_BACKBONE_DIR : named ? BUNDLED_BACKBONES[spec] : spec;
   const isDir = fs.existsSync(given) && fs.statSync(given).isDirectory();
   const backbone = isDir ? path.join(given, 'backbone.safetensors') : given;
   if (!fs.existsSync(backbone)) {
-    throw new Error(spec ? `No backbone at ${backbone}. Pass a folder written by \`tpp-lab pretrain --out DIR\` or its backbone.safetensors.` : `The bundled backbone is missing at ${backbone}; is the checkout complete?`);
+    throw new Error(spec && !named
+      ? `No backbone at ${backbone}. Pass a folder written by \`tpp-lab pretrain --out DIR\`, its backbone.safetensors, or a bundled name (${Object.keys(BUNDLED_BACKBONES).join(', ')}).`
+      : `The bundled backbone is missing at ${backbone}; is the checkout complete?`);
   }
   const decoder = path.join(path.dirname(backbone), 'decoder.safetensors');
   return { backbone, decoder: fs.existsSync(decoder) ? decoder : null };

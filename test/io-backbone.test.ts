@@ -1,0 +1,25 @@
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { initBackend } from '../src/backend';
+import { backbonePaths, BUNDLED_BACKBONES, openBackbone } from '../src/io/backbone';
+import { backboneFingerprint } from '../src/model/fingerprint';
+import { ROOT } from './helpers';
+
+test('bundled backbones are selectable by name, with their decoders, and carry their pre-training pool in the metadata', async () => {
+  await initBackend({ warn: () => {} });
+  assert.deepEqual(Object.keys(BUNDLED_BACKBONES), ['fashion28', 'imagenet28']);
+  assert.equal(backbonePaths('imagenet28').backbone, path.join(ROOT, 'data', 'backbone-imagenet28', 'backbone.safetensors'));
+  assert.equal(backbonePaths('imagenet28').decoder, path.join(ROOT, 'data', 'backbone-imagenet28', 'decoder.safetensors'));
+  assert.equal(backbonePaths('fashion28').backbone, backbonePaths(undefined).backbone);
+  const { vit, metadata } = await openBackbone('imagenet28');
+  try {
+    assert.equal(metadata.data, 'pool:tinyimagenet/train (converted)');
+    assert.deepEqual([vit.config.imageSize, vit.config.channels, vit.config.patchSize, vit.config.dim], [28, 1, 7, 64]);
+    // The fingerprint its README states.
+    assert.equal(await backboneFingerprint(vit), 'sha256:1b3973db99efa499430dd27d5ff003a7a197e188a4874cab3c6189b29f5f583e');
+  } finally {
+    vit.dispose();
+  }
+  assert.throws(() => backbonePaths('imagenet99'), /No backbone at imagenet99.*or a bundled name \(fashion28, imagenet28\)/);
+});
