@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import * as path from 'path';
 import { test } from 'node:test';
 import { classCounts } from '../src/data/dataset';
+import { limit } from '../src/data/load';
+import { capImages } from '../src/train/compare-plan';
 import { isPoolFile, isPoolName, loadPool, poolPaths } from '../src/data/pools';
 import { ROOT } from './helpers';
 
@@ -23,6 +25,9 @@ test('the Kermany pool loads with its class names and a stratified 70/10/20 spli
   const other = loadPool('kermany', { splitSeed: 1 });
   assert.deepEqual(classCounts(other.test), classCounts(a.test));
   assert.notDeepEqual(other.test.images.data, a.test.images.data);
+  // The pack is sorted by class; each part is shuffled, so its first images (--limit, a TPP cap) mix the classes.
+  assert.deepEqual(classCounts(limit(a.train, 60)).map((k) => k > 0), [true, true, true]);
+  assert.deepEqual(classCounts(capImages(a.train, 60)).map((k) => k > 0), [true, true, true]);
 });
 
 test('pool files are told apart from MedMNIST files by their keys', () => {

@@ -6,7 +6,7 @@ import * as path from 'path';
 import { initBackend } from '../backend';
 import type { Dataset } from '../data/dataset';
 import { dicomLoadIsClean, formatDicomLoad, type DicomLoadSummary } from '../data/dicom-dataset';
-import { fitToBackbone } from '../data/fit';
+import { describeFit, fitToBackbone } from '../data/fit';
 import { limit, loadData, type DataSplits } from '../data/load';
 import { parseLabelBudget, type SubsampleSpec } from '../data/splits';
 import type { ViT } from '../model/vit';
@@ -61,6 +61,8 @@ export async function dataFromFlags(flags: FlagValues, fit?: Pick<ViT, 'config'>
     splitSeed: Number(flags['split-seed'] ?? 0), imageSize: fit?.config.imageSize, channels: fit?.config.channels, limit: flags.limit as number | undefined,
   });
   if (splits.dicomLoad) reportDicomLoad(String(flags.data), splits.dicomLoad, flags);
+  const note = fit && flags.convert && !flags.quiet ? describeFit(splits.train, fit.config) : null;
+  if (note) console.error(`note: ${note}`);
   const conv = (ds: Dataset) => (fit ? fitToBackbone(ds, fit.config, !!flags.convert) : ds);
   return { name: splits.name, train: conv(limit(splits.train, flags.limit as number | undefined)), val: conv(splits.val), test: conv(splits.test) };
 }

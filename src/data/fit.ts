@@ -20,6 +20,24 @@ export function checkImagesFit(ds: Dataset, config: ViTConfig, stage: string): v
 }
 
 /**
+ * What `fitToBackbone(ds, config, true)` does to `ds`, in words for a note to the user; null when it fits as it is.
+ * RGB data on a grey backbone become the mean of their channels: while the patch embedding stays frozen (LoRA,
+ * adapters, prompts, BitFit on biases) that equals inflating the embedding to 3 channels with its weights divided
+ * by 3 (timm's rule); grey data on an RGB backbone are repeated to 3 channels.
+ */
+export function describeFit(ds: Dataset, config: ViTConfig): string | null {
+  const [, h, w, c] = ds.images.shape;
+  const parts: string[] = [];
+  if (h !== config.imageSize || w !== config.imageSize) parts.push(`resized ${h}x${w} → ${config.imageSize}x${config.imageSize} (bilinear)`);
+  if (c !== config.channels) {
+    parts.push(config.channels === 1
+      ? `${c} channels → 1 (their mean: the same as a grey patch embedding inflated to ${c} channels with weights / ${c}, as timm does)`
+      : c === 1 ? `1 channel repeated to ${config.channels}` : `${c} channels → ${config.channels}`);
+  }
+  return parts.length ? `${ds.source}: ${parts.join('; ')} to fit the backbone` : null;
+}
+
+/**
  * Make `ds` match the backbone's input. Matching data passes through. A mismatch is an error naming both shapes,
  * unless `convert` is true: then channels are replicated (grey → RGB) or averaged (RGB → grey) and images are
  * resized bilinearly.

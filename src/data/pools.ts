@@ -2,14 +2,14 @@
  * Image pools: labelled `.npz` packs with the keys `images` `[N, H, W]` or `[N, H, W, C]` (uint8) and `labels`
  * `[N]` — the format of the Tiny-ImageNet, PBC and Kermany packs (see `docs/study.md` for their provenance).
  * A pool has no official split: `loadPool` makes a stratified one from a split seed, so every command and every
- * training seed sees the same test images.
+ * training seed sees the same test images, and shuffles each part (packs are often sorted by class).
  *
  * Named pools are looked up, in order, in `$TPP_POOLS_DIR`, the repository's `data/pools/` and a `shared/pools/`
  * folder beside the repository (where this project's machines keep them).
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { Dataset, PixelData, validateDataset } from './dataset';
+import { Dataset, PixelData, seededShuffle, validateDataset } from './dataset';
 import { listNpzKeys, readNpz, readNpzStrings } from './npz';
 import { split } from './splits';
 
@@ -155,6 +155,12 @@ export function loadPool(spec: string, options: LoadPoolOptions = {}): { name: s
   const files = info ? poolPaths(spec) : [spec];
   const source = info ? `pool:${info.name}` : spec;
   const all = validateDataset(joinPacks(files.map((f) => readPack(f, info)), source));
-  const parts = split(all, { val: info?.val ?? 0.1, test: info?.test ?? 0.2, seed: options.splitSeed ?? 0, stratify: true });
-  return { name: info ? info.name : path.basename(spec, '.npz'), ...parts };
+  const seed = options.splitSeed ?? 0;
+  const parts = split(all, { val: info?.val ?? 0.1, test: info?.test ?? 0.2, seed, stratify: true });
+  // Packs may be sorted by class (PBC, Kermany): each part is shuffled with the split seed, so that its first N
+  // images (--limit, a TPP image cap) are a random sample, not one class.
+  return {
+    name: info ? info.name : path.basename(spec, '.npz'),
+    train: seededShuffle(parts.train, seed), val: seededShuffle(parts.val, seed + 1), test: seededShuffle(parts.test, seed + 2),
+  };
 }

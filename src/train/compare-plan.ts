@@ -12,11 +12,11 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import type { Dataset } from '../data/dataset';
 import type { SubsampleSpec } from '../data/splits';
 import { backboneFingerprint } from '../model/fingerprint';
 import type { PeftConfig } from '../peft/index';
 import type { CompareGrid } from './compare';
+import { type Dataset, numExamples, seededShuffle } from '../data/dataset';
 import { limit } from '../data/load';
 import { datasetFingerprint, describeDiff, RESULTS_VERSION, settingsDiff, settingsFingerprint } from './settings-fingerprint';
 
@@ -104,9 +104,17 @@ function stateOf(recorded: { fingerprint?: unknown; settings?: unknown } | null,
   return { state: 'changed', diff: settingsDiff(recorded.settings, settings) };
 }
 
-/** The images TPP runs on for `arm` (limited to `grid.tpp.maxImages`), or null for no TPP. */
+/**
+ * The images TPP runs on for `arm`, or null for no TPP: at most `grid.tpp.maxImages`, drawn at random (seed 0) when
+ * the pool is larger, so a pool stored sorted by class still gives a mixed sample.
+ */
 export function tppImages(grid: CompareGrid, arm: { images?: Dataset }): Dataset | null {
-  return arm.images ? limit(arm.images, grid.tpp.maxImages) : null;
+  return arm.images ? capImages(arm.images, grid.tpp.maxImages) : null;
+}
+
+/** At most `cap` images of `ds`: all of them, or a random sample (seed 0) in a random order. */
+export function capImages(ds: Dataset, cap: number | undefined): Dataset {
+  return cap === undefined || cap >= numExamples(ds) ? ds : limit(seededShuffle(ds, 0), cap);
 }
 
 /** Plan `grid` against what `grid.outDir` holds. Reads cached files; writes nothing. */

@@ -9,7 +9,7 @@ import type { ViT } from '../../model/vit';
 import { peftConfig, PEFT_METHOD_NAMES, type PeftMethodName } from '../../peft/index';
 import { normalizationFrom } from '../../train/common';
 import { type Arm, type CellResult, cellResult, type CompareGrid, type CompareProgress, methodSizes, readCell, runCellTask, runCompare, runTppTask, summarize } from '../../train/compare';
-import { checkReuse, parseShard, pendingTasks, planCompare, shardUnits } from '../../train/compare-plan';
+import { capImages, checkReuse, parseShard, pendingTasks, planCompare, shardUnits } from '../../train/compare-plan';
 import { describeDiff, settingsDiff } from '../../train/settings-fingerprint';
 import { acquireRunFolder } from '../../io/run-folder';
 import { openBackbone } from '../../io/backbone';
@@ -19,7 +19,7 @@ import { type FlagSpec, FlagValues, UsageError } from '../args';
 import { Command } from '../command';
 import { BACKBONE_FLAG, labelBudgetFromFlag, outDir, reportDicomLoad, SPLIT_SEED_FLAG, startBackend } from '../train-shared';
 import type { Dataset } from '../../data/dataset';
-import { fitToBackbone } from '../../data/fit';
+import { describeFit, fitToBackbone } from '../../data/fit';
 import { enterTaskChild, GRID_FORMAT, mergeShards, readGridFile, runTaskProcesses, taskLabel, writeGridFile } from '../compare-grid';
 
 /** Everything a comparison needs, from flags or from the demo's presets. */
@@ -164,7 +164,11 @@ async function buildGrid(s: CompareSettings, quiet: boolean, recompute: boolean)
   const backend = await startBackend(quiet);
   const { vit, metadata, paths } = await openBackbone(s.backbone);
   try {
-    const fit = (ds: Dataset) => fitToBackbone(ds, vit.config, !!s.convert);
+    const fit = (ds: Dataset) => {
+      const note = s.convert && !quiet ? describeFit(ds, vit.config) : null;
+      if (note && !/\/(val|test)$/.test(ds.source)) console.error(`note: ${note}`);
+      return fitToBackbone(ds, vit.config, !!s.convert);
+    };
     const loaded = await loadData(s.data, { splitSeed: s.splitSeed, imageSize: vit.config.imageSize, channels: vit.config.channels });
     if (loaded.dicomLoad) reportDicomLoad(s.data, loaded.dicomLoad, { quiet });
     const target = { name: loaded.name, train: fit(limit(loaded.train, s.limit)), val: fit(loaded.val), test: fit(loaded.test) };
@@ -176,7 +180,7 @@ async function buildGrid(s: CompareSettings, quiet: boolean, recompute: boolean)
       else if (a === 'same') arms.push({ name: 'same', images: target.train, label: `${target.name} train images (same modality)` });
       else {
         const other = await loadData(specs.get(a)!, { splitSeed: s.splitSeed, imageSize: vit.config.imageSize, channels: vit.config.channels });
-        arms.push({ name: a, images: fit(limit(other.train, s.tppImages)), label: `${other.name} train images (${other.train.modality ?? 'other data'})` });
+        arms.push({ name: a, images: fit(capImages(other.train, s.tppImages)), label: `${other.name} train images (${other.train.modality ?? 'other data'})` });
       }
     }
     if (s.pretext === 'mae' && !paths.decoder) throw new Error(`The mae pretext needs decoder.safetensors beside ${paths.backbone}.`);
