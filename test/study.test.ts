@@ -46,6 +46,13 @@ test('tpp-lab study runs every target as a compare grid and writes the front pag
   const contrasts = fs.readFileSync(path.join(out, 'contrasts.csv'), 'utf8').trim().split('\n');
   // Question 1: same and other-modality against none; question 2: same against other-modality.
   assert.deepEqual(contrasts.slice(1).map((l) => l.split(',').slice(4, 7).join(' ')), ['tpp-helps same none', 'tpp-helps other-modality none', 'modality same other-modality']);
+  assert.equal(contrasts[0].split(',').pop(), 'by_tpp_seed');
+  // One TPP seed: the mean difference per TPP seed is the mean difference.
+  for (const line of contrasts.slice(1)) {
+    const f = line.split(',');
+    assert.match(f[f.length - 1], /^0:[+-]\d\.\d{3}$/);
+    assert.ok(Math.abs(Number(f[f.length - 1].slice(2)) - Number(f[8])) < 6e-4, line);
+  }
   const html = fs.readFileSync(path.join(out, 'index.html'), 'utf8');
   assert.match(html, /Question 1: does TPP help\?/);
   assert.match(html, /href="breastmnist\/report\.html"/);

@@ -40,6 +40,25 @@ export interface ContrastRow {
   wins: string;
   verdict: string;
   mde: number;
+  /**
+   * Mean difference per TPP seed (fine-tuning seeds that share a TPP run), e.g. `0:+0.010 1:-0.020 2:+0.030`: TPP's
+   * own variance. The interval above treats fine-tuning seeds as independent, which these shared runs are not.
+   */
+  by_tpp_seed: string;
+}
+
+/** Mean of `a − b` per TPP seed of the pairs (the TPP seed of `a`'s cell, else of `b`'s). */
+function byTppSeed(pairs: { a: CellResult; b: CellResult }[], metric: 'auc' | 'balanced_accuracy' | 'accuracy'): string {
+  const groups = new Map<number, number[]>();
+  for (const { a, b } of pairs) {
+    const k = a.tppSeed ?? b.tppSeed;
+    if (k === null || k === undefined) return '';
+    groups.set(k, [...(groups.get(k) ?? []), a[metric] - b[metric]]);
+  }
+  return [...groups].sort((x, y) => x[0] - y[0]).map(([k, d]) => {
+    const m = d.reduce((p, q) => p + q, 0) / d.length;
+    return `${k}:${m >= 0 ? '+' : ''}${m.toFixed(3)}`;
+  }).join(' ');
 }
 
 /** `a − b` per seed for every method and budget where both arms ran. */
@@ -50,11 +69,13 @@ export function contrast(cells: CellResult[], target: string, a: string, b: stri
   for (const method of methods) {
     for (const budget of budgets) {
       const pick = (arm: string) => cells.filter((c) => c.method === method && c.budget === budget && c.arm === arm);
-      const d = pairedDelta(pick(a), new Map(pick(b).map((c) => [c.seed, c])), metric);
+      const base = new Map(pick(b).map((c) => [c.seed, c]));
+      const d = pairedDelta(pick(a), base, metric);
       if (!d.n) continue;
+      const pairs = pick(a).filter((c) => base.has(c.seed)).map((c) => ({ a: c, b: base.get(c.seed)! }));
       rows.push({
         target, method, budget, metric, question, arm: a, versus: b, n_seeds: d.n, delta_mean: d.mean, delta_ci_low: d.low, delta_ci_high: d.high,
-        wins: `${d.wins}/${d.n}`, verdict: d.verdict, mde: d.mde,
+        wins: `${d.wins}/${d.n}`, verdict: d.verdict, mde: d.mde, by_tpp_seed: byTppSeed(pairs, metric),
       });
     }
   }
@@ -78,11 +99,12 @@ function esc(s: string): string {
 }
 
 function contrastTable(rows: ContrastRow[]): string {
-  const head = ['target', 'method', 'labels', 'arm', 'versus', 'seeds', 'Δ AUC', '95 % CI', 'wins', 'verdict', 'MDE'];
+  const head = ['target', 'method', 'labels', 'arm', 'versus', 'seeds', 'Δ AUC', '95 % CI', 'wins', 'verdict', 'MDE', 'Δ per TPP seed'];
   const colour = (v: string) => (v === 'helps' ? '#1a7f37' : v === 'hurts' ? '#b42318' : '#555');
   const body = rows.map((r) => `<tr><td>${esc(r.target)}</td><td>${esc(r.method)}</td><td>${esc(r.budget)}</td><td>${esc(r.arm)}</td><td>${esc(r.versus)}</td><td>${r.n_seeds}</td>` +
     `<td>${f3(r.delta_mean)}</td><td>${Number.isFinite(r.delta_ci_low) ? `${f3(r.delta_ci_low)} to ${f3(r.delta_ci_high)}` : ''}</td><td>${r.wins}</td>` +
-    `<td style="color:${colour(r.verdict)};text-align:left">${esc(r.verdict)}</td><td>${Number.isFinite(r.mde) ? r.mde.toFixed(3) : ''}</td></tr>`);
+    `<td style="color:${colour(r.verdict)};text-align:left">${esc(r.verdict)}</td><td>${Number.isFinite(r.mde) ? r.mde.toFixed(3) : ''}</td>` +
+    `<td style="text-align:left">${esc(r.by_tpp_seed)}</td></tr>`);
   return `<table><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${body.join('')}</tbody></table>`;
 }
 
@@ -115,7 +137,7 @@ export async function writeStudyReport(dir: string, title: string, results: Stud
     .join('')}</tbody></table>`;
   const body = [
     `<p>${esc(about)}</p>`,
-    '<p>Each row is a paired difference in test AUC over fine-tuning seeds (same labelled subset, head initialisation and data order per seed), with its 95 % Student-t interval. <b>helps</b>/<b>hurts</b>: the interval excludes 0; otherwise <b>no detectable effect</b>. MDE: the smallest true difference these seeds would detect 80 % of the time.</p>',
+    '<p>Each row is a paired difference in test AUC over fine-tuning seeds (same labelled subset, head initialisation and data order per seed), with its 95 % Student-t interval. <b>helps</b>/<b>hurts</b>: the interval excludes 0; otherwise <b>no detectable effect</b>. MDE: the smallest true difference these seeds would detect 80 % of the time. Fine-tuning seeds share TPP runs (seed s starts from TPP seed s mod the number of TPP seeds), so the interval, which treats seeds as independent, understates TPP\'s own variance: the last column shows the mean difference per TPP seed; read a verdict as firm only where those agree.</p>',
     '<h2>The answers in counts</h2>', countTable,
     '<h2>Question 1: does TPP help? (each TPP arm minus no TPP)</h2>', contrastTable(contrasts.filter((c) => c.question === 'tpp-helps')),
     '<h2>Question 2: does the modality matter? (TPP on the target\'s own images minus TPP on another pool)</h2>', contrastTable(contrasts.filter((c) => c.question === 'modality')),
