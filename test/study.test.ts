@@ -55,6 +55,7 @@ test('tpp-lab study runs every target as a compare grid and writes the front pag
   }
   const html = fs.readFileSync(path.join(out, 'index.html'), 'utf8');
   assert.match(html, /Question 1: does TPP help\?/);
+  assert.equal((html.match(/class="tpp-plot"/g) ?? []).length, 2, 'one forest plot per question');
   assert.match(html, /href="breastmnist\/report\.html"/);
   // The one TPP seed is shared by both fine-tuning seeds.
   const cells = JSON.parse(fs.readFileSync(path.join(out, 'breastmnist', 'results.json'), 'utf8')).cells;

@@ -10,7 +10,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { writeFileAtomic } from '../io/safetensors';
 import { type CellResult, pairedDelta, summarizeLong, type SummaryLongRow } from '../train/compare';
-import { pageHtml } from '../viz/plotly';
+import { figureHtml, pageHtml, type Figure } from '../viz/plotly';
 
 // danfojs writes the CSVs, as in compare-report.ts (loaded with require: it has no type declarations we use).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -108,6 +108,36 @@ function contrastTable(rows: ContrastRow[]): string {
   return `<table><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${body.join('')}</tbody></table>`;
 }
 
+/**
+ * A forest plot of contrasts: one row per (target, method, labels), the mean paired difference with its 95 %
+ * interval as a bar, one colour per compared arm, and the zero line (no effect).
+ */
+export function forestFigure(rows: ContrastRow[], title: string): Figure {
+  const key = (r: ContrastRow) => `${r.target} · ${r.method} · ${r.budget}`;
+  const keys = [...new Set(rows.map(key))];
+  const arms = [...new Set(rows.map((r) => `${r.arm} − ${r.versus}`))];
+  const colours = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b'];
+  // Row k sits at y = -k (first row on top); the arms of a row are spread a little around it so none hides another.
+  const y = (r: ContrastRow, i: number) => -keys.indexOf(key(r)) + (((arms.length - 1) / 2 - i) * 0.6) / Math.max(1, arms.length);
+  return {
+    data: arms.map((a, i) => {
+      const rs = rows.filter((r) => `${r.arm} − ${r.versus}` === a && Number.isFinite(r.delta_ci_low));
+      return {
+        type: 'scatter', mode: 'markers', name: a, y: rs.map((r) => y(r, i)), x: rs.map((r) => r.delta_mean),
+        error_x: { type: 'data', symmetric: false, array: rs.map((r) => r.delta_ci_high - r.delta_mean), arrayminus: rs.map((r) => r.delta_mean - r.delta_ci_low), thickness: 1.5, width: 3 },
+        text: rs.map((r) => `${key(r)}: ${a}, ${r.verdict}; wins ${r.wins}; per TPP seed ${r.by_tpp_seed}`), hoverinfo: 'x+text',
+        marker: { color: colours[i % colours.length], size: 8 },
+      };
+    }),
+    layout: {
+      title, height: 160 + 48 * keys.length, margin: { l: 230, t: 90 },
+      xaxis: { title: 'Δ test AUC (mean, 95 % CI)', zeroline: true, zerolinewidth: 2, zerolinecolor: '#444' },
+      yaxis: { tickvals: keys.map((_, k) => -k), ticktext: keys, range: [-keys.length + 0.5, 0.5], zeroline: false, automargin: true },
+      legend: { orientation: 'h', x: 0, y: 1.02, yanchor: 'bottom' },
+    },
+  };
+}
+
 /** Verdict counts per (question, arm, versus) over targets, methods and budgets. */
 export function verdictCounts(rows: ContrastRow[]): { question: string; arm: string; versus: string; helps: number; hurts: number; none: number; total: number }[] {
   const out = new Map<string, { question: string; arm: string; versus: string; helps: number; hurts: number; none: number; total: number }>();
@@ -139,8 +169,12 @@ export async function writeStudyReport(dir: string, title: string, results: Stud
     `<p>${esc(about)}</p>`,
     '<p>Each row is a paired difference in test AUC over fine-tuning seeds (same labelled subset, head initialisation and data order per seed), with its 95 % Student-t interval. <b>helps</b>/<b>hurts</b>: the interval excludes 0; otherwise <b>no detectable effect</b>. MDE: the smallest true difference these seeds would detect 80 % of the time. Fine-tuning seeds share TPP runs (seed s starts from TPP seed s mod the number of TPP seeds), so the interval, which treats seeds as independent, understates TPP\'s own variance: the last column shows the mean difference per TPP seed; read a verdict as firm only where those agree.</p>',
     '<h2>The answers in counts</h2>', countTable,
-    '<h2>Question 1: does TPP help? (each TPP arm minus no TPP)</h2>', contrastTable(contrasts.filter((c) => c.question === 'tpp-helps')),
-    '<h2>Question 2: does the modality matter? (TPP on the target\'s own images minus TPP on another pool)</h2>', contrastTable(contrasts.filter((c) => c.question === 'modality')),
+    '<h2>Question 1: does TPP help? (each TPP arm minus no TPP)</h2>',
+    figureHtml(forestFigure(contrasts.filter((c) => c.question === 'tpp-helps'), 'Each TPP arm minus no TPP: right of the line, TPP helped')),
+    contrastTable(contrasts.filter((c) => c.question === 'tpp-helps')),
+    '<h2>Question 2: does the modality matter? (TPP on the target\'s own images minus TPP on another pool)</h2>',
+    figureHtml(forestFigure(contrasts.filter((c) => c.question === 'modality'), 'TPP on the target\'s own images minus TPP on another pool')),
+    contrastTable(contrasts.filter((c) => c.question === 'modality')),
     '<h2>Per target</h2>', `<ul>${results.map((r) => `<li><a href="${esc(path.join(r.dir, 'report.html'))}">${esc(r.target)}</a> (${r.cells.length} cells)</li>`).join('')}</ul>`,
   ].join('\n');
   await writeFileAtomic(files.index_html, Buffer.from(pageHtml(title, body)));

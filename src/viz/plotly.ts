@@ -36,8 +36,8 @@ export function figureHtml(fig: Figure, opts: { height?: number; id?: string } =
   return `<div id="${id}" class="tpp-plot" style="width:100%;min-height:${height}px"></div>\n<script>(function(){var f=${json};Plotly.newPlot(${JSON.stringify(id)},f.data,f.layout,f.config);})();</script>`;
 }
 
-/** A whole offline HTML page with a title and figures (for reports written to disk). */
+/** A whole offline HTML page with a title and figures (for reports written to disk); plotly is embedded only when the body draws a figure. */
 export function pageHtml(title: string, body: string): string {
   const esc = title.replace(/[&<>]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c] as string);
-  return `<!doctype html>\n<html><head><meta charset="utf-8"><title>${esc}</title>\n<style>body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}th{background:#f4f4f4}</style>\n${plotlyBundleScript()}</head><body>\n<h1>${esc}</h1>\n${body}\n</body></html>\n`;
+  return `<!doctype html>\n<html><head><meta charset="utf-8"><title>${esc}</title>\n<style>body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}th{background:#f4f4f4}</style>\n${body.includes('class="tpp-plot"') ? plotlyBundleScript() : ''}</head><body>\n<h1>${esc}</h1>\n${body}\n</body></html>\n`;
 }
