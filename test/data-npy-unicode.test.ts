@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parseNpy, parseNpyUnicode } from '../src/data/npy';
+import * as path from 'node:path';
+import { readNpzInfo } from '../src/data/npz';
+import { ROOT } from './helpers';
 
 /** A version-1 .npy file as numpy writes it: magic, header dict padded to 64 bytes, then the data. */
 function npy(header: string, data: Uint8Array): Uint8Array {
@@ -44,4 +47,15 @@ describe('numpy unicode string arrays (<U..)', () => {
     const num = npy("{'descr': '<f4', 'fortran_order': False, 'shape': (1,), }", new Uint8Array(4));
     assert.throws(() => parseNpyUnicode(num, 'x.npy'), /x\.npy: dtype "<f4" is not a numpy unicode string type/);
   });
+});
+
+test('readNpzInfo describes numpy string arrays (dtype unicode) beside numbers, and refuses one whose header lies about its size', async () => {
+  const { npy, zip } = await import('./fixtures/make_bad_inputs');
+  const info = readNpzInfo(path.join(ROOT, 'data', 'busi_64.npz'));
+  const byKey = new Map(info.map((e) => [e.key, e]));
+  assert.deepEqual([byKey.get('filenames')!.dtype, byKey.get('filenames')!.descr, byKey.get('filenames')!.shape], ['unicode', '<U29', [780]]);
+  assert.equal(byKey.get('images')!.dtype, 'uint8');
+  // 3 strings of 5 characters need 60 bytes; this entry holds 40.
+  const lying = zip([{ name: 'names.npy', data: npy('<U5', [3], new Uint8Array(40)) }]);
+  assert.throws(() => readNpzInfo(new Uint8Array(lying)), /names\.npy: its header says 3 strings of 5 characters, which do not fill the entry's \d+ bytes/);
 });

@@ -310,7 +310,8 @@ export interface NpyStrings {
  * end (numpy drops trailing NULs when reading, and so does this). Not a pickle: nothing is evaluated.
  * Throws for any other dtype, a truncated file or an invalid code point.
  */
-export function parseNpyUnicode(buf: Uint8Array, name = '<npy>'): NpyStrings {
+/** The header of a .npy file of numpy unicode strings: width in characters, shape, byte order and data offset. */
+export function parseNpyUnicodeHeader(buf: Uint8Array, name = '<npy>'): { descr: string; width: number; shape: number[]; little: boolean; fortranOrder: boolean; dataOffset: number } {
   if (buf.length < 10 || MAGIC.some((b, k) => buf[k] !== b)) throw new Error(`${name}: not a .npy array (missing the \\x93NUMPY magic string).`);
   const major = buf[6];
   if (major < 1 || major > 3) throw new Error(`${name}: .npy format version ${major}.${buf[7]} is not supported (1, 2 and 3 are).`);
@@ -328,12 +329,16 @@ export function parseNpyUnicode(buf: Uint8Array, name = '<npy>'): NpyStrings {
   if (!Array.isArray(shape) || shape.some((d) => typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0)) {
     throw new Error(`${name}: bad .npy header ("shape" must be a tuple of non-negative integers).`);
   }
-  const width = Number(m[2]);
-  const count = shapeSize(shape as number[]);
+  return { descr: descr as string, width: Number(m[2]), shape: shape as number[], little: m[1] !== '>', fortranOrder: dict.fortran_order === true, dataOffset };
+}
+
+export function parseNpyUnicode(buf: Uint8Array, name = '<npy>'): NpyStrings {
+  const { width, shape, little, fortranOrder, dataOffset } = parseNpyUnicodeHeader(buf, name);
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const count = shapeSize(shape);
   if (count * width * 4 !== buf.length - dataOffset) {
     throw new Error(`${name}: ${count} strings of ${width} characters need ${count * width * 4} bytes but ${buf.length - dataOffset} follow the header (damaged file).`);
   }
-  const little = m[1] !== '>';
   const strings = new Array<string>(count);
   for (let i = 0; i < count; i++) {
     const codes: number[] = [];
@@ -346,7 +351,7 @@ export function parseNpyUnicode(buf: Uint8Array, name = '<npy>'): NpyStrings {
     strings[i] = String.fromCodePoint(...codes);
   }
   // Fortran order only permutes which string sits where; put them in C order.
-  if (dict.fortran_order === true && shape.length > 1) {
+  if (fortranOrder && shape.length > 1) {
     const idx = Int32Array.from({ length: count }, (_, k) => k);
     const c = fortranToC(idx, shape as number[]);
     return { shape: shape as number[], strings: Array.from(c, (k) => strings[k]) };

@@ -9,7 +9,7 @@
  * uncompressed). `readNpzHead` inflates only the first rows of an array.
  */
 import { bufferSource, ByteSource, fileSource, listZipEntries, readZipEntry, readZipEntryHead, readZipEntryPrefix, ZipEntry } from './zip';
-import { decodeNpyData, NpyArray, NpyDtype, NpyHeader, npyDataBytes, NpyStrings, parseNpy, parseNpyHeader, parseNpyUnicode } from './npy';
+import { decodeNpyData, NpyArray, NpyDtype, NpyHeader, npyDataBytes, NpyStrings, parseNpy, parseNpyHeader, parseNpyUnicode, parseNpyUnicodeHeader, shapeSize } from './npy';
 
 /** Limits on what an .npz entry may declare (see the file comment); documented in docs/cli-data.md. */
 export const NPZ_LIMITS = Object.freeze({
@@ -25,7 +25,8 @@ export const NPZ_LIMITS = Object.freeze({
 export interface NpzEntryInfo {
   /** The array's name (`train_images`), i.e. the entry name without `.npy`. */
   key: string;
-  dtype: NpyDtype;
+  /** The numeric dtype, or `unicode` for numpy string arrays (`<U..`: class names, file names). */
+  dtype: NpyDtype | 'unicode';
   /** numpy's type string, e.g. `|u1` or `>f4`. */
   descr: string;
   shape: number[];
@@ -91,6 +92,14 @@ export function readNpzInfo(input: string | Uint8Array): NpzEntryInfo[] {
   const src = openSource(input);
   try {
     return [...arrayEntries(src)].map(([key, e]) => {
+      const where = `${src.name}: ${e.name}`;
+      const head = readZipEntryPrefix(src, e, 65536);
+      if (/'descr':\s*'[<>|=]U\d+'/.test(Buffer.from(head).toString('latin1'))) {
+        // Numpy unicode strings (class names, file names): described, checked against the entry's size, not decoded.
+        const u = parseNpyUnicodeHeader(head, where);
+        if (u.dataOffset + shapeSize(u.shape) * u.width * 4 !== e.size) throw new Error(`${where}: its header says ${shapeSize(u.shape)} strings of ${u.width} characters, which do not fill the entry's ${e.size} bytes: the file is damaged or its header lies.`);
+        return { key, dtype: 'unicode' as const, descr: u.descr, shape: u.shape, fortranOrder: u.fortranOrder, size: e.size, compressedSize: e.compressedSize };
+      }
       const h = entryHeader(src, e);
       return { key, dtype: h.dtype, descr: h.descr, shape: h.shape, fortranOrder: h.fortranOrder, size: e.size, compressedSize: e.compressedSize };
     });
