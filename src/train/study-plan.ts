@@ -102,6 +102,7 @@ export function validateStudyPlan(raw: unknown): StudyPlan {
 
 /** Read and check a plan file. */
 export function readStudyPlan(file: string): StudyPlan {
+  if (!fs.existsSync(file)) throw new Error(`study plan ${file}: no such file. Give the path of a JSON plan (an example: docs/results/study-2026-11-28/plan.json; the format: docs/study.md).`);
   let raw: unknown;
   try {
     raw = JSON.parse(fs.readFileSync(file, 'utf8'));
