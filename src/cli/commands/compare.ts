@@ -236,8 +236,10 @@ export async function runComparison(s: CompareSettings, flags: ComparisonRunOpti
       const reportSettings = {
         title: s.title, target: grid.target.name, modality: grid.target.train.modality ?? null, arms: grid.arms.map((a) => `${a.name}: ${a.label}`).join('; '),
         methods: grid.methods.map((m) => JSON.stringify(m.config)).join('; '), budgets: s.budgets.map((b) => JSON.stringify(b)).join(', '), seeds: s.seeds.join(', '),
-        tpp: `${s.pretext} pretext, ${s.tppEpochs} epochs, lr ${s.tppLr}, up to ${s.tppImages} images, batch 64`,
-        finetune: `${s.epochs} epochs, lr ${s.lr}, batch ${s.batch}, AdamW + warm-up + cosine, best epoch by validation AUC${s.patience !== undefined ? `, patience ${s.patience}` : ''}`,
+        tpp: `${s.pretext} pretext, ${s.tppEpochs} epochs, lr ${s.tppLr}, up to ${s.tppImages} images, batch 64` +
+          (s.tppSeeds ? `; ${s.tppSeeds} TPP seeds shared by the fine-tuning seeds (seed s starts from TPP seed s mod ${s.tppSeeds})` : '; one TPP run per seed'),
+        finetune: `${s.epochs} epochs, lr ${s.lr}${s.headLr !== undefined ? ` (head ${s.headLr})` : ''}, batch ${s.batch}${s.minSteps ? `, at least ${s.minSteps} optimiser steps an epoch` : ''}, ` +
+          `AdamW + warm-up + cosine, best epoch by validation AUC${s.patience !== undefined ? `, patience ${s.patience}` : ''}`,
         backbone: path.relative(process.cwd(), backbonePath), backend,
         ...(flags.shard ? { shard: `${flags.shard.index + 1}/${flags.shard.count} (${mine.length} of ${plan.cells.length} cells)` } : {}),
       };
@@ -263,7 +265,7 @@ export async function runComparison(s: CompareSettings, flags: ComparisonRunOpti
       const stored = mine.map((c) => readCell(c.file));
       const cells = stored.map(cellResult);
       const seconds = (Date.now() - t0) / 1000;
-      const files = await writeCompareReport(s.out, cells, { ...reportSettings, 'wall time (s)': Math.round(seconds), finished: new Date().toISOString() }, sizes, {
+      const files = await writeCompareReport(s.out, cells, { ...reportSettings, 'wall time of this run (s)': Math.round(seconds), finished: new Date().toISOString() }, sizes, {
         command, runs: { [plan.runFingerprint]: plan.runSettings }, cellCommands: stored.map((c) => c.command),
       });
       printSummary(cells, files, seconds, backend, !!flags.json);
