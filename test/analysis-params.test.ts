@@ -43,6 +43,9 @@ describe('parameter snapshots and changes', () => {
     const row = changes.find((r) => r.name === 'blocks.0.attn.q.lora_B')!;
     assert.equal(row.normBefore, 0);
     assert.ok(Math.abs(row.normAfter - 0.25 * Math.sqrt(b.size)) < 1e-6);
+    // From zero, the distance moved is the norm after; unchanged tensors moved nothing.
+    assert.ok(Math.abs(row.normDelta - row.normAfter) < 1e-6);
+    assert.ok(changes.filter((r) => r !== row).every((r) => r.normDelta === 0));
     assert.equal(loraScale(method), 2);
     peft.dispose();
   });

@@ -52,6 +52,8 @@ export interface ParamChange {
   maxAbsDelta: number;
   normBefore: number;
   normAfter: number;
+  /** Frobenius norm of after − before: how far the tensor moved. */
+  normDelta: number;
 }
 
 /**
@@ -67,8 +69,13 @@ export function parameterChanges(before: Map<string, PlainTensor>, after: Map<st
       throw new Error(`parameterChanges: "${name}" changed shape from [${b.shape}] to [${a.shape}].`);
     }
     let max = 0;
-    for (let i = 0; i < b.data.length; i++) max = Math.max(max, Math.abs(a.data[i] - b.data[i]));
-    rows.push({ name, size: b.data.length, maxAbsDelta: max, normBefore: frobeniusNorm(b.data), normAfter: frobeniusNorm(a.data) });
+    let sq = 0;
+    for (let i = 0; i < b.data.length; i++) {
+      const d = a.data[i] - b.data[i];
+      max = Math.max(max, Math.abs(d));
+      sq += d * d;
+    }
+    rows.push({ name, size: b.data.length, maxAbsDelta: max, normBefore: frobeniusNorm(b.data), normAfter: frobeniusNorm(a.data), normDelta: Math.sqrt(sq) });
   }
   return rows;
 }

@@ -6,6 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { initBackend, tf } from '../backend';
+import { parameterChanges, snapshotTensors, type ParamChange } from '../analysis/params';
 import type { Batch, Normalization } from '../data/batches';
 import { Dataset, numClasses, numExamples, subset } from '../data/dataset';
 import { subsampleLabels, type SubsampleSpec } from '../data/splits';
@@ -78,17 +79,6 @@ export interface FinetuneResult {
   adapterPath?: string;
 }
 
-/** L2 norm over all tensors of `a` (or of `a − b`), read asynchronously. */
-async function l2(a: Map<string, tf.Variable>, b?: Map<string, Float32Array>): Promise<number> {
-  let sum = 0;
-  for (const [name, t] of a) {
-    const v = (await t.data()) as Float32Array;
-    const ref = b?.get(name);
-    for (let i = 0; i < v.length; i++) sum += (v[i] - (ref ? ref[i] : 0)) ** 2;
-  }
-  return Math.sqrt(sum);
-}
-
 /** `ds` repeated so that one epoch holds at least `minSteps` batches of `batchSize` (unchanged if it does). */
 function repeatForSteps(ds: Dataset, batchSize: number, minSteps: number | undefined): Dataset {
   if (!minSteps || stepsPerEpoch(ds, batchSize) >= minSteps) return ds;
@@ -127,9 +117,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     }
     const pm = peft;
     const targets = pm.targetParameters();
-    const start = new Map<string, Float32Array>();
-    for (const [name, t] of targets) start.set(name, Float32Array.from(await t.data()));
-    const targetStartNorm = await l2(targets);
+    const start = await snapshotTensors(targets);
     const epochData = repeatForSteps(train, batchSize, options.minStepsPerEpoch);
     const epochs = options.epochs ?? STAGE_DEFAULTS.finetune.epochs;
     const lr = options.lr ?? STAGE_DEFAULTS.finetune.lr;
@@ -171,8 +159,11 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     });
     const val = await evaluateModel(pm, options.val, options.normalization);
     const test = options.test ? await evaluateModel(pm, options.test, options.normalization) : undefined;
+    const moved = parameterChanges(start, await snapshotTensors(targets));
+    const overAll = (norm: (c: ParamChange) => number) => Math.sqrt(moved.reduce((sum, c) => sum + norm(c) ** 2, 0));
     const out: FinetuneResult = {
-      peft: pm, model, fit: result, val, test, trainExamples: numExamples(train), steps: result.steps, targetShift: await l2(targets, start), targetStartNorm,
+      peft: pm, model, fit: result, val, test, trainExamples: numExamples(train), steps: result.steps,
+      targetShift: overAll((c) => c.normDelta), targetStartNorm: overAll((c) => c.normBefore),
     };
     if (options.outDir) {
       const strip = (m?: Metrics) => (m ? { accuracy: m.accuracy, balanced_accuracy: m.balanced_accuracy, auc: m.auc, f1: m.f1 } : undefined);
