@@ -9,7 +9,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { writeFileAtomic } from '../io/safetensors';
-import { type CellResult, pairedDelta, summarizeLong, type SummaryLongRow } from '../train/compare';
+import { type CellResult, pairedColumns, type PairedColumns, pairedDelta, summarizeLong, type SummaryLongRow } from '../train/compare';
 import { figureHtml, pageHtml, type Figure } from '../viz/plotly';
 
 // danfojs writes the CSVs, as in compare-report.ts (loaded with require: it has no type declarations we use).
@@ -25,7 +25,7 @@ export interface StudyTargetResult {
 }
 
 /** A paired contrast of two arms (same seeds) on one metric. */
-export interface ContrastRow {
+export interface ContrastRow extends PairedColumns {
   target: string;
   method: string;
   budget: string;
@@ -34,12 +34,6 @@ export interface ContrastRow {
   arm: string;
   versus: string;
   n_seeds: number;
-  delta_mean: number;
-  delta_ci_low: number;
-  delta_ci_high: number;
-  wins: string;
-  verdict: string;
-  mde: number;
   /**
    * Mean difference per TPP seed (fine-tuning seeds that share a TPP run), e.g. `0:+0.010 1:-0.020 2:+0.030`: TPP's
    * own variance. The interval above treats fine-tuning seeds as independent, which these shared runs are not.
@@ -74,8 +68,7 @@ export function contrast(cells: CellResult[], target: string, a: string, b: stri
       if (!d.n) continue;
       const pairs = pick(a).filter((c) => base.has(c.seed)).map((c) => ({ a: c, b: base.get(c.seed)! }));
       rows.push({
-        target, method, budget, metric, question, arm: a, versus: b, n_seeds: d.n, delta_mean: d.mean, delta_ci_low: d.low, delta_ci_high: d.high,
-        wins: `${d.wins}/${d.n}`, verdict: d.verdict, mde: d.mde, by_tpp_seed: byTppSeed(pairs, metric),
+        target, method, budget, metric, question, arm: a, versus: b, n_seeds: d.n, ...pairedColumns(d), by_tpp_seed: byTppSeed(pairs, metric),
       });
     }
   }

@@ -249,8 +249,24 @@ export interface SummaryRow {
   mde: number;
 }
 
+/** A paired difference as table columns: mean, 95 % t interval, wins "k/n", verdict and minimum detectable effect. */
+export interface PairedColumns {
+  delta_mean: number;
+  delta_ci_low: number;
+  delta_ci_high: number;
+  wins: string;
+  verdict: string;
+  mde: number;
+}
+
+/** The columns of a paired difference; empty (NaN, '') where there is none (the `none` arm itself). */
+export function pairedColumns(d: PairedSummary | null): PairedColumns {
+  if (!d) return { delta_mean: NaN, delta_ci_low: NaN, delta_ci_high: NaN, wins: '', verdict: '', mde: NaN };
+  return { delta_mean: d.mean, delta_ci_low: d.low, delta_ci_high: d.high, wins: `${d.wins}/${d.n}`, verdict: d.verdict, mde: d.mde };
+}
+
 /** One row of summary.csv: one metric of one (method, budget, arm) cell group, with its paired difference to `none`. */
-export interface SummaryLongRow {
+export interface SummaryLongRow extends PairedColumns {
   backbone: string;
   target: string;
   task: string;
@@ -261,12 +277,6 @@ export interface SummaryLongRow {
   metric: string;
   mean: number;
   sd: number;
-  delta_mean: number;
-  delta_ci_low: number;
-  delta_ci_high: number;
-  wins: string;
-  verdict: string;
-  mde: number;
 }
 
 /** Metrics summarised in summary.csv. */
@@ -308,13 +318,8 @@ export function pairedDelta(cells: CellResult[], base: Map<number, CellResult>, 
 export function summarizeLong(cells: CellResult[], context: { backbone: string; target: string; task: string }): SummaryLongRow[] {
   return cellGroups(cells).flatMap((g) => SUMMARY_METRICS.map((metric) => {
     const m = meanStd(g.cells.map((c) => c[metric]));
-    const paired = g.arm !== 'none';
-    const d = pairedDelta(paired ? g.cells : [], g.none, metric);
-    return {
-      ...context, method: g.method, budget: g.budget, arm: g.arm, n_seeds: g.cells.length, metric, mean: m.mean, sd: m.std,
-      delta_mean: paired ? d.mean : NaN, delta_ci_low: paired ? d.low : NaN, delta_ci_high: paired ? d.high : NaN,
-      wins: paired ? `${d.wins}/${d.n}` : '', verdict: paired ? d.verdict : '', mde: paired ? d.mde : NaN,
-    };
+    const d = g.arm === 'none' ? null : pairedDelta(g.cells, g.none, metric);
+    return { ...context, method: g.method, budget: g.budget, arm: g.arm, n_seeds: g.cells.length, metric, mean: m.mean, sd: m.std, ...pairedColumns(d) };
   }));
 }
 
