@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { readNpz, readNpzInfo } from '../src/data/npz';
 import { parseNpy } from '../src/data/npy';
-import { crc32 } from '../src/data/zip';
+import { crc32 } from '../src/data/crc32';
 
 const DIR = path.join(__dirname, 'fixtures', 'npz');
 const fixture = (name: string) => path.join(DIR, name);
@@ -70,6 +70,8 @@ describe('npz written by numpy', () => {
 
   test('crc32 matches the standard check value', () => {
     assert.equal(crc32(Buffer.from('123456789')), 0xcbf43926);
+    // Continued over pieces it equals the CRC of the whole.
+    assert.equal(crc32(Buffer.from('56789'), crc32(Buffer.from('1234'))), 0xcbf43926);
   });
 });
 

@@ -11,6 +11,7 @@ import * as fs from 'fs';
 import * as zlib from 'zlib';
 import { constants as bufferConstants } from 'buffer';
 import { inflateRawStream } from './inflate';
+import { crc32 } from './crc32';
 
 /** Where the archive's bytes come from: `size` bytes, read by offset. */
 export interface ByteSource {
@@ -191,22 +192,6 @@ function dataOffset(src: ByteSource, entry: ZipEntry): number {
     );
   }
   return start;
-}
-
-let crcTable: Uint32Array | null = null;
-/** CRC-32 (IEEE 802.3, as zip uses). */
-export function crc32(data: Uint8Array): number {
-  if (!crcTable) {
-    crcTable = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      crcTable[n] = c >>> 0;
-    }
-  }
-  let c = 0xffffffff;
-  for (let i = 0; i < data.length; i++) c = crcTable[(c ^ data[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
 }
 
 /** The full, checked contents of one entry. Output is bounded by the size the central directory states. */
