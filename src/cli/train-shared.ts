@@ -61,10 +61,19 @@ export async function dataFromFlags(flags: FlagValues, fit?: Pick<ViT, 'config'>
     splitSeed: Number(flags['split-seed'] ?? 0), imageSize: fit?.config.imageSize, channels: fit?.config.channels, limit: flags.limit as number | undefined,
   });
   if (splits.dicomLoad) reportDicomLoad(String(flags.data), splits.dicomLoad, flags);
-  const note = fit && flags.convert && !flags.quiet ? describeFit(splits.train, fit.config) : null;
+  if (!fit) return { name: splits.name, train: limit(splits.train, flags.limit as number | undefined), val: splits.val, test: splits.test };
+  const convert = !!flags.convert;
+  return {
+    name: splits.name, train: fitWithNote(limit(splits.train, flags.limit as number | undefined), fit.config, convert, !!flags.quiet),
+    val: fitToBackbone(splits.val, fit.config, convert), test: fitToBackbone(splits.test, fit.config, convert),
+  };
+}
+
+/** `fitToBackbone`, saying on stderr what `convert` did to the images (unless quiet); for training data and pools. */
+export function fitWithNote(ds: Dataset, config: ViT['config'], convert: boolean, quiet: boolean): Dataset {
+  const note = convert && !quiet ? describeFit(ds, config) : null;
   if (note) console.error(`note: ${note}`);
-  const conv = (ds: Dataset) => (fit ? fitToBackbone(ds, fit.config, !!flags.convert) : ds);
-  return { name: splits.name, train: conv(limit(splits.train, flags.limit as number | undefined)), val: conv(splits.val), test: conv(splits.test) };
+  return fitToBackbone(ds, config, convert);
 }
 
 /**

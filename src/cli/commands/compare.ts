@@ -17,9 +17,9 @@ import { PRETEXT_NAMES, type PretextName } from '../../train/pretext';
 import { writeCompareReport } from '../../report/compare-report';
 import { type FlagSpec, FlagValues, UsageError } from '../args';
 import { Command } from '../command';
-import { BACKBONE_FLAG, labelBudgetFromFlag, outDir, reportDicomLoad, SPLIT_SEED_FLAG, startBackend } from '../train-shared';
+import { BACKBONE_FLAG, fitWithNote, labelBudgetFromFlag, outDir, reportDicomLoad, SPLIT_SEED_FLAG, startBackend } from '../train-shared';
 import type { Dataset } from '../../data/dataset';
-import { describeFit, fitToBackbone } from '../../data/fit';
+import { fitToBackbone } from '../../data/fit';
 import { enterTaskChild, GRID_FORMAT, mergeShards, readGridFile, runTaskProcesses, taskLabel, writeGridFile } from '../compare-grid';
 
 /** Everything a comparison needs, from flags or from the demo's presets. */
@@ -164,14 +164,13 @@ async function buildGrid(s: CompareSettings, quiet: boolean, recompute: boolean)
   const backend = await startBackend(quiet);
   const { vit, metadata, paths } = await openBackbone(s.backbone);
   try {
-    const fit = (ds: Dataset) => {
-      const note = s.convert && !quiet ? describeFit(ds, vit.config) : null;
-      if (note && !/\/(val|test)$/.test(ds.source)) console.error(`note: ${note}`);
-      return fitToBackbone(ds, vit.config, !!s.convert);
-    };
+    const convert = !!s.convert;
+    const fit = (ds: Dataset) => fitWithNote(ds, vit.config, convert, quiet);
     const loaded = await loadData(s.data, { splitSeed: s.splitSeed, imageSize: vit.config.imageSize, channels: vit.config.channels });
     if (loaded.dicomLoad) reportDicomLoad(s.data, loaded.dicomLoad, { quiet });
-    const target = { name: loaded.name, train: fit(limit(loaded.train, s.limit)), val: fit(loaded.val), test: fit(loaded.test) };
+    const target = {
+      name: loaded.name, train: fit(limit(loaded.train, s.limit)), val: fitToBackbone(loaded.val, vit.config, convert), test: fitToBackbone(loaded.test, vit.config, convert),
+    };
     const specs = otherArms(s.other);
     const normalization = normalizationFrom(metadata, target.train);
     const arms: Arm[] = [];
