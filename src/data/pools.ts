@@ -9,7 +9,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { Dataset, PixelData, seededShuffle, validateDataset } from './dataset';
+import { concatDatasets } from './concat';
+import { Dataset, PixelData, seededShuffle } from './dataset';
 import { listNpzKeys, readNpz, readNpzStrings } from './npz';
 import { split } from './splits';
 
@@ -121,24 +122,6 @@ function readPack(file: string, info: PoolInfo | null): Dataset {
   };
 }
 
-/** Join packs of one pool (same image shape and classes) into one Dataset. */
-function joinPacks(parts: Dataset[], source: string): Dataset {
-  if (parts.length === 1) return parts[0];
-  const [, h, w, c] = parts[0].images.shape;
-  const n = parts.reduce((s, p) => s + p.images.shape[0], 0);
-  const images = new Uint8Array(n * h * w * c);
-  const labels = new Int32Array(n);
-  let at = 0;
-  for (const p of parts) {
-    if (p.images.shape[1] !== h || p.images.shape[2] !== w || p.images.shape[3] !== c) throw new Error(`${source}: its packs have different image shapes.`);
-    images.set(p.images.data as Uint8Array, at * h * w * c);
-    labels.set(p.labels.data, at);
-    at += p.images.shape[0];
-  }
-  const classNames = parts.reduce((a, p) => (p.classNames.length > a.length ? p.classNames : a), parts[0].classNames);
-  return { ...parts[0], images: { data: images, shape: [n, h, w, c] }, labels: { data: labels, shape: [n, 1] }, classNames, task: classNames.length === 2 ? 'binary-class' : 'multi-class' };
-}
-
 /** Options for `loadPool`. */
 export interface LoadPoolOptions {
   /** Seed of the stratified train/val/test split (not the training seed). Default 0. */
@@ -154,7 +137,8 @@ export function loadPool(spec: string, options: LoadPoolOptions = {}): { name: s
   const info = isPoolName(spec) ? POOLS[spec] : null;
   const files = info ? poolPaths(spec) : [spec];
   const source = info ? `pool:${info.name}` : spec;
-  const all = validateDataset(joinPacks(files.map((f) => readPack(f, info)), source));
+  // The packs of one pool share image shape and classes (concatDatasets checks both).
+  const all = concatDatasets(files.map((f) => readPack(f, info)), { source });
   const seed = options.splitSeed ?? 0;
   const parts = split(all, { val: info?.val ?? 0.1, test: info?.test ?? 0.2, seed, stratify: true });
   // Packs may be sorted by class (PBC, Kermany): each part is shuffled with the split seed, so that its first N
