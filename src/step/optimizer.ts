@@ -31,7 +31,8 @@ export class AdamW {
   readonly eps: number;
   readonly weightDecay: number;
   private readonly noDecay: (name: string, shape: number[]) => boolean;
-  private readonly lrScale: (name: string) => number;
+  /** Each parameter's learning-rate factor (`lrScale`), fixed when the optimiser is made. */
+  private readonly lrFactor = new Map<string, number>();
   /** Number of updates applied so far. */
   step = 0;
   private m = new Map<string, tf.Variable>();
@@ -43,10 +44,10 @@ export class AdamW {
     this.eps = opts.eps ?? 1e-8;
     this.weightDecay = opts.weightDecay ?? 0.01;
     this.noDecay = opts.noDecay ?? defaultNoDecay;
-    this.lrScale = opts.lrScale ?? (() => 1);
     for (const name of params.keys()) {
-      const k = this.lrScale(name);
+      const k = opts.lrScale ? opts.lrScale(name) : 1;
       if (!(Number.isFinite(k) && k >= 0)) throw new Error(`AdamW: lrScale for "${name}" must be a finite number >= 0, got ${k}.`);
+      this.lrFactor.set(name, k);
     }
     for (const [name, p] of params) {
       // Inside tidy: the zeros tensor a variable is made from would otherwise stay alive beside it.
@@ -55,7 +56,10 @@ export class AdamW {
     }
   }
 
-  /** Apply one update with learning rate `lr` from gradients keyed like `params` (missing names are skipped). */
+  /**
+   * Apply one update from gradients keyed like `params` (missing names are skipped), with learning rate `baseLr`
+   * times each parameter's `lrScale` factor.
+   */
   apply(grads: Map<string, tf.Tensor> | Record<string, tf.Tensor>, baseLr: number): void {
     const g = grads instanceof Map ? grads : new Map(Object.entries(grads));
     this.step++;
@@ -73,7 +77,7 @@ export class AdamW {
         v.assign(vNew);
         const update = mNew.div(bc1).div(vNew.div(bc2).sqrt().add(this.eps));
         const decay = this.noDecay(name, p.shape) ? 0 : this.weightDecay;
-        const lr = baseLr * this.lrScale(name);
+        const lr = baseLr * this.lrFactor.get(name)!;
         // Decoupled decay: w <- w - lr * wd * w, then the Adam step (PyTorch's AdamW order).
         const decayed = decay ? p.mul(1 - lr * decay) : p;
         p.assign(decayed.sub(update.mul(lr)));
