@@ -13,6 +13,8 @@ test('a study plan fills its defaults and names the first bad field', () => {
   assert.equal(p.tppSeeds, 3);
   assert.deepEqual(p.targets.map((t) => [t.name, t.convert]), [['breastmnist', false], ['x', true]]);
   assert.deepEqual(p.targets[0].arms, { 'same-modality': 'hc18' });
+  assert.equal(p.targets[0].valImages, undefined);
+  assert.equal(validateStudyPlan({ ...base, targets: [{ data: 'pbc', valImages: 500 }] }).targets[0].valImages, 500);
   const bad: [unknown, RegExp][] = [
     [{ ...base, budget: [1] }, /the plan\.budget is not a known field/],
     [{ ...base, budgets: [0] }, /budgets\[0\] must be a whole number >= 1, got 0/],
@@ -21,6 +23,7 @@ test('a study plan fills its defaults and names the first bad field', () => {
     [{ ...base, targets: [{ data: 'breastmnist', arms: { same: 'x' } }] }, /targets\[0\]\.arms\.same is built in/],
     [{ ...base, targets: [{ data: 'breastmnist' }, { data: 'breastmnist' }] }, /need distinct names/],
     [{ ...base, targets: [] }, /targets must be a non-empty list/],
+    [{ ...base, targets: [{ data: 'pbc', valImages: 0 }] }, /targets\[0\]\.valImages must be a whole number >= 1, got 0/],
   ];
   for (const [plan, message] of bad) assert.throws(() => validateStudyPlan(plan), message);
 });

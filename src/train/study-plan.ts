@@ -13,6 +13,8 @@ export interface StudyTarget {
   arms: Record<string, string>;
   /** Resize and convert channels of the target and its pools to fit the backbone. */
   convert: boolean;
+  /** Choose the best epoch on a seeded random sample of at most this many validation images. */
+  valImages?: number;
 }
 
 /** The whole plan, with defaults filled in. */
@@ -69,7 +71,7 @@ export function validateStudyPlan(raw: unknown): StudyPlan {
   const tpp = obj(p.tpp ?? {}, 'tpp', ['epochs', 'lr', 'images']);
   const ft = obj(p.finetune ?? {}, 'finetune', ['epochs', 'lr', 'batch', 'minSteps', 'headLr', 'patience']);
   const targets = list('targets', (v, w) => {
-    const t = obj(v, w, ['data', 'name', 'arms', 'convert']);
+    const t = obj(v, w, ['data', 'name', 'arms', 'convert', 'valImages']);
     if (typeof t.data !== 'string' || !t.data) fail(`${w}.data`, 'must name a dataset (e.g. "pneumoniamnist").');
     const arms = obj(t.arms ?? {}, `${w}.arms`, Object.keys(t.arms ?? {}));
     for (const [name, spec] of Object.entries(arms)) {
@@ -78,7 +80,10 @@ export function validateStudyPlan(raw: unknown): StudyPlan {
       if (!/^[A-Za-z0-9_-]+$/.test(name)) fail(`${w}.arms.${name}`, 'must be a name of letters, digits, - or _.');
     }
     const name = t.name === undefined ? t.data.replace(/^.*\//, '').replace(/\.npz$/, '') : String(t.name);
-    return { data: t.data, name, arms: arms as Record<string, string>, convert: t.convert === true };
+    return {
+      data: t.data, name, arms: arms as Record<string, string>, convert: t.convert === true,
+      ...(t.valImages !== undefined ? { valImages: posInt(t.valImages, `${w}.valImages`) } : {}),
+    };
   }) as StudyTarget[];
   const names = targets.map((t) => t.name);
   if (new Set(names).size !== names.length) fail('targets', `need distinct names (give "name"), got ${names.join(', ')}.`);

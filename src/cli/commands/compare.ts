@@ -42,6 +42,8 @@ export interface CompareSettings {
   patience?: number;
   /** Use at most the first N target training images. */
   limit?: number;
+  /** Score validation (best-epoch choice) on a seeded random sample of at most N validation images. */
+  valImages?: number;
   /** TPP runs per (method, arm): fine-tuning seed s starts from TPP seed s mod tppSeeds (default: one per seed). */
   tppSeeds?: number;
   /** Fine-tuning recipe: at least this many optimiser steps per epoch, and the head's own learning rate. */
@@ -118,6 +120,7 @@ function settingsFromFlags(flags: FlagValues): CompareSettings {
     ...(flags['min-steps'] !== undefined ? { minSteps: flags['min-steps'] as number } : {}),
     ...(flags['head-lr'] !== undefined ? { headLr: flags['head-lr'] as number } : {}),
     ...(flags.convert ? { convert: true } : {}),
+    ...(flags['val-images'] !== undefined ? { valImages: flags['val-images'] as number } : {}),
     title: `TPP on ${flags.data}`,
   };
 }
@@ -169,7 +172,7 @@ async function buildGrid(s: CompareSettings, quiet: boolean, recompute: boolean)
     const loaded = await loadData(s.data, { splitSeed: s.splitSeed, imageSize: vit.config.imageSize, channels: vit.config.channels });
     if (loaded.dicomLoad) reportDicomLoad(s.data, loaded.dicomLoad, { quiet });
     const target = {
-      name: loaded.name, train: fit(limit(loaded.train, s.limit)), val: fitToBackbone(loaded.val, vit.config, convert), test: fitToBackbone(loaded.test, vit.config, convert),
+      name: loaded.name, train: fit(limit(loaded.train, s.limit)), val: fitToBackbone(capImages(loaded.val, s.valImages), vit.config, convert), test: fitToBackbone(loaded.test, vit.config, convert),
     };
     const specs = otherArms(s.other);
     const normalization = normalizationFrom(metadata, target.train);
@@ -334,6 +337,7 @@ export const command: Command = {
     { name: 'pretext', type: 'string', choices: PRETEXT_NAMES, help: 'TPP pretext', default: 'mae' },
     { name: 'tpp-epochs', type: 'int', value: 'N', help: 'TPP epochs', default: 20, min: 1 },
     { name: 'tpp-lr', type: 'number', value: 'X', help: 'TPP learning rate', default: 3e-3, exclusiveMin: 0 },
+    { name: 'val-images', type: 'int', value: 'N', help: 'choose the best epoch on a seeded random sample of at most N validation images (large validation sets)', min: 1 },
     { name: 'tpp-images', type: 'int', value: 'N', help: 'at most N unlabelled images per TPP arm', default: 546, min: 1 },
     { name: 'epochs', type: 'int', value: 'N', help: 'fine-tuning epochs', default: 40, min: 1 },
     { name: 'lr', type: 'number', value: 'X', help: 'fine-tuning learning rate', default: 3e-3, exclusiveMin: 0 },

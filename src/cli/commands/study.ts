@@ -25,6 +25,7 @@ export function targetSettings(plan: StudyPlan, t: StudyTarget, out: string): Co
     ...(plan.finetune.minSteps !== undefined ? { minSteps: plan.finetune.minSteps } : {}),
     ...(plan.finetune.headLr !== undefined ? { headLr: plan.finetune.headLr } : {}),
     ...(t.convert ? { convert: true } : {}),
+    ...(t.valImages !== undefined ? { valImages: t.valImages } : {}),
   };
 }
 
