@@ -23,6 +23,7 @@ test('a study plan fills its defaults and names the first bad field', () => {
     [{ ...base, targets: [{ data: 'breastmnist', arms: { same: 'x' } }] }, /targets\[0\]\.arms\.same is built in/],
     [{ ...base, targets: [{ data: 'breastmnist' }, { data: 'breastmnist' }] }, /need distinct names/],
     [{ ...base, targets: [] }, /targets must be a non-empty list/],
+    [{ ...base, references: ['lora'] }, /references repeats the method "lora"/],
     [{ ...base, targets: [{ data: 'pbc', valImages: 0 }] }, /targets\[0\]\.valImages must be a whole number >= 1, got 0/],
   ];
   for (const [plan, message] of bad) assert.throws(() => validateStudyPlan(plan), message);
@@ -35,7 +36,7 @@ test('tpp-lab study runs every target as a compare grid and writes the front pag
   assert.equal(pre.code, 0, pre.stderr);
   const plan = path.join(dir, 'plan.json');
   fs.writeFileSync(plan, JSON.stringify({
-    title: 'tiny study', backbone: bb, methods: ['lora'], budgets: [2], seeds: [0, 1], tppSeeds: 1,
+    title: 'tiny study', backbone: bb, methods: ['lora'], references: ['linear-probe'], budgets: [2], seeds: [0, 1], tppSeeds: 1,
     tpp: { epochs: 1, images: 32 }, finetune: { epochs: 1, batch: 4, minSteps: 2 },
     targets: [{ data: 'breastmnist', arms: { 'other-modality': 'pneumoniamnist' } }],
   }));
@@ -45,7 +46,9 @@ test('tpp-lab study runs every target as a compare grid and writes the front pag
   assert.match(r.stdout, /Front page: .*index\.html/);
   const summary = fs.readFileSync(path.join(out, 'summary.csv'), 'utf8').trim().split('\n');
   assert.equal(summary[0], 'backbone,target,task,method,budget,arm,n_seeds,metric,mean,sd,delta_mean,delta_ci_low,delta_ci_high,wins,verdict,mde');
-  assert.equal(summary.length, 1 + 3 * 3, 'three arms x three metrics');
+  assert.equal(summary.length, 1 + 4 * 3, 'three arms of lora and the reference method, x three metrics');
+  assert.deepEqual([...new Set(summary.slice(1).map((l) => l.split(',').slice(3, 6).join(' ')))].sort(),
+    ['linear-probe 2/class none', 'lora 2/class none', 'lora 2/class other-modality', 'lora 2/class same']);
   const contrasts = fs.readFileSync(path.join(out, 'contrasts.csv'), 'utf8').trim().split('\n');
   // Question 1: same and other-modality against none; question 2: same against other-modality.
   assert.deepEqual(contrasts.slice(1).map((l) => l.split(',').slice(4, 7).join(' ')), ['tpp-helps same none', 'tpp-helps other-modality none', 'modality same other-modality']);
@@ -60,6 +63,10 @@ test('tpp-lab study runs every target as a compare grid and writes the front pag
   assert.match(html, /Question 1: does TPP help\?/);
   assert.equal((html.match(/class="tpp-plot"/g) ?? []).length, 2, 'one forest plot per question');
   assert.match(html, /href="breastmnist\/report\.html"/);
+  assert.match(html, /<th>lora<\/th><th>linear-probe<\/th>/, 'the no-TPP table has a column per method and reference');
+  // The reference ran without TPP, on the same labelled subsets (same seeds) as lora's none arm.
+  const refs = JSON.parse(fs.readFileSync(path.join(out, 'breastmnist', 'references', 'results.json'), 'utf8')).cells;
+  assert.deepEqual(refs.map((c: { method: string; arm: string; seed: number }) => `${c.method} ${c.arm} ${c.seed}`), ['linear-probe none 0', 'linear-probe none 1']);
   // The one TPP seed is shared by both fine-tuning seeds.
   const cells = JSON.parse(fs.readFileSync(path.join(out, 'breastmnist', 'results.json'), 'utf8')).cells;
   assert.deepEqual(cells.filter((c: { arm: string }) => c.arm !== 'none').map((c: { tppSeed: number }) => c.tppSeed), [0, 0, 0, 0]);

@@ -146,6 +146,25 @@ export function verdictCounts(rows: ContrastRow[]): { question: string; arm: str
   return [...out.values()];
 }
 
+/**
+ * Test AUC without TPP (mean ± sd over seeds) per target and budget, one column per method: the PEFT methods
+ * beside the reference methods (a head alone, full fine-tuning) that bracket them.
+ */
+export function baselineTable(summary: SummaryLongRow[]): string {
+  const rows = summary.filter((r) => r.arm === 'none' && r.metric === 'auc');
+  const methods = [...new Set(rows.map((r) => r.method))];
+  const keys = [...new Set(rows.map((r) => `${r.target}|${r.budget}`))];
+  const cell = (t: string, b: string, m: string) => {
+    const r = rows.find((x) => x.target === t && x.budget === b && x.method === m);
+    return r ? `${r.mean.toFixed(3)} ± ${r.sd.toFixed(3)}` : '';
+  };
+  const body = keys.map((k) => {
+    const [t, b] = k.split('|');
+    return `<tr><td>${esc(t)}</td><td>${esc(b)}</td>${methods.map((m) => `<td>${cell(t, b, m)}</td>`).join('')}</tr>`;
+  });
+  return `<table><thead><tr><th>target</th><th>labels</th>${methods.map((m) => `<th>${esc(m)}</th>`).join('')}</tr></thead><tbody>${body.join('')}</tbody></table>`;
+}
+
 /** Write summary.csv, contrasts.csv and index.html of a study into `dir`; returns their paths. */
 export async function writeStudyReport(dir: string, title: string, results: StudyTargetResult[], context: { backbone: string; task: string }, about: string): Promise<Record<string, string>> {
   fs.mkdirSync(dir, { recursive: true });
@@ -168,6 +187,7 @@ export async function writeStudyReport(dir: string, title: string, results: Stud
     '<h2>Question 2: does the modality matter? (TPP on the target\'s own images minus TPP on another pool)</h2>',
     figureHtml(forestFigure(contrasts.filter((c) => c.question === 'modality'), 'TPP on the target\'s own images minus TPP on another pool')),
     contrastTable(contrasts.filter((c) => c.question === 'modality')),
+    '<h2>Without TPP: each method, and the references that bracket them (test AUC, mean ± sd over seeds)</h2>', baselineTable(summary),
     '<h2>Per target</h2>', `<ul>${results.map((r) => `<li><a href="${esc(path.join(r.dir, 'report.html'))}">${esc(r.target)}</a> (${r.cells.length} cells)</li>`).join('')}</ul>`,
   ].join('\n');
   await writeFileAtomic(files.index_html, Buffer.from(pageHtml(title, body)));

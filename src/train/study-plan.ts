@@ -23,6 +23,11 @@ export interface StudyPlan {
   /** Backbone folder or file (default: the bundled one). */
   backbone?: string;
   methods: string[];
+  /**
+   * Reference methods (e.g. `linear-probe`, `full`) run without TPP at the same budgets and seeds, in
+   * `<target>/references`: what a head alone and full fine-tuning reach, bracketing the PEFT methods.
+   */
+  references: string[];
   /** Label budgets per class. */
   budgets: number[];
   seeds: number[];
@@ -34,7 +39,7 @@ export interface StudyPlan {
   targets: StudyTarget[];
 }
 
-const KNOWN = ['title', 'backbone', 'methods', 'budgets', 'seeds', 'tppSeeds', 'splitSeed', 'tpp', 'finetune', 'targets'];
+const KNOWN = ['title', 'backbone', 'methods', 'references', 'budgets', 'seeds', 'tppSeeds', 'splitSeed', 'tpp', 'finetune', 'targets'];
 
 function fail(where: string, what: string): never {
   throw new Error(`study plan: ${where} ${what}`);
@@ -65,6 +70,8 @@ export function validateStudyPlan(raw: unknown): StudyPlan {
     return v.map((x, i) => each(x, `${k}[${i}]`));
   };
   const methods = list('methods', (v, w) => (typeof v === 'string' && v ? v : fail(w, 'must be a method name.'))) as string[];
+  const references = p.references === undefined ? [] : (list('references', (v, w) => (typeof v === 'string' && v ? v : fail(w, 'must be a method name.'))) as string[]);
+  for (const r of references) if (methods.includes(r)) fail('references', `repeats the method "${r}" of methods.`);
   const budgets = list('budgets', (v, w) => posInt(v, w)) as number[];
   const seeds = typeof p.seeds === 'number' ? Array.from({ length: posInt(p.seeds, 'seeds') }, (_, i) => i) : (list('seeds', (v, w) => posInt(v, w, 0)) as number[]);
   if (new Set(seeds).size !== seeds.length) fail('seeds', 'must not repeat a seed.');
@@ -90,7 +97,7 @@ export function validateStudyPlan(raw: unknown): StudyPlan {
   return {
     title: typeof p.title === 'string' ? p.title : 'TPP study',
     backbone: p.backbone === undefined ? undefined : String(p.backbone),
-    methods, budgets, seeds,
+    methods, references, budgets, seeds,
     tppSeeds: p.tppSeeds === undefined ? 3 : posInt(p.tppSeeds, 'tppSeeds'),
     splitSeed: p.splitSeed === undefined ? 0 : posInt(p.splitSeed, 'splitSeed', 0),
     tpp: { epochs: tpp.epochs === undefined ? 20 : posInt(tpp.epochs, 'tpp.epochs'), lr: tpp.lr === undefined ? 3e-3 : posNum(tpp.lr, 'tpp.lr'), images: tpp.images === undefined ? 2000 : posInt(tpp.images, 'tpp.images') },

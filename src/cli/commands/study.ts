@@ -14,7 +14,7 @@ import { type CompareSettings, RUN_FLAGS, runComparison } from './compare';
 
 /** The compare settings of one target of `plan`, writing into `out/<target name>`. */
 export function targetSettings(plan: StudyPlan, t: StudyTarget, out: string): CompareSettings {
-  for (const m of plan.methods) if (!PEFT_METHOD_NAMES.includes(m as PeftMethodName)) throw new UsageError(`study plan: unknown method "${m}"; use ${PEFT_METHOD_NAMES.join(', ')}.`);
+  for (const m of [...plan.methods, ...plan.references]) if (!PEFT_METHOD_NAMES.includes(m as PeftMethodName)) throw new UsageError(`study plan: unknown method "${m}"; use ${PEFT_METHOD_NAMES.join(', ')}.`);
   const names = Object.keys(t.arms);
   return {
     data: t.data, other: names.map((n) => `${n}=${t.arms[n]}`), methods: plan.methods as PeftMethodName[], arms: ['none', 'same', ...names],
@@ -27,6 +27,13 @@ export function targetSettings(plan: StudyPlan, t: StudyTarget, out: string): Co
     ...(t.convert ? { convert: true } : {}),
     ...(t.valImages !== undefined ? { valImages: t.valImages } : {}),
   };
+}
+
+/** The compare settings of a target's reference methods: no TPP, the same budgets and seeds, in `<target>/references`. */
+export function referenceSettings(plan: StudyPlan, t: StudyTarget, out: string): CompareSettings | null {
+  if (!plan.references.length) return null;
+  const s = targetSettings(plan, t, out);
+  return { ...s, other: [], arms: ['none'], methods: plan.references as PeftMethodName[], out: path.join(s.out, 'references'), title: `${s.title} (reference methods)` };
 }
 
 /** The cells a target's compare run wrote (results.json). */
@@ -68,22 +75,26 @@ export const command: Command = {
     if (flags.merge === undefined && positionals.length) throw new UsageError(`Unexpected argument "${positionals[0]}" (only --merge takes folders).`);
     const results: StudyTargetResult[] = [];
     for (const t of targets) {
-      const s = targetSettings(plan, t, out);
-      if (flags.merge !== undefined) {
-        const dirs = [String(flags.merge), ...positionals].map((d) => path.join(path.resolve(d), t.name));
-        await mergeShards(dirs, s.out, `tpp-lab ${process.argv.slice(2).join(' ')}`, (n) => console.error(`note: ${n}`));
-      } else {
-        if (!flags.quiet) console.error(`== ${t.name}: ${t.data}, arms none, same, ${Object.entries(t.arms).map(([n, d]) => `${n} (${d})`).join(', ')}`);
-        const code = await runComparison(s, { quiet: !!flags.quiet, jobs: flags.jobs as number, shard, recompute: !!flags.recompute });
-        if (code !== 0) return code;
+      const grids = [targetSettings(plan, t, out), referenceSettings(plan, t, out)].filter((g): g is CompareSettings => g !== null);
+      for (const s of grids) {
+        if (flags.merge !== undefined) {
+          const rel = path.relative(out, s.out);
+          const dirs = [String(flags.merge), ...positionals].map((d) => path.join(path.resolve(d), rel));
+          await mergeShards(dirs, s.out, `tpp-lab ${process.argv.slice(2).join(' ')}`, (n) => console.error(`note: ${n}`));
+        } else {
+          if (!flags.quiet) console.error(`== ${t.name}: ${t.data}, methods ${s.methods.join(', ')}, arms ${s.arms.map((a) => (t.arms[a] ? `${a} (${t.arms[a]})` : a)).join(', ')}`);
+          const code = await runComparison(s, { quiet: !!flags.quiet, jobs: flags.jobs as number, shard, recompute: !!flags.recompute });
+          if (code !== 0) return code;
+        }
       }
-      if (!shard) results.push({ target: t.name, dir: t.name, cells: targetCells(s.out) });
+      if (!shard) results.push({ target: t.name, dir: t.name, cells: grids.flatMap((s) => targetCells(s.out)) });
     }
     if (shard) {
       console.log(`shard ${shard.index + 1}/${shard.count} of ${targets.length} target grids done; join the shards with --merge.`);
       return 0;
     }
-    const about = `Backbone ${plan.backbone ?? 'bundled'}; methods ${plan.methods.join(', ')}; ${plan.budgets.join(', ')} labels per class; ` +
+    const about = `Backbone ${plan.backbone ?? 'bundled'}; methods ${plan.methods.join(', ')}` +
+      `${plan.references.length ? ` (references without TPP: ${plan.references.join(', ')})` : ''}; ${plan.budgets.join(', ')} labels per class; ` +
       `${plan.seeds.length} fine-tuning seeds, ${plan.tppSeeds} TPP seeds; TPP ${plan.tpp.epochs} epochs at lr ${plan.tpp.lr} on up to ${plan.tpp.images} images; ` +
       `fine-tuning ${plan.finetune.epochs} epochs, lr ${plan.finetune.lr}${plan.finetune.headLr ? ` (head ${plan.finetune.headLr})` : ''}, batch ${plan.finetune.batch}` +
       `${plan.finetune.minSteps ? `, at least ${plan.finetune.minSteps} steps an epoch` : ''}.`;
