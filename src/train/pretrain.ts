@@ -9,11 +9,11 @@ import { initBackend, tf } from '../backend';
 import { batches, computeNormalization, Normalization } from '../data/batches';
 import type { Batch } from '../data/batches';
 import { Dataset, numExamples } from '../data/dataset';
-import { saveBackbone } from '../io/checkpoint';
-import { saveDecoder } from '../io/decoder';
+import { loadBackbone, readCheckpointInfo, saveBackbone } from '../io/checkpoint';
+import { loadDecoder, saveDecoder } from '../io/decoder';
 import { type PresetName, type ViTConfig, vitConfig } from '../model/config';
 import { createMAE, DECODER_PRESETS, type DecoderConfig, MAE } from '../model/mae';
-import { createViT } from '../model/vit';
+import { createViT, type ViT } from '../model/vit';
 import { checkImagesFit } from '../data/fit';
 import { stepSeed } from '../step/seed';
 import { epochBatches, stepsPerEpoch, type StageRunOptions } from './common';
@@ -36,6 +36,13 @@ export interface PretrainOptions extends StageRunOptions {
   normPixLoss?: boolean;
   /** Output folder for backbone.safetensors, decoder.safetensors, checkpoint.safetensors, result.json. */
   outDir?: string;
+  /**
+   * Continue pre-training a saved backbone and its MAE decoder (every weight trains) instead of starting from
+   * random weights: the reference arm "continued MAE of the whole backbone on the target's images". The config
+   * and the pixel normalisation come from the backbone file (`preset` and `decoder` must be left out), so the
+   * result is a drop-in replacement for it.
+   */
+  init?: { backbonePath: string; decoderPath: string };
   /** Free-form provenance stored in the backbone file (command, data, time...). */
   provenance?: Record<string, unknown>;
   /**
@@ -69,22 +76,42 @@ export async function maeLoss(mae: MAE, ds: Dataset, normalization: Normalizatio
   return sum / count;
 }
 
+/** A saved backbone and its decoder, to continue pre-training; the normalisation stays the backbone's. */
+async function continueFrom(init: { backbonePath: string; decoderPath: string }): Promise<{ encoder: ViT; mae: MAE; normalization: Normalization }> {
+  const info = await readCheckpointInfo(init.backbonePath);
+  const normalization = info.metadata.normalization as Normalization | undefined;
+  if (!normalization || !Array.isArray(normalization.mean)) throw new Error(`${init.backbonePath} has no pixel normalisation in its metadata; continue only a backbone made by tpp-lab pretrain.`);
+  const encoder = await loadBackbone(init.backbonePath);
+  try {
+    return { encoder, mae: await loadDecoder(init.decoderPath, encoder), normalization };
+  } catch (e) {
+    encoder.dispose();
+    throw e;
+  }
+}
+
 /** Pre-train a ViT with MAE. The returned MAE's encoder is the backbone; the caller disposes both. */
 export async function pretrainMAE(options: PretrainOptions): Promise<PretrainResult> {
   const seed = options.seed ?? 0;
+  if (options.init && (options.preset !== undefined || options.decoder !== undefined)) {
+    throw new Error('pretrain: init continues a saved backbone, whose config and decoder are fixed; leave preset and decoder out.');
+  }
   const preset = options.preset ?? 'tutorial';
-  const config = typeof preset === 'string' ? vitConfig(preset) : preset;
-  const decoder = options.decoder ?? (typeof preset === 'string' ? DECODER_PRESETS[preset] : DECODER_PRESETS.tutorial);
-  checkImagesFit(options.train, config, 'pretrain');
+  const { encoder, mae, normalization } = options.init ? await continueFrom(options.init) : fresh(typeof preset === 'string' ? vitConfig(preset) : preset);
+  function fresh(config: ViTConfig): { encoder: ViT; mae: MAE; normalization: Normalization } {
+    checkImagesFit(options.train, config, 'pretrain');
+    const encoder = createViT(config, { seed });
+    return { encoder, mae: createMAE(encoder, options.decoder ?? (typeof preset === 'string' ? DECODER_PRESETS[preset] : DECODER_PRESETS.tutorial), { seed }), normalization: computeNormalization(options.train) };
+  }
+  const config = encoder.config;
+  const decoder = mae.decoderConfig;
+  if (options.init) checkImagesFit(options.train, config, 'pretrain');
   const batchSize = Math.min(options.batchSize ?? STAGE_DEFAULTS.pretrain.batchSize, numExamples(options.train));
   const maskRatio = options.maskRatio ?? 0.75;
   const normPixLoss = options.normPixLoss ?? false;
-  const normalization = computeNormalization(options.train);
-  const encoder = createViT(config, { seed });
-  const mae = createMAE(encoder, decoder, { seed });
   const outDir = options.outDir;
   if (outDir) fs.mkdirSync(outDir, { recursive: true });
-  const settings = { preset: typeof preset === 'string' ? preset : 'custom', config, decoder, batchSize, lr: options.lr ?? STAGE_DEFAULTS.pretrain.lr, maskRatio, normPixLoss, seed, epochs: options.epochs ?? STAGE_DEFAULTS.pretrain.epochs, data: options.train.source };
+  const settings = { preset: options.init ? 'continued' : typeof preset === 'string' ? preset : 'custom', ...(options.init ? { init: options.init.backbonePath } : {}), config, decoder, batchSize, lr: options.lr ?? STAGE_DEFAULTS.pretrain.lr, maskRatio, normPixLoss, seed, epochs: options.epochs ?? STAGE_DEFAULTS.pretrain.epochs, data: options.train.source };
   const workers = options.workers ?? 1;
   let pool: WorkerGradients | null = null;
   try {

@@ -86,17 +86,6 @@ function ints(text: unknown, what: string): number[] {
   });
 }
 
-/** The demo's grid: small enough for about 10 minutes on 2 cores (quick) or the fuller version (--full). */
-export function demoSettings(full: boolean, out: string): CompareSettings {
-  return {
-    data: 'breastmnist', other: ['pneumoniamnist'], methods: ['lora', 'adapter'], arms: ['none', 'same', 'pneumoniamnist'],
-    budgets: full ? [{ perClass: 5 }, { perClass: 10 }, { perClass: 25 }] : [{ perClass: 10 }],
-    // Learning rates and epochs were chosen on BreastMNIST's validation split (never its test split).
-    seeds: full ? [0, 1, 2, 3, 4] : [0, 1, 2], splitSeed: 0, tppEpochs: full ? 40 : 20, tppLr: 3e-3, tppImages: 546, pretext: 'mae',
-    epochs: 40, lr: 3e-3, batch: 10, out, title: full ? 'TPP on BreastMNIST (full demo)' : 'TPP on BreastMNIST (demo)',
-  };
-}
-
 function settingsFromFlags(flags: FlagValues): CompareSettings {
   if (!flags.data) throw new UsageError('--data is required (the target dataset, e.g. breastmnist).');
   if (!flags.out) throw new UsageError('--out DIR is required.');
@@ -298,7 +287,7 @@ function printSummary(cells: CellResult[], files: Record<string, string>, second
 }
 
 /** `--jobs`: at least 1 (more than the cores only slows each task down). */
-function jobsFrom(flags: FlagValues): number {
+export function jobsFrom(flags: FlagValues): number {
   const jobs = flags.jobs as number;
   if (!(jobs >= 1)) throw new UsageError(`--jobs must be at least 1, got ${jobs}.`);
   return jobs;
@@ -369,22 +358,5 @@ export const command: Command = {
       shard = parsed;
     }
     return runComparison(settingsFromFlags(flags), { json: !!flags.json, quiet: !!flags.quiet, jobs: jobsFrom(flags), shard, recompute: !!flags.recompute });
-  },
-};
-
-export const demoCommand: Command = {
-  name: 'demo',
-  summary: 'The main job: TPP vs no TPP for LoRA and adapters on BreastMNIST, offline, with a report',
-  usage: 'demo [--full] [--out out/demo]',
-  description: 'Bundled data and backbone; arms none / same modality (BreastMNIST) / other modality (PneumoniaMNIST);\n10 labels per class, 3 seeds (--full: 5, 10 and 25 labels per class, 5 seeds, longer TPP).',
-  flags: [
-    { name: 'full', type: 'boolean', help: 'the larger version (takes much longer)' },
-    { name: 'out', type: 'string', value: 'DIR', help: 'output folder', default: 'out/demo' },
-    ...RUN_FLAGS,
-  ],
-  async run({ flags }) {
-    const full = !!flags.full;
-    const out = path.resolve(String(flags.out) + (full && flags.out === 'out/demo' ? '-full' : ''));
-    return runComparison(demoSettings(full, out), { json: !!flags.json, quiet: !!flags.quiet, jobs: jobsFrom(flags), recompute: !!flags.recompute });
   },
 };

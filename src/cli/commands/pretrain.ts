@@ -1,6 +1,8 @@
 /** `tpp-lab pretrain`: MAE pre-training of a backbone on unlabelled images. */
 import { VIT_PRESETS, vitConfig, type PresetName } from '../../model/config';
 import { pretrainMAE } from '../../train/pretrain';
+import { openBackbone } from '../../io/backbone';
+import { UsageError } from '../args';
 import { Command } from '../command';
 import { dataFromFlags, MASK_RATIO_FLAG, requireFlags, stageFlags, stageRunFromFlags, startBackend, WORKERS_FLAG } from '../train-shared';
 
@@ -12,7 +14,8 @@ export const command: Command = {
   runFolder: { outputs: ['backbone.safetensors', 'decoder.safetensors', 'checkpoint.safetensors'] },
   flags: [
     ...stageFlags('pretrain'),
-    { name: 'preset', type: 'string', choices: Object.keys(VIT_PRESETS), help: 'model size', default: 'tutorial' },
+    { name: 'preset', type: 'string', choices: Object.keys(VIT_PRESETS), help: 'model size (default tutorial)' },
+    { name: 'from', type: 'string', value: 'NAME|DIR', help: 'continue pre-training this backbone and its decoder (every weight) instead of a new one, e.g. imagenet28' },
     MASK_RATIO_FLAG,
     { name: 'norm-pix', type: 'boolean', help: 'reconstruct per-patch normalised pixels (MAE norm_pix_loss)' },
     WORKERS_FLAG,
@@ -22,11 +25,20 @@ export const command: Command = {
     const quiet = !!flags.quiet;
     const run = stageRunFromFlags(flags);
     const backend = await startBackend(quiet);
-    const config = vitConfig(flags.preset as PresetName);
+    let init: { backbonePath: string; decoderPath: string } | undefined;
+    let config = vitConfig((flags.preset ?? 'tutorial') as PresetName);
+    if (flags.from !== undefined) {
+      if (flags.preset !== undefined) throw new UsageError('--from continues a saved backbone, whose size is fixed: leave --preset out.');
+      const { vit, paths } = await openBackbone(String(flags.from));
+      config = vit.config;
+      vit.dispose();
+      if (!paths.decoder) throw new UsageError(`--from ${flags.from}: no decoder.safetensors beside ${paths.backbone}; MAE needs the decoder trained with the backbone.`);
+      init = { backbonePath: paths.backbone, decoderPath: paths.decoder };
+    }
     const data = await dataFromFlags(flags, { config });
     const t0 = Date.now();
     const r = await pretrainMAE({
-      ...run, train: data.train, val: data.val, preset: flags.preset as PresetName, maskRatio: flags['mask-ratio'] as number, normPixLoss: !!flags['norm-pix'],
+      ...run, train: data.train, val: data.val, ...(init ? { init } : { preset: (flags.preset ?? 'tutorial') as PresetName }), maskRatio: flags['mask-ratio'] as number, normPixLoss: !!flags['norm-pix'],
       workers: flags.workers as number,
       provenance: { command: `tpp-lab pretrain ${process.argv.slice(3).join(' ')}`.trim(), backend, config },
     });

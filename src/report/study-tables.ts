@@ -1,0 +1,159 @@
+/**
+ * The study's answer as Markdown tables, built only from its committed `summary.csv` and `contrasts.csv`, so the
+ * README, the study's own README and notebook 06 show the same numbers (scripts/study-tables.ts writes them into
+ * marked blocks of the READMEs; a test checks that the blocks still equal what the CSVs give).
+ *
+ * Pooled answer: for each comparison (e.g. `same − none`), the mean paired differences of every (target, method,
+ * budget) group are averaged, with a 95 % t interval over the groups. The group is the unit, not the seed: groups
+ * differ in data and method, so this asks "is there an effect on average over the settings studied", and its
+ * interval is wider than a seed-level one would be.
+ */
+import * as fs from 'fs';
+import { pairedSummary } from '../analysis/paired';
+
+/** A row of a CSV written by danfojs (plain fields, no quoted commas), as strings. */
+export type CsvRow = Record<string, string>;
+
+/** Read one of the study's CSVs. */
+export function readCsvRows(file: string): CsvRow[] {
+  const text = fs.readFileSync(file, 'utf8').trim();
+  const [head, ...lines] = text.split('\n');
+  const keys = head.split(',');
+  return lines.map((l) => {
+    const v = l.split(',');
+    if (v.length !== keys.length) throw new Error(`${file}: a row has ${v.length} fields, the header ${keys.length}: ${l.slice(0, 80)}`);
+    return Object.fromEntries(keys.map((k, i) => [k, v[i]]));
+  });
+}
+
+/** TPP arms in the order the tables show them (others follow in the order they appear). */
+export const ARM_ORDER = ['same', 'same-modality', 'other-modality', 'natural'];
+
+const ARM_TITLES: Record<string, string> = {
+  same: 'TPP on own images', 'same-modality': 'same modality, other pool', 'other-modality': 'other modality', natural: 'natural images',
+};
+
+const signed = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(3)}`;
+const short = (v: string) => (v === 'no detectable effect' ? 'n.d.e.' : `**${v}**`);
+
+/** `+0.012 [−0.010, +0.034] n.d.e.` from a contrast or summary row. */
+function deltaText(r: CsvRow | undefined): string {
+  if (!r) return '—';
+  return `${signed(Number(r.delta_mean))} [${signed(Number(r.delta_ci_low))}, ${signed(Number(r.delta_ci_high))}] ${short(r.verdict)}`;
+}
+
+function orderArms(arms: string[]): string[] {
+  return [...ARM_ORDER.filter((a) => arms.includes(a)), ...arms.filter((a) => !ARM_ORDER.includes(a))];
+}
+
+/** Question 1 per target, method and budget: no-TPP AUC (mean ± sd) and each arm minus none. */
+export function questionOneTable(summary: CsvRow[], contrasts: CsvRow[], metric = 'auc'): string {
+  const q1 = contrasts.filter((r) => r.question === 'tpp-helps' && r.metric === metric);
+  const arms = orderArms([...new Set(q1.map((r) => r.arm))]);
+  const head = `| target | method | labels/class | no TPP (${metric.toUpperCase()}, mean ± sd) | ${arms.map((a) => ARM_TITLES[a] ?? a).join(' | ')} |`;
+  const lines = [head, `|${' --- |'.repeat(4 + arms.length)}`];
+  for (const g of stableGroups(q1)) {
+    const none = summary.find((r) => r.target === g.target && r.method === g.method && r.budget === g.budget && r.arm === 'none' && r.metric === metric);
+    const cells = arms.map((a) => deltaText(q1.find((r) => r.target === g.target && r.method === g.method && r.budget === g.budget && r.arm === a)));
+    lines.push(`| ${g.target} | ${g.method} | ${g.budget.replace('/class', '')} | ${none ? `${Number(none.mean).toFixed(3)} ± ${Number(none.sd).toFixed(3)}` : '—'} | ${cells.join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
+
+/** Question 2 per target, method and budget: TPP on the target's own images minus TPP on each other pool. */
+export function questionTwoTable(contrasts: CsvRow[], metric = 'auc'): string {
+  const q2 = contrasts.filter((r) => r.question === 'modality' && r.metric === metric);
+  const versus = orderArms([...new Set(q2.map((r) => r.versus))]);
+  const lines = [`| target | method | labels/class | ${versus.map((v) => `same − ${v}`).join(' | ')} |`, `|${' --- |'.repeat(3 + versus.length)}`];
+  for (const g of stableGroups(q2)) {
+    const cells = versus.map((v) => deltaText(q2.find((r) => r.target === g.target && r.method === g.method && r.budget === g.budget && r.versus === v)));
+    lines.push(`| ${g.target} | ${g.method} | ${g.budget.replace('/class', '')} | ${cells.join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
+
+/** (target, method, budget) groups in the order they first appear, budgets ascending within a target and method. */
+function stableGroups(rows: CsvRow[]): { target: string; method: string; budget: string }[] {
+  const order: { target: string; method: string; budget: string }[] = [];
+  for (const r of rows) if (!order.some((g) => g.target === r.target && g.method === r.method && g.budget === r.budget)) order.push({ target: r.target, method: r.method, budget: r.budget });
+  const targets = [...new Set(order.map((g) => g.target))];
+  const methods = [...new Set(order.map((g) => g.method))];
+  return order.sort((a, b) => targets.indexOf(a.target) - targets.indexOf(b.target) || methods.indexOf(a.method) - methods.indexOf(b.method) || Number.parseFloat(a.budget) - Number.parseFloat(b.budget));
+}
+
+/** One pooled comparison: mean over groups of their mean paired difference, t interval over groups. */
+export interface PooledRow {
+  question: string;
+  comparison: string;
+  groups: number;
+  helps: number;
+  hurts: number;
+  nde: number;
+  mean: number;
+  low: number;
+  high: number;
+  verdict: string;
+}
+
+/** Verdict counts and the pooled difference of every comparison of the contrasts. */
+export function pooledRows(contrasts: CsvRow[], metric = 'auc'): PooledRow[] {
+  const rows = contrasts.filter((r) => r.metric === metric);
+  const keys = [...new Set(rows.map((r) => `${r.question}|${r.arm}|${r.versus}`))];
+  return keys.map((k) => {
+    const [question, arm, versus] = k.split('|');
+    const rs = rows.filter((r) => r.question === question && r.arm === arm && r.versus === versus);
+    const s = pairedSummary(rs.map((r) => Number(r.delta_mean)));
+    return {
+      question, comparison: `${arm} − ${versus}`, groups: rs.length, helps: rs.filter((r) => r.verdict === 'helps').length,
+      hurts: rs.filter((r) => r.verdict === 'hurts').length, nde: rs.filter((r) => r.verdict === 'no detectable effect').length,
+      mean: s.mean, low: s.low, high: s.high, verdict: s.verdict,
+    };
+  });
+}
+
+/** The pooled table: per comparison, verdict counts over groups and the pooled mean difference with its interval. */
+export function pooledTable(contrasts: CsvRow[], metric = 'auc'): string {
+  const lines = ['| question | comparison | settings | helps | no detectable effect | hurts | pooled Δ [95 % CI over settings] |', '| --- | --- | --- | --- | --- | --- | --- |'];
+  for (const r of pooledRows(contrasts, metric)) {
+    const q = r.question === 'tpp-helps' ? '1: does TPP help?' : '2: does the modality matter?';
+    const pooled = Number.isFinite(r.low) ? `${signed(r.mean)} [${signed(r.low)}, ${signed(r.high)}] ${short(r.verdict)}` : signed(r.mean);
+    lines.push(`| ${q} | ${r.comparison} | ${r.groups} | ${r.helps} | ${r.nde} | ${r.hurts} | ${pooled} |`);
+  }
+  return lines.join('\n');
+}
+
+/** Without TPP: each method's and each reference method's test metric (mean ± sd) per target and budget. */
+export function baselineMarkdown(summary: CsvRow[], metric = 'auc'): string {
+  const rows = summary.filter((r) => r.arm === 'none' && r.metric === metric);
+  const methods = [...new Set(rows.map((r) => r.method))];
+  const lines = [`| target | labels/class | ${methods.join(' | ')} |`, `|${' --- |'.repeat(2 + methods.length)}`];
+  const keys: string[] = [];
+  for (const r of rows) if (!keys.includes(`${r.target}|${r.budget}`)) keys.push(`${r.target}|${r.budget}`);
+  const targets = [...new Set(rows.map((r) => r.target))];
+  keys.sort((a, b) => targets.indexOf(a.split('|')[0]) - targets.indexOf(b.split('|')[0]) || Number.parseFloat(a.split('|')[1]) - Number.parseFloat(b.split('|')[1]));
+  for (const k of keys) {
+    const [t, b] = k.split('|');
+    const cell = (m: string) => {
+      const r = rows.find((x) => x.target === t && x.budget === b && x.method === m);
+      return r ? `${Number(r.mean).toFixed(3)} ± ${Number(r.sd).toFixed(3)}` : '—';
+    };
+    lines.push(`| ${t} | ${b.replace('/class', '')} | ${methods.map(cell).join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
+
+/** Every block the READMEs carry, by name (the `<!-- study:NAME -->` markers). */
+export function studyBlocks(summary: CsvRow[], contrasts: CsvRow[]): Record<string, string> {
+  return { q1: questionOneTable(summary, contrasts), q2: questionTwoTable(contrasts), pooled: pooledTable(contrasts), baselines: baselineMarkdown(summary) };
+}
+
+/**
+ * `text` with each `<!-- study:NAME -->` … `<!-- /study:NAME -->` block's body replaced by `blocks[NAME]`.
+ * Throws when a marker names no block, so a typo cannot leave a stale table in place.
+ */
+export function fillBlocks(text: string, blocks: Record<string, string>): string {
+  return text.replace(/<!-- study:([\w-]+) -->\n[\s\S]*?<!-- \/study:\1 -->/g, (_m, name: string) => {
+    if (!(name in blocks)) throw new Error(`a <!-- study:${name} --> block has no table of that name (known: ${Object.keys(blocks).join(', ')}).`);
+    return `<!-- study:${name} -->\n${blocks[name]}\n<!-- /study:${name} -->`;
+  });
+}

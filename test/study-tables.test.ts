@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { type CsvRow, fillBlocks, pooledRows, questionOneTable } from '../src/report/study-tables';
+
+const row = (o: Partial<CsvRow>): CsvRow => ({ target: 't', method: 'lora', budget: '1/class', metric: 'auc', question: 'tpp-helps', arm: 'same', versus: 'none', delta_mean: '0', delta_ci_low: '-1', delta_ci_high: '1', verdict: 'no detectable effect', ...o } as CsvRow);
+
+test('the pooled difference averages the settings\' mean differences, with a t interval over settings', () => {
+  const rows = [row({ delta_mean: '0.1' }), row({ budget: '5/class', delta_mean: '0.2', verdict: 'helps' }), row({ budget: '10/class', delta_mean: '0.3', verdict: 'hurts' }), row({ metric: 'accuracy', delta_mean: '9' })];
+  const [p] = pooledRows(rows);
+  assert.equal(p.groups, 3);
+  assert.deepEqual([p.helps, p.nde, p.hurts], [1, 1, 1]);
+  assert.ok(Math.abs(p.mean - 0.2) < 1e-12);
+  // sd 0.1 over 3 settings, t(0.975, 2) = 4.303: half-width 4.303 * 0.1 / sqrt(3) = 0.2484.
+  assert.ok(Math.abs(p.high - p.mean - 0.2484) < 1e-3, String(p.high));
+  assert.equal(p.verdict, 'no detectable effect');
+});
+
+test('question 1\'s table puts budgets in order and marks an arm a target lacks with a dash', () => {
+  const summary = [{ target: 't', method: 'lora', budget: '10/class', arm: 'none', metric: 'auc', mean: '0.7', sd: '0.05' }, { target: 't', method: 'lora', budget: '1/class', arm: 'none', metric: 'auc', mean: '0.6', sd: '0.1' }] as CsvRow[];
+  const contrasts = [row({ budget: '10/class', delta_mean: '0.02', delta_ci_low: '0.01', delta_ci_high: '0.03', verdict: 'helps' }), row({}), row({ target: 'u', arm: 'natural' })];
+  const lines = questionOneTable(summary, contrasts).split('\n');
+  assert.equal(lines[0], '| target | method | labels/class | no TPP (AUC, mean ± sd) | TPP on own images | natural images |');
+  assert.equal(lines[2], '| t | lora | 1 | 0.600 ± 0.100 | +0.000 [−1.000, +1.000] n.d.e. | — |');
+  assert.equal(lines[3], '| t | lora | 10 | 0.700 ± 0.050 | +0.020 [+0.010, +0.030] **helps** | — |');
+  assert.equal(lines[4], '| u | lora | 1 | — | — | +0.000 [−1.000, +1.000] n.d.e. |');
+});
+
+test('a README block is refilled from its table and an unknown block name fails', () => {
+  const text = 'intro\n<!-- study:q1 -->\nold\n<!-- /study:q1 -->\nend\n';
+  assert.equal(fillBlocks(text, { q1: 'new' }), 'intro\n<!-- study:q1 -->\nnew\n<!-- /study:q1 -->\nend\n');
+  assert.throws(() => fillBlocks('<!-- study:q9 -->\nx\n<!-- /study:q9 -->', { q1: '' }), /study:q9 --> block has no table of that name/);
+});
+
+test('the READMEs\' study tables equal what the committed CSVs give (scripts/study-tables.ts)', () => {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', 'scripts', 'study-tables.ts')], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+});
