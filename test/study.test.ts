@@ -36,7 +36,7 @@ test('tpp-lab study runs every target as a compare grid and writes the front pag
   assert.equal(pre.code, 0, pre.stderr);
   const plan = path.join(dir, 'plan.json');
   fs.writeFileSync(plan, JSON.stringify({
-    title: 'tiny study', backbone: bb, methods: ['lora'], references: ['linear-probe'], budgets: [2], seeds: [0, 1], tppSeeds: 1,
+    title: 'tiny study', backbone: bb, methods: ['lora'], references: ['linear-probe'], continued: true, budgets: [2], seeds: [0, 1], tppSeeds: 1,
     tpp: { epochs: 1, images: 32 }, finetune: { epochs: 1, batch: 4, minSteps: 2 },
     targets: [{ data: 'breastmnist', arms: { 'other-modality': 'pneumoniamnist' } }],
   }));
@@ -46,12 +46,13 @@ test('tpp-lab study runs every target as a compare grid and writes the front pag
   assert.match(r.stdout, /Front page: .*index\.html/);
   const summary = fs.readFileSync(path.join(out, 'summary.csv'), 'utf8').trim().split('\n');
   assert.equal(summary[0], 'backbone,target,task,method,budget,arm,n_seeds,metric,mean,sd,delta_mean,delta_ci_low,delta_ci_high,wins,verdict,mde');
-  assert.equal(summary.length, 1 + 4 * 3, 'three arms of lora and the reference method, x three metrics');
+  assert.equal(summary.length, 1 + 5 * 3, 'three TPP arms of lora, the reference method and the continued-MAE arm, x three metrics');
   assert.deepEqual([...new Set(summary.slice(1).map((l) => l.split(',').slice(3, 6).join(' ')))].sort(),
-    ['linear-probe 2/class none', 'lora 2/class none', 'lora 2/class other-modality', 'lora 2/class same']);
+    ['linear-probe 2/class none', 'lora 2/class continued-mae', 'lora 2/class none', 'lora 2/class other-modality', 'lora 2/class same']);
   const contrasts = fs.readFileSync(path.join(out, 'contrasts.csv'), 'utf8').trim().split('\n');
   // Question 1: same and other-modality against none; question 2: same against other-modality.
-  assert.deepEqual(contrasts.slice(1).map((l) => l.split(',').slice(4, 7).join(' ')), ['tpp-helps same none', 'tpp-helps other-modality none', 'modality same other-modality']);
+  assert.deepEqual(contrasts.slice(1).map((l) => l.split(',').slice(4, 7).join(' ')),
+    ['tpp-helps same none', 'tpp-helps other-modality none', 'modality same other-modality', 'reference continued-mae none']);
   assert.equal(contrasts[0].split(',').pop(), 'by_tpp_seed');
   // One TPP seed: the mean difference per TPP seed is the mean difference.
   for (const line of contrasts.slice(1)) {
@@ -62,6 +63,12 @@ test('tpp-lab study runs every target as a compare grid and writes the front pag
   const html = fs.readFileSync(path.join(out, 'index.html'), 'utf8');
   assert.match(html, /Question 1: does TPP help\?/);
   assert.equal((html.match(/class="tpp-plot"/g) ?? []).length, 2, 'one forest plot per question');
+  assert.match(html, /Reference: MAE of the whole backbone continued/);
+  // The continued backbone kept the backbone's normalisation and recorded its settings; its cells start from it.
+  const record = JSON.parse(fs.readFileSync(path.join(out, 'breastmnist', 'continued', 's0', 'continued.json'), 'utf8'));
+  assert.deepEqual([record.images, record.epochs, record.seed], [32, 1, 0]);
+  const cont = JSON.parse(fs.readFileSync(path.join(out, 'breastmnist', 'continued', 's0', 'grid', 'results.json'), 'utf8')).cells;
+  assert.deepEqual(cont.map((c: { arm: string; seed: number }) => `${c.arm} ${c.seed}`), ['none 0', 'none 1']);
   assert.match(html, /href="breastmnist\/report\.html"/);
   assert.match(html, /<th>lora<\/th><th>linear-probe<\/th>/, 'the no-TPP table has a column per method and reference');
   // The reference ran without TPP, on the same labelled subsets (same seeds) as lora's none arm.
@@ -75,6 +82,12 @@ test('tpp-lab study runs every target as a compare grid and writes the front pag
   const again = cli(['study', '--plan', plan, '--out', out]);
   assert.equal(again.code, 0, again.stderr);
   assert.match(again.stderr, /done earlier/);
+  assert.doesNotMatch(again.stderr, /continued MAE: breastmnist/, 'the continued backbone is reused');
+  // A changed TPP setting makes the continued backbone stale: refused, naming the change.
+  fs.writeFileSync(plan, JSON.stringify({ ...JSON.parse(fs.readFileSync(plan, 'utf8')), tpp: { epochs: 2, images: 32 } }));
+  const changed = cli(['study', '--plan', plan, '--out', out, '--quiet']);
+  assert.notEqual(changed.code, 0);
+  assert.match(changed.stderr, /other settings/);
   const badPlan = cli(['study', '--plan', path.join(dir, 'missing.json'), '--out', out]);
   assert.equal(badPlan.code, 2);
   assert.match(badPlan.stderr, /study plan .*missing\.json/);

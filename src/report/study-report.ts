@@ -30,7 +30,7 @@ export interface ContrastRow extends PairedColumns {
   method: string;
   budget: string;
   metric: string;
-  question: 'tpp-helps' | 'modality';
+  question: 'tpp-helps' | 'modality' | 'reference';
   arm: string;
   versus: string;
   n_seeds: number;
@@ -75,13 +75,20 @@ export function contrast(cells: CellResult[], target: string, a: string, b: stri
   return rows;
 }
 
-/** Every contrast of a target: each TPP arm vs none (question 1), `same` vs each other TPP arm (question 2). */
+/** Arms that are not TPP but reference arms (compared with `none` only): MAE of the whole backbone continued. */
+export const REFERENCE_ARMS = ['continued-mae'];
+
+/**
+ * Every contrast of a target: each TPP arm vs none (question 1), `same` vs each other TPP arm (question 2), each
+ * reference arm vs none.
+ */
 export function studyContrasts(r: StudyTargetResult, metric: 'auc' | 'balanced_accuracy' | 'accuracy' = 'auc'): ContrastRow[] {
   const arms = [...new Set(r.cells.map((c) => c.arm))];
-  const tppArms = arms.filter((a) => a !== 'none');
+  const tppArms = arms.filter((a) => a !== 'none' && !REFERENCE_ARMS.includes(a));
   return [
     ...tppArms.flatMap((a) => contrast(r.cells, r.target, a, 'none', metric, 'tpp-helps')),
     ...(arms.includes('same') ? tppArms.filter((a) => a !== 'same').flatMap((a) => contrast(r.cells, r.target, 'same', a, metric, 'modality')) : []),
+    ...arms.filter((a) => REFERENCE_ARMS.includes(a)).flatMap((a) => contrast(r.cells, r.target, a, 'none', metric, 'reference')),
   ];
 }
 
@@ -165,6 +172,11 @@ export function baselineTable(summary: SummaryLongRow[]): string {
   return `<table><thead><tr><th>target</th><th>labels</th>${methods.map((m) => `<th>${esc(m)}</th>`).join('')}</tr></thead><tbody>${body.join('')}</tbody></table>`;
 }
 
+/** How the front page and the READMEs name each question. */
+export const QUESTION_TITLES: Record<string, string> = {
+  'tpp-helps': '1: does TPP help?', modality: '2: does the modality matter?', reference: 'reference: whole-backbone MAE',
+};
+
 /** Write summary.csv, contrasts.csv and index.html of a study into `dir`; returns their paths. */
 export async function writeStudyReport(dir: string, title: string, results: StudyTargetResult[], context: { backbone: string; task: string }, about: string): Promise<Record<string, string>> {
   fs.mkdirSync(dir, { recursive: true });
@@ -175,7 +187,7 @@ export async function writeStudyReport(dir: string, title: string, results: Stud
   await writeFileAtomic(files.contrasts_csv, Buffer.from(dfd.toCSV(new dfd.DataFrame(contrasts as unknown as object[]))));
   const counts = verdictCounts(contrasts);
   const countTable = `<table><thead><tr><th>question</th><th>arm</th><th>versus</th><th>helps</th><th>hurts</th><th>no detectable effect</th><th>comparisons</th></tr></thead><tbody>${counts
-    .map((c) => `<tr><td>${c.question === 'tpp-helps' ? '1: does TPP help?' : '2: does the modality matter?'}</td><td>${esc(c.arm)}</td><td>${esc(c.versus)}</td><td>${c.helps}</td><td>${c.hurts}</td><td>${c.none}</td><td>${c.total}</td></tr>`)
+    .map((c) => `<tr><td>${QUESTION_TITLES[c.question] ?? c.question}</td><td>${esc(c.arm)}</td><td>${esc(c.versus)}</td><td>${c.helps}</td><td>${c.hurts}</td><td>${c.none}</td><td>${c.total}</td></tr>`)
     .join('')}</tbody></table>`;
   const body = [
     `<p>${esc(about)}</p>`,
@@ -187,6 +199,10 @@ export async function writeStudyReport(dir: string, title: string, results: Stud
     '<h2>Question 2: does the modality matter? (TPP on the target\'s own images minus TPP on another pool)</h2>',
     figureHtml(forestFigure(contrasts.filter((c) => c.question === 'modality'), 'TPP on the target\'s own images minus TPP on another pool')),
     contrastTable(contrasts.filter((c) => c.question === 'modality')),
+    ...(contrasts.some((c) => c.question === 'reference') ? [
+      '<h2>Reference: MAE of the whole backbone continued on the target\'s images, then the same PEFT (minus no TPP)</h2>',
+      contrastTable(contrasts.filter((c) => c.question === 'reference')),
+    ] : []),
     '<h2>Without TPP: each method, and the references that bracket them (test AUC, mean ± sd over seeds)</h2>', baselineTable(summary),
     '<h2>Per target</h2>', `<ul>${results.map((r) => `<li><a href="${esc(path.join(r.dir, 'report.html'))}">${esc(r.target)}</a> (${r.cells.length} cells)</li>`).join('')}</ul>`,
   ].join('\n');

@@ -10,6 +10,7 @@
  */
 import * as fs from 'fs';
 import { pairedSummary } from '../analysis/paired';
+import { QUESTION_TITLES } from './study-report';
 
 /** A row of a CSV written by danfojs (plain fields, no quoted commas), as strings. */
 export type CsvRow = Record<string, string>;
@@ -27,10 +28,11 @@ export function readCsvRows(file: string): CsvRow[] {
 }
 
 /** TPP arms in the order the tables show them (others follow in the order they appear). */
-export const ARM_ORDER = ['same', 'same-modality', 'other-modality', 'natural'];
+export const ARM_ORDER = ['same', 'same-modality', 'other-modality', 'natural', 'continued-mae'];
 
 const ARM_TITLES: Record<string, string> = {
   same: 'TPP on own images', 'same-modality': 'same modality, other pool', 'other-modality': 'other modality', natural: 'natural images',
+  'continued-mae': 'reference: whole backbone MAE',
 };
 
 const signed = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(3)}`;
@@ -48,7 +50,7 @@ function orderArms(arms: string[]): string[] {
 
 /** Question 1 per target, method and budget: no-TPP AUC (mean ± sd) and each arm minus none. */
 export function questionOneTable(summary: CsvRow[], contrasts: CsvRow[], metric = 'auc'): string {
-  const q1 = contrasts.filter((r) => r.question === 'tpp-helps' && r.metric === metric);
+  const q1 = contrasts.filter((r) => (r.question === 'tpp-helps' || r.question === 'reference') && r.metric === metric);
   const arms = orderArms([...new Set(q1.map((r) => r.arm))]);
   const head = `| target | method | labels/class | no TPP (${metric.toUpperCase()}, mean ± sd) | ${arms.map((a) => ARM_TITLES[a] ?? a).join(' | ')} |`;
   const lines = [head, `|${' --- |'.repeat(4 + arms.length)}`];
@@ -115,7 +117,7 @@ export function pooledRows(contrasts: CsvRow[], metric = 'auc'): PooledRow[] {
 export function pooledTable(contrasts: CsvRow[], metric = 'auc'): string {
   const lines = ['| question | comparison | settings | helps | no detectable effect | hurts | pooled Δ [95 % CI over settings] |', '| --- | --- | --- | --- | --- | --- | --- |'];
   for (const r of pooledRows(contrasts, metric)) {
-    const q = r.question === 'tpp-helps' ? '1: does TPP help?' : '2: does the modality matter?';
+    const q = QUESTION_TITLES[r.question] ?? r.question;
     const pooled = Number.isFinite(r.low) ? `${signed(r.mean)} [${signed(r.low)}, ${signed(r.high)}] ${short(r.verdict)}` : signed(r.mean);
     lines.push(`| ${q} | ${r.comparison} | ${r.groups} | ${r.helps} | ${r.nde} | ${r.hurts} | ${pooled} |`);
   }

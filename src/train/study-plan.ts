@@ -28,6 +28,11 @@ export interface StudyPlan {
    * `<target>/references`: what a head alone and full fine-tuning reach, bracketing the PEFT methods.
    */
   references: string[];
+  /**
+   * Also run the reference arm `continued-mae`: MAE pre-training of the whole backbone continued on each target's
+   * TPP images (same images, epochs, lr and seeds as TPP), then the same PEFT without TPP (src/cli/study-continued.ts).
+   */
+  continued: boolean;
   /** Label budgets per class. */
   budgets: number[];
   seeds: number[];
@@ -39,7 +44,7 @@ export interface StudyPlan {
   targets: StudyTarget[];
 }
 
-const KNOWN = ['title', 'backbone', 'methods', 'references', 'budgets', 'seeds', 'tppSeeds', 'splitSeed', 'tpp', 'finetune', 'targets'];
+const KNOWN = ['title', 'backbone', 'methods', 'references', 'continued', 'budgets', 'seeds', 'tppSeeds', 'splitSeed', 'tpp', 'finetune', 'targets'];
 
 function fail(where: string, what: string): never {
   throw new Error(`study plan: ${where} ${what}`);
@@ -98,6 +103,7 @@ export function validateStudyPlan(raw: unknown): StudyPlan {
     title: typeof p.title === 'string' ? p.title : 'TPP study',
     backbone: p.backbone === undefined ? undefined : String(p.backbone),
     methods, references, budgets, seeds,
+    continued: p.continued === undefined ? false : p.continued === true ? true : p.continued === false ? false : fail('continued', `must be true or false, got ${JSON.stringify(p.continued)}.`),
     tppSeeds: p.tppSeeds === undefined ? 3 : posInt(p.tppSeeds, 'tppSeeds'),
     splitSeed: p.splitSeed === undefined ? 0 : posInt(p.splitSeed, 'splitSeed', 0),
     tpp: { epochs: tpp.epochs === undefined ? 20 : posInt(tpp.epochs, 'tpp.epochs'), lr: tpp.lr === undefined ? 3e-3 : posNum(tpp.lr, 'tpp.lr'), images: tpp.images === undefined ? 2000 : posInt(tpp.images, 'tpp.images') },

@@ -9,6 +9,7 @@ import { readStudyPlan, type StudyPlan, type StudyTarget } from '../../train/stu
 import { UsageError } from '../args';
 import { Command } from '../command';
 import { mergeShards } from '../compare-grid';
+import { CONTINUED_ARM, continuedCells, runContinued } from '../study-continued';
 import { outDir } from '../train-shared';
 import { type CompareSettings, RUN_FLAGS, runComparison } from './compare';
 
@@ -87,14 +88,20 @@ export const command: Command = {
           if (code !== 0) return code;
         }
       }
-      if (!shard) results.push({ target: t.name, dir: t.name, cells: grids.flatMap((s) => targetCells(s.out)) });
+      const base = grids[0];
+      if (plan.continued && flags.merge === undefined && !shard) {
+        const code = await runContinued(plan, t, base, { quiet: !!flags.quiet, jobs: flags.jobs as number, recompute: !!flags.recompute });
+        if (code !== 0) return code;
+      } else if (plan.continued && shard) console.error(`note: the ${CONTINUED_ARM} arm runs unsharded: run the study once more without --shard after --merge.`);
+      if (!shard) results.push({ target: t.name, dir: t.name, cells: [...grids.flatMap((s) => targetCells(s.out)), ...(plan.continued ? continuedCells(plan, base) : [])] });
     }
     if (shard) {
       console.log(`shard ${shard.index + 1}/${shard.count} of ${targets.length} target grids done; join the shards with --merge.`);
       return 0;
     }
     const about = `Backbone ${plan.backbone ?? 'bundled'}; methods ${plan.methods.join(', ')}` +
-      `${plan.references.length ? ` (references without TPP: ${plan.references.join(', ')})` : ''}; ${plan.budgets.join(', ')} labels per class; ` +
+      `${plan.references.length ? ` (references without TPP: ${plan.references.join(', ')})` : ''}` +
+      `${plan.continued ? `; reference arm ${CONTINUED_ARM}: MAE of the whole backbone continued on the TPP images, then the same PEFT` : ''}; ${plan.budgets.join(', ')} labels per class; ` +
       `${plan.seeds.length} fine-tuning seeds, ${plan.tppSeeds} TPP seeds; TPP ${plan.tpp.epochs} epochs at lr ${plan.tpp.lr} on up to ${plan.tpp.images} images; ` +
       `fine-tuning ${plan.finetune.epochs} epochs, lr ${plan.finetune.lr}${plan.finetune.headLr ? ` (head ${plan.finetune.headLr})` : ''}, batch ${plan.finetune.batch}` +
       `${plan.finetune.minSteps ? `, at least ${plan.finetune.minSteps} steps an epoch` : ''}.`;
