@@ -3,9 +3,17 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { linearCka } from '../src/analysis/cka';
+import { diagnoseTarget } from '../src/analysis/diagnose';
+import { initBackend } from '../src/backend';
+import { computeNormalization } from '../src/data/batches';
 import { mulberry32 } from '../src/data/random';
+import { loadBackbone } from '../src/io/checkpoint';
+import { backboneFingerprint } from '../src/model/fingerprint';
+import { peftConfig } from '../src/peft';
 import { DIAGNOSTIC_COLUMNS } from '../src/report/diagnostics';
-import { cli, tempDir } from './helpers';
+import { pretrainMAE } from '../src/train/pretrain';
+import { targetParameterPretrain } from '../src/train/tpp';
+import { brightness, cli, tempDir } from './helpers';
 
 /** `[n, d]` row-major with entries uniform in [-1, 1). */
 function randomMatrix(n: number, d: number, seed: number): Float64Array {
@@ -116,4 +124,38 @@ test('tpp-lab diagnose measures a tiny study: columns, the none baseline equal t
   const noStudy = cli(['diagnose', '--study', path.join(dir, 'nowhere'), '--plan', plan]);
   assert.equal(noStudy.code, 2);
   assert.match(noStudy.stderr, /nowhere: no such folder\. Make the study first: tpp-lab study --plan /);
+});
+
+test('diagnoseTarget leaves the backbone as it found it, also for BitFit, whose target parameters are backbone tensors', async () => {
+  await initBackend({ warn: () => {} });
+  const dir = tempDir();
+  const [train, test_] = [brightness(32, 1), brightness(16, 2)];
+  const normalization = computeNormalization(train);
+  const pre = await pretrainMAE({ train, preset: 'tiny', epochs: 1, batchSize: 16, outDir: path.join(dir, 'pre') });
+  // BitFit's TPP trains the biases of the backbone it is given in place: diagnose a fresh copy.
+  const tpp = await targetParameterPretrain({
+    backbone: pre.mae.encoder, method: peftConfig('bitfit'), decoderPath: pre.decoderPath, images: train, normalization, epochs: 2, batchSize: 16, lr: 1e-2, seed: 0, outDir: path.join(dir, 'tpp'),
+  });
+  tpp.peft.dispose();
+  pre.mae.dispose();
+  pre.mae.encoder.dispose();
+  const backbone = await loadBackbone(pre.backbonePath!);
+  try {
+    const before = await backboneFingerprint(backbone);
+    const options = { backbone, decoderPath: pre.decoderPath!, normalization, target: { name: 'brightness', train, test: test_ }, methods: ['bitfit'] };
+    const rows = await diagnoseTarget({ ...options, adapters: [{ method: 'bitfit', arm: 'same', tppSeed: 0, path: tpp.adapterPath! }] });
+    assert.equal(await backboneFingerprint(backbone), before, 'the biases are put back');
+    assert.deepEqual(rows.map((r) => [r.arm, r.tpp_seed, r.metric]), [['none', null, 'auc'], ['same', 0, 'auc']]);
+    const [none, same] = rows;
+    assert.ok(same.tpp_update > 0 && same.tpp_norm > 0, `TPP moved the biases by ${same.tpp_update} (norm ${same.tpp_norm})`);
+    assert.ok(same.cka < 1 - 1e-9, `features moved: CKA ${same.cka}`);
+    assert.ok(same.mae_loss !== none.mae_loss);
+    assert.ok(Number.isNaN(none.ft_shift_mean) && none.ft_shift_n === 0, 'no cells given');
+    // Measured again, the plain backbone gives the same figures.
+    const again = await diagnoseTarget({ ...options, adapters: [] });
+    assert.deepEqual(again, [none]);
+    await assert.rejects(diagnoseTarget({ ...options, adapters: [{ method: 'lora', arm: 'same', tppSeed: 0, path: tpp.adapterPath! }] }), /is a bitfit adapter, but the study names it as lora/);
+  } finally {
+    backbone.dispose();
+  }
 });
