@@ -51,7 +51,9 @@ export { runCompare, summarize, methodSizes, budgetLabel, type Arm, type CellRes
 export { writeCompareReport, aucBarsFigure, curvesFigure, pairedFigure, summaryTableHtml } from './report/compare-report';
 
 export { meanStd, pairedSentence, pairedSummary, type PairedSummary } from './analysis/paired';
-export { knnProbe, linearProbe, pooledFeatures, type Features, type FeatureSource, type LinearProbeOptions } from './analysis/probe';
+export { knnProbe, linearProbe, pooledFeatures, probeMetric, type Features, type FeatureSource, type LinearProbeOptions } from './analysis/probe';
+export { linearCka, type FeatureMatrix } from './analysis/cka';
+export { diagnoseTarget, type CellShift, type DiagnoseOptions, type DiagnoseProgress, type DiagnosticRow, type TppAdapterFile } from './analysis/diagnose';
 export { fileTensors, loraScale, parameterChanges, peftTensors, snapshotBackbone, snapshotTensors, type ParamChange } from './analysis/params';
 export { loraCosine, loraSingularValues, loraUpdateRows, pairLoraFactors, type LoraFactors, type LoraUpdateRow, type PlainTensor } from './analysis/lora-svd';
 

@@ -39,6 +39,11 @@ export async function pooledFeatures(model: FeatureSource, ds: Dataset, normaliz
   return { x: scores, dim: width, labels: ds.labels.data.slice(0, numExamples(ds)), classes: numClasses(ds) };
 }
 
+/** The figure a probe is read by: AUC for two classes, accuracy for more (what `tpp-lab probe` and the diagnostics report). */
+export function probeMetric(classes: number): 'auc' | 'accuracy' {
+  return classes === 2 ? 'auc' : 'accuracy';
+}
+
 function kindOf(classes: number): TaskKind {
   return classes === 2 ? 'binary' : 'multiclass';
 }

@@ -11,15 +11,13 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { fitToBackbone } from '../data/fit';
-import { loadData } from '../data/load';
 import { openBackbone } from '../io/backbone';
 import { writeFileAtomic } from '../io/safetensors';
 import type { CellResult } from '../train/compare';
 import { capImages } from '../train/compare-plan';
 import { pretrainMAE } from '../train/pretrain';
 import type { StudyPlan, StudyTarget } from '../train/study-plan';
-import { type CompareSettings, runComparison } from './commands/compare';
+import { type CompareSettings, loadTarget, runComparison } from './commands/compare';
 import { startBackend } from './train-shared';
 
 /** The arm name of the continued backbones' cells in the study's tables. */
@@ -31,7 +29,7 @@ function continuedSettings(plan: StudyPlan, t: StudyTarget, k: number): Record<s
 }
 
 /** Make (or reuse) the continued backbone of TPP seed `k` for target `t` in `dir`. */
-async function continuedBackbone(plan: StudyPlan, t: StudyTarget, k: number, dir: string, options: { quiet: boolean; recompute: boolean }): Promise<void> {
+async function continuedBackbone(plan: StudyPlan, t: StudyTarget, base: CompareSettings, k: number, dir: string, options: { quiet: boolean; recompute: boolean }): Promise<void> {
   const want = continuedSettings(plan, t, k);
   const record = path.join(dir, 'continued.json');
   if (fs.existsSync(record)) {
@@ -44,15 +42,17 @@ async function continuedBackbone(plan: StudyPlan, t: StudyTarget, k: number, dir
     fs.rmSync(dir, { recursive: true, force: true });
   }
   const { vit, paths } = await openBackbone(plan.backbone);
-  const config = vit.config;
-  vit.dispose();
-  if (!paths.decoder) throw new Error(`continued MAE needs the decoder saved beside ${paths.backbone}.`);
-  const loaded = await loadData(t.data, { splitSeed: plan.splitSeed, imageSize: config.imageSize, channels: config.channels });
-  // The same images TPP's `same` arm sees: the target's training split, capped by the same seeded sample.
-  const images = capImages(fitToBackbone(loaded.train, config, t.convert), plan.tpp.images);
+  let images;
+  try {
+    if (!paths.decoder) throw new Error(`continued MAE needs the decoder saved beside ${paths.backbone}.`);
+    // The same images TPP's `same` arm sees: the target's training split as compare loads it, capped by the same seeded sample.
+    images = capImages((await loadTarget(base, vit, true)).train, plan.tpp.images);
+  } finally {
+    vit.dispose();
+  }
   const t0 = Date.now();
   const r = await pretrainMAE({
-    train: images, init: { backbonePath: paths.backbone, decoderPath: paths.decoder }, epochs: plan.tpp.epochs, lr: plan.tpp.lr, batchSize: 64, seed: k, outDir: dir,
+    train: images, init: { backbonePath: paths.backbone, decoderPath: paths.decoder! }, epochs: plan.tpp.epochs, lr: plan.tpp.lr, batchSize: 64, seed: k, outDir: dir,
     provenance: { command: `tpp-lab study (continued MAE of ${plan.backbone ?? 'the default backbone'} on ${t.name}, seed ${k})` },
   });
   r.mae.dispose();
@@ -72,7 +72,7 @@ export async function runContinued(plan: StudyPlan, t: StudyTarget, base: Compar
     const seeds = plan.seeds.filter((s) => s % plan.tppSeeds === k);
     if (!seeds.length) continue;
     const dir = continuedDir(base, k);
-    await continuedBackbone(plan, t, k, dir, options);
+    await continuedBackbone(plan, t, base, k, dir, options);
     const s: CompareSettings = { ...base, backbone: dir, other: [], arms: ['none'], seeds, out: path.join(dir, 'grid'), title: `${base.title} (continued MAE, seed ${k})` };
     const code = await runComparison(s, { quiet: options.quiet, jobs: options.jobs, recompute: options.recompute });
     if (code !== 0) return code;

@@ -117,6 +117,16 @@ export function capImages(ds: Dataset, cap: number | undefined): Dataset {
   return cap === undefined || cap >= numExamples(ds) ? ds : limit(seededShuffle(ds, 0), cap);
 }
 
+/** The TPP seed fine-tuning seed `seed` starts from: `seed mod tppSeeds` when TPP runs are shared, else `seed`. */
+export function tppSeedOf(seed: number, tppSeeds: number | undefined): number {
+  return tppSeeds ? seed % tppSeeds : seed;
+}
+
+/** A TPP task's key, its folder name under `<out>/tpp/`: `<method>__<arm>__s<tpp seed>`. */
+export function tppTaskKey(method: string, arm: string, tppSeed: number): string {
+  return `${method}__${arm}__s${tppSeed}`;
+}
+
 /** Plan `grid` against what `grid.outDir` holds. Reads cached files; writes nothing. */
 export async function planCompare(grid: CompareGrid): Promise<ComparePlan> {
   const target = grid.target;
@@ -145,7 +155,7 @@ export async function planCompare(grid: CompareGrid): Promise<ComparePlan> {
   const k = grid.tpp.seeds;
   const groups = new Map<number, number[]>();
   for (const seed of grid.seeds) {
-    const g = k ? seed % k : seed;
+    const g = tppSeedOf(seed, k);
     groups.set(g, [...(groups.get(g) ?? []), seed]);
   }
   let unit = 0;
@@ -155,7 +165,7 @@ export async function planCompare(grid: CompareGrid): Promise<ComparePlan> {
         const data = armData.get(arm.name)!;
         let tppKey: string | undefined;
         if (data) {
-          tppKey = `${method.name}__${arm.name}__s${tppSeed}`;
+          tppKey = tppTaskKey(method.name, arm.name, tppSeed);
           const settings = { ...tppRun, method, arm: { name: arm.name, ...data }, seed: tppSeed };
           const fingerprint = settingsFingerprint(settings);
           const dir = path.join(grid.outDir, 'tpp', tppKey);

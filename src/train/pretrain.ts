@@ -13,6 +13,7 @@ import { loadBackbone, readCheckpointInfo, saveBackbone } from '../io/checkpoint
 import { loadDecoder, saveDecoder } from '../io/decoder';
 import { type PresetName, type ViTConfig, vitConfig } from '../model/config';
 import { createMAE, DECODER_PRESETS, type DecoderConfig, MAE } from '../model/mae';
+import type { VitHooks } from '../model/hooks';
 import { createViT, type ViT } from '../model/vit';
 import { checkImagesFit } from '../data/fit';
 import { stepSeed } from '../step/seed';
@@ -62,13 +63,16 @@ export interface PretrainResult {
   valLoss?: number;
 }
 
-/** Mean MAE loss over `ds` with masks fixed by `seed` (comparable across epochs and runs). */
-export async function maeLoss(mae: MAE, ds: Dataset, normalization: Normalization, options: { batchSize?: number; maskRatio?: number; normPixLoss?: boolean; seed?: number } = {}): Promise<number> {
+/**
+ * Mean MAE loss over `ds` with masks fixed by `seed` and the batch size (comparable across epochs and runs).
+ * `hooks`: a PEFT model's encoder hooks (`peft.module.hooks`), for the loss with a TPP adapter in the encoder.
+ */
+export async function maeLoss(mae: MAE, ds: Dataset, normalization: Normalization, options: { batchSize?: number; maskRatio?: number; normPixLoss?: boolean; seed?: number; hooks?: VitHooks } = {}): Promise<number> {
   let sum = 0;
   let count = 0;
   let i = 0;
   for (const b of batches(ds, options.batchSize ?? 128, { normalization })) {
-    const loss = tf.tidy(() => mae.forward(b.x, { maskRatio: options.maskRatio, normPixLoss: options.normPixLoss, seed: stepSeed(options.seed ?? 0, i++) }).loss);
+    const loss = tf.tidy(() => mae.forward(b.x, { maskRatio: options.maskRatio, normPixLoss: options.normPixLoss, seed: stepSeed(options.seed ?? 0, i++), hooks: options.hooks }).loss);
     sum += (await loss.data())[0] * b.x.shape[0];
     count += b.x.shape[0];
     tf.dispose([loss, b.x, b.y]);

@@ -151,18 +151,23 @@ function commandLine(): string {
   return ['tpp-lab', ...process.argv.slice(2)].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
 }
 
+/** The target of `s` (its `--limit` applied, converted to fit `vit` where `s.convert`), as the grid and `diagnose` load it. */
+export async function loadTarget(s: CompareSettings, vit: ViT, quiet: boolean): Promise<{ name: string; train: Dataset; val: Dataset; test: Dataset }> {
+  const convert = !!s.convert;
+  const loaded = await loadData(s.data, { splitSeed: s.splitSeed, imageSize: vit.config.imageSize, channels: vit.config.channels });
+  if (loaded.dicomLoad) reportDicomLoad(s.data, loaded.dicomLoad, { quiet });
+  return {
+    name: loaded.name, train: fitWithNote(limit(loaded.train, s.limit), vit.config, convert, quiet), val: fitToBackbone(capImages(loaded.val, s.valImages), vit.config, convert), test: fitToBackbone(loaded.test, vit.config, convert),
+  };
+}
+
 /** Load the backbone and data of `s` and build the grid (also in each `--task` child). Caller disposes `vit`. */
 async function buildGrid(s: CompareSettings, quiet: boolean, recompute: boolean): Promise<{ grid: CompareGrid; vit: ViT; backend: string; backbonePath: string }> {
   const backend = await startBackend(quiet);
   const { vit, metadata, paths } = await openBackbone(s.backbone);
   try {
-    const convert = !!s.convert;
-    const fit = (ds: Dataset) => fitWithNote(ds, vit.config, convert, quiet);
-    const loaded = await loadData(s.data, { splitSeed: s.splitSeed, imageSize: vit.config.imageSize, channels: vit.config.channels });
-    if (loaded.dicomLoad) reportDicomLoad(s.data, loaded.dicomLoad, { quiet });
-    const target = {
-      name: loaded.name, train: fit(limit(loaded.train, s.limit)), val: fitToBackbone(capImages(loaded.val, s.valImages), vit.config, convert), test: fitToBackbone(loaded.test, vit.config, convert),
-    };
+    const fit = (ds: Dataset) => fitWithNote(ds, vit.config, !!s.convert, quiet);
+    const target = await loadTarget(s, vit, quiet);
     const specs = otherArms(s.other);
     const normalization = normalizationFrom(metadata, target.train);
     const arms: Arm[] = [];

@@ -38,7 +38,7 @@ export function referenceSettings(plan: StudyPlan, t: StudyTarget, out: string):
 }
 
 /** The cells a target's compare run wrote (results.json). */
-function targetCells(dir: string): CellResult[] {
+export function targetCells(dir: string): CellResult[] {
   const file = path.join(dir, 'results.json');
   if (!fs.existsSync(file)) throw new Error(`${file} is missing: the target's grid has not finished; run the study (or its shards and --merge) again.`);
   return (JSON.parse(fs.readFileSync(file, 'utf8')) as { cells: CellResult[] }).cells;
