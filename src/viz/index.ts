@@ -4,7 +4,7 @@
  * attention figures), readable log axes (`logAxis`), chance lines and reference points (`withReferences`), drawn
  * diagrams as SVG (the three-stage TPP pipeline, where each PEFT method sits in a block), reconstructions without
  * vs with a TPP adapter, HTML tables, a live training display, class-token attention maps. `notebook.ts` (`show`,
- * `showHtml`, `showPng`, `markdown`) is not re-exported here: it needs the tslab kernel.
+ * `showHtml`, `showSvg`, `showPng`, `markdown`) is not re-exported here: it needs the tslab kernel.
  */
 export * from './images';
 export * from './charts';
@@ -17,3 +17,7 @@ export * from './run-figures';
 export * from './lora-figures';
 export * from './axes';
 export * from './references';
+export * from './svg';
+export * from './pipeline';
+export * from './peft-diagram';
+export * from './reconstructions';

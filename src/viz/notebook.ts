@@ -39,6 +39,12 @@ export function showHtml(html: string): void {
   tslabDisplay().html(html);
 }
 
+/** Show an SVG document (e.g. `pipelineSvg()`, `peftDiagramSvg(...)`) inline in the current cell's output. */
+export function showSvg(svg: string): void {
+  if (!/^\s*<svg[\s>]/.test(svg)) throw new Error('showSvg: expected an SVG document starting with <svg ...>; for other HTML use showHtml.');
+  tslabDisplay().html(`<div class="tpp-svg" style="max-width:100%;overflow-x:auto">${svg}</div>`);
+}
+
 /** Show a PNG file (e.g. from `imageGrid`) in the current cell's output. */
 export function showPng(png: Uint8Array): void {
   tslabDisplay().png(png);
