@@ -12,7 +12,8 @@ describe('log axes', () => {
     });
   });
 
-  test('decades only beyond 4 decades; every digit within one decade', () => {
+  test('decades only beyond 4 decades; 1-2-3-5 within one decade; every digit within half a decade', () => {
+    assert.deepEqual(logTicks([32, 64, 128]).ticktext, ['30', '50', '100', '200']);
     assert.deepEqual(logTicks([3, 2e6]).ticktext, ['1', '10', '100', '1,000', '10k', '100k', '1M', '10M']);
     assert.deepEqual(logTicks([0.3, 0.8]).tickvals, [0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]);
   });
@@ -40,7 +41,7 @@ describe('log axes', () => {
     const bars = barChart(['a', 'b'], [120, 45000], { logY: true }).layout?.yaxis as { ticktext: string[] };
     assert.ok(bars.ticktext.includes('100') && bars.ticktext.includes('50k'));
     const loss = lossCurve({ steps: [{ step: 1, loss: 2 }, { step: 2, loss: 0.5 }] }, { logY: true }).layout?.yaxis as { ticktext: string[] };
-    assert.deepEqual(loss.ticktext, ['0.4', '0.5', '0.6', '0.7', '0.8', '0.9', '1', '2', '3']);
+    assert.deepEqual(loss.ticktext, ['0.3', '0.5', '1', '2', '3']);
   });
 });
 

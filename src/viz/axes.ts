@@ -2,7 +2,8 @@
  * Log axes with readable ticks. Plotly's own log ticks label the minor ticks by their first digit only
  * ("1000, 2, 3 … 9"), which reads as nonsense; every log axis in `src/viz` gets its ticks from `logAxis`:
  * 1-2-5 steps (`…, 10, 20, 50, 100, …`) when the data span a few decades, decades only (`1, 10, 100, …`) when
- * they span many, every digit (`20, 30, 40, …`) when they stay within one decade, each tick labelled in full.
+ * they span many, 1-2-3-5 within one decade, every digit (`20, 30, 40, …`) within half a decade, each tick
+ * labelled in full.
  */
 
 /** Which tick steps a log axis uses: `auto` (by the span of the data), `125` or `decades`. */
@@ -10,7 +11,7 @@ export type LogTickSteps = 'auto' | '125' | 'decades';
 
 /** Options of `logTicks` / `logAxis`. */
 export interface LogTickOptions {
-  /** Tick steps (default `auto`: every digit within one decade, 1-2-5 up to 4 decades, decades beyond). */
+  /** Tick steps (default `auto`: every digit within half a decade, 1-2-3-5 within one, 1-2-5 up to 4, decades beyond). */
   steps?: LogTickSteps;
 }
 
@@ -66,6 +67,7 @@ export function logTicks(values: Iterable<number> | ArrayLike<number>, options: 
   const steps = options.steps ?? 'auto';
   const mantissas = steps === 'decades' || (steps === 'auto' && decades > 4) ? [1]
     : steps === '125' || decades > 1 ? [1, 2, 5]
+    : decades > 0.5 ? [1, 2, 3, 5]
     : [1, 2, 3, 4, 5, 6, 7, 8, 9];
   const all = decadeTicks(lo, hi, mantissas);
   // keep the ticks inside [lo, hi] plus the nearest one outside each end

@@ -42,7 +42,8 @@ export function showHtml(html: string): void {
 /** Show an SVG document (e.g. `pipelineSvg()`, `peftDiagramSvg(...)`) inline in the current cell's output. */
 export function showSvg(svg: string): void {
   if (!/^\s*<svg[\s>]/.test(svg)) throw new Error('showSvg: expected an SVG document starting with <svg ...>; for other HTML use showHtml.');
-  tslabDisplay().html(`<div class="tpp-svg" style="max-width:100%;overflow-x:auto">${svg}</div>`);
+  // scaled down to the output's width when wider (the SVGs have a viewBox), never up
+  tslabDisplay().html(`<div class="tpp-svg"><style>.tpp-svg > svg{max-width:100%;height:auto}</style>${svg}</div>`);
 }
 
 /** Show a PNG file (e.g. from `imageGrid`) in the current cell's output. */

@@ -98,7 +98,7 @@ export function withReferences(fig: Figure, references: References | undefined):
     checkFinite('reference line', l.label, l.y);
     const color = l.color ?? GREY;
     shapes.push({ type: 'line', xref: 'paper', x0: 0, x1: 1, yref: 'y', y0: l.y, y1: l.y, line: { color, width: 1.5, dash: l.dash ?? 'dash' }, layer: 'above' });
-    annotations.push({ xref: 'paper', x: 1, xanchor: 'right', yref: 'y', y: l.y, yanchor: 'bottom', text: l.label, showarrow: false, font: { size: 11, color } });
+    annotations.push({ xref: 'paper', x: 1, xanchor: 'right', yref: 'y', y: l.y, yanchor: 'bottom', text: l.label, showarrow: false, font: { size: 11, color }, bgcolor: 'rgba(255,255,255,0.85)' });
   }
   layout.shapes = shapes;
   layout.annotations = annotations;
