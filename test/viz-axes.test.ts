@@ -54,16 +54,16 @@ describe('chance lines and reference points', () => {
     assert.throws(() => chanceLine('balanced-accuracy', { classes: 1 }), /classes must be an integer ≥ 2/);
   });
 
-  test('a line becomes a dashed shape across the plot plus a label; a point with x a named marker trace', () => {
+  test('a line becomes a dashed shape across the plot named in the legend; a point with x a named marker trace', () => {
     const fig = barChart(['LoRA', 'SSF'], [0.7, 0.65], {
       references: { lines: [chanceLine('auc')], points: [{ label: 'linear probe', x: 'SSF', y: 0.6 }, { label: 'all labels', y: 0.82 }] },
     });
-    const shapes = fig.layout?.shapes as { xref: string; x0: number; x1: number; y0: number; line: { dash: string } }[];
+    const shapes = fig.layout?.shapes as { xref: string; x0: number; x1: number; y0: number; line: { dash: string }; name: string; showlegend: boolean }[];
     assert.deepEqual(shapes.map((s) => [s.xref, s.x0, s.x1, s.y0, s.line.dash]), [['paper', 0, 1, 0.5, 'dash'], ['paper', 0, 1, 0.82, 'dot']]);
-    const notes = (fig.layout?.annotations as { text: string }[]).map((a) => a.text);
-    assert.deepEqual(notes, ['chance (AUC 0.5)', 'all labels (0.82)']);
-    const t = fig.data as { name: string; x: unknown[]; y: number[] }[];
+    assert.deepEqual(shapes.map((s) => [s.name, s.showlegend]), [['chance (AUC 0.5)', true], ['all labels (0.82)', true]]);
+    const t = fig.data as { name: string; x: unknown[]; y: number[]; showlegend?: boolean }[];
     assert.equal(t.length, 2);
+    assert.equal(t[0].showlegend, false, 'the unnamed bar series stays out of the legend');
     assert.deepEqual([t[1].name, t[1].x, t[1].y], ['linear probe', ['SSF'], [0.6]]);
     assert.equal(fig.layout?.showlegend, true);
   });

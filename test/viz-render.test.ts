@@ -53,7 +53,7 @@ describe('figures in headless Chromium', () => {
     assert.ok(ticks.includes('100') && ticks.includes('10k'), `y ticks drawn: ${ticks.join(' ')}`);
     assert.ok(ticks.every((t) => !/^[2-9]$/.test(t) || t === '2' || t === '5'), `no bare minor digits: ${ticks.join(' ')}`);
     const auc_ = dom.slice(at);
-    assert.match(auc_, /chance \(AUC 0\.5\)/, 'the chance label is drawn');
+    assert.match(auc_, /class="legendtext"[^>]*>chance \(AUC 0\.5\)</, 'the chance line is named in the legend');
     assert.equal(auc_.match(/<g class="shape-group" data-index="\d+"[^>]*><path /g)?.length, 1, 'one line shape drawn');
     const yTicks = [...auc_.matchAll(/class="ytick"[^>]*>.*?<text[^>]*>([^<]*)<\/text>/g)].map((m) => Number(m[1]));
     assert.ok(Math.min(...yTicks) <= 0.5, `the y range reaches the chance line: ticks ${yTicks.join(' ')}`);

@@ -6,7 +6,7 @@
  */
 import type { Figure } from './plotly';
 
-/** A horizontal line across the plot at `y`, labelled at its right end (e.g. `chance (AUC 0.5)`). */
+/** A horizontal line across the plot at `y`, named in the legend (e.g. `chance (AUC 0.5)`). */
 export interface ReferenceLine {
   y: number;
   label: string;
@@ -68,9 +68,10 @@ function checkFinite(what: string, label: string, y: number): void {
 }
 
 /**
- * `fig` with reference lines (layout shapes plus a label annotation at the right end, in plot coordinates so the
- * y axis' autorange includes them) and reference points (one marker trace each, named in the legend; points
- * without `x` become dotted lines). Returns a new figure; `fig` is not modified. No references: `fig` itself.
+ * `fig` with reference lines (layout shapes across the plot at their y, in plot coordinates so the y axis'
+ * autorange includes them, each named in the legend) and reference points (one marker trace each, named in the
+ * legend; points without `x` become dotted lines). The legend is switched on. Returns a new figure; `fig` is not
+ * modified. No references: `fig` itself.
  */
 export function withReferences(fig: Figure, references: References | undefined): Figure {
   const lines = references?.lines ?? [];
@@ -93,16 +94,17 @@ export function withReferences(fig: Figure, references: References | undefined):
   });
   const layout = { ...(fig.layout ?? {}) };
   const shapes = [...((layout.shapes as object[] | undefined) ?? [])];
-  const annotations = [...((layout.annotations as object[] | undefined) ?? [])];
   for (const l of asLines) {
     checkFinite('reference line', l.label, l.y);
-    const color = l.color ?? GREY;
-    shapes.push({ type: 'line', xref: 'paper', x0: 0, x1: 1, yref: 'y', y0: l.y, y1: l.y, line: { color, width: 1.5, dash: l.dash ?? 'dash' }, layer: 'above' });
-    annotations.push({ xref: 'paper', x: 1, xanchor: 'right', yref: 'y', y: l.y, yanchor: 'bottom', text: l.label, showarrow: false, font: { size: 11, color }, bgcolor: 'rgba(255,255,255,0.85)' });
+    // named in the legend (plotly >= 2.31 draws shapes there), not written on the plot where bars and labels sit
+    shapes.push({
+      type: 'line', xref: 'paper', x0: 0, x1: 1, yref: 'y', y0: l.y, y1: l.y, layer: 'above',
+      line: { color: l.color ?? GREY, width: 1.5, dash: l.dash ?? 'dash' }, showlegend: true, name: l.label,
+    });
   }
   layout.shapes = shapes;
-  layout.annotations = annotations;
-  // a legend once there is more than one trace to name
-  if (traces.length > 0 && layout.showlegend === false) layout.showlegend = true;
-  return { ...fig, data: [...fig.data, ...traces], layout };
+  layout.showlegend = true;
+  // an unnamed series (a one-series bar chart) would be an empty legend entry
+  const data = fig.data.map((t) => ((t as { name?: string }).name ? t : { ...t, showlegend: false }));
+  return { ...fig, data: [...data, ...traces], layout };
 }
