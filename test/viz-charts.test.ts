@@ -77,7 +77,7 @@ describe('histogram', () => {
     assert.deepEqual(binCounts([5, 5], 3).counts, [2, 0, 0]);
   });
 
-  test('the bars hold every value; each band adds a shaded shape and a legend entry', () => {
+  test('the bars hold every value; each band is a bracket in its own row above the bars, named in the legend', () => {
     const values = Int16Array.from({ length: 1000 }, (_, i) => i - 500);
     const fig = histogram(values, { bins: 10, bands: [{ name: 'lung', from: -100, to: 0 }, { name: 'bone', from: 100, to: 400 }] });
     const t = traces(fig);
@@ -85,7 +85,22 @@ describe('histogram', () => {
     assert.equal((t[0].y as number[]).reduce((s, v) => s + v, 0), 1000);
     assert.equal(t[0].x?.length, 10);
     assert.deepEqual(t.slice(1).map((b) => b.name), ['lung (-100 to 0)', 'bone (100 to 400)']);
-    assert.equal((fig.layout?.shapes as object[]).length, 2);
+    type Shape = { type: string; x0: number; x1: number; y0: number; y1: number; fillcolor?: string };
+    const shapes = fig.layout?.shapes as Shape[];
+    assert.ok(shapes.every((sh) => sh.type === 'line' && sh.fillcolor === undefined), 'lines only: nothing shaded, no mixed colours');
+    const bars = shapes.filter((sh) => sh.y0 === sh.y1);
+    assert.deepEqual(bars.map((b) => [b.x0, b.x1]), [[-100, 0], [100, 400]]);
+    const top = (fig.layout?.yaxis as { domain: number[] }).domain[1];
+    assert.ok(bars.every((b) => b.y0 > top), 'brackets sit above the bars');
+    assert.notEqual(bars[0].y0, bars[1].y0, 'one row per bracket');
+  });
+
+  test('without bands the bars fill the plot; the count axis is a readable log axis', () => {
+    const fig = histogram([1, 2, 2, 3, 3, 3], { bins: 3 });
+    const y = fig.layout?.yaxis as { domain: number[]; type: string; ticktext: string[] };
+    assert.deepEqual(y.domain, [0, 1]);
+    assert.equal(y.type, 'log');
+    assert.ok(y.ticktext.includes('1') && y.ticktext.includes('2'));
   });
 });
 

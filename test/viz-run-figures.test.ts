@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { LoraUpdateRow } from '../src/analysis/lora-svd';
 import { attentionFigure, loraNormsFigure, singularValuesFigure } from '../src/viz/lora-figures';
+import { chanceLine } from '../src/viz/references';
 import { confusionFigure, lineFigure, rankSweepFigure, sizeBarsFigure } from '../src/viz/run-figures';
 
 type Trace = Record<string, unknown> & { x?: unknown[]; y?: unknown[]; z?: unknown[][] };
@@ -12,14 +13,26 @@ describe('run figures', () => {
     const f = lineFigure([{ name: 'a', x: [1, 2, 3], y: [0.5, 0.6, 0.7] }, { name: 'b', x: [1, 2], y: [0.4, null], dash: 'dash' }], { title: 't', logY: true });
     assert.equal(f.data.length, 2);
     assert.deepEqual(traces(f)[1].y, [0.4, null]);
-    assert.equal((f.layout!.yaxis as Record<string, unknown>).type, 'log');
+    const y = f.layout!.yaxis as { type: string; ticktext: string[] };
+    assert.equal(y.type, 'log');
+    assert.deepEqual(y.ticktext, ['0.3', '0.4', '0.5', '0.6', '0.7', '0.8']);
+  });
+
+  test('metric charts take references: a chance line and named points', () => {
+    const f = lineFigure([{ name: 'val AUC', x: [1, 2], y: [0.6, 0.7] }], { references: { lines: [chanceLine('auc')], points: [{ label: 'all labels', y: 0.8 }] } });
+    const shapes = f.layout!.shapes as { y0: number }[];
+    assert.deepEqual(shapes.map((s) => s.y0), [0.5, 0.8]);
+    const r = rankSweepFigure([{ rank: 1, parameters: 512, values: [0.6] }], 'AUC', 'sweep', { points: [{ label: 'linear probe', x: 512, y: 0.55 }] });
+    assert.deepEqual(traces(r).map((t) => t.name), ['mean', 'runs', 'linear probe']);
   });
 
   test('confusionFigure: one heatmap per panel on its own axes, a count annotation per cell', () => {
     const f = confusionFigure([{ title: 'zero init', matrix: [[3, 1], [2, 4]] }, { title: 'TPP', matrix: [[4, 0], [1, 5]] }], ['m', 'b']);
     assert.deepEqual(traces(f).map((t) => [t.type, t.xaxis, t.yaxis]), [['heatmap', 'x', 'y'], ['heatmap', 'x2', 'y2']]);
-    const counts = (f.layout!.annotations as { text: string }[]).filter((a) => /^\d+$/.test(a.text)).map((a) => Number(a.text));
-    assert.deepEqual(counts, [3, 1, 2, 4, 4, 0, 1, 5]);
+    const notes = (f.layout!.annotations as { text: string; font: { color: string } }[]).filter((a) => /^\d+$/.test(a.text));
+    assert.deepEqual(notes.map((a) => Number(a.text)), [3, 1, 2, 4, 4, 0, 1, 5]);
+    // dark cells (above half the panel's largest count) get white text, light cells black
+    assert.deepEqual(notes.map((a) => a.font.color), ['#fff', '#111', '#111', '#fff', '#fff', '#111', '#111', '#fff']);
   });
 
   test('sizeBarsFigure: bars in KiB on a log axis, one trace per group', () => {
@@ -37,6 +50,7 @@ describe('run figures', () => {
     assert.equal(f.data.length, 2);
     assert.ok(Math.abs((traces(f)[0].y as number[])[0] - 0.65) < 1e-12);
     assert.deepEqual(traces(f)[1].x, [512, 512, 1024]);
+    assert.deepEqual((f.layout!.xaxis as { ticktext: string[] }).ticktext, ['500', '600', '700', '800', '900', '1,000', '2,000']);
   });
 });
 
@@ -56,11 +70,17 @@ describe('LoRA figures', () => {
     assert.deepEqual(traces(s)[0].x, ['blocks.0.attn.q σ1', 'blocks.0.attn.q σ2', 'blocks.0.attn.v σ1', 'blocks.0.attn.v σ2']);
   });
 
-  test('attentionFigure: (1 + heads) heatmaps per row, each on its own axes', () => {
+  test('attentionFigure: (1 + heads) heatmaps per row, each on its own axes, one colour scale, heads from 0', () => {
     const head = [[0.1, 0.2], [0.3, 0.1]];
-    const f = attentionFigure([[0, 1], [1, 0]], [{ name: 'before', heads: [head, head, head] }, { name: 'after', heads: [head, head, head] }]);
+    const sharp = [[0.05, 0.9], [0.02, 0.01]];
+    const f = attentionFigure([[0, 1], [1, 0]], [{ name: 'before', heads: [head, head, head] }, { name: 'after', heads: [head, sharp, head] }]);
     assert.equal(f.data.length, 8);
     assert.deepEqual(new Set(traces(f).map((t) => t.xaxis)).size, 8);
     assert.equal(traces(f)[0].colorscale, 'Greys');
+    const maps = traces(f).filter((t) => t.colorscale === 'Viridis');
+    assert.ok(maps.every((t) => t.zmin === 0 && t.zmax === 0.9), 'every map on 0 to the largest weight of both rows');
+    assert.equal(maps.filter((t) => t.showscale).length, 1);
+    const labels = (f.layout!.annotations as { text: string }[]).map((a) => a.text);
+    assert.deepEqual(labels.slice(0, 4), ['before: image', 'head 0', 'head 1', 'head 2']);
   });
 });

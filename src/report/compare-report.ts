@@ -13,6 +13,7 @@ import * as path from 'path';
 import { writeFileAtomic } from '../io/safetensors';
 import { type CellResult, summarize, summarizeLong, type SummaryRow } from '../train/compare';
 import { figureHtml, pageHtml, type Figure } from '../viz/plotly';
+import { chanceLine, withReferences } from '../viz/references';
 
 // danfojs has no type declarations we rely on; it is used for the tables and CSV.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -42,10 +43,10 @@ export function summaryTableHtml(rows: SummaryRow[]): string {
   return `<table><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${body.join('')}</tbody></table>`;
 }
 
-/** Bar chart: mean test AUC (± std) per method and arm, one panel per budget (as groups on the x axis). */
+/** Bar chart: mean test AUC (± std) per method and arm, one panel per budget (as groups on the x axis); chance at 0.5. */
 export function aucBarsFigure(rows: SummaryRow[]): Figure {
   const arms = [...new Set(rows.map((r) => r.arm))];
-  return {
+  return withReferences({
     data: arms.map((arm, i) => {
       const rs = rows.filter((r) => r.arm === arm);
       return {
@@ -54,7 +55,7 @@ export function aucBarsFigure(rows: SummaryRow[]): Figure {
       };
     }),
     layout: { title: 'Test AUC by TPP arm (mean ± std over seeds)', barmode: 'group', yaxis: { title: 'test AUC', rangemode: 'tozero' }, height: 380 },
-  };
+  }, { lines: [chanceLine('auc')] });
 }
 
 /** Paired differences: AUC(arm) - AUC(none) per seed, one point per seed, for every method/budget/arm. */
@@ -76,10 +77,10 @@ export function pairedFigure(cells: CellResult[]): Figure {
   };
 }
 
-/** Learning curves: validation AUC per epoch, mean over seeds, one line per arm, for one method and budget. */
+/** Learning curves: validation AUC per epoch, mean over seeds, one line per arm, for one method and budget; chance at 0.5. */
 export function curvesFigure(cells: CellResult[], method: string, budget: string): Figure {
   const arms = [...new Set(cells.map((c) => c.arm))];
-  return {
+  return withReferences({
     data: arms.map((arm, i) => {
       const cs = cells.filter((c) => c.method === method && c.budget === budget && c.arm === arm);
       const len = Math.max(0, ...cs.map((c) => c.curve.length));
@@ -90,7 +91,7 @@ export function curvesFigure(cells: CellResult[], method: string, budget: string
       return { type: 'scatter', mode: 'lines+markers', name: `TPP: ${arm}`, x: y.map((_, e) => e + 1), y, line: { color: ARM_COLORS[i % ARM_COLORS.length] } };
     }),
     layout: { title: `${method}, ${budget}: validation AUC while fine-tuning (mean over seeds)`, xaxis: { title: 'epoch' }, yaxis: { title: 'validation AUC' }, height: 320 },
-  };
+  }, { lines: [chanceLine('auc')] });
 }
 
 /** Where the rows came from: the command that wrote the report and the settings behind each row's fingerprint. */

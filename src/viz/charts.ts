@@ -2,7 +2,9 @@
  * Plotly figure specs for the notebooks: loss curves, bar charts, heatmap grids. Each function returns a plain
  * `Figure` (traces + layout); `show(fig)` from ./notebook draws it, `figureHtml` from ./plotly embeds it in a page.
  */
+import { logAxis } from './axes';
 import type { Figure } from './plotly';
+import { withReferences, type References } from './references';
 
 /** One point of a loss curve: the global step (1-based) and the loss there. */
 export interface LossPoint {
@@ -73,7 +75,7 @@ export function lossCurve(history: LossHistory, options: LossCurveOptions = {}):
     layout: {
       title: options.title ?? 'Training loss',
       xaxis: { title: 'step' },
-      yaxis: { title: 'loss', type: options.logY ? 'log' : 'linear' },
+      yaxis: options.logY ? logAxis(data.flatMap((t) => (t as { y: number[] }).y), { title: 'loss' }) : { title: 'loss', type: 'linear' },
       height: options.height ?? 360,
       legend: { orientation: 'h', y: -0.25 },
     },
@@ -102,6 +104,8 @@ export interface BarChartOptions {
   /** A unit written after each label and hover value, e.g. ` KiB` (default none). */
   unit?: string;
   height?: number;
+  /** Chance lines and reference points on the value axis (for metric charts; see `withReferences`). */
+  references?: References;
 }
 
 function formatValue(v: number, format: 'int' | number): string {
@@ -125,17 +129,17 @@ export function barChart(x: readonly string[], y: readonly number[] | readonly B
     ...(options.labels === false ? {} : { text: s.y.map((v) => formatValue(v, format) + unit), textposition: 'outside', cliponaxis: false }),
     ...(unit ? { hovertemplate: `%{x}: %{y:${format === 'int' ? ',.0f' : `.${format}f`}}${unit}<extra></extra>` } : {}),
   }));
-  return {
+  return withReferences({
     data,
     layout: {
       title: options.title,
       barmode: 'group',
       showlegend: series.length > 1,
       xaxis: { title: options.xTitle ?? '', automargin: true },
-      yaxis: { title: options.yTitle ?? '', type: options.logY ? 'log' : 'linear', automargin: true },
+      yaxis: options.logY ? logAxis(series.flatMap((s) => [...s.y]), { title: options.yTitle ?? '', automargin: true }) : { title: options.yTitle ?? '', type: 'linear', automargin: true },
       height: options.height ?? 360,
     },
-  };
+  }, options.references);
 }
 
 /** Options of `heatmapGrid`. */
@@ -189,7 +193,7 @@ export function heatmapGrid(matrices: readonly (readonly (readonly number[])[])[
   return { data, layout };
 }
 
-/** A shaded value range on a histogram (e.g. a CT window). */
+/** A value range marked on a histogram (e.g. a CT window). */
 export interface HistogramBand {
   name: string;
   from: number;
@@ -204,7 +208,10 @@ export interface HistogramOptions {
   bins?: number;
   /** Log-scale count axis (default true: a few huge bins, e.g. air in CT, would hide the rest). */
   logY?: boolean;
-  /** Ranges to shade and label, one semi-transparent rectangle each. */
+  /**
+   * Ranges to mark, one bracket each in its own row above the bars (ranges may overlap: nothing is shaded, so no
+   * colour mixes), with dotted guides down to the axis and a legend entry naming the range.
+   */
   bands?: readonly HistogramBand[];
   height?: number;
 }
@@ -226,26 +233,47 @@ export function binCounts(values: ArrayLike<number>, bins: number): { edges: num
 
 const BAND_COLOURS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b'];
 
+/** Height of one bracket row above a histogram, as a fraction of the figure's plot area. */
+const BRACKET_ROW = 0.07;
+
 /**
  * A histogram of `values`, binned here (the figure holds `bins` bars, not the raw values, so it stays small),
- * with optional shaded bands (one extra legend-only trace per band, so each band is named in the legend).
+ * with optional ranges marked by brackets: band i is a horizontal bracket in row i above the bars (the bars take
+ * the lower part of the plot), with dotted guides at its ends and one legend entry `name (from to to)`.
  */
 export function histogram(values: ArrayLike<number>, options: HistogramOptions = {}): Figure {
   const { edges, counts } = binCounts(values, Math.max(1, Math.floor(options.bins ?? 80)));
   const centres = counts.map((_, i) => (edges[i] + edges[i + 1]) / 2);
+  const bands = options.bands ?? [];
+  const top = 1 - BRACKET_ROW * bands.length;
   const data: object[] = [{ type: 'bar', x: centres, y: counts, width: edges[1] - edges[0], name: 'pixels', marker: { color: '#555' } }];
-  const shapes = (options.bands ?? []).map((b, i) => ({
-    type: 'rect', xref: 'x', yref: 'paper', x0: b.from, x1: b.to, y0: 0, y1: 1, line: { width: 0 },
-    fillcolor: BAND_COLOURS[i % BAND_COLOURS.length], opacity: 0.15,
+  const shapes: object[] = [];
+  bands.forEach((b, i) => {
+    const color = BAND_COLOURS[i % BAND_COLOURS.length];
+    const y = 1 - BRACKET_ROW * (i + 0.35);
+    const tick = BRACKET_ROW * 0.35;
+    const line = { color, width: 2.5 };
+    shapes.push(
+      { type: 'line', xref: 'x', yref: 'paper', x0: b.from, x1: b.to, y0: y, y1: y, line },
+      { type: 'line', xref: 'x', yref: 'paper', x0: b.from, x1: b.from, y0: y, y1: y - tick, line },
+      { type: 'line', xref: 'x', yref: 'paper', x0: b.to, x1: b.to, y0: y, y1: y - tick, line },
+      { type: 'line', xref: 'x', yref: 'paper', x0: b.from, x1: b.from, y0: 0, y1: top, line: { color, width: 1, dash: 'dot' }, opacity: 0.6 },
+      { type: 'line', xref: 'x', yref: 'paper', x0: b.to, x1: b.to, y0: 0, y1: top, line: { color, width: 1, dash: 'dot' }, opacity: 0.6 },
+    );
+    data.push({ type: 'scatter', mode: 'lines', x: [null], y: [null], name: `${b.name} (${b.from} to ${b.to})`, line: { color, width: 3 } });
+  });
+  const annotations = bands.map((b, i) => ({
+    xref: 'x', yref: 'paper', x: (b.from + b.to) / 2, y: 1 - BRACKET_ROW * (i + 0.35), yanchor: 'bottom', showarrow: false,
+    text: b.name, font: { size: 11, color: BAND_COLOURS[i % BAND_COLOURS.length] },
   }));
-  (options.bands ?? []).forEach((b, i) => data.push({ type: 'scatter', mode: 'markers', x: [null], y: [null], name: `${b.name} (${b.from} to ${b.to})`, marker: { symbol: 'square', size: 12, color: BAND_COLOURS[i % BAND_COLOURS.length], opacity: 0.5 } }));
+  const yTitle = { title: 'pixels', domain: [0, top] };
   return {
     data,
     layout: {
-      title: options.title, bargap: 0, shapes,
+      title: options.title, bargap: 0, shapes, annotations,
       xaxis: { title: options.xTitle ?? 'value' },
-      yaxis: { title: 'pixels', type: options.logY === false ? 'linear' : 'log' },
-      height: options.height ?? 340,
+      yaxis: options.logY === false ? { ...yTitle, type: 'linear' } : logAxis(counts, yTitle),
+      height: (options.height ?? 340) + 24 * bands.length,
     },
   };
 }

@@ -3,6 +3,7 @@
  * class-token attention maps next to the image. Built from `src/analysis` results; nothing is drawn here.
  */
 import type { LoraUpdateRow } from '../analysis/lora-svd';
+import { logAxis } from './axes';
 import type { Figure } from './plotly';
 
 /** The update rows of one run (e.g. `TPP only`), from `loraUpdateRows`. */
@@ -33,7 +34,7 @@ export function singularValuesFigure(runs: readonly UpdateRun[], title = 'Singul
       x: r.rows.flatMap((x) => x.singularValues.map((_, k) => `${x.module} σ${k + 1}`)),
       y: r.rows.flatMap((x) => x.singularValues), marker: { size: 7 }, hovertemplate: '%{x}: %{y:.4g}<extra>%{fullData.name}</extra>',
     })),
-    layout: { title, height: 440, margin: { t: 40, r: 20, b: 140, l: 70 }, xaxis: { title: { text: 'module and singular value index', standoff: 10 }, tickangle: -60, tickfont: { size: 9 }, automargin: true }, yaxis: { title: 'singular value', type: 'log' } },
+    layout: { title, height: 440, margin: { t: 40, r: 20, b: 140, l: 70 }, xaxis: { title: { text: 'module and singular value index', standoff: 10 }, tickangle: -60, tickfont: { size: 9 }, automargin: true }, yaxis: logAxis(runs.flatMap((r) => r.rows.flatMap((x) => x.singularValues)), { title: 'singular value' }) },
   };
 }
 
@@ -45,10 +46,14 @@ export interface AttentionRow {
 
 /**
  * The image (grey) followed by one heatmap per head, for each row (e.g. `before` and `after`): rows x (1 + heads)
- * heatmap traces on their own axes. Images and maps are drawn top row first, row 0 of a map at the top.
+ * heatmap traces on their own axes. Images and maps are drawn top row first, row 0 of a map at the top. Every
+ * map shares one colour scale (0 to the largest weight of any row), shown once, so rows compare; heads are
+ * numbered from 0 as in the code.
  */
 export function attentionFigure(image: readonly (readonly number[])[], rows: readonly AttentionRow[], title = 'Class-token attention per head'): Figure {
   const heads = Math.max(...rows.map((r) => r.heads.length));
+  const zmax = Math.max(...rows.flatMap((r) => r.heads.flatMap((m) => m.flatMap((line) => [...line]))));
+  let scaleShown = false;
   const cols = 1 + heads;
   const gapX = 0.02;
   const gapY = 0.1;
@@ -61,7 +66,7 @@ export function attentionFigure(image: readonly (readonly number[])[], rows: rea
   rows.forEach((row, ri) => {
     const top = 1 - ri * (h + gapY);
     const panels: { z: readonly (readonly number[])[]; label: string; grey: boolean }[] = [
-      { z: image, label: `${row.name}: image`, grey: true }, ...row.heads.map((z, k) => ({ z, label: `head ${k + 1}`, grey: false })),
+      { z: image, label: `${row.name}: image`, grey: true }, ...row.heads.map((z, k) => ({ z, label: `head ${k}`, grey: false })),
     ];
     panels.forEach((p, ci) => {
       axis++;
@@ -70,9 +75,12 @@ export function attentionFigure(image: readonly (readonly number[])[], rows: rea
       layout[`xaxis${ax}`] = { domain: [x0, x0 + w], showticklabels: false, showgrid: false, zeroline: false, scaleanchor: `y${ax}` };
       layout[`yaxis${ax}`] = { domain: [top - h, top], anchor: `x${ax}`, autorange: 'reversed', showticklabels: false, showgrid: false, zeroline: false };
       annotations.push({ text: p.label, xref: 'paper', yref: 'paper', x: x0 + w / 2, y: top + 0.02, yanchor: 'bottom', showarrow: false, font: { size: 11 } });
+      const scale = !p.grey && !scaleShown;
+      if (scale) scaleShown = true;
       data.push({
-        type: 'heatmap', z: p.z.map((r) => [...r]), xaxis: `x${ax}`, yaxis: `y${ax}`, showscale: false, name: p.label,
-        colorscale: p.grey ? 'Greys' : 'Viridis', reversescale: p.grey, ...(p.grey ? {} : { zmin: 0 }),
+        type: 'heatmap', z: p.z.map((r) => [...r]), xaxis: `x${ax}`, yaxis: `y${ax}`, showscale: scale, name: p.label,
+        colorscale: p.grey ? 'Greys' : 'Viridis', reversescale: p.grey, ...(p.grey ? {} : { zmin: 0, zmax }),
+        ...(scale ? { colorbar: { title: { text: 'weight' }, thickness: 12, len: 0.8 } } : {}),
         hovertemplate: p.grey ? 'pixel (%{y}, %{x}): %{z:.2f}<extra></extra>' : `${p.label}, patch (%{y}, %{x}): %{z:.3f}<extra>${row.name}</extra>`,
       });
     });

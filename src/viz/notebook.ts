@@ -39,6 +39,13 @@ export function showHtml(html: string): void {
   tslabDisplay().html(html);
 }
 
+/** Show an SVG document (e.g. `pipelineSvg()`, `peftDiagramSvg(...)`) inline in the current cell's output. */
+export function showSvg(svg: string): void {
+  if (!/^\s*<svg[\s>]/.test(svg)) throw new Error('showSvg: expected an SVG document starting with <svg ...>; for other HTML use showHtml.');
+  // scaled down to the output's width when wider (the SVGs have a viewBox), never up
+  tslabDisplay().html(`<div class="tpp-svg"><style>.tpp-svg > svg{max-width:100%;height:auto}</style>${svg}</div>`);
+}
+
 /** Show a PNG file (e.g. from `imageGrid`) in the current cell's output. */
 export function showPng(png: Uint8Array): void {
   tslabDisplay().png(png);
