@@ -48,6 +48,10 @@ export { createSegHead, SEG_HEAD_KINDS, SegHead, type SegHeadConfig, type SegHea
 export { loadSegAdapter, saveSegAdapter } from './io/seg-checkpoint';
 export { fit, NonFiniteLossError, type FitResult, type FitSpec, type EpochRecord, type TrainProgress } from './train/loop';
 export { runCompare, summarize, methodSizes, budgetLabel, type Arm, type CellResult, type CompareGrid, type CompareProgress, type SummaryRow } from './train/compare';
+export { capImages } from './train/compare-plan';
+export { readStudyPlan, validateStudyPlan, type StudyPlan, type StudyTarget } from './train/study-plan';
+export { forestFigure, studyContrasts, type ContrastRow } from './report/study-report';
+export { baselineMarkdown, contrastRows, pooledRows, pooledTable, questionOneTable, questionTwoTable, readCsvRows, studyBlocks, type CsvRow, type PooledRow } from './report/study-tables';
 export { writeCompareReport, aucBarsFigure, curvesFigure, pairedFigure, summaryTableHtml } from './report/compare-report';
 
 export { meanStd, pairedSentence, pairedSummary, type PairedSummary } from './analysis/paired';

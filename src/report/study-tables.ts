@@ -10,7 +10,7 @@
  */
 import * as fs from 'fs';
 import { pairedSummary } from '../analysis/paired';
-import { QUESTION_TITLES } from './study-report';
+import { type ContrastRow, QUESTION_TITLES } from './study-report';
 
 /** A row of a CSV written by danfojs (plain fields, no quoted commas), as strings. */
 export type CsvRow = Record<string, string>;
@@ -25,6 +25,15 @@ export function readCsvRows(file: string): CsvRow[] {
     if (v.length !== keys.length) throw new Error(`${file}: a row has ${v.length} fields, the header ${keys.length}: ${l.slice(0, 80)}`);
     return Object.fromEntries(keys.map((k, i) => [k, v[i]]));
   });
+}
+
+/** Rows of a committed contrasts.csv as the report's contrast rows (numbers parsed), e.g. for `forestFigure`. */
+export function contrastRows(rows: CsvRow[]): ContrastRow[] {
+  return rows.map((r) => ({
+    target: r.target, method: r.method, budget: r.budget, metric: r.metric, question: r.question as ContrastRow['question'], arm: r.arm, versus: r.versus,
+    n_seeds: Number(r.n_seeds), delta_mean: Number(r.delta_mean), delta_ci_low: Number(r.delta_ci_low), delta_ci_high: Number(r.delta_ci_high),
+    wins: r.wins, verdict: r.verdict, mde: Number(r.mde), by_tpp_seed: r.by_tpp_seed,
+  }));
 }
 
 /** TPP arms in the order the tables show them (others follow in the order they appear). */
