@@ -10,10 +10,11 @@ import { fillBlocks, readCsvRows, studyBlocks } from '../src/report/study-tables
 
 export const STUDY = path.resolve(__dirname, '..', 'docs', 'results', 'study-2026-11-28');
 /** Files whose `<!-- study:NAME -->` blocks hold the study's tables. */
-export const FILES = [path.resolve(__dirname, '..', 'README.md'), path.join(STUDY, 'README.md')];
+export const FILES = [path.resolve(__dirname, '..', 'README.md'), path.join(STUDY, 'README.md'), path.resolve(__dirname, '..', 'docs', 'study.md')];
 
 function main(): number {
-  const blocks = studyBlocks(readCsvRows(path.join(STUDY, 'summary.csv')), readCsvRows(path.join(STUDY, 'contrasts.csv')));
+  const diagnostics = path.join(STUDY, 'diagnostics.csv');
+  const blocks = studyBlocks(readCsvRows(path.join(STUDY, 'summary.csv')), readCsvRows(path.join(STUDY, 'contrasts.csv')), fs.existsSync(diagnostics) ? readCsvRows(diagnostics) : []);
   let stale = 0;
   for (const f of FILES) {
     const text = fs.readFileSync(f, 'utf8');

@@ -153,9 +153,40 @@ export function baselineMarkdown(summary: CsvRow[], metric = 'auc'): string {
   return lines.join('\n');
 }
 
+/**
+ * The diagnostics (`tpp-lab diagnose`'s diagnostics.csv) per target, method and TPP arm: means over TPP seeds of
+ * the frozen-feature probe changes (with the range of the linear one), CKA, the MAE loss change and the update sizes.
+ */
+export function diagnosticsMarkdown(rows: CsvRow[]): string {
+  const adapters = rows.filter((r) => r.arm !== 'none');
+  const keys: string[] = [];
+  for (const r of adapters) if (!keys.includes(`${r.target}|${r.method}|${r.arm}`)) keys.push(`${r.target}|${r.method}|${r.arm}`);
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const lines = ['| target | method | TPP arm | Δ linear probe [range] | Δ kNN | CKA | Δ MAE loss | TPP update | fine-tuning shift |', `|${' --- |'.repeat(9)}`];
+  for (const k of keys) {
+    const [target, method, arm] = k.split('|');
+    const rs = adapters.filter((r) => r.target === target && r.method === method && r.arm === arm);
+    const col = (c: string) => rs.map((r) => Number(r[c]));
+    const lin = col('linear_delta');
+    lines.push(`| ${target} | ${method} | ${arm} | ${signed(mean(lin))} [${signed(Math.min(...lin))}, ${signed(Math.max(...lin))}] | ${signed(mean(col('knn_delta')))} | ` +
+      `${mean(col('cka')).toFixed(3)} | ${signed(mean(col('mae_loss_delta')))} | ${mean(col('tpp_update')).toFixed(2)} | ${mean(col('ft_shift_mean')).toFixed(2)} |`);
+  }
+  const none = rows.filter((r) => r.arm === 'none');
+  const targets = [...new Set(none.map((r) => r.target))];
+  lines.push('', 'Without TPP (`none`): ' + targets.map((t) => {
+    const rs = none.filter((r) => r.target === t);
+    return `${t} linear ${rs[0].metric} ${Number(rs[0].linear).toFixed(3)}, kNN ${Number(rs[0].knn).toFixed(3)}, MAE loss ${Number(rs[0].mae_loss).toFixed(3)}, ` +
+      `fine-tuning shift ${rs.map((r) => `${Number(r.ft_shift_mean).toFixed(2)} (${r.method})`).join(', ')}`;
+  }).join('; ') + '.');
+  return lines.join('\n');
+}
+
 /** Every block the READMEs carry, by name (the `<!-- study:NAME -->` markers). */
-export function studyBlocks(summary: CsvRow[], contrasts: CsvRow[]): Record<string, string> {
-  return { q1: questionOneTable(summary, contrasts), q2: questionTwoTable(contrasts), pooled: pooledTable(contrasts), baselines: baselineMarkdown(summary) };
+export function studyBlocks(summary: CsvRow[], contrasts: CsvRow[], diagnostics: CsvRow[] = []): Record<string, string> {
+  return {
+    q1: questionOneTable(summary, contrasts), q2: questionTwoTable(contrasts), pooled: pooledTable(contrasts), baselines: baselineMarkdown(summary),
+    ...(diagnostics.length ? { diagnostics: diagnosticsMarkdown(diagnostics) } : {}),
+  };
 }
 
 /**
