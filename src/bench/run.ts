@@ -10,7 +10,7 @@ import type { GradTask, HostBatch } from '../parallel/task';
 import { WorkerGradients } from '../parallel/workers';
 import { AdamW } from '../step/optimizer';
 import { trainStep } from '../step/step';
-import { BENCH_BATCH, createBenchTask, type BenchVariant } from './task';
+import { BENCH_BATCH, createBenchTask, type BenchShape, type BenchVariant } from './task';
 
 /** Settings of a bench training step: fit()'s defaults (weight decay 0.05, clipping at norm 1), lr constant. */
 export const BENCH_STEP = Object.freeze({ lr: 1e-3, clipNorm: 1, weightDecay: 0.05 });
@@ -37,6 +37,8 @@ export interface BenchOptions {
   batch?: number;
   /** Threads that compute: 1 = this thread; N > 1 = N worker threads, each on a slice of the batch. */
   workers?: number;
+  /** Overrides of the preset's image size, patch size or depth (default: the preset's). */
+  shape?: BenchShape;
   /** Backend to force (default: the usual selection, TPP_BACKEND included). */
   backend?: string;
   seed?: number;
@@ -51,14 +53,22 @@ export interface BenchResult {
   preset: string;
   variant: BenchVariant;
   batch: number;
+  /** The model's shape (the preset's unless `shape` changed it). */
+  image_size: number;
+  patch_size: number;
+  depth: number;
   steps: number;
   ms_median: number;
   ms_min: number;
   images_per_s: number;
   /** Peak resident memory of the process (workers included) in MiB. */
   rss_mb: number;
-  /** Live tensors on this thread after warm-up and at the end (a leak shows as growth). */
-  num_tensors_after_warmup: number;
+  /** Resident memory (MiB) at the start of the timed steps (after warm-up) and at the end: growth shows a leak. */
+  rss_mb_start: number;
+  rss_mb_end: number;
+  /** Live tensors on this thread at the start of the timed steps (after warm-up) and at the end; equal unless a
+   * step leaks. */
+  num_tensors_start: number;
   num_tensors_end: number;
 }
 
@@ -79,7 +89,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   if (workers > batch) throw new Error(`bench: ${workers} workers need a batch of at least ${workers} images (got ${batch}).`);
   const report = await initBackend({ backend: options.backend, warn: () => {} });
   const seed = options.seed ?? 0;
-  const task = createBenchTask({ preset: options.preset, variant: options.variant, seed });
+  const task = createBenchTask({ preset: options.preset, variant: options.variant, seed, ...(options.shape ? { shape: options.shape } : {}) });
   let source: GradientSource | null = null;
   let opt: AdamW | null = null;
   try {
@@ -92,7 +102,9 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     }
     const times: number[] = [];
     let afterWarmup = 0;
+    let rssStart = 0;
     for (let i = 0; i < warmup + steps; i++) {
+      if (i === warmup) rssStart = process.memoryUsage.rss();
       const b = task.makeBatch(batch, i);
       const t0 = performance.now();
       if (training) await benchStep(source!, opt!, b, i);
@@ -110,18 +122,25 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     times.sort((a, b) => a - b);
     const median = times[Math.floor(times.length / 2)];
     const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
+    const mib = (bytes: number) => round(bytes / 2 ** 20, 1);
+    const { imageSize, patchSize, depth } = task.config;
     return {
       backend: report.name,
       workers,
       preset: options.preset,
       variant: options.variant,
       batch,
+      image_size: imageSize,
+      patch_size: patchSize,
+      depth,
       steps,
       ms_median: round(median),
       ms_min: round(times[0]),
       images_per_s: round((batch * 1000) / median, 1),
       rss_mb: round(process.resourceUsage().maxRSS / 1024, 1),
-      num_tensors_after_warmup: afterWarmup,
+      rss_mb_start: mib(rssStart),
+      rss_mb_end: mib(process.memoryUsage.rss()),
+      num_tensors_start: afterWarmup,
       num_tensors_end: tf.memory().numTensors,
     };
   } finally {

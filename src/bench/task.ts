@@ -11,7 +11,7 @@
  * `worker_threads` workers unchanged: the MAE masks are drawn for the whole batch on the host.
  */
 import { tf } from '../backend';
-import { vitConfig, numPatches, type PresetName } from '../model/config';
+import { vitConfig, numPatches, type PresetName, type ViTConfig } from '../model/config';
 import { createMAE, DECODER_PRESETS, randomMasking, type MAE, type Masking } from '../model/mae';
 import { createViT, type ViT } from '../model/vit';
 import { applyPeft, peftConfig, type PeftModel } from '../peft/index';
@@ -30,17 +30,24 @@ export const BENCH_PRESETS: readonly PresetName[] = ['tiny', 'tutorial', 'p4', '
 /** Default batch of each preset (torch_reference.py's). */
 export const BENCH_BATCH: Readonly<Record<PresetName, number>> = { tiny: 8, tutorial: 64, p4: 64, small: 64, g64: 64, large: 32 };
 
+/** Shape fields a bench may change from its preset (for sweeps of step time against image size and depth). */
+export type BenchShape = Partial<Pick<ViTConfig, 'imageSize' | 'patchSize' | 'depth'>>;
+
 /** Serializable description of a task; a worker builds the same task from it. */
 export interface BenchTaskSpec {
   preset: PresetName;
   variant: BenchVariant;
   /** Seed of the weights and of the random batches. */
   seed: number;
+  /** Overrides of the preset's shape (default: none); the MAE decoder stays the preset's. */
+  shape?: BenchShape;
 }
 
 /** A bench task: a `GradTask` plus its spec and random batches. */
 export interface BenchTask extends GradTask {
   readonly spec: BenchTaskSpec;
+  /** The ViT's configuration (the preset's, with the spec's shape overrides). */
+  readonly config: ViTConfig;
   /** A random batch of `n` images for step `step` (deterministic in the seed and step). */
   makeBatch(n: number, step: number): HostBatch;
 }
@@ -49,7 +56,7 @@ export interface BenchTask extends GradTask {
 export function createBenchTask(spec: BenchTaskSpec): BenchTask {
   if (!BENCH_PRESETS.includes(spec.preset)) throw new Error(`Unknown bench preset "${spec.preset}"; use one of ${BENCH_PRESETS.join(', ')}.`);
   if (!BENCH_VARIANTS.includes(spec.variant)) throw new Error(`Unknown bench variant "${spec.variant}"; use one of ${BENCH_VARIANTS.join(', ')}.`);
-  const config = vitConfig(spec.preset);
+  const config = vitConfig(spec.preset, spec.shape ?? {});
   const vit = createViT(config, { seed: spec.seed });
   const { imageSize: s, channels: c, numClasses: k } = config;
   const l = numPatches(config);
@@ -73,6 +80,7 @@ export function createBenchTask(spec: BenchTaskSpec): BenchTask {
   const logits = (b: HostBatch, training: boolean) => (peft ? peft.forward(images(b), { training }) : vit.forward(images(b), { training }));
   return {
     spec,
+    config,
     ref: { module: __filename, factory: 'createBenchTask', options: spec },
     params,
     trainable,
