@@ -35,9 +35,9 @@ export interface BlasVerdict {
 }
 
 /**
- * A 512x512 float32 matmul slower than this (ms, one thread) means an unoptimised BLAS. Measured on the project's
- * 2-core machine: OpenBLAS 2.1-2.5 ms with its own kernels, about 10 ms with the generic Prescott kernels; Debian's
- * reference BLAS 36 ms quiet, 52-58 ms busy.
+ * A 512x512 float32 matmul slower than this (ms, one thread) means an unoptimised BLAS: on the project's quiet 2-core
+ * machine OpenBLAS took 2.3 ms and Debian's reference BLAS about 36 ms (docs/performance-log.md); the threshold leaves
+ * room for OpenBLAS's generic kernels (OPENBLAS_CORETYPE) and a busy machine. Only decides when no library does.
  */
 export const REFERENCE_MATMUL_MS = 20;
 

@@ -20,7 +20,7 @@ if command -v strip >/dev/null; then strip "$out/node/bin/node" 2>/dev/null || t
 
 cp -r "$repo/bin" "$repo/src" "$repo/package.json" "$repo/tsconfig.json" "$out/"
 mkdir -p "$out/scripts"
-cp "$repo/scripts/gpu-check.sh" "$repo/scripts/train-steps.ts" "$repo/scripts/torch_cuda.py" "$repo/scripts/torch_bench.py" "$repo/scripts/torch_vit.py" "$out/scripts/"
+cp "$repo/scripts/gpu-check.sh" "$repo/scripts/train-steps.ts" "$repo/scripts/torch_cuda.py" "$repo/scripts/torch_bench.py" "$repo/scripts/torch_blas.py" "$repo/scripts/torch_vit.py" "$out/scripts/"
 
 # The dependency closure of the runtime roots, read from the installed package.json files, copied with what
 # Node needs at run time only (no source maps, typings, docs, ES-module trees the Node entry points don't load).

@@ -159,7 +159,7 @@ def main():
         batch=batch, steps=args.steps, ms_median=round(median, 2), ms_min=round(times[0], 2),
         images_per_s=round(batch * 1000.0 / median, 1),
         rss_mb=rss_peak, rss_mb_start=rss_start,
-        rss_mb_end=rss_end, openblas_corename=probe()["openblas_corename"],
+        rss_mb_end=rss_end, openblas_corename=probe(time_matmul=False)["openblas_corename"],
         params=sum(p.numel() for p in model.parameters()), trainable=sum(p.numel() for p in params))))
 
 

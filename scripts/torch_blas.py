@@ -60,9 +60,10 @@ def matmul_ms(n=MATMUL_N, reps=5):
     return round(sorted(times)[reps // 2], 3)
 
 
-def probe():
-    """The BLAS facts of this process: a dict with JSON-ready values (see the file comment)."""
-    ms = matmul_ms()  # first, so the BLAS is loaded and mapped before the maps are read
+def probe(time_matmul=True):
+    """The BLAS facts of this process: a dict with JSON-ready values (see the file comment). `time_matmul=False`
+    skips the timing (matmul_ms None): torch's libraries link the BLAS, so it is mapped once torch is imported."""
+    ms = matmul_ms() if time_matmul else None
     libs = mapped_libraries()
     blas = next((p for p in libs if re.match(r"libblas\.so", p.rsplit("/", 1)[-1])), None)
     # Ask the libblas torch links (its sgemm is the one called); other mapped OpenBLAS files (e.g. an OpenBLAS
