@@ -23,11 +23,12 @@ describe('tpp-lab bench', () => {
     assert.equal(out.num_tensors_end, out.num_tensors_start);
   });
 
-  test('--image-size, --patch and --depth change the model the steps run on', () => {
-    const r = cli(['bench', '--preset', 'tiny', '--variant', 'mae', '--steps', '3', '--warmup', '0', '--image-size', '56', '--patch', '14', '--depth', '1', '--json']);
+  test('--image-size, --patch and --depth change the model the steps run on, in workers too', () => {
+    // 2 workers: each rebuilds the task from its spec, so the shape must travel with it.
+    const r = cli(['bench', '--preset', 'tiny', '--variant', 'mae', '--steps', '3', '--warmup', '0', '--image-size', '56', '--patch', '14', '--depth', '1', '--workers', '2', '--json']);
     assert.equal(r.code, 0, r.stderr);
     const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
-    assert.deepEqual([out.image_size, out.patch_size, out.depth, out.batch], [56, 14, 1, 8]);
+    assert.deepEqual([out.image_size, out.patch_size, out.depth, out.batch, out.workers], [56, 14, 1, 8, 2]);
     assert.equal(out.num_tensors_end, out.num_tensors_start);
   });
 
