@@ -12,8 +12,13 @@ import { readCheckpointInfo } from '../src/io/checkpoint';
 import { vitConfig } from '../src/model/config';
 import { createViT } from '../src/model/vit';
 import { peftConfig } from '../src/peft/index';
-import { sharedTppAdapter } from '../src/train/tpp-shared';
-import { brightness, tempDir } from './helpers';
+import { openBackbone } from '../src/io/backbone';
+import { loadMedMNISTSplits } from '../src/data/medmnist';
+import { normalizationFrom } from '../src/train/common';
+import { readStudyPlan } from '../src/train/study-plan';
+import { settingsDiff } from '../src/train/settings-fingerprint';
+import { sharedTppAdapter, tppSettings } from '../src/train/tpp-shared';
+import { brightness, ROOT, tempDir } from './helpers';
 
 before(async () => {
   await initBackend({ warn: () => {} });
@@ -66,5 +71,21 @@ describe('sharedTppAdapter', () => {
     assert.match(forced.note, /recompute was asked for/);
     forced.trained!.peft.dispose();
     backbone.dispose();
+  });
+});
+
+describe('the ready-made TPP adapter in data/adapters-imagenet28', () => {
+  test('matches the settings notebooks 05, 07 and 08 ask for by default (else: rerun scripts/make-ready-adapters.ts)', async () => {
+    const plan = readStudyPlan(path.join(ROOT, 'docs', 'results', 'study-2026-11-28', 'plan.json'));
+    const { vit, metadata, paths } = await openBackbone('imagenet28');
+    const splits = await loadMedMNISTSplits('breastmnist');
+    const wanted = await tppSettings({
+      backbone: vit, method: peftConfig('lora', { rank: 4 }), pretext: 'mae', decoderPath: paths.decoder!, images: limit(splits.train, plan.tpp.images),
+      normalization: normalizationFrom(metadata, splits.train), epochs: plan.tpp.epochs, lr: plan.tpp.lr, seed: 0,
+    });
+    const file = path.join(ROOT, 'data', 'adapters-imagenet28', 'tpp-breastmnist-lora4.safetensors');
+    const stored = (await readCheckpointInfo(file)).metadata.tppSettings;
+    assert.deepEqual(settingsDiff(stored, wanted), []);
+    vit.dispose();
   });
 });
