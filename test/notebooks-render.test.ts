@@ -26,7 +26,11 @@ interface Expected {
   heatmaps?: number;
   /** Marker points over all figures, when checked. */
   points?: number;
+  /** Other things the drawn page must show (an SVG figure, an image gallery, a legend entry). */
+  shows?: { what: string; pattern: RegExp }[];
 }
+
+const CHANCE_LINE = { what: 'the AUC chance line in a legend', pattern: /chance \(AUC 0\.5\)/ };
 
 /** FT_EPOCHS of notebook 05 in the quick profile: each of its learning curves has this many points. */
 const QUICK_FT_EPOCHS = 3;
@@ -36,12 +40,19 @@ const QUICK_FT_EPOCHS = 3;
  * other changes; add their rows here when their figures settle.
  */
 const EXPECTED: Record<string, Expected> = {
-  // TPP loss curve, adapter vs backbone size.
-  '04-tpp.ipynb': { figures: 2 },
+  // TPP loss curve (with the no-TPP reference), adapter vs backbone size; the pipeline (SVG) and reconstructions (PNG).
+  '04-tpp.ipynb': {
+    figures: 2,
+    shows: [
+      { what: 'the three-stage pipeline', pattern: /data-stage="2"/ },
+      { what: 'the reconstruction gallery', pattern: /class="tpp-gallery"[\s\S]*?<img src="data:image\/png;base64,/ },
+      { what: 'the no-TPP reference line', pattern: /no TPP: backbone alone/ },
+    ],
+  },
   // Validation AUC (2 lines), training loss (2 lines), confusion matrices (2 heatmaps).
-  '05-finetune-with-and-without-tpp.ipynb': { figures: 3, scatterTraces: 4, points: 4 * QUICK_FT_EPOCHS, heatmaps: 2 },
+  '05-finetune-with-and-without-tpp.ipynb': { figures: 3, scatterTraces: 4, points: 4 * QUICK_FT_EPOCHS, heatmaps: 2, shows: [CHANCE_LINE] },
   // LoRA norms, singular values, attention maps, rank sweep.
-  '07-adapter-explorer.ipynb': { figures: 4 },
+  '07-adapter-explorer.ipynb': { figures: 4, shows: [CHANCE_LINE] },
   // File sizes.
   '08-one-backbone-many-sites.ipynb': { figures: 1 },
   // TPP arm minus no TPP, one trace per verdict that occurs (read from the committed CSVs).
@@ -100,6 +111,7 @@ describe('notebook HTML in a real browser', () => {
         if (expected.scatterTraces !== undefined) assert.equal(count(dom, /class="trace scatter[^"]*"/g), expected.scatterTraces, 'scatter traces');
         if (expected.points !== undefined) assert.equal(count(dom, /class="point"/g), expected.points, 'points');
         if (expected.heatmaps !== undefined) assert.equal(count(dom, /class="hm"/g), expected.heatmaps, 'heatmaps');
+        for (const s of expected.shows ?? []) assert.match(dom, s.pattern, `${file} shows ${s.what}`);
       });
 
       test('no cell shows an error, writes to stderr or prints a warning', () => {
