@@ -12,7 +12,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import {
-  finetune, initBackend, limit, loadMedMNISTSplits, normalizationFrom, openBackbone, peftConfig, readStudyPlan, sharedTppAdapter,
+  capImages, finetune, initBackend, loadMedMNISTSplits, normalizationFrom, openBackbone, peftConfig, readStudyPlan, sharedTppAdapter,
 } from '../src/index';
 
 export const READY_DIR = path.resolve(__dirname, '..', 'data', 'adapters-imagenet28');
@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   const method = peftConfig('lora', { rank: 4 });
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ready-adapters-'));
   const tpp = await sharedTppAdapter({
-    backbone: vit, method, pretext: 'mae', decoderPath: paths.decoder!, images: limit(splits.train, plan.tpp.images), normalization,
+    backbone: vit, method, pretext: 'mae', decoderPath: paths.decoder!, images: capImages(splits.train, plan.tpp.images), normalization,
     epochs: plan.tpp.epochs, lr: plan.tpp.lr, seed: 0, outDir: path.join(work, 'tpp'), recompute: true,
     metadata: { madeBy: 'scripts/make-ready-adapters.ts' },
   });

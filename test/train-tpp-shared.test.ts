@@ -17,6 +17,7 @@ import { loadMedMNISTSplits } from '../src/data/medmnist';
 import { normalizationFrom } from '../src/train/common';
 import { readStudyPlan } from '../src/train/study-plan';
 import { settingsDiff } from '../src/train/settings-fingerprint';
+import { capImages } from '../src/train/compare-plan';
 import { sharedTppAdapter, tppSettings } from '../src/train/tpp-shared';
 import { brightness, ROOT, tempDir } from './helpers';
 
@@ -80,7 +81,7 @@ describe('the ready-made TPP adapter in data/adapters-imagenet28', () => {
     const { vit, metadata, paths } = await openBackbone('imagenet28');
     const splits = await loadMedMNISTSplits('breastmnist');
     const wanted = await tppSettings({
-      backbone: vit, method: peftConfig('lora', { rank: 4 }), pretext: 'mae', decoderPath: paths.decoder!, images: limit(splits.train, plan.tpp.images),
+      backbone: vit, method: peftConfig('lora', { rank: 4 }), pretext: 'mae', decoderPath: paths.decoder!, images: capImages(splits.train, plan.tpp.images),
       normalization: normalizationFrom(metadata, splits.train), epochs: plan.tpp.epochs, lr: plan.tpp.lr, seed: 0,
     });
     const file = path.join(ROOT, 'data', 'adapters-imagenet28', 'tpp-breastmnist-lora4.safetensors');
