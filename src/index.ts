@@ -37,6 +37,7 @@ export { normalizationFrom, type StageRunOptions } from './train/common';
 export { STAGE_DEFAULTS, type StageDefaults, type StageName } from './train/defaults';
 export { pretrainMAE, maeLoss, type PretrainOptions, type PretrainResult } from './train/pretrain';
 export { targetParameterPretrain, type TppOptions, type TppResult } from './train/tpp';
+export { sharedTppAdapter, tppSettings, type SharedTppOptions, type SharedTppResult } from './train/tpp-shared';
 export { PRETEXT_NAMES, type PretextName } from './train/pretext';
 export { finetune, evaluateModel, type FinetuneOptions, type FinetuneResult } from './train/finetune';
 export { headSize, scoresFromLogits, taskKind, taskLoss } from './train/objective';
