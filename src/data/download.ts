@@ -147,9 +147,13 @@ async function attempt(url: string, part: string, timeoutMs: number, n: number, 
       done(null, chunk);
     },
   });
+  const out = fs.createWriteStream(part, { flags: start > 0 ? 'a' : 'w' });
   try {
-    await pipeline(res, counter, fs.createWriteStream(part, { flags: start > 0 ? 'a' : 'w' }));
+    await pipeline(res, counter, out);
   } catch (e) {
+    // A cut connection can reject the pipeline while a write of the .part is still in flight: wait until the file
+    // is closed, or the next attempt would measure the .part too short and resume from the wrong byte.
+    if (!out.closed) await new Promise<void>((resolve) => out.once('close', () => resolve()));
     const err = e as NodeJS.ErrnoException;
     throw new DownloadError(`Connection cut after ${received} bytes (${err.code ?? err.message}).`, err.code ?? 'ECONNRESET', true);
   }
