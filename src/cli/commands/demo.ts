@@ -11,6 +11,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { pairedSummary } from '../../analysis/paired';
 import type { CellResult } from '../../train/compare';
+import { readCsvRows } from '../../report/study-tables';
 import { readStudyPlan } from '../../train/study-plan';
 import { Command } from '../command';
 import { type CompareSettings, jobsFrom, RUN_FLAGS, runComparison } from './compare';
@@ -38,19 +39,12 @@ export function demoSettings(full: boolean, out: string): CompareSettings {
   };
 }
 
-/** A CSV of plain fields (the study's tables have no quoted commas) as records. */
-function readCsv(file: string): Record<string, string>[] {
-  const [head, ...lines] = fs.readFileSync(file, 'utf8').trim().split('\n');
-  const keys = head.split(',');
-  return lines.map((l) => Object.fromEntries(l.split(',').map((v, i) => [keys[i], v])));
-}
-
 /**
  * Lines that set the demo beside the study: how many demo cells reproduced the study's test AUC (same settings
  * fingerprint, same seed), and the study's verdicts for the same comparisons with all its seeds.
  */
 export function studyComparison(cells: CellResult[], studyDir = STUDY_DIR): string[] {
-  const rows = readCsv(path.join(studyDir, TARGET, 'results.csv'));
+  const rows = readCsvRows(path.join(studyDir, TARGET, 'results.csv'));
   const key = (c: { method: string; arm: string; budget: string; seed: string | number }) => `${c.method}|${c.arm}|${c.budget}|${c.seed}`;
   const study = new Map(rows.map((r) => [key({ method: r.method, arm: r.arm, budget: r.budget, seed: r.seed }), r]));
   let same = 0;
@@ -64,7 +58,7 @@ export function studyComparison(cells: CellResult[], studyDir = STUDY_DIR): stri
   const out = [`${same} of ${cells.length} demo cells reproduced the study's test AUC exactly (same settings, same seed).`];
   if (differ.length) out.push(`Differ: ${differ.slice(0, 5).join('; ')}${differ.length > 5 ? ` and ${differ.length - 5} more` : ''}.`);
   const groups = new Set(cells.map((c) => `${c.method}|${c.budget}`));
-  const contrasts = readCsv(path.join(studyDir, 'contrasts.csv')).filter((r) => r.target === TARGET && r.metric === 'auc' && groups.has(`${r.method}|${r.budget}`) &&
+  const contrasts = readCsvRows(path.join(studyDir, 'contrasts.csv')).filter((r) => r.target === TARGET && r.metric === 'auc' && groups.has(`${r.method}|${r.budget}`) &&
     OFFLINE_ARMS.includes(r.arm) && OFFLINE_ARMS.includes(r.versus));
   if (contrasts.length) {
     const f = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(3)}`;
