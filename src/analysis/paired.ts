@@ -60,7 +60,8 @@ export function pairedSummary(differences: readonly number[]): PairedSummary {
   return { n, mean, std, wins, low, high, mde, verdict: low > 0 ? 'helps' : high < 0 ? 'hurts' : 'no detectable effect' };
 }
 
-function signed(x: number, digits: number): string {
+/** `+0.012` / `−0.034`: a difference with its sign always written (a minus sign, not a hyphen). */
+export function signed(x: number, digits: number): string {
   return `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(digits)}`;
 }
 

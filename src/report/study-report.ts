@@ -8,6 +8,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { signed } from '../analysis/paired';
 import { writeFileAtomic } from '../io/safetensors';
 import { type CellResult, pairedColumns, type PairedColumns, pairedDelta, summarizeLong, type SummaryLongRow } from '../train/compare';
 import { figureHtml, pageHtml, type Figure } from '../viz/plotly';
@@ -92,7 +93,7 @@ export function studyContrasts(r: StudyTargetResult, metric: 'auc' | 'balanced_a
   ];
 }
 
-const f3 = (x: number) => (Number.isFinite(x) ? `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(3)}` : '–');
+const f3 = (x: number) => (Number.isFinite(x) ? signed(x, 3) : '–');
 
 function esc(s: string): string {
   return s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] as string);
@@ -153,22 +154,35 @@ export function verdictCounts(rows: ContrastRow[]): { question: string; arm: str
   return [...out.values()];
 }
 
+/** A summary row as the report holds it (numbers) or as a committed summary.csv gives it back (strings). */
+type BaselineSource = { target: string; budget: string; arm: string; metric: string; method: string; mean: number | string; sd: number | string };
+
 /**
- * Test AUC without TPP (mean ± sd over seeds) per target and budget, one column per method: the PEFT methods
- * beside the reference methods (a head alone, full fine-tuning) that bracket them.
+ * The no-TPP grid: one row per target and budget (targets in order of appearance, budgets ascending), one column per
+ * method (the PEFT methods beside the reference methods that bracket them), each cell `mean ± sd` over seeds or null.
  */
-export function baselineTable(summary: SummaryLongRow[]): string {
-  const rows = summary.filter((r) => r.arm === 'none' && r.metric === 'auc');
+export function baselineGrid(summary: readonly BaselineSource[], metric = 'auc'): { methods: string[]; rows: { target: string; budget: string; cells: (string | null)[] }[] } {
+  const rows = summary.filter((r) => r.arm === 'none' && r.metric === metric);
   const methods = [...new Set(rows.map((r) => r.method))];
-  const keys = [...new Set(rows.map((r) => `${r.target}|${r.budget}`))];
-  const cell = (t: string, b: string, m: string) => {
-    const r = rows.find((x) => x.target === t && x.budget === b && x.method === m);
-    return r ? `${r.mean.toFixed(3)} ± ${r.sd.toFixed(3)}` : '';
+  const targets = [...new Set(rows.map((r) => r.target))];
+  const keys = [...new Map(rows.map((r) => [`${r.target}|${r.budget}`, { target: r.target, budget: r.budget }])).values()];
+  keys.sort((a, b) => targets.indexOf(a.target) - targets.indexOf(b.target) || Number.parseFloat(a.budget) - Number.parseFloat(b.budget));
+  return {
+    methods,
+    rows: keys.map(({ target, budget }) => ({
+      target, budget,
+      cells: methods.map((m) => {
+        const r = rows.find((x) => x.target === target && x.budget === budget && x.method === m);
+        return r ? `${Number(r.mean).toFixed(3)} ± ${Number(r.sd).toFixed(3)}` : null;
+      }),
+    })),
   };
-  const body = keys.map((k) => {
-    const [t, b] = k.split('|');
-    return `<tr><td>${esc(t)}</td><td>${esc(b)}</td>${methods.map((m) => `<td>${cell(t, b, m)}</td>`).join('')}</tr>`;
-  });
+}
+
+/** Test AUC without TPP per target and budget, one column per method (`baselineGrid`), as an HTML table. */
+export function baselineTable(summary: SummaryLongRow[]): string {
+  const { methods, rows } = baselineGrid(summary);
+  const body = rows.map((r) => `<tr><td>${esc(r.target)}</td><td>${esc(r.budget)}</td>${r.cells.map((c) => `<td>${c ?? ''}</td>`).join('')}</tr>`);
   return `<table><thead><tr><th>target</th><th>labels</th>${methods.map((m) => `<th>${esc(m)}</th>`).join('')}</tr></thead><tbody>${body.join('')}</tbody></table>`;
 }
 

@@ -9,8 +9,8 @@
  * interval is wider than a seed-level one would be.
  */
 import * as fs from 'fs';
-import { pairedSummary } from '../analysis/paired';
-import { type ContrastRow, QUESTION_TITLES } from './study-report';
+import { pairedSummary, signed } from '../analysis/paired';
+import { baselineGrid, type ContrastRow, QUESTION_TITLES } from './study-report';
 
 /** A row of a CSV written by danfojs (plain fields, no quoted commas), as strings. */
 export type CsvRow = Record<string, string>;
@@ -44,13 +44,13 @@ const ARM_TITLES: Record<string, string> = {
   'continued-mae': 'reference: whole backbone MAE',
 };
 
-const signed = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(3)}`;
+const signed3 = (x: number) => signed(x, 3);
 const short = (v: string) => (v === 'no detectable effect' ? 'n.d.e.' : `**${v}**`);
 
 /** `+0.012 [−0.010, +0.034] n.d.e.` from a contrast or summary row. */
 function deltaText(r: CsvRow | undefined): string {
   if (!r) return '—';
-  return `${signed(Number(r.delta_mean))} [${signed(Number(r.delta_ci_low))}, ${signed(Number(r.delta_ci_high))}] ${short(r.verdict)}`;
+  return `${signed3(Number(r.delta_mean))} [${signed3(Number(r.delta_ci_low))}, ${signed3(Number(r.delta_ci_high))}] ${short(r.verdict)}`;
 }
 
 function orderArms(arms: string[]): string[] {
@@ -127,7 +127,7 @@ export function pooledTable(contrasts: CsvRow[], metric = 'auc'): string {
   const lines = ['| question | comparison | settings | helps | no detectable effect | hurts | pooled Δ [95 % CI over settings] |', '| --- | --- | --- | --- | --- | --- | --- |'];
   for (const r of pooledRows(contrasts, metric)) {
     const q = QUESTION_TITLES[r.question] ?? r.question;
-    const pooled = Number.isFinite(r.low) ? `${signed(r.mean)} [${signed(r.low)}, ${signed(r.high)}] ${short(r.verdict)}` : signed(r.mean);
+    const pooled = Number.isFinite(r.low) ? `${signed3(r.mean)} [${signed3(r.low)}, ${signed3(r.high)}] ${short(r.verdict)}` : signed3(r.mean);
     lines.push(`| ${q} | ${r.comparison} | ${r.groups} | ${r.helps} | ${r.nde} | ${r.hurts} | ${pooled} |`);
   }
   return lines.join('\n');
@@ -135,22 +135,11 @@ export function pooledTable(contrasts: CsvRow[], metric = 'auc'): string {
 
 /** Without TPP: each method's and each reference method's test metric (mean ± sd) per target and budget. */
 export function baselineMarkdown(summary: CsvRow[], metric = 'auc'): string {
-  const rows = summary.filter((r) => r.arm === 'none' && r.metric === metric);
-  const methods = [...new Set(rows.map((r) => r.method))];
-  const lines = [`| target | labels/class | ${methods.join(' | ')} |`, `|${' --- |'.repeat(2 + methods.length)}`];
-  const keys: string[] = [];
-  for (const r of rows) if (!keys.includes(`${r.target}|${r.budget}`)) keys.push(`${r.target}|${r.budget}`);
-  const targets = [...new Set(rows.map((r) => r.target))];
-  keys.sort((a, b) => targets.indexOf(a.split('|')[0]) - targets.indexOf(b.split('|')[0]) || Number.parseFloat(a.split('|')[1]) - Number.parseFloat(b.split('|')[1]));
-  for (const k of keys) {
-    const [t, b] = k.split('|');
-    const cell = (m: string) => {
-      const r = rows.find((x) => x.target === t && x.budget === b && x.method === m);
-      return r ? `${Number(r.mean).toFixed(3)} ± ${Number(r.sd).toFixed(3)}` : '—';
-    };
-    lines.push(`| ${t} | ${b.replace('/class', '')} | ${methods.map(cell).join(' | ')} |`);
-  }
-  return lines.join('\n');
+  const { methods, rows } = baselineGrid(summary as unknown as Parameters<typeof baselineGrid>[0], metric);
+  return [
+    `| target | labels/class | ${methods.join(' | ')} |`, `|${' --- |'.repeat(2 + methods.length)}`,
+    ...rows.map((r) => `| ${r.target} | ${r.budget.replace('/class', '')} | ${r.cells.map((c) => c ?? '—').join(' | ')} |`),
+  ].join('\n');
 }
 
 /**
@@ -168,8 +157,8 @@ export function diagnosticsMarkdown(rows: CsvRow[]): string {
     const rs = adapters.filter((r) => r.target === target && r.method === method && r.arm === arm);
     const col = (c: string) => rs.map((r) => Number(r[c]));
     const lin = col('linear_delta');
-    lines.push(`| ${target} | ${method} | ${arm} | ${signed(mean(lin))} [${signed(Math.min(...lin))}, ${signed(Math.max(...lin))}] | ${signed(mean(col('knn_delta')))} | ` +
-      `${mean(col('cka')).toFixed(3)} | ${signed(mean(col('mae_loss_delta')))} | ${mean(col('tpp_update')).toFixed(2)} | ${mean(col('ft_shift_mean')).toFixed(2)} |`);
+    lines.push(`| ${target} | ${method} | ${arm} | ${signed3(mean(lin))} [${signed3(Math.min(...lin))}, ${signed3(Math.max(...lin))}] | ${signed3(mean(col('knn_delta')))} | ` +
+      `${mean(col('cka')).toFixed(3)} | ${signed3(mean(col('mae_loss_delta')))} | ${mean(col('tpp_update')).toFixed(2)} | ${mean(col('ft_shift_mean')).toFixed(2)} |`);
   }
   const none = rows.filter((r) => r.arm === 'none');
   const targets = [...new Set(none.map((r) => r.target))];
