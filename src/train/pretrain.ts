@@ -80,13 +80,21 @@ export async function maeLoss(mae: MAE, ds: Dataset, normalization: Normalizatio
   return sum / count;
 }
 
+/** A new backbone and MAE decoder of `config`; the normalisation is that of the images to pre-train on. */
+function freshMAE(train: Dataset, config: ViTConfig, decoder: DecoderConfig, seed: number): { encoder: ViT; mae: MAE; normalization: Normalization } {
+  checkImagesFit(train, config, 'pretrain');
+  const encoder = createViT(config, { seed });
+  return { encoder, mae: createMAE(encoder, decoder, { seed }), normalization: computeNormalization(train) };
+}
+
 /** A saved backbone and its decoder, to continue pre-training; the normalisation stays the backbone's. */
-async function continueFrom(init: { backbonePath: string; decoderPath: string }): Promise<{ encoder: ViT; mae: MAE; normalization: Normalization }> {
+async function continueFrom(train: Dataset, init: { backbonePath: string; decoderPath: string }): Promise<{ encoder: ViT; mae: MAE; normalization: Normalization }> {
   const info = await readCheckpointInfo(init.backbonePath);
   const normalization = info.metadata.normalization as Normalization | undefined;
   if (!normalization || !Array.isArray(normalization.mean)) throw new Error(`${init.backbonePath} has no pixel normalisation in its metadata; continue only a backbone made by tpp-lab pretrain.`);
   const encoder = await loadBackbone(init.backbonePath);
   try {
+    checkImagesFit(train, encoder.config, 'pretrain');
     return { encoder, mae: await loadDecoder(init.decoderPath, encoder), normalization };
   } catch (e) {
     encoder.dispose();
@@ -101,15 +109,11 @@ export async function pretrainMAE(options: PretrainOptions): Promise<PretrainRes
     throw new Error('pretrain: init continues a saved backbone, whose config and decoder are fixed; leave preset and decoder out.');
   }
   const preset = options.preset ?? 'tutorial';
-  const { encoder, mae, normalization } = options.init ? await continueFrom(options.init) : fresh(typeof preset === 'string' ? vitConfig(preset) : preset);
-  function fresh(config: ViTConfig): { encoder: ViT; mae: MAE; normalization: Normalization } {
-    checkImagesFit(options.train, config, 'pretrain');
-    const encoder = createViT(config, { seed });
-    return { encoder, mae: createMAE(encoder, options.decoder ?? (typeof preset === 'string' ? DECODER_PRESETS[preset] : DECODER_PRESETS.tutorial), { seed }), normalization: computeNormalization(options.train) };
-  }
+  const { encoder, mae, normalization } = options.init
+    ? await continueFrom(options.train, options.init)
+    : freshMAE(options.train, typeof preset === 'string' ? vitConfig(preset) : preset, options.decoder ?? (typeof preset === 'string' ? DECODER_PRESETS[preset] : DECODER_PRESETS.tutorial), seed);
   const config = encoder.config;
   const decoder = mae.decoderConfig;
-  if (options.init) checkImagesFit(options.train, config, 'pretrain');
   const batchSize = Math.min(options.batchSize ?? STAGE_DEFAULTS.pretrain.batchSize, numExamples(options.train));
   const maskRatio = options.maskRatio ?? 0.75;
   const normPixLoss = options.normPixLoss ?? false;
