@@ -13,7 +13,7 @@ import { peftConfig } from '../src/peft';
 import { DIAGNOSTIC_COLUMNS } from '../src/report/diagnostics';
 import { pretrainMAE } from '../src/train/pretrain';
 import { targetParameterPretrain } from '../src/train/tpp';
-import { brightness, cli, tempDir } from './helpers';
+import { brightness, cli, tempDir, tinyBackbone } from './helpers';
 
 /** `[n, d]` row-major with entries uniform in [-1, 1). */
 function randomMatrix(n: number, d: number, seed: number): Float64Array {
@@ -74,9 +74,7 @@ test('linear CKA matches a hand computation and numpy', () => {
 
 test('tpp-lab diagnose measures a tiny study: columns, the none baseline equal to `tpp-lab probe`, and clear errors', () => {
   const dir = tempDir();
-  const bb = path.join(dir, 'backbone');
-  const pre = cli(['pretrain', '--data', 'breastmnist', '--preset', 'tiny', '--limit', '64', '--epochs', '1', '--batch', '32', '--out', bb, '--quiet', '--json']);
-  assert.equal(pre.code, 0, pre.stderr);
+  const bb = tinyBackbone(path.join(dir, 'backbone'));
   const plan = path.join(dir, 'plan.json');
   fs.writeFileSync(plan, JSON.stringify({
     title: 'tiny study', backbone: bb, methods: ['lora'], budgets: [2], seeds: [0, 1], tppSeeds: 2,

@@ -1,4 +1,5 @@
 /** Small helpers shared by the tests (no mocks: they run the real CLI and kernel). */
+import assert from 'node:assert/strict';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -15,6 +16,16 @@ export function cli(args: string[], env: NodeJS.ProcessEnv = {}): { code: number
     encoding: 'utf8',
   });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * A tiny MAE backbone and its decoder in `out` (tiny preset, 1 epoch on 64 BreastMNIST images), made with the real
+ * CLI, for tests that need a backbone of their own quickly.
+ */
+export function tinyBackbone(out: string): string {
+  const r = cli(['pretrain', '--data', 'breastmnist', '--preset', 'tiny', '--limit', '64', '--epochs', '1', '--batch', '32', '--out', out, '--quiet', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  return out;
 }
 
 /** A fresh temporary folder, removed when the process exits. */

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { validateStudyPlan } from '../src/train/study-plan';
-import { cli, tempDir } from './helpers';
+import { cli, tempDir, tinyBackbone } from './helpers';
 
 const base = { methods: ['lora'], budgets: [2], seeds: 2, targets: [{ data: 'breastmnist' }] };
 
@@ -31,9 +31,7 @@ test('a study plan fills its defaults and names the first bad field', () => {
 
 test('tpp-lab study runs every target as a compare grid and writes the front page, summary.csv and contrasts.csv', () => {
   const dir = tempDir();
-  const bb = path.join(dir, 'backbone');
-  const pre = cli(['pretrain', '--data', 'breastmnist', '--preset', 'tiny', '--limit', '64', '--epochs', '1', '--batch', '32', '--out', bb, '--quiet', '--json']);
-  assert.equal(pre.code, 0, pre.stderr);
+  const bb = tinyBackbone(path.join(dir, 'backbone'));
   const plan = path.join(dir, 'plan.json');
   fs.writeFileSync(plan, JSON.stringify({
     title: 'tiny study', backbone: bb, methods: ['lora'], references: ['linear-probe'], continued: true, budgets: [2], seeds: [0, 1], tppSeeds: 1,
