@@ -28,7 +28,7 @@ export const BENCH_VARIANTS: readonly BenchVariant[] = ['fwd', 'full', 'lora', '
 /** Presets the bench knows (torch_reference.py's). */
 export const BENCH_PRESETS: readonly PresetName[] = ['tiny', 'tutorial', 'p4', 'large'];
 /** Default batch of each preset (torch_reference.py's). */
-export const BENCH_BATCH: Readonly<Record<PresetName, number>> = { tiny: 8, tutorial: 64, p4: 64, small: 64, g64: 64, large: 32 };
+export const BENCH_BATCH: Readonly<Record<PresetName, number>> = { tiny: 8, tutorial: 64, p4: 64, small: 64, tutorial64: 64, g64: 64, large: 32 };
 
 /** Shape fields a bench may change from its preset (for sweeps of step time against image size and depth). */
 export type BenchShape = Partial<Pick<ViTConfig, 'imageSize' | 'patchSize' | 'depth'>>;

@@ -40,6 +40,7 @@ export const DECODER_PRESETS: Readonly<Record<PresetName, DecoderConfig>> = Obje
   tiny: Object.freeze({ dim: 32, depth: 1, heads: 2, mlpDim: 64 }),
   tutorial: Object.freeze({ dim: 64, depth: 1, heads: 4, mlpDim: 128 }),
   p4: Object.freeze({ dim: 64, depth: 1, heads: 4, mlpDim: 128 }),
+  tutorial64: Object.freeze({ dim: 64, depth: 1, heads: 4, mlpDim: 128 }),
   large: Object.freeze({ dim: 128, depth: 2, heads: 4, mlpDim: 512 }),
   small: Object.freeze({ dim: 64, depth: 2, heads: 4, mlpDim: 128 }),
   g64: Object.freeze({ dim: 64, depth: 2, heads: 4, mlpDim: 128 }),
