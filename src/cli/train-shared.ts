@@ -52,7 +52,7 @@ export const WORKERS_FLAG: FlagSpec = { name: 'workers', type: 'int', value: 'N'
 /** `--mask-ratio` of the MAE pretext: strictly between 0 and 1 (0 masks nothing and 1 leaves nothing to see). */
 export const MASK_RATIO_FLAG: FlagSpec = { name: 'mask-ratio', type: 'number', value: 'R', help: 'MAE pretext: fraction of patches masked', default: 0.75, exclusiveMin: 0, exclusiveMax: 1 };
 
-export const BACKBONE_FLAG: FlagSpec = { name: 'backbone', type: 'string', value: 'DIR|FILE', help: 'backbone folder, .safetensors file, or a bundled name: fashion28 (default), imagenet28' };
+export const BACKBONE_FLAG: FlagSpec = { name: 'backbone', type: 'string', value: 'DIR|FILE', help: 'backbone folder, .safetensors file, or a bundled name: fashion28 (default), imagenet28, imagenet64' };
 
 /** Load `--data`, apply `--limit` to the training split, and fit images to `config` (with `--convert`). */
 export async function dataFromFlags(flags: FlagValues, fit?: Pick<ViT, 'config'>): Promise<DataSplits> {
