@@ -8,7 +8,7 @@ import { ROOT } from './helpers';
 
 test('bundled backbones are selectable by name, with their decoders, and carry their pre-training pool in the metadata', async () => {
   await initBackend({ warn: () => {} });
-  assert.deepEqual(Object.keys(BUNDLED_BACKBONES), ['fashion28', 'imagenet28']);
+  assert.deepEqual(Object.keys(BUNDLED_BACKBONES), ['fashion28', 'imagenet28', 'imagenet64']);
   assert.equal(backbonePaths('imagenet28').backbone, path.join(ROOT, 'data', 'backbone-imagenet28', 'backbone.safetensors'));
   assert.equal(backbonePaths('imagenet28').decoder, path.join(ROOT, 'data', 'backbone-imagenet28', 'decoder.safetensors'));
   assert.equal(backbonePaths('fashion28').backbone, backbonePaths(undefined).backbone);
