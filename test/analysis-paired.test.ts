@@ -36,6 +36,18 @@ describe('pairedSummary', () => {
     assert.ok(pairedSummary([...xs, ...xs]).mde < s.mde);
   });
 
+  test('for an error (lower is better) a consistent drop helps, a rise hurts, and wins count the drops', () => {
+    const drop = pairedSummary([-2.1, -1.9, -2.4, -2.0], true);
+    assert.equal(drop.verdict, 'helps');
+    assert.equal(drop.wins, 4);
+    assert.ok(drop.high < 0);
+    const rise = pairedSummary([2.1, 1.9, 2.4, 2.0], true);
+    assert.equal(rise.verdict, 'hurts');
+    assert.equal(rise.wins, 0);
+    assert.deepEqual({ ...pairedSummary([2.1, 1.9, 2.4, 2.0]), verdict: 'x', wins: 0 }, { ...rise, verdict: 'x' }, 'the interval itself does not change');
+    assert.equal(pairedSummary([-1, 1, -0.5, 0.4], true).verdict, 'no detectable effect');
+  });
+
   test('one seed is too few, and the sentence says so', () => {
     const s = pairedSummary([0.1, NaN]);
     assert.equal(s.verdict, 'too few runs');

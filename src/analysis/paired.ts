@@ -47,17 +47,22 @@ export function meanStd(xs: readonly number[]): { mean: number; std: number; n: 
   return { mean, std, n };
 }
 
-/** Summarise paired differences (non-finite values are dropped). */
-export function pairedSummary(differences: readonly number[]): PairedSummary {
+/**
+ * Summarise paired differences (non-finite values are dropped). `lowerIsBetter` (errors, distances such as HD95):
+ * a win is a negative difference, and an interval below 0 `helps`.
+ */
+export function pairedSummary(differences: readonly number[], lowerIsBetter = false): PairedSummary {
   const { mean, std, n } = meanStd(differences);
-  const wins = differences.filter((x) => Number.isFinite(x) && x > 0).length;
+  const wins = differences.filter((x) => Number.isFinite(x) && (lowerIsBetter ? x < 0 : x > 0)).length;
   if (n < 2) return { n, mean, std, wins, low: NaN, high: NaN, mde: NaN, verdict: 'too few runs' };
   const se = std / Math.sqrt(n);
   const half = tCritical95(n - 1) * se;
   const low = mean - half;
   const high = mean + half;
   const mde = (tCritical95(n - 1) + (n - 1 <= 30 ? T80[n - 2] : 0.842)) * se;
-  return { n, mean, std, wins, low, high, mde, verdict: low > 0 ? 'helps' : high < 0 ? 'hurts' : 'no detectable effect' };
+  const better = lowerIsBetter ? high < 0 : low > 0;
+  const worse = lowerIsBetter ? low > 0 : high < 0;
+  return { n, mean, std, wins, low, high, mde, verdict: better ? 'helps' : worse ? 'hurts' : 'no detectable effect' };
 }
 
 /** `+0.012` / `−0.034`: a difference with its sign always written (a minus sign, not a hyphen). */

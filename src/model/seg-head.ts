@@ -21,6 +21,8 @@ import { toTorchLayout, fromTorchLayout, torchShape, type ParamLayout } from './
 /** Head architectures. */
 export const SEG_HEAD_KINDS = ['linear', 'progressive'] as const;
 export type SegHeadKind = (typeof SEG_HEAD_KINDS)[number];
+/** The head used when none is named (chosen on validation Dice: docs/segmentation.md). */
+export const DEFAULT_SEG_HEAD: SegHeadKind = 'progressive';
 
 /** Shape of a segmentation head (JSON-safe; stored in adapter metadata). */
 export interface SegHeadConfig {

@@ -11,7 +11,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { writeFileAtomic } from '../io/safetensors';
-import { type CellResult, summarize, summarizeLong, type SummaryRow } from '../train/compare';
+import { type CellResult, isSegmentationCells, type SegSummaryRow, summarize, summarizeLong, summarizeSegmentation, type SummaryRow } from '../train/compare';
 import { figureHtml, pageHtml, type Figure } from '../viz/plotly';
 import { chanceLine, withReferences } from '../viz/references';
 
@@ -58,29 +58,69 @@ export function aucBarsFigure(rows: SummaryRow[]): Figure {
   }, { lines: [chanceLine('auc')] });
 }
 
-/** Paired differences: AUC(arm) - AUC(none) per seed, one point per seed, for every method/budget/arm. */
+/** The metric a report plots: test AUC for classification, test Dice for segmentation. */
+interface PlotMetric {
+  key: 'auc' | 'dice';
+  label: string;
+}
+
+function plotMetric(cells: CellResult[]): PlotMetric {
+  return isSegmentationCells(cells) ? { key: 'dice', label: 'Dice' } : { key: 'auc', label: 'AUC' };
+}
+
+/** The segmentation summary as an HTML table. */
+export function segSummaryTableHtml(rows: SegSummaryRow[]): string {
+  const hc = rows.some((r) => Number.isFinite(r.hc_error_mm_mean));
+  const head = ['method', 'labels', 'TPP arm', 'seeds', 'test Dice', 'IoU', 'HD95', ...(hc ? ['HC error (mm)'] : []), 'Δ Dice vs none (paired, mean ± sd)', '95 % CI', 'wins', 'verdict', 'MDE'];
+  const body = rows.map((r) => `<tr><td style="text-align:left">${esc(r.method)}</td><td>${esc(r.budget)}</td><td style="text-align:left">${esc(r.arm)}</td><td>${r.n}</td>` +
+    `<td>${fmt(r.dice_mean)} ± ${fmt(r.dice_std)}</td><td>${fmt(r.iou_mean)}</td><td>${fmt(r.hd95_mean, 2)}</td>${hc ? `<td>${fmt(r.hc_error_mm_mean, 1)}</td>` : ''}` +
+    `<td>${r.arm === 'none' ? '' : `${r.delta_dice_mean >= 0 ? '+' : ''}${fmt(r.delta_dice_mean)} ± ${fmt(r.delta_dice_std)}`}</td>` +
+    `<td>${r.arm === 'none' || !Number.isFinite(r.delta_dice_ci_low) ? '' : `${fmt(r.delta_dice_ci_low)} to ${fmt(r.delta_dice_ci_high)}`}</td><td>${r.wins}</td>` +
+    `<td style="text-align:left">${esc(r.verdict)}</td><td>${r.arm === 'none' || !Number.isFinite(r.mde) ? '' : fmt(r.mde)}</td></tr>`);
+  return `<table><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${body.join('')}</tbody></table>`;
+}
+
+/** Bar chart: mean test Dice (± std) per method and arm, budgets as groups on the x axis. */
+export function diceBarsFigure(rows: SegSummaryRow[]): Figure {
+  const arms = [...new Set(rows.map((r) => r.arm))];
+  return {
+    data: arms.map((arm, i) => {
+      const rs = rows.filter((r) => r.arm === arm);
+      return {
+        type: 'bar', name: `TPP: ${arm}`, x: rs.map((r) => `${r.method} · ${r.budget}`), y: rs.map((r) => r.dice_mean),
+        error_y: { type: 'data', array: rs.map((r) => r.dice_std), visible: true }, marker: { color: ARM_COLORS[i % ARM_COLORS.length] },
+      };
+    }),
+    layout: { title: 'Test Dice by TPP arm (mean ± std over seeds)', barmode: 'group', yaxis: { title: 'test Dice', range: [0, 1] }, height: 380 },
+  };
+}
+
+/** Paired differences: metric(arm) − metric(none) per seed (AUC, or Dice for segmentation), for every method/budget/arm. */
 export function pairedFigure(cells: CellResult[]): Figure {
+  const metric = plotMetric(cells);
   const arms = [...new Set(cells.map((c) => c.arm))].filter((a) => a !== 'none');
-  const none = new Map(cells.filter((c) => c.arm === 'none').map((c) => [`${c.method}|${c.budget}|${c.seed}`, c.auc]));
+  const value = (c: CellResult) => (c[metric.key] ?? NaN) as number;
+  const none = new Map(cells.filter((c) => c.arm === 'none').map((c) => [`${c.method}|${c.budget}|${c.seed}`, value(c)]));
   return {
     data: arms.map((arm, i) => {
       const cs = cells.filter((c) => c.arm === arm && none.has(`${c.method}|${c.budget}|${c.seed}`));
       return {
-        type: 'box', name: `${arm} − none`, x: cs.map((c) => `${c.method} · ${c.budget}`), y: cs.map((c) => c.auc - none.get(`${c.method}|${c.budget}|${c.seed}`)!),
+        type: 'box', name: `${arm} − none`, x: cs.map((c) => `${c.method} · ${c.budget}`), y: cs.map((c) => value(c) - none.get(`${c.method}|${c.budget}|${c.seed}`)!),
         boxpoints: 'all', jitter: 0.3, pointpos: 0, text: cs.map((c) => `seed ${c.seed}`), marker: { color: ARM_COLORS[(i + 1) % ARM_COLORS.length] },
       };
     }),
     layout: {
-      title: 'Paired difference in test AUC: TPP arm minus no TPP (each point a seed)', boxmode: 'group', height: 380,
-      yaxis: { title: 'Δ test AUC', zeroline: true, zerolinewidth: 2, zerolinecolor: '#444' },
+      title: `Paired difference in test ${metric.label}: TPP arm minus no TPP (each point a seed)`, boxmode: 'group', height: 380,
+      yaxis: { title: `Δ test ${metric.label}`, zeroline: true, zerolinewidth: 2, zerolinecolor: '#444' },
     },
   };
 }
 
-/** Learning curves: validation AUC per epoch, mean over seeds, one line per arm, for one method and budget; chance at 0.5. */
+/** Learning curves: validation AUC (Dice for segmentation) per epoch, mean over seeds, one line per arm, for one method and budget. */
 export function curvesFigure(cells: CellResult[], method: string, budget: string): Figure {
   const arms = [...new Set(cells.map((c) => c.arm))];
-  return withReferences({
+  const metric = plotMetric(cells);
+  const figure: Figure = {
     data: arms.map((arm, i) => {
       const cs = cells.filter((c) => c.method === method && c.budget === budget && c.arm === arm);
       const len = Math.max(0, ...cs.map((c) => c.curve.length));
@@ -90,8 +130,9 @@ export function curvesFigure(cells: CellResult[], method: string, budget: string
       });
       return { type: 'scatter', mode: 'lines+markers', name: `TPP: ${arm}`, x: y.map((_, e) => e + 1), y, line: { color: ARM_COLORS[i % ARM_COLORS.length] } };
     }),
-    layout: { title: `${method}, ${budget}: validation AUC while fine-tuning (mean over seeds)`, xaxis: { title: 'epoch' }, yaxis: { title: 'validation AUC' }, height: 320 },
-  }, { lines: [chanceLine('auc')] });
+    layout: { title: `${method}, ${budget}: validation ${metric.label} while fine-tuning (mean over seeds)`, xaxis: { title: 'epoch' }, yaxis: { title: `validation ${metric.label}` }, height: 320 },
+  };
+  return metric.key === 'auc' ? withReferences(figure, { lines: [chanceLine('auc')] }) : figure;
 }
 
 /** Where the rows came from: the command that wrote the report and the settings behind each row's fingerprint. */
@@ -107,7 +148,9 @@ export interface ReportProvenance {
 /** Columns of results.csv: everything but the learning curve and the wall times. */
 function csvRow(c: CellResult): object {
   const { curve: _c, seconds: _s, tppSeconds: _t, ...rest } = c;
-  return rest;
+  if (c.task !== 'segment') return rest;
+  const { accuracy: _a, balanced_accuracy: _b, auc: _u, f1: _f, val_auc: _v, ...seg } = rest;
+  return seg;
 }
 
 /** The header block: the command, the run settings per fingerprint, and rows computed by other commands. */
@@ -127,7 +170,8 @@ function provenanceHtml(p: ReportProvenance, cells: CellResult[]): string {
 /** Write results.csv, results.json, summary.csv and report.html into `dir`; returns their paths. */
 export async function writeCompareReport(dir: string, cells: CellResult[], settings: ReportSettings, sizes: { name: string; target: number; percent: number }[], provenance?: ReportProvenance): Promise<Record<string, string>> {
   fs.mkdirSync(dir, { recursive: true });
-  const rows = summarize(cells);
+  const seg = isSegmentationCells(cells);
+  const rows = seg ? summarizeSegmentation(cells) : summarize(cells);
   const flat = cells.map(csvRow);
   const files = {
     results_csv: path.join(dir, 'results.csv'),
@@ -142,7 +186,7 @@ export async function writeCompareReport(dir: string, cells: CellResult[], setti
   }, null, 1)));
   // summary.csv: one row per (method, budget, arm, metric) with the paired difference to no TPP, its 95 % CI,
   // verdict and minimum detectable effect (columns in docs/study.md).
-  const context = { backbone: String(settings.backbone ?? ''), target: String(settings.target ?? ''), task: String(settings.task ?? 'classification') };
+  const context = { backbone: String(settings.backbone ?? ''), target: String(settings.target ?? ''), task: String(settings.task ?? (seg ? 'segmentation' : 'classification')) };
   await writeFileAtomic(files.summary_csv, Buffer.from(dfd.toCSV(new dfd.DataFrame(summarizeLong(cells, context) as unknown as object[]))));
   const settingsHtml = `<table>${Object.entries(settings).map(([k, v]) => `<tr><th style="text-align:left">${esc(k)}</th><td style="text-align:left">${esc(String(v))}</td></tr>`).join('')}</table>`;
   const sizeHtml = `<table><tr><th>method</th><th>target parameters</th><th>% of backbone</th></tr>${sizes.map((s) => `<tr><td style="text-align:left">${esc(s.name)}</td><td>${s.target.toLocaleString('en-US')}</td><td>${s.percent.toFixed(2)}</td></tr>`).join('')}</table>`;
@@ -151,8 +195,8 @@ export async function writeCompareReport(dir: string, cells: CellResult[], setti
     '<p>Each cell fine-tunes a PEFT method with a few labels, starting either from the usual initialisation (<b>none</b>) or from target parameters pre-trained with TPP on unlabelled images (the other arms). For a given seed every arm uses the same labelled subset, head initialisation and data order, so differences per seed are paired.</p>',
     '<h2>Settings</h2>', settingsHtml,
     ...(provenance ? ['<h2>Command and settings of every row</h2>', '<p>The <code>settings</code> column of results.csv names one of these.</p>', provenanceHtml(provenance, cells)] : []),
-    '<h2>Summary</h2>', summaryTableHtml(rows),
-    figureHtml(aucBarsFigure(rows)),
+    '<h2>Summary</h2>', seg ? segSummaryTableHtml(rows as SegSummaryRow[]) : summaryTableHtml(rows as SummaryRow[]),
+    figureHtml(seg ? diceBarsFigure(rows as SegSummaryRow[]) : aucBarsFigure(rows as SummaryRow[])),
     figureHtml(pairedFigure(cells)),
     '<h2>Learning curves</h2>', ...curves,
     '<h2>Parameter counts</h2>', sizeHtml,

@@ -15,13 +15,23 @@ import * as path from 'path';
 import type { SubsampleSpec } from '../data/splits';
 import { backboneFingerprint } from '../model/fingerprint';
 import type { PeftConfig } from '../peft/index';
+import type { SegDataset } from '../data/segmentation';
 import type { CompareGrid } from './compare';
 import { type Dataset, numExamples, seededShuffle } from '../data/dataset';
 import { limit } from '../data/load';
 import { datasetFingerprint, describeDiff, RESULTS_VERSION, settingsDiff, settingsFingerprint } from './settings-fingerprint';
 
-/** `10/class` or `10%`. */
-export function budgetLabel(b: SubsampleSpec): string {
+/** A segmentation grid's label budget: this many labelled images, or all of them. */
+export interface ImageBudget {
+  images: number | 'all';
+}
+
+/** A grid's label budget: per class or a fraction (classification), or a number of images (segmentation). */
+export type GridBudget = SubsampleSpec | ImageBudget;
+
+/** `10/class`, `10%`, `10 images` or `all images`. */
+export function budgetLabel(b: GridBudget): string {
+  if ('images' in b) return b.images === 'all' ? 'all images' : `${b.images} images`;
   return 'perClass' in b ? `${b.perClass}/class` : `${Math.round(b.fraction * 1000) / 10}%`;
 }
 
@@ -57,7 +67,7 @@ export interface CellTask {
   unit: number;
   method: { name: string; config: PeftConfig };
   arm: string;
-  budget: SubsampleSpec;
+  budget: GridBudget;
   seed: number;
   /** `cells/<key>.json`. */
   file: string;
@@ -75,13 +85,13 @@ export interface ComparePlan {
   runSettings: Record<string, unknown>;
   runFingerprint: string;
   /** The grid's axes, for checking that shards belong to the same grid. */
-  axes: { methods: { name: string; config: PeftConfig }[]; arms: string[]; budgets: SubsampleSpec[]; seeds: number[] };
+  axes: { methods: { name: string; config: PeftConfig }[]; arms: string[]; budgets: GridBudget[]; seeds: number[] };
   tpp: TppTask[];
   cells: CellTask[];
 }
 
 /** Stage settings the TPP runs do not depend on (left out of TPP fingerprints). */
-const FINETUNE_ONLY = ['finetune', 'target'];
+const FINETUNE_ONLY = ['finetune', 'target', 'segment'];
 
 function fileHash(file: string): string {
   return `sha256:${createHash('sha256').update(fs.readFileSync(file)).digest('hex')}`;
@@ -127,6 +137,12 @@ export function tppTaskKey(method: string, arm: string, tppSeed: number): string
   return `${method}__${arm}__s${tppSeed}`;
 }
 
+/** What a segmentation grid adds to the run settings: the head and the masks of each split (images are in `target`). */
+function segmentSettings(seg: NonNullable<CompareGrid['segment']>): Record<string, unknown> {
+  const masks = (ds: SegDataset) => `sha256:${createHash('sha256').update(Buffer.from(ds.masks.data.buffer, ds.masks.data.byteOffset, ds.masks.data.byteLength)).update(JSON.stringify(ds.masks.shape)).digest('hex')}`;
+  return { head: seg.head, masks: { train: masks(seg.train), val: masks(seg.val), test: masks(seg.test) } };
+}
+
 /** Plan `grid` against what `grid.outDir` holds. Reads cached files; writes nothing. */
 export async function planCompare(grid: CompareGrid): Promise<ComparePlan> {
   const target = grid.target;
@@ -137,6 +153,7 @@ export async function planCompare(grid: CompareGrid): Promise<ComparePlan> {
     decoder: grid.decoderPath && grid.tpp.pretext === 'mae' ? fileHash(grid.decoderPath) : null,
     normalization: grid.normalization,
     target: { name: target.name, train: datasetFingerprint(target.train), val: datasetFingerprint(target.val), test: datasetFingerprint(target.test) },
+    ...(grid.segment ? { segment: segmentSettings(grid.segment) } : {}),
     tpp: grid.tpp,
     finetune: grid.finetune,
   };

@@ -13,16 +13,18 @@ import * as path from 'path';
 import type { Normalization } from '../data/batches';
 import type { Dataset } from '../data/dataset';
 import { limit } from '../data/load';
-import type { SubsampleSpec } from '../data/splits';
 import { writeFileAtomic } from '../io/safetensors';
 import type { ViT } from '../model/vit';
 import { applyPeft, type PeftConfig } from '../peft/index';
 import { finetune } from './finetune';
+import { finetuneSegmentation } from './segment';
+import type { SegDataset } from '../data/segmentation';
+import type { SegHeadKind } from '../model/seg-head';
 import type { EpochRecord, TrainProgress } from './loop';
 import type { PretextName } from './pretext';
 import { targetParameterPretrain } from './tpp';
 import { meanStd, pairedSummary, type PairedSummary } from '../analysis/paired';
-import { budgetLabel, type CellTask, checkReuse, type ComparePlan, pendingTasks, planCompare, type TppTask, tppImages } from './compare-plan';
+import { budgetLabel, type CellTask, type GridBudget, checkReuse, type ComparePlan, pendingTasks, planCompare, type TppTask, tppImages } from './compare-plan';
 
 /** One TPP arm: `none`, or pre-training on `images` (named `name`, e.g. `same` or `other`). */
 export interface Arm {
@@ -41,8 +43,13 @@ export interface CompareGrid {
   target: { name: string; train: Dataset; val: Dataset; test: Dataset };
   methods: { name: string; config: PeftConfig }[];
   arms: Arm[];
-  budgets: SubsampleSpec[];
+  budgets: GridBudget[];
   seeds: number[];
+  /**
+   * A segmentation grid: the target's splits with their masks and the head to fine-tune (then `target` holds the same
+   * images as classification datasets, `segImages`, for TPP's `same` arm; budgets count images, `{ images }`).
+   */
+  segment?: { train: SegDataset; val: SegDataset; test: SegDataset; head: SegHeadKind };
   /**
    * TPP settings. `seeds`: how many TPP runs per (method, arm); fine-tuning seed s starts from the TPP run with
    * seed s mod `seeds`, so TPP's own variance shows across fine-tuning seeds. Default: one TPP run per seed.
@@ -81,6 +88,8 @@ export interface CellResult {
   seed: number;
   trainExamples: number;
   targetParameters: number;
+  /** `segment` for a segmentation cell (its classification metrics are NaN, null in JSON); absent for classification. */
+  task?: 'segment';
   accuracy: number;
   balanced_accuracy: number;
   auc: number;
@@ -96,7 +105,14 @@ export interface CellResult {
   settings: string;
   /** Wall time of fine-tuning (timing varies between runs: kept out of results.csv). */
   seconds: number;
-  /** Validation AUC per epoch (learning curve). */
+  /** Segmentation cells: mean per-image test Dice, IoU, HD95 (mm where the data have pixel sizes, else pixels) and validation Dice. */
+  dice?: number;
+  iou?: number;
+  hd95?: number;
+  /** Segmentation cells of data with reference head circumferences (HC18): mean absolute error in mm. */
+  hc_error_mm?: number;
+  val_dice?: number;
+  /** Validation AUC per epoch (learning curve; validation Dice for segmentation). */
   curve: number[];
   tppSeconds: number | null;
   tppFinalLoss: number | null;
@@ -169,23 +185,49 @@ export async function runCellTask(grid: CompareGrid, plan: ComparePlan, task: Ce
     tpp = summary;
   }
   const t0 = Date.now();
-  const r = await finetune({
+  const common = {
+    method: task.method.name, arm: task.arm, budget: budgetLabel(task.budget), seed: task.seed,
+    tppSeed: task.tpp ? plan.tpp.find((x) => x.key === task.tpp)!.seed : null, settings: plan.runFingerprint,
+  };
+  const provenance = { tppSeconds: tpp.seconds, tppFinalLoss: tpp.finalLoss, fingerprint: task.fingerprint, cellSettings: task.settings, command: grid.command ?? null };
+  let cell: StoredCell;
+  if (grid.segment) {
+    const b = task.budget;
+    if (!('images' in b)) throw new Error(`compare: a segmentation grid counts labels in images ({ images: N }), got the budget ${budgetLabel(b)}.`);
+    const seg = grid.segment;
+    const r = await finetuneSegmentation({
+      backbone: grid.backbone, method: task.method.config, init: adapter, head: seg.head, train: seg.train, val: seg.val, test: seg.test,
+      labels: b.images === 'all' ? undefined : b.images, normalization: grid.normalization, epochs: grid.finetune.epochs, batchSize: grid.finetune.batchSize,
+      lr: grid.finetune.lr, patience: grid.finetune.patience, minStepsPerEpoch: grid.finetune.minStepsPerEpoch, seed: task.seed, signal: grid.signal, onProgress: onTrain,
+    });
+    const t = r.test!;
+    cell = {
+      ...common, task: 'segment', trainExamples: r.trainExamples, targetParameters: r.peft.counts().target,
+      accuracy: NaN, balanced_accuracy: NaN, auc: NaN, f1: NaN, val_auc: NaN, dice: t.dice, iou: t.iou, hd95: t.hd95,
+      ...(t.hc_error_mm !== undefined ? { hc_error_mm: t.hc_error_mm } : {}), val_dice: r.val.dice, bestEpoch: r.fit.bestEpoch + 1,
+      steps: r.fit.steps,
+      seconds: (Date.now() - t0) / 1000, curve: r.fit.history.map((h: EpochRecord) => h.metrics.val_dice), ...provenance,
+    };
+    r.peft.dispose();
+    r.head.dispose();
+    r.model.dispose();
+  } else {
+    if ('images' in task.budget) throw new Error(`compare: a classification grid counts labels per class or as a fraction, got the budget ${budgetLabel(task.budget)}.`);
+    const r = await finetune({
     backbone: grid.backbone, method: task.method.config, init: adapter, train: grid.target.train, val: grid.target.val, test: grid.target.test,
     labelBudget: task.budget, normalization: grid.normalization, epochs: grid.finetune.epochs, batchSize: grid.finetune.batchSize,
     lr: grid.finetune.lr, patience: grid.finetune.patience, minStepsPerEpoch: grid.finetune.minStepsPerEpoch, headLr: grid.finetune.headLr,
     seed: task.seed, signal: grid.signal, onProgress: onTrain,
   });
-  const t = r.test!;
-  const cell: StoredCell = {
-    method: task.method.name, arm: task.arm, budget: budgetLabel(task.budget), seed: task.seed, trainExamples: r.trainExamples,
-    targetParameters: r.peft.counts().target, accuracy: t.accuracy, balanced_accuracy: t.balanced_accuracy, auc: t.auc, f1: t.f1,
-    val_auc: r.val.auc, bestEpoch: r.fit.bestEpoch + 1, steps: r.steps, targetShift: r.targetShift,
-    tppSeed: task.tpp ? plan.tpp.find((x) => x.key === task.tpp)!.seed : null, settings: plan.runFingerprint, seconds: (Date.now() - t0) / 1000,
-    curve: r.fit.history.map((h: EpochRecord) => h.metrics.val_auc), tppSeconds: tpp.seconds, tppFinalLoss: tpp.finalLoss,
-    fingerprint: task.fingerprint, cellSettings: task.settings, command: grid.command ?? null,
-  };
-  r.peft.dispose();
-  r.model.dispose();
+    const t = r.test!;
+    cell = {
+      ...common, trainExamples: r.trainExamples, targetParameters: r.peft.counts().target, accuracy: t.accuracy, balanced_accuracy: t.balanced_accuracy,
+      auc: t.auc, f1: t.f1, val_auc: r.val.auc, bestEpoch: r.fit.bestEpoch + 1, steps: r.steps, targetShift: r.targetShift,
+      seconds: (Date.now() - t0) / 1000, curve: r.fit.history.map((h: EpochRecord) => h.metrics.val_auc), ...provenance,
+    };
+    r.peft.dispose();
+    r.model.dispose();
+  }
   fs.mkdirSync(path.dirname(task.file), { recursive: true });
   await writeFileAtomic(task.file, Buffer.from(JSON.stringify(cell, null, 1)));
   return cell;
@@ -279,8 +321,25 @@ export interface SummaryLongRow extends PairedColumns {
   sd: number;
 }
 
-/** Metrics summarised in summary.csv. */
+/** Metrics summarised in summary.csv for classification. */
 export const SUMMARY_METRICS = ['auc', 'balanced_accuracy', 'accuracy'] as const;
+/** Metrics summarised for segmentation (`hc_error_mm` too where the cells have it). */
+export const SEG_SUMMARY_METRICS = ['dice', 'iou', 'hd95'] as const;
+/** A metric of a cell that summaries pair across arms. */
+export type CellMetric = (typeof SUMMARY_METRICS)[number] | (typeof SEG_SUMMARY_METRICS)[number] | 'hc_error_mm';
+/** Metrics where a smaller value is better (a paired difference below 0 helps). */
+export const LOWER_IS_BETTER: ReadonlySet<CellMetric> = new Set(['hd95', 'hc_error_mm']);
+
+/** Whether the cells are segmentation cells. */
+export function isSegmentationCells(cells: readonly CellResult[]): boolean {
+  return cells.length > 0 && cells.every((c) => c.task === 'segment');
+}
+
+/** The metrics summary.csv holds for these cells. */
+export function summaryMetrics(cells: readonly CellResult[]): CellMetric[] {
+  if (!isSegmentationCells(cells)) return [...SUMMARY_METRICS];
+  return [...SEG_SUMMARY_METRICS, ...(cells.some((c) => Number.isFinite(c.hc_error_mm)) ? ['hc_error_mm' as const] : [])];
+}
 
 /** A (method, budget, arm) group of cells, in the order they first appear, with the group's `none` cells by seed. */
 interface CellGroup {
@@ -307,8 +366,9 @@ function cellGroups(cells: CellResult[]): CellGroup[] {
 }
 
 /** The paired differences `cells − base` of `metric` over the seeds both have (see analysis/paired.ts). */
-export function pairedDelta(cells: CellResult[], base: Map<number, CellResult>, metric: (typeof SUMMARY_METRICS)[number]): PairedSummary {
-  return pairedSummary(cells.filter((c) => base.has(c.seed)).map((c) => c[metric] - base.get(c.seed)![metric]));
+export function pairedDelta(cells: CellResult[], base: Map<number, CellResult>, metric: CellMetric): PairedSummary {
+  const value = (c: CellResult) => (c[metric] ?? NaN) as number;
+  return pairedSummary(cells.filter((c) => base.has(c.seed)).map((c) => value(c) - value(base.get(c.seed)!)), LOWER_IS_BETTER.has(metric));
 }
 
 /**
@@ -316,8 +376,9 @@ export function pairedDelta(cells: CellResult[], base: Map<number, CellResult>, 
  * the `none` arm (same seed) with its 95 % t interval, wins, verdict and minimum detectable effect.
  */
 export function summarizeLong(cells: CellResult[], context: { backbone: string; target: string; task: string }): SummaryLongRow[] {
-  return cellGroups(cells).flatMap((g) => SUMMARY_METRICS.map((metric) => {
-    const m = meanStd(g.cells.map((c) => c[metric]));
+  const metrics = summaryMetrics(cells);
+  return cellGroups(cells).flatMap((g) => metrics.map((metric) => {
+    const m = meanStd(g.cells.map((c) => (c[metric] ?? NaN) as number));
     const d = g.arm === 'none' ? null : pairedDelta(g.cells, g.none, metric);
     return { ...context, method: g.method, budget: g.budget, arm: g.arm, n_seeds: g.cells.length, metric, mean: m.mean, sd: m.std, ...pairedColumns(d) };
   }));
@@ -336,6 +397,42 @@ export function summarize(cells: CellResult[]): SummaryRow[] {
       balanced_accuracy_mean: meanStd(g.cells.map((c) => c.balanced_accuracy)).mean, f1_mean: meanStd(g.cells.map((c) => c.f1)).mean,
       delta_auc_mean: paired ? d.mean : NaN, delta_auc_std: paired ? d.std : NaN, wins: paired ? `${d.wins}/${d.n}` : '',
       delta_auc_ci_low: paired ? d.low : NaN, delta_auc_ci_high: paired ? d.high : NaN, verdict: paired ? d.verdict : '', mde: paired ? d.mde : NaN,
+    };
+  });
+}
+
+/** A segmentation summary row per (method, budget, arm): mean ± sd of Dice, IoU, HD95 (and HC error) and Δ Dice vs none. */
+export interface SegSummaryRow {
+  method: string;
+  budget: string;
+  arm: string;
+  n: number;
+  dice_mean: number;
+  dice_std: number;
+  iou_mean: number;
+  hd95_mean: number;
+  /** NaN where the data carry no reference head circumference. */
+  hc_error_mm_mean: number;
+  delta_dice_mean: number;
+  delta_dice_std: number;
+  wins: string;
+  delta_dice_ci_low: number;
+  delta_dice_ci_high: number;
+  verdict: string;
+  mde: number;
+}
+
+/** Aggregate segmentation cells into summary rows (Δ Dice paired with `none` by seed), in the order they first appear. */
+export function summarizeSegmentation(cells: CellResult[]): SegSummaryRow[] {
+  return cellGroups(cells).map((g) => {
+    const of = (m: CellMetric) => meanStd(g.cells.map((c) => (c[m] ?? NaN) as number));
+    const paired = g.arm !== 'none';
+    const d = pairedDelta(paired ? g.cells : [], g.none, 'dice');
+    return {
+      method: g.method, budget: g.budget, arm: g.arm, n: g.cells.length, dice_mean: of('dice').mean, dice_std: of('dice').std, iou_mean: of('iou').mean,
+      hd95_mean: of('hd95').mean, hc_error_mm_mean: of('hc_error_mm').mean,
+      delta_dice_mean: paired ? d.mean : NaN, delta_dice_std: paired ? d.std : NaN, wins: paired ? `${d.wins}/${d.n}` : '',
+      delta_dice_ci_low: paired ? d.low : NaN, delta_dice_ci_high: paired ? d.high : NaN, verdict: paired ? d.verdict : '', mde: paired ? d.mde : NaN,
     };
   });
 }

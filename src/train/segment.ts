@@ -9,11 +9,11 @@ import * as path from 'path';
 import { tf } from '../backend';
 import type { Normalization } from '../data/batches';
 import { numSegBatches, segBatches, type SegBatch } from '../data/seg-batches';
-import { numMaskClasses, numSegExamples, segImages, segLabelBudget, type SegDataset } from '../data/segmentation';
+import { numMaskClasses, numSegExamples, segImages, segLabelBudget, segSubset, type SegDataset } from '../data/segmentation';
 import { loadAdapter } from '../io/checkpoint';
 import { saveSegAdapter } from '../io/seg-checkpoint';
 import { gridSize } from '../model/config';
-import { createSegHead, type SegHead, type SegHeadKind } from '../model/seg-head';
+import { createSegHead, DEFAULT_SEG_HEAD, type SegHead, type SegHeadKind } from '../model/seg-head';
 import type { ViT } from '../model/vit';
 import { applyPeft, type PeftConfig, type PeftModel } from '../peft/index';
 import { epochSeed } from '../step/seed';
@@ -30,7 +30,7 @@ export interface SegFinetuneOptions extends StageRunOptions {
   method: PeftConfig;
   /** A TPP adapter file to start the target parameters from (same method and backbone). */
   init?: string;
-  /** Head architecture (default `progressive`). */
+  /** Head architecture (default `DEFAULT_SEG_HEAD`). */
   head?: SegHeadKind;
   train: SegDataset;
   val: SegDataset;
@@ -39,6 +39,11 @@ export interface SegFinetuneOptions extends StageRunOptions {
   labels?: number;
   normalization: Normalization;
   weightDecay?: number;
+  /**
+   * At least this many optimiser steps per epoch: a labelled set smaller than that many batches is repeated within
+   * the epoch (as classification's `minStepsPerEpoch`; `trainExamples` still counts distinct images). Default: one pass.
+   */
+  minStepsPerEpoch?: number;
   /** Stop after this many epochs without a better validation Dice (default: never stop early). */
   patience?: number;
   /** Flips and shifts applied to image and mask alike, plus intensity jitter on the image. */
@@ -70,6 +75,14 @@ export function segSummary(e: SegEvaluation): Record<string, number> {
   return out;
 }
 
+/** `ds` repeated so that one epoch holds at least `minSteps` batches of `batchSize` (unchanged if it does). */
+function repeatSegForSteps(ds: SegDataset, batchSize: number, minSteps: number | undefined): SegDataset {
+  const n = numSegExamples(ds);
+  if (!minSteps || Math.floor(n / batchSize) >= minSteps) return ds;
+  const copies = Math.ceil((minSteps * batchSize) / n);
+  return segSubset(ds, Int32Array.from({ length: n * copies }, (_, i) => i % n), `${ds.source} x${copies}`);
+}
+
 /** Fine-tune for segmentation and evaluate. */
 export async function finetuneSegmentation(options: SegFinetuneOptions): Promise<SegFinetuneResult> {
   const seed = options.seed ?? 0;
@@ -82,7 +95,7 @@ export async function finetuneSegmentation(options: SegFinetuneOptions): Promise
   const train = options.labels !== undefined ? segLabelBudget(options.train, options.labels, seed) : options.train;
   const batchSize = Math.min(options.batchSize ?? 16, numSegExamples(train));
   const model = withNewHead(options.backbone, cfg.numClasses, seed);
-  const headKind = options.head ?? 'progressive';
+  const headKind = options.head ?? DEFAULT_SEG_HEAD;
   const head = createSegHead({ kind: headKind, outputs: segOutputs(numMaskClasses(train)), dim: cfg.dim, grid: gridSize(cfg), imageSize: cfg.imageSize }, seed);
   let peft: PeftModel | null = null;
   try {
@@ -96,17 +109,18 @@ export async function finetuneSegmentation(options: SegFinetuneOptions): Promise
     const lr = options.lr ?? 1e-3;
     const settings = {
       task: 'segment', head: headKind, method: options.method, init: options.init ?? null, labels: options.labels ?? 'all', trainExamples: numSegExamples(train),
-      epochs, batchSize, lr, seed, data: options.train.source,
+      epochs, batchSize, lr, seed, data: options.train.source, ...(options.minStepsPerEpoch ? { minStepsPerEpoch: options.minStepsPerEpoch } : {}),
     };
     if (options.outDir) fs.mkdirSync(options.outDir, { recursive: true });
-    const dropLast = numSegExamples(train) >= batchSize;
+    const epochData = repeatSegForSteps(train, batchSize, options.minStepsPerEpoch);
+    const dropLast = numSegExamples(epochData) >= batchSize;
     const predict = (x: tf.Tensor4D) => segForward(pm, head, x);
     const result = await fit<SegBatch>({
       stage: 'finetune',
       params: new Map([...pm.targetParameters(), ...head.params]),
       epochs,
-      stepsPerEpoch: numSegBatches(train, batchSize, dropLast),
-      batches: (epoch) => segBatches(train, batchSize, { shuffle: true, seed: epochSeed(seed, epoch), normalization: options.normalization, augment: options.augment ?? false, dropLast }),
+      stepsPerEpoch: numSegBatches(epochData, batchSize, dropLast),
+      batches: (epoch) => segBatches(epochData, batchSize, { shuffle: true, seed: epochSeed(seed, epoch), normalization: options.normalization, augment: options.augment ?? false, dropLast }),
       loss: (b) => segLoss(segForward(pm, head, b.x, true), b.y),
       batchSize: (b) => b.x.shape[0],
       dispose: (b) => tf.dispose([b.x, b.y]),

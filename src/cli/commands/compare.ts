@@ -4,11 +4,16 @@
 import * as os from 'os';
 import * as path from 'path';
 import { limit, loadData } from '../../data/load';
-import type { SubsampleSpec } from '../../data/splits';
+import { isSegmentationData, loadSegData } from '../../data/seg-source';
+import { numSegExamples, segImages, segSubset, type SegDataset } from '../../data/segmentation';
+import { fitSegToBackbone } from '../../train/seg-data';
+import { DEFAULT_SEG_HEAD, SEG_HEAD_KINDS, type SegHeadKind } from '../../model/seg-head';
+import { parseImageBudget, segHeadFromFlags } from './finetune-segment';
+import type { GridBudget } from '../../train/compare-plan';
 import type { ViT } from '../../model/vit';
 import { peftConfig, PEFT_METHOD_NAMES, type PeftMethodName } from '../../peft/index';
 import { normalizationFrom } from '../../train/common';
-import { type Arm, type CellResult, cellResult, type CompareGrid, type CompareProgress, methodSizes, readCell, runCellTask, runCompare, runTppTask, summarize } from '../../train/compare';
+import { type Arm, type CellResult, cellResult, type CompareGrid, type CompareProgress, isSegmentationCells, methodSizes, readCell, runCellTask, runCompare, runTppTask, summarize, summarizeSegmentation } from '../../train/compare';
 import { capImages, checkReuse, parseShard, pendingTasks, planCompare, shardUnits } from '../../train/compare-plan';
 import { describeDiff, settingsDiff } from '../../train/settings-fingerprint';
 import { acquireRunFolder } from '../../io/run-folder';
@@ -28,7 +33,12 @@ export interface CompareSettings {
   other: string[];
   methods: PeftMethodName[];
   arms: string[];
-  budgets: SubsampleSpec[];
+  /** Per class or fractions for classification; `{ images }` for segmentation data. */
+  budgets: GridBudget[];
+  /** `segment` when the target is segmentation data (masks); absent for classification. */
+  task?: 'segment';
+  /** Segmentation head on the patch tokens (segmentation targets only). */
+  head?: SegHeadKind;
   seeds: number[];
   /** Seed of the split of data without official splits (DICOM folders, fashion-mnist). */
   splitSeed: number;
@@ -91,7 +101,14 @@ function settingsFromFlags(flags: FlagValues): CompareSettings {
   if (!flags.out) throw new UsageError('--out DIR is required.');
   const methods = list(flags.methods, 'methods') as PeftMethodName[];
   for (const m of methods) if (!PEFT_METHOD_NAMES.includes(m)) throw new UsageError(`Unknown method "${m}" in --methods; use ${PEFT_METHOD_NAMES.join(', ')}.`);
-  const budgets = list(flags.labels, 'labels').map((t) => {
+  const segment = isSegmentationData(String(flags.data));
+  if (!segment && flags.head !== undefined) throw new UsageError('--head applies to segmentation targets (a .npz with masks, or a folder with masks.csv).');
+  if (segment && flags['head-lr'] !== undefined) throw new UsageError('--head-lr applies to classification; a segmentation grid trains its head at --lr.');
+  const budgets: GridBudget[] = list(flags.labels, 'labels').map((t) => {
+    if (segment) {
+      const n = parseImageBudget(t);
+      return { images: n ?? 'all' };
+    }
     const b = labelBudgetFromFlag(t);
     if (!b) throw new UsageError('--labels in compare needs budgets (e.g. 5,10,25 or 0.1), not "all".');
     return b;
@@ -110,6 +127,7 @@ function settingsFromFlags(flags: FlagValues): CompareSettings {
     ...(flags['head-lr'] !== undefined ? { headLr: flags['head-lr'] as number } : {}),
     ...(flags.convert ? { convert: true } : {}),
     ...(flags['val-images'] !== undefined ? { valImages: flags['val-images'] as number } : {}),
+    ...(segment ? { task: 'segment' as const, head: segHeadFromFlags(flags) } : {}),
     title: `TPP on ${flags.data}`,
   };
 }
@@ -161,13 +179,26 @@ export async function loadTarget(s: CompareSettings, vit: ViT, quiet: boolean): 
   };
 }
 
+/** A segmentation target's splits (its `--limit` applied, fitted to `vit`: converted where `s.convert`, else checked). */
+async function loadSegTarget(s: CompareSettings, vit: ViT): Promise<{ name: string; train: SegDataset; val: SegDataset; test: SegDataset }> {
+  const splits = await loadSegData(s.data, { splitSeed: s.splitSeed });
+  const fit = (ds: SegDataset) => fitSegToBackbone(ds, vit.config, !!s.convert);
+  const n = numSegExamples(splits.train);
+  const train = s.limit !== undefined && s.limit < n ? segSubset(splits.train, Array.from({ length: s.limit }, (_, i) => i)) : splits.train;
+  if (s.valImages !== undefined) throw new UsageError('--val-images applies to classification targets; a segmentation grid scores every validation image.');
+  return { name: splits.name, train: fit(train), val: fit(splits.val), test: fit(splits.test) };
+}
+
 /** Load the backbone and data of `s` and build the grid (also in each `--task` child). Caller disposes `vit`. */
 async function buildGrid(s: CompareSettings, quiet: boolean, recompute: boolean): Promise<{ grid: CompareGrid; vit: ViT; backend: string; backbonePath: string }> {
   const backend = await startBackend(quiet);
   const { vit, metadata, paths } = await openBackbone(s.backbone);
   try {
     const fit = (ds: Dataset) => fitWithNote(ds, vit.config, !!s.convert, quiet);
-    const target = await loadTarget(s, vit, quiet);
+    const segment = s.task === 'segment' ? await loadSegTarget(s, vit) : undefined;
+    const target = segment
+      ? { name: segment.name, train: segImages(segment.train), val: segImages(segment.val), test: segImages(segment.test) }
+      : await loadTarget(s, vit, quiet);
     const specs = otherArms(s.other);
     const normalization = normalizationFrom(metadata, target.train);
     const arms: Arm[] = [];
@@ -186,6 +217,7 @@ async function buildGrid(s: CompareSettings, quiet: boolean, recompute: boolean)
       tpp: { epochs: s.tppEpochs, batchSize: 64, lr: s.tppLr, pretext: s.pretext, maxImages: s.tppImages, seeds: s.tppSeeds },
       finetune: { epochs: s.epochs, batchSize: s.batch, lr: s.lr, patience: s.patience, minStepsPerEpoch: s.minSteps, headLr: s.headLr }, outDir: s.out,
       settings: extraSettings(s), recompute, command: commandLine(),
+      ...(segment ? { segment: { train: segment.train, val: segment.val, test: segment.test, head: s.head ?? DEFAULT_SEG_HEAD } } : {}),
     };
     return { grid, vit, backend, backbonePath: paths.backbone };
   } catch (e) {
@@ -230,12 +262,12 @@ export async function runComparison(s: CompareSettings, flags: ComparisonRunOpti
       const mine = plan.cells.filter((c) => !units || units.has(c.unit));
       const sizes = methodSizes(vit, grid.methods);
       const reportSettings = {
-        title: s.title, target: grid.target.name, modality: grid.target.train.modality ?? null, arms: grid.arms.map((a) => `${a.name}: ${a.label}`).join('; '),
+        title: s.title, target: grid.target.name, ...(s.task === 'segment' ? { task: 'segmentation' } : {}), modality: grid.target.train.modality ?? null, arms: grid.arms.map((a) => `${a.name}: ${a.label}`).join('; '),
         methods: grid.methods.map((m) => JSON.stringify(m.config)).join('; '), budgets: s.budgets.map((b) => JSON.stringify(b)).join(', '), seeds: s.seeds.join(', '),
         tpp: `${s.pretext} pretext, ${s.tppEpochs} epochs, lr ${s.tppLr}, up to ${s.tppImages} images, batch 64` +
           (s.tppSeeds ? `; ${s.tppSeeds} TPP seeds shared by the fine-tuning seeds (seed s starts from TPP seed s mod ${s.tppSeeds})` : '; one TPP run per seed'),
         finetune: `${s.epochs} epochs, lr ${s.lr}${s.headLr !== undefined ? ` (head ${s.headLr})` : ''}, batch ${s.batch}${s.minSteps ? `, at least ${s.minSteps} optimiser steps an epoch` : ''}, ` +
-          `AdamW + warm-up + cosine, best epoch by validation AUC${s.patience !== undefined ? `, patience ${s.patience}` : ''}`,
+          `AdamW + warm-up + cosine, best epoch by validation ${s.task === 'segment' ? `Dice; head ${s.head ?? DEFAULT_SEG_HEAD}` : 'AUC'}${s.patience !== undefined ? `, patience ${s.patience}` : ''}`,
         backbone: path.relative(process.cwd(), backbonePath), backend,
         ...(flags.shard ? { shard: `${flags.shard.index + 1}/${flags.shard.count} (${mine.length} of ${plan.cells.length} cells)` } : {}),
       };
@@ -253,7 +285,11 @@ export async function runComparison(s: CompareSettings, flags: ComparisonRunOpti
         await runTaskProcesses(s.out, todo, jobs, (t, seconds) => {
           if (quiet) return;
           if (t.kind === 'tpp') console.error(`tpp done: ${taskLabel(t)} (${Math.round(seconds)} s)`);
-          else console.error(`[${++done}/${mine.length}] done: ${taskLabel(t)}: test AUC ${readCell(t.file).auc.toFixed(3)} (${Math.round(seconds)} s)`);
+          else {
+            const c = readCell(t.file);
+            const score = c.task === 'segment' ? `test Dice ${(c.dice ?? NaN).toFixed(3)}` : `test AUC ${c.auc.toFixed(3)}`;
+            console.error(`[${++done}/${mine.length}] done: ${taskLabel(t)}: ${score} (${Math.round(seconds)} s)`);
+          }
         });
       } else {
         await runCompare({ ...grid, onProgress: progressLine(quiet) }, units, plan);
@@ -276,6 +312,7 @@ export async function runComparison(s: CompareSettings, flags: ComparisonRunOpti
 
 /** The summary table on stdout (or one JSON line). */
 function printSummary(cells: CellResult[], files: Record<string, string>, seconds: number, backend: string, json: boolean): void {
+  if (isSegmentationCells(cells)) return printSegSummary(cells, files, seconds, backend, json);
   const rows = summarize(cells);
   if (json) {
     console.log(JSON.stringify({ ...files, seconds, backend, summary: rows }));
@@ -287,6 +324,24 @@ function printSummary(cells: CellResult[], files: Record<string, string>, second
     const ci = Number.isFinite(r.delta_auc_ci_low) ? ` [${r.delta_auc_ci_low.toFixed(3)}, ${r.delta_auc_ci_high.toFixed(3)}]` : '';
     const delta = r.arm === 'none' ? '' : `${r.delta_auc_mean >= 0 ? '+' : ''}${r.delta_auc_mean.toFixed(3)}${ci} (${r.wins}): ${r.verdict}`;
     console.log(`${pad(r.method, 9)}${pad(r.budget, 10)}${pad(r.arm, 16)}${pad(`${r.auc_mean.toFixed(3)} ± ${r.auc_std.toFixed(3)}`, 17)}${pad(`${r.accuracy_mean.toFixed(3)} ± ${r.accuracy_std.toFixed(3)}`, 17)}${delta}`);
+  }
+  console.log(`\nReport: ${files.report_html}\nTables: ${files.results_csv}, ${files.summary_csv}\n${cells.length} cells in ${Math.round(seconds)} s on ${backend}.`);
+}
+
+/** The segmentation summary on stdout (or one JSON line): Dice, IoU, HD95 and Δ Dice against no TPP. */
+function printSegSummary(cells: CellResult[], files: Record<string, string>, seconds: number, backend: string, json: boolean): void {
+  const rows = summarizeSegmentation(cells);
+  if (json) {
+    console.log(JSON.stringify({ ...files, seconds, backend, summary: rows }));
+    return;
+  }
+  const pad = (x: string, n: number) => x.padEnd(n);
+  const hc = rows.some((r) => Number.isFinite(r.hc_error_mm_mean));
+  console.log(`\n${pad('method', 9)}${pad('labels', 12)}${pad('TPP arm', 16)}${pad('test Dice', 17)}${pad('IoU', 7)}${pad('HD95', 8)}${hc ? pad('HC err mm', 10) : ''}Δ Dice vs none [95 % CI] (wins): verdict`);
+  for (const r of rows) {
+    const ci = Number.isFinite(r.delta_dice_ci_low) ? ` [${r.delta_dice_ci_low.toFixed(3)}, ${r.delta_dice_ci_high.toFixed(3)}]` : '';
+    const delta = r.arm === 'none' ? '' : `${r.delta_dice_mean >= 0 ? '+' : ''}${r.delta_dice_mean.toFixed(3)}${ci} (${r.wins}): ${r.verdict}`;
+    console.log(`${pad(r.method, 9)}${pad(r.budget, 12)}${pad(r.arm, 16)}${pad(`${r.dice_mean.toFixed(3)} ± ${r.dice_std.toFixed(3)}`, 17)}${pad(r.iou_mean.toFixed(3), 7)}${pad(r.hd95_mean.toFixed(2), 8)}${hc ? pad(r.hc_error_mm_mean.toFixed(1), 10) : ''}${delta}`);
   }
   console.log(`\nReport: ${files.report_html}\nTables: ${files.results_csv}, ${files.summary_csv}\n${cells.length} cells in ${Math.round(seconds)} s on ${backend}.`);
 }
@@ -324,7 +379,8 @@ export const command: Command = {
     { name: 'other', type: 'string', value: 'LIST', help: 'other datasets to pre-train the target parameters on, comma-separated; NAME=DATA names the arm (e.g. same-modality=kermany)' },
     { name: 'arms', type: 'string', value: 'LIST', help: 'which arms to run (default: none, same and every --other)' },
     { name: 'methods', type: 'string', value: 'LIST', help: `PEFT methods (defaults of each): ${PEFT_METHOD_NAMES.join(', ')}`, default: 'lora,adapter' },
-    { name: 'labels', type: 'string', value: 'LIST', help: 'label budgets: K per class or fractions', default: '10' },
+    { name: 'labels', type: 'string', value: 'LIST', help: 'label budgets: K per class or fractions (segmentation data: labelled images, e.g. 10,50,all)', default: '10' },
+    { name: 'head', type: 'string', choices: [...SEG_HEAD_KINDS], value: 'KIND', help: 'segmentation targets: the head on the patch tokens (default: the library default)' },
     { name: 'seeds', type: 'string', value: 'LIST', help: 'seeds (label subset, init, data order)', default: '0,1,2' },
     SPLIT_SEED_FLAG,
     { name: 'limit', type: 'int', value: 'N', help: 'use at most the first N target training images (quick runs)' },

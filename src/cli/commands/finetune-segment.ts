@@ -1,6 +1,6 @@
 /** `tpp-lab finetune --task segment`: PEFT fine-tuning with a segmentation head (called by the finetune command). */
 import type { ViT } from '../../model/vit';
-import { SEG_HEAD_KINDS, type SegHeadKind } from '../../model/seg-head';
+import { DEFAULT_SEG_HEAD, SEG_HEAD_KINDS, type SegHeadKind } from '../../model/seg-head';
 import { segImages, segSubset } from '../../data/segmentation';
 import { normalizationFrom } from '../../train/common';
 import { loadSegData } from '../../data/seg-source';
@@ -18,9 +18,9 @@ export function parseImageBudget(text: string | undefined): number | undefined {
   throw new UsageError(`--labels for --task segment takes a whole number of labelled images (e.g. 10) or "all"; got "${text}".`);
 }
 
-/** The head from `--head` (default progressive). */
+/** The head from `--head` (default `DEFAULT_SEG_HEAD`). */
 export function segHeadFromFlags(flags: FlagValues): SegHeadKind {
-  const h = String(flags.head ?? 'progressive');
+  const h = String(flags.head ?? DEFAULT_SEG_HEAD);
   if (!(SEG_HEAD_KINDS as readonly string[]).includes(h)) throw new UsageError(`--head must be one of ${SEG_HEAD_KINDS.join(', ')}; got "${h}".`);
   return h as SegHeadKind;
 }

@@ -7,6 +7,7 @@ import { Command } from '../command';
 import { initAdapter, METHOD_FLAGS, methodFromFlags } from '../method-flags';
 import { BACKBONE_FLAG, dataFromFlags, labelBudgetFromFlag, requireFlags, stageFlags, stageRunFromFlags, startBackend, WORKERS_FLAG } from '../train-shared';
 import { runSegmentFinetune } from './finetune-segment';
+import { DEFAULT_SEG_HEAD, SEG_HEAD_KINDS } from '../../model/seg-head';
 
 export const command: Command = {
   name: 'finetune',
@@ -23,7 +24,7 @@ export const command: Command = {
     { name: 'augment', type: 'boolean', help: 'flips, shifts and intensity jitter on training images' },
     WORKERS_FLAG,
     { name: 'task', type: 'string', choices: ['classify', 'segment'], help: 'classify (image labels) or segment (masks: --labels counts images)', default: 'classify' },
-    { name: 'head', type: 'string', choices: ['linear', 'progressive'], help: 'segmentation head on the patch tokens (--task segment)', default: 'progressive' },
+    { name: 'head', type: 'string', choices: [...SEG_HEAD_KINDS], help: 'segmentation head on the patch tokens (--task segment)', default: DEFAULT_SEG_HEAD },
   ],
   async run({ flags }) {
     requireFlags(flags, ['data', 'out']);
@@ -31,7 +32,7 @@ export const command: Command = {
     const run = stageRunFromFlags(flags);
     const out = run.outDir;
     const segment = flags.task === 'segment';
-    if (!segment && flags.head !== undefined && flags.head !== 'progressive') throw new UsageError('--head applies to --task segment.');
+    if (!segment && flags.head !== undefined && flags.head !== DEFAULT_SEG_HEAD) throw new UsageError('--head applies to --task segment.');
     if (segment && (flags.workers as number) > 1) throw new UsageError('--workers > 1 is not supported with --task segment yet; leave it at 1.');
     const init = flags.init === undefined ? undefined : await initAdapter(String(flags.init));
     const method = methodFromFlags(flags, init);
