@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { type CsvRow, fillBlocks, pooledRows, questionOneTable } from '../src/report/study-tables';
+import { type CsvRow, fillBlocks, pooledRows, questionOneTable, segHeadsTable, segResultsTable } from '../src/report/study-tables';
 
 const row = (o: Partial<CsvRow>): CsvRow => ({ target: 't', method: 'lora', budget: '1/class', metric: 'auc', question: 'tpp-helps', arm: 'same', versus: 'none', delta_mean: '0', delta_ci_low: '-1', delta_ci_high: '1', verdict: 'no detectable effect', ...o } as CsvRow);
 
@@ -40,4 +40,24 @@ test('the READMEs\' study tables equal what the committed CSVs give (scripts/stu
   // The check means something only while the README carries the blocks.
   const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
   for (const name of ['pooled', 'q1', 'q2', 'baselines']) assert.match(readme, new RegExp(`<!-- study:${name} -->\\n\\|`), name);
+});
+
+test('the segmentation table: Dice without TPP, each arm\'s paired Δ Dice, HD95 and HC error without / with TPP on own images', () => {
+  const r = (arm: string, metric: string, mean: string, extra: Partial<CsvRow> = {}) => ({ target: 'hc18', method: 'lora', budget: '10 images', arm, metric, mean, sd: '0.02', n_seeds: '5', ...extra }) as CsvRow;
+  const summary = [
+    r('none', 'dice', '0.7'), r('none', 'hd95', '9.25'), r('none', 'hc_error_mm', '12.34'),
+    r('same', 'dice', '0.75', { delta_mean: '0.05', delta_ci_low: '0.01', delta_ci_high: '0.09', verdict: 'helps' }), r('same', 'hd95', '8'), r('same', 'hc_error_mm', '10'),
+    r('other-modality', 'dice', '0.69', { delta_mean: '-0.01', delta_ci_low: '-0.03', delta_ci_high: '0.01', verdict: 'no detectable effect' }),
+  ];
+  const lines = segResultsTable(summary).split('\n');
+  assert.equal(lines[0], '| target | method | labelled images | no TPP: Dice (mean ± sd) | TPP on own images: Δ Dice | other modality: Δ Dice | HD95 no TPP / own images | HC error mm no TPP / own images | seeds |');
+  assert.equal(lines[1].split('---').length - 1, 9);
+  assert.equal(lines[2], '| hc18 | lora | 10 | 0.700 ± 0.020 | +0.050 [+0.010, +0.090] **helps** | −0.010 [−0.030, +0.010] n.d.e. | 9.3 / 8.0 | 12.3 / 10.0 | 5 |');
+});
+
+test('the head table gives validation and test Dice per target and head, and the mean seconds of a cell', () => {
+  const c = (head: string, val: number, dice: number, seconds: number) => ({ target: 'busi', head, budget: '50 images', val_dice: String(val), dice: String(dice), seconds: String(seconds) }) as CsvRow;
+  const lines = segHeadsTable([c('linear', 0.5, 0.4, 50), c('linear', 0.7, 0.6, 70), c('progressive', 0.6, 0.55, 300)]).split('\n');
+  assert.equal(lines[2], '| busi | linear | 50 | 0.600 ± 0.141 | 0.500 ± 0.141 | 2 | 60 |');
+  assert.equal(lines[3], '| busi | progressive | 50 | 0.600 ± 0.000 | 0.550 ± 0.000 | 1 | 300 |');
 });

@@ -9,7 +9,7 @@
  * interval is wider than a seed-level one would be.
  */
 import * as fs from 'fs';
-import { pairedSummary, signed } from '../analysis/paired';
+import { meanStd, pairedSummary, signed } from '../analysis/paired';
 import { baselineGrid, type ContrastRow, QUESTION_TITLES } from './study-report';
 
 /** A row of a CSV written by danfojs (plain fields, no quoted commas), as strings. */
@@ -179,12 +179,60 @@ export function studyBlocks(summary: CsvRow[], contrasts: CsvRow[], diagnostics:
 }
 
 /**
- * `text` with each `<!-- study:NAME -->` … `<!-- /study:NAME -->` block's body replaced by `blocks[NAME]`.
- * Throws when a marker names no block, so a typo cannot leave a stale table in place.
+ * `text` with each `<!-- PREFIX:NAME -->` … `<!-- /PREFIX:NAME -->` block's body replaced by `blocks[NAME]`
+ * (prefix `study` for the TPP study, `seg` for the segmentation results). Throws when a marker names no block, so
+ * a typo cannot leave a stale table in place.
  */
-export function fillBlocks(text: string, blocks: Record<string, string>): string {
-  return text.replace(/<!-- study:([\w-]+) -->\n[\s\S]*?<!-- \/study:\1 -->/g, (_m, name: string) => {
-    if (!(name in blocks)) throw new Error(`a <!-- study:${name} --> block has no table of that name (known: ${Object.keys(blocks).join(', ')}).`);
-    return `<!-- study:${name} -->\n${blocks[name]}\n<!-- /study:${name} -->`;
+export function fillBlocks(text: string, blocks: Record<string, string>, prefix = 'study'): string {
+  const re = new RegExp(`<!-- ${prefix}:([\\w-]+) -->\\n[\\s\\S]*?<!-- \\/${prefix}:\\1 -->`, 'g');
+  return text.replace(re, (_m, name: string) => {
+    if (!(name in blocks)) throw new Error(`a <!-- ${prefix}:${name} --> block has no table of that name (known: ${Object.keys(blocks).join(', ')}).`);
+    return `<!-- ${prefix}:${name} -->\n${blocks[name]}\n<!-- /${prefix}:${name} -->`;
   });
+}
+
+/**
+ * The segmentation results table from the targets' summary.csv rows: per target, method and budget, test Dice
+ * without TPP (mean ± sd) and each TPP arm's paired Δ Dice [95 % CI] and verdict, then HD95 and (HC18) the head
+ * circumference error without and with TPP on own images.
+ */
+export function segResultsTable(summary: CsvRow[]): string {
+  const dice = summary.filter((r) => r.metric === 'dice');
+  const arms = orderArms([...new Set(dice.map((r) => r.arm))].filter((a) => a !== 'none'));
+  const hc = summary.some((r) => r.metric === 'hc_error_mm');
+  const head = `| target | method | labelled images | no TPP: Dice (mean ± sd) | ${arms.map((a) => `${ARM_TITLES[a] ?? a}: Δ Dice`).join(' | ')} | HD95 no TPP / own images | ${hc ? 'HC error mm no TPP / own images | ' : ''}seeds |`;
+  const lines = [head, `|${' --- |'.repeat(6 + arms.length + (hc ? 1 : 0))}`];
+  const groups = [...new Map(dice.map((r) => [`${r.target}|${r.method}|${r.budget}`, r])).values()];
+  for (const g of groups) {
+    const pick = (arm: string, metric: string) => summary.find((r) => r.target === g.target && r.method === g.method && r.budget === g.budget && r.arm === arm && r.metric === metric);
+    const none = pick('none', 'dice');
+    const pair = (metric: string, digits: number) => {
+      const a = pick('none', metric);
+      const b = pick('same', metric);
+      return a ? `${Number(a.mean).toFixed(digits)} / ${b ? Number(b.mean).toFixed(digits) : '—'}` : '—';
+    };
+    const hcCell = hc ? ` ${pair('hc_error_mm', 1)} |` : '';
+    lines.push(`| ${g.target} | ${g.method} | ${g.budget.replace(' images', '')} | ${none ? `${Number(none.mean).toFixed(3)} ± ${Number(none.sd).toFixed(3)}` : '—'} | ` +
+      `${arms.map((a) => deltaText(pick(a, 'dice'))).join(' | ')} | ${pair('hd95', 1)} |${hcCell} ${none?.n_seeds ?? '—'} |`);
+  }
+  return lines.join('\n');
+}
+
+/**
+ * The head comparison from cells of grids that differ only in the head (`results.csv` rows with a `head` added):
+ * per target and head, validation Dice (what chooses the default) and test Dice, mean ± sd over seeds, and the
+ * mean wall time of a cell.
+ */
+export function segHeadsTable(cells: CsvRow[]): string {
+  const lines = ['| target | head | labelled images | validation Dice (mean ± sd) | test Dice (mean ± sd) | seeds | s per cell |', '| --- | --- | --- | --- | --- | --- | --- |'];
+  const groups = [...new Map(cells.map((c) => [`${c.target}|${c.head}|${c.budget}`, c])).values()];
+  for (const g of groups) {
+    const cs = cells.filter((c) => c.target === g.target && c.head === g.head && c.budget === g.budget);
+    const ms = (k: string) => {
+      const v = meanStd(cs.map((c) => Number(c[k])));
+      return `${v.mean.toFixed(3)} ± ${v.std.toFixed(3)}`;
+    };
+    lines.push(`| ${g.target} | ${g.head} | ${g.budget.replace(' images', '')} | ${ms('val_dice')} | ${ms('dice')} | ${cs.length} | ${Math.round(meanStd(cs.map((c) => Number(c.seconds))).mean)} |`);
+  }
+  return lines.join('\n');
 }
