@@ -66,4 +66,27 @@ describe('compare on a segmentation target', () => {
     assert.equal(b.code, 2);
     assert.match(b.stderr, /labelled images \(e\.g\. 10\) or "all"; got "many"/);
   });
+
+  test('a study with a segmentation target answers its questions on Dice; a segmentation target without budgets is refused', () => {
+    const plan = {
+      title: 'seg', backbone, methods: ['lora'], budgets: [1], seeds: 2, tppSeeds: 1, tpp: { epochs: 1, images: 16 }, finetune: { epochs: 1, batch: 8, minSteps: 2 },
+      targets: [{ data: 'data/hc18_64.npz', name: 'hc18', convert: true, budgets: [4], head: 'linear' }],
+    };
+    const file = path.join(dir, 'plan.json');
+    fs.writeFileSync(file, JSON.stringify(plan));
+    const r = cli(['study', '--plan', file, '--out', path.join(dir, 'study'), '--jobs', '1', '--quiet']);
+    assert.equal(r.code, 0, r.stderr);
+    const contrasts = fs.readFileSync(path.join(dir, 'study', 'contrasts.csv'), 'utf8').trim().split('\n');
+    assert.equal(contrasts.length, 2, 'one contrast: same − none at 4 images');
+    assert.match(contrasts[1], /^hc18,lora,4 images,dice,tpp-helps,same,none,2,/);
+    const summary = fs.readFileSync(path.join(dir, 'study', 'summary.csv'), 'utf8');
+    assert.match(summary, /,hc18,segmentation,lora,4 images,none,2,dice,/);
+    const index = fs.readFileSync(path.join(dir, 'study', 'index.html'), 'utf8');
+    assert.match(index, /paired difference in test Dice/);
+    assert.match(index, /Without TPP: .*\(test Dice, mean ± sd over seeds\)/);
+    fs.writeFileSync(file, JSON.stringify({ ...plan, targets: [{ data: 'data/hc18_64.npz', convert: true }] }));
+    const bad = cli(['study', '--plan', file, '--out', path.join(dir, 'study2')]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /target hc18_64 is segmentation data; give its budgets in labelled images, e\.g\. "budgets": \[10, 50, "all"\]/);
+  });
 });

@@ -10,7 +10,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { signed } from '../analysis/paired';
 import { writeFileAtomic } from '../io/safetensors';
-import { type CellResult, pairedColumns, type PairedColumns, pairedDelta, summarizeLong, type SummaryLongRow } from '../train/compare';
+import { type CellMetric, type CellResult, isSegmentationCells, pairedColumns, type PairedColumns, pairedDelta, summarizeLong, type SummaryLongRow } from '../train/compare';
 import { figureHtml, pageHtml, type Figure } from '../viz/plotly';
 
 // danfojs writes the CSVs, as in compare-report.ts (loaded with require: it has no type declarations we use).
@@ -43,12 +43,13 @@ export interface ContrastRow extends PairedColumns {
 }
 
 /** Mean of `a − b` per TPP seed of the pairs (the TPP seed of `a`'s cell, else of `b`'s). */
-function byTppSeed(pairs: { a: CellResult; b: CellResult }[], metric: 'auc' | 'balanced_accuracy' | 'accuracy'): string {
+function byTppSeed(pairs: { a: CellResult; b: CellResult }[], metric: CellMetric): string {
   const groups = new Map<number, number[]>();
+  const value = (c: CellResult) => (c[metric] ?? NaN) as number;
   for (const { a, b } of pairs) {
     const k = a.tppSeed ?? b.tppSeed;
     if (k === null || k === undefined) return '';
-    groups.set(k, [...(groups.get(k) ?? []), a[metric] - b[metric]]);
+    groups.set(k, [...(groups.get(k) ?? []), value(a) - value(b)]);
   }
   return [...groups].sort((x, y) => x[0] - y[0]).map(([k, d]) => {
     const m = d.reduce((p, q) => p + q, 0) / d.length;
@@ -57,7 +58,7 @@ function byTppSeed(pairs: { a: CellResult; b: CellResult }[], metric: 'auc' | 'b
 }
 
 /** `a − b` per seed for every method and budget where both arms ran. */
-export function contrast(cells: CellResult[], target: string, a: string, b: string, metric: 'auc' | 'balanced_accuracy' | 'accuracy', question: ContrastRow['question']): ContrastRow[] {
+export function contrast(cells: CellResult[], target: string, a: string, b: string, metric: CellMetric, question: ContrastRow['question']): ContrastRow[] {
   const rows: ContrastRow[] = [];
   const methods = [...new Set(cells.map((c) => c.method))];
   const budgets = [...new Set(cells.map((c) => c.budget))];
@@ -76,6 +77,19 @@ export function contrast(cells: CellResult[], target: string, a: string, b: stri
   return rows;
 }
 
+/** The metric a target's questions are answered on: test AUC, or test Dice for a segmentation target. */
+export function primaryMetric(cells: readonly CellResult[]): 'auc' | 'dice' {
+  return isSegmentationCells(cells) ? 'dice' : 'auc';
+}
+
+/** How tables and axes name a metric. */
+const METRIC_NAMES: Record<string, string> = { auc: 'AUC', dice: 'Dice', iou: 'IoU', hd95: 'HD95', hc_error_mm: 'HC error (mm)', accuracy: 'accuracy', balanced_accuracy: 'balanced accuracy' };
+
+/** `AUC`, `Dice`, or `AUC / Dice` for rows of several metrics. */
+function metricNames(rows: readonly { metric: string }[]): string {
+  return [...new Set(rows.map((r) => METRIC_NAMES[r.metric] ?? r.metric))].join(' / ') || 'AUC';
+}
+
 /** Arms that are not TPP but reference arms (compared with `none` only): MAE of the whole backbone continued. */
 export const REFERENCE_ARMS = ['continued-mae'];
 
@@ -83,7 +97,7 @@ export const REFERENCE_ARMS = ['continued-mae'];
  * Every contrast of a target: each TPP arm vs none (question 1), `same` vs each other TPP arm (question 2), each
  * reference arm vs none.
  */
-export function studyContrasts(r: StudyTargetResult, metric: 'auc' | 'balanced_accuracy' | 'accuracy' = 'auc'): ContrastRow[] {
+export function studyContrasts(r: StudyTargetResult, metric: CellMetric = primaryMetric(r.cells)): ContrastRow[] {
   const arms = [...new Set(r.cells.map((c) => c.arm))];
   const tppArms = arms.filter((a) => a !== 'none' && !REFERENCE_ARMS.includes(a));
   return [
@@ -100,7 +114,7 @@ function esc(s: string): string {
 }
 
 function contrastTable(rows: ContrastRow[]): string {
-  const head = ['target', 'method', 'labels', 'arm', 'versus', 'seeds', 'Δ AUC', '95 % CI', 'wins', 'verdict', 'MDE', 'Δ per TPP seed'];
+  const head = ['target', 'method', 'labels', 'arm', 'versus', 'seeds', `Δ ${metricNames(rows)}`, '95 % CI', 'wins', 'verdict', 'MDE', 'Δ per TPP seed'];
   const colour = (v: string) => (v === 'helps' ? '#1a7f37' : v === 'hurts' ? '#b42318' : '#555');
   const body = rows.map((r) => `<tr><td>${esc(r.target)}</td><td>${esc(r.method)}</td><td>${esc(r.budget)}</td><td>${esc(r.arm)}</td><td>${esc(r.versus)}</td><td>${r.n_seeds}</td>` +
     `<td>${f3(r.delta_mean)}</td><td>${Number.isFinite(r.delta_ci_low) ? `${f3(r.delta_ci_low)} to ${f3(r.delta_ci_high)}` : ''}</td><td>${r.wins}</td>` +
@@ -132,7 +146,7 @@ export function forestFigure(rows: ContrastRow[], title: string): Figure {
     }),
     layout: {
       title, height: 160 + 48 * keys.length, margin: { l: 230, t: 90 },
-      xaxis: { title: 'Δ test AUC (mean, 95 % CI)', zeroline: true, zerolinewidth: 2, zerolinecolor: '#444' },
+      xaxis: { title: `Δ test ${metricNames(rows)} (mean, 95 % CI)`, zeroline: true, zerolinewidth: 2, zerolinecolor: '#444' },
       yaxis: { tickvals: keys.map((_, k) => -k), ticktext: keys, range: [-keys.length + 0.5, 0.5], zeroline: false, automargin: true },
       legend: { orientation: 'h', x: 0, y: 1.02, yanchor: 'bottom' },
     },
@@ -179,9 +193,9 @@ export function baselineGrid(summary: readonly BaselineSource[], metric = 'auc')
   };
 }
 
-/** Test AUC without TPP per target and budget, one column per method (`baselineGrid`), as an HTML table. */
-export function baselineTable(summary: SummaryLongRow[]): string {
-  const { methods, rows } = baselineGrid(summary);
+/** Test AUC (or another metric) without TPP per target and budget, one column per method (`baselineGrid`), as an HTML table. */
+export function baselineTable(summary: SummaryLongRow[], metric = 'auc'): string {
+  const { methods, rows } = baselineGrid(summary, metric);
   const body = rows.map((r) => `<tr><td>${esc(r.target)}</td><td>${esc(r.budget)}</td>${r.cells.map((c) => `<td>${c ?? ''}</td>`).join('')}</tr>`);
   return `<table><thead><tr><th>target</th><th>labels</th>${methods.map((m) => `<th>${esc(m)}</th>`).join('')}</tr></thead><tbody>${body.join('')}</tbody></table>`;
 }
@@ -194,7 +208,9 @@ export const QUESTION_TITLES: Record<string, string> = {
 /** Write summary.csv, contrasts.csv and index.html of a study into `dir`; returns their paths. */
 export async function writeStudyReport(dir: string, title: string, results: StudyTargetResult[], context: { backbone: string; task: string }, about: string): Promise<Record<string, string>> {
   fs.mkdirSync(dir, { recursive: true });
-  const summary: SummaryLongRow[] = results.flatMap((r) => summarizeLong(r.cells, { backbone: context.backbone, target: r.target, task: context.task }));
+  const summary: SummaryLongRow[] = results.flatMap((r) => summarizeLong(r.cells, { backbone: context.backbone, target: r.target, task: isSegmentationCells(r.cells) ? 'segmentation' : context.task }));
+  const metrics = [...new Set(results.map((r) => primaryMetric(r.cells)))];
+  const metricText = metrics.map((m) => `test ${METRIC_NAMES[m]}`).join(' (classification targets) or ') + (metrics.length > 1 ? ' (segmentation targets)' : '');
   const contrasts = results.flatMap((r) => studyContrasts(r));
   const files = { summary_csv: path.join(dir, 'summary.csv'), contrasts_csv: path.join(dir, 'contrasts.csv'), index_html: path.join(dir, 'index.html') };
   await writeFileAtomic(files.summary_csv, Buffer.from(dfd.toCSV(new dfd.DataFrame(summary as unknown as object[]))));
@@ -205,7 +221,7 @@ export async function writeStudyReport(dir: string, title: string, results: Stud
     .join('')}</tbody></table>`;
   const body = [
     `<p>${esc(about)}</p>`,
-    '<p>Each row is a paired difference in test AUC over fine-tuning seeds (same labelled subset, head initialisation and data order per seed), with its 95 % Student-t interval. <b>helps</b>/<b>hurts</b>: the interval excludes 0; otherwise <b>no detectable effect</b>. MDE: the smallest true difference these seeds would detect 80 % of the time. Fine-tuning seeds share TPP runs (seed s starts from TPP seed s mod the number of TPP seeds), so the interval, which treats seeds as independent, understates TPP\'s own variance: the last column shows the mean difference per TPP seed; read a verdict as firm only where those agree.</p>',
+    `<p>Each row is a paired difference in ${metricText} over fine-tuning seeds (same labelled subset, head initialisation and data order per seed), with its 95 % Student-t interval. <b>helps</b>/<b>hurts</b>: the interval excludes 0; otherwise <b>no detectable effect</b>. MDE: the smallest true difference these seeds would detect 80 % of the time. Fine-tuning seeds share TPP runs (seed s starts from TPP seed s mod the number of TPP seeds), so the interval, which treats seeds as independent, understates TPP\'s own variance: the last column shows the mean difference per TPP seed; read a verdict as firm only where those agree.</p>`,
     '<h2>The answers in counts</h2>', countTable,
     '<h2>Question 1: does TPP help? (each TPP arm minus no TPP)</h2>',
     figureHtml(forestFigure(contrasts.filter((c) => c.question === 'tpp-helps'), 'Each TPP arm minus no TPP: right of the line, TPP helped')),
@@ -217,7 +233,7 @@ export async function writeStudyReport(dir: string, title: string, results: Stud
       '<h2>Reference: MAE of the whole backbone continued on the target\'s images, then the same PEFT (minus no TPP)</h2>',
       contrastTable(contrasts.filter((c) => c.question === 'reference')),
     ] : []),
-    '<h2>Without TPP: each method, and the references that bracket them (test AUC, mean ± sd over seeds)</h2>', baselineTable(summary),
+    ...metrics.flatMap((m) => [`<h2>Without TPP: each method, and the references that bracket them (test ${METRIC_NAMES[m]}, mean ± sd over seeds)</h2>`, baselineTable(summary, m)]),
     '<h2>Per target</h2>', `<ul>${results.map((r) => `<li><a href="${esc(path.join(r.dir, 'report.html'))}">${esc(r.target)}</a> (${r.cells.length} cells)</li>`).join('')}</ul>`,
   ].join('\n');
   await writeFileAtomic(files.index_html, Buffer.from(pageHtml(title, body)));

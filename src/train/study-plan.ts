@@ -15,6 +15,13 @@ export interface StudyTarget {
   convert: boolean;
   /** Choose the best epoch on a seeded random sample of at most this many validation images. */
   valImages?: number;
+  /**
+   * This target's label budgets instead of the plan's: labels per class, or for a segmentation target (required
+   * there) labelled images, a whole number or `"all"`.
+   */
+  budgets?: (number | 'all')[];
+  /** A segmentation target's head (default: the library's). */
+  head?: string;
 }
 
 /** The whole plan, with defaults filled in. */
@@ -66,6 +73,12 @@ function obj(v: unknown, where: string, known: string[]): Record<string, unknown
   return v as Record<string, unknown>;
 }
 
+/** A target's own budgets: a non-empty list of whole numbers ≥ 1 or `"all"`. */
+function targetBudgets(v: unknown, where: string): (number | 'all')[] {
+  if (!Array.isArray(v) || v.length === 0) fail(where, `must be a non-empty list of whole numbers or "all", got ${JSON.stringify(v)}.`);
+  return v.map((x, i) => (x === 'all' ? 'all' : posInt(x, `${where}[${i}]`)));
+}
+
 /** Check a parsed plan and fill in its defaults; throws naming the first bad field. */
 export function validateStudyPlan(raw: unknown): StudyPlan {
   const p = obj(raw, 'the plan', KNOWN);
@@ -83,7 +96,7 @@ export function validateStudyPlan(raw: unknown): StudyPlan {
   const tpp = obj(p.tpp ?? {}, 'tpp', ['epochs', 'lr', 'images']);
   const ft = obj(p.finetune ?? {}, 'finetune', ['epochs', 'lr', 'batch', 'minSteps', 'headLr', 'patience']);
   const targets = list('targets', (v, w) => {
-    const t = obj(v, w, ['data', 'name', 'arms', 'convert', 'valImages']);
+    const t = obj(v, w, ['data', 'name', 'arms', 'convert', 'valImages', 'budgets', 'head']);
     if (typeof t.data !== 'string' || !t.data) fail(`${w}.data`, 'must name a dataset (e.g. "pneumoniamnist").');
     const arms = obj(t.arms ?? {}, `${w}.arms`, Object.keys(t.arms ?? {}));
     for (const [name, spec] of Object.entries(arms)) {
@@ -95,6 +108,8 @@ export function validateStudyPlan(raw: unknown): StudyPlan {
     return {
       data: t.data, name, arms: arms as Record<string, string>, convert: t.convert === true,
       ...(t.valImages !== undefined ? { valImages: posInt(t.valImages, `${w}.valImages`) } : {}),
+      ...(t.budgets !== undefined ? { budgets: targetBudgets(t.budgets, `${w}.budgets`) } : {}),
+      ...(t.head !== undefined ? { head: typeof t.head === 'string' && t.head ? t.head : fail(`${w}.head`, 'must name a head (linear or progressive).') } : {}),
     };
   }) as StudyTarget[];
   const names = targets.map((t) => t.name);

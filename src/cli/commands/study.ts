@@ -7,6 +7,9 @@ import type { CellResult } from '../../train/compare';
 import { parseShard } from '../../train/compare-plan';
 import { readStudyPlan, type StudyPlan, type StudyTarget } from '../../train/study-plan';
 import { UsageError } from '../args';
+import { isSegmentationData } from '../../data/seg-source';
+import { DEFAULT_SEG_HEAD, SEG_HEAD_KINDS, type SegHeadKind } from '../../model/seg-head';
+import type { GridBudget } from '../../train/compare-plan';
 import { Command } from '../command';
 import { mergeShards } from '../compare-grid';
 import { CONTINUED_ARM, continuedCells, runContinued } from '../study-continued';
@@ -17,9 +20,17 @@ import { type CompareSettings, RUN_FLAGS, runComparison } from './compare';
 export function targetSettings(plan: StudyPlan, t: StudyTarget, out: string): CompareSettings {
   for (const m of [...plan.methods, ...plan.references]) if (!PEFT_METHOD_NAMES.includes(m as PeftMethodName)) throw new UsageError(`study plan: unknown method "${m}"; use ${PEFT_METHOD_NAMES.join(', ')}.`);
   const names = Object.keys(t.arms);
+  const segment = isSegmentationData(t.data);
+  if (segment && !t.budgets) throw new UsageError(`study plan: target ${t.name} is segmentation data; give its budgets in labelled images, e.g. "budgets": [10, 50, "all"].`);
+  if (!segment && t.head !== undefined) throw new UsageError(`study plan: target ${t.name}: "head" applies to segmentation targets.`);
+  if (!segment && t.budgets?.includes('all')) throw new UsageError(`study plan: target ${t.name}: "all" is a budget of segmentation targets; give labels per class.`);
+  if (segment && plan.continued) throw new UsageError(`study plan: the continued-mae arm is not built for segmentation targets (${t.name}); set "continued": false.`);
+  if (t.head !== undefined && !(SEG_HEAD_KINDS as readonly string[]).includes(t.head)) throw new UsageError(`study plan: target ${t.name}: head must be one of ${SEG_HEAD_KINDS.join(', ')}, got "${t.head}".`);
+  const budgets: GridBudget[] = segment ? t.budgets!.map((k) => ({ images: k })) : (t.budgets ?? plan.budgets).map((k) => ({ perClass: k as number }));
   return {
     data: t.data, other: names.map((n) => `${n}=${t.arms[n]}`), methods: plan.methods as PeftMethodName[], arms: ['none', 'same', ...names],
-    budgets: plan.budgets.map((k) => ({ perClass: k })), seeds: plan.seeds, splitSeed: plan.splitSeed,
+    budgets, seeds: plan.seeds, splitSeed: plan.splitSeed,
+    ...(segment ? { task: 'segment' as const, head: (t.head ?? DEFAULT_SEG_HEAD) as SegHeadKind } : {}),
     tppEpochs: plan.tpp.epochs, tppLr: plan.tpp.lr, tppImages: plan.tpp.images, pretext: 'mae',
     epochs: plan.finetune.epochs, lr: plan.finetune.lr, batch: plan.finetune.batch, patience: plan.finetune.patience,
     backbone: plan.backbone, out: path.join(out, t.name), title: `${plan.title}: ${t.name}`, tppSeeds: plan.tppSeeds,
@@ -101,7 +112,7 @@ export const command: Command = {
     }
     const about = `Backbone ${plan.backbone ?? 'bundled'}; methods ${plan.methods.join(', ')}` +
       `${plan.references.length ? ` (references without TPP: ${plan.references.join(', ')})` : ''}` +
-      `${plan.continued ? `; reference arm ${CONTINUED_ARM}: MAE of the whole backbone continued on the TPP images, then the same PEFT` : ''}; ${plan.budgets.join(', ')} labels per class; ` +
+      `${plan.continued ? `; reference arm ${CONTINUED_ARM}: MAE of the whole backbone continued on the TPP images, then the same PEFT` : ''}; ${plan.budgets.join(', ')} labels per class${plan.targets.some((t) => t.budgets) ? ` (own budgets: ${plan.targets.filter((t) => t.budgets).map((t) => `${t.name} ${t.budgets!.join(', ')}${isSegmentationData(t.data) ? ' labelled images' : ' per class'}`).join('; ')})` : ''}; ` +
       `${plan.seeds.length} fine-tuning seeds, ${plan.tppSeeds} TPP seeds; TPP ${plan.tpp.epochs} epochs at lr ${plan.tpp.lr} on up to ${plan.tpp.images} images; ` +
       `fine-tuning ${plan.finetune.epochs} epochs, lr ${plan.finetune.lr}${plan.finetune.headLr ? ` (head ${plan.finetune.headLr})` : ''}, batch ${plan.finetune.batch}` +
       `${plan.finetune.minSteps ? `, at least ${plan.finetune.minSteps} steps an epoch` : ''}.`;
