@@ -2,6 +2,8 @@
  * What `tpp-lab pretrain`, `tpp`, `finetune` and `compare` share: their common flags, loading `--data`, the
  * label budget, and a progress printer (stderr, so `--json` output stays clean).
  */
+import { isSegmentationData } from '../data/seg-source';
+import { SEGMENTATION_BACKBONE } from '../io/backbone';
 import * as path from 'path';
 import { initBackend } from '../backend';
 import type { Dataset } from '../data/dataset';
@@ -52,7 +54,13 @@ export const WORKERS_FLAG: FlagSpec = { name: 'workers', type: 'int', value: 'N'
 /** `--mask-ratio` of the MAE pretext: strictly between 0 and 1 (0 masks nothing and 1 leaves nothing to see). */
 export const MASK_RATIO_FLAG: FlagSpec = { name: 'mask-ratio', type: 'number', value: 'R', help: 'MAE pretext: fraction of patches masked', default: 0.75, exclusiveMin: 0, exclusiveMax: 1 };
 
-export const BACKBONE_FLAG: FlagSpec = { name: 'backbone', type: 'string', value: 'DIR|FILE', help: 'backbone folder, .safetensors file, or a bundled name: fashion28 (default), imagenet28, imagenet64' };
+export const BACKBONE_FLAG: FlagSpec = { name: 'backbone', type: 'string', value: 'DIR|FILE', help: 'backbone folder, .safetensors file, or a bundled name: fashion28 (default), imagenet28, imagenet64 (default for segmentation data)' };
+
+/** The backbone `--backbone` names; absent, the bundled segmentation backbone for segmentation data, else the default one. */
+export function backboneSpec(flags: FlagValues): string | undefined {
+  if (flags.backbone !== undefined) return String(flags.backbone);
+  return flags.data !== undefined && isSegmentationData(String(flags.data)) ? SEGMENTATION_BACKBONE : undefined;
+}
 
 /** Load `--data`, apply `--limit` to the training split, and fit images to `config` (with `--convert`). */
 export async function dataFromFlags(flags: FlagValues, fit?: Pick<ViT, 'config'>): Promise<DataSplits> {

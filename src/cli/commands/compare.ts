@@ -17,7 +17,7 @@ import { type Arm, type CellResult, cellResult, type CompareGrid, type ComparePr
 import { capImages, checkReuse, parseShard, pendingTasks, planCompare, shardUnits } from '../../train/compare-plan';
 import { describeDiff, settingsDiff } from '../../train/settings-fingerprint';
 import { acquireRunFolder } from '../../io/run-folder';
-import { openBackbone } from '../../io/backbone';
+import { openBackbone, SEGMENTATION_BACKBONE } from '../../io/backbone';
 import { PRETEXT_NAMES, type PretextName } from '../../train/pretext';
 import { writeCompareReport } from '../../report/compare-report';
 import { type FlagSpec, FlagValues, UsageError } from '../args';
@@ -192,7 +192,7 @@ async function loadSegTarget(s: CompareSettings, vit: ViT): Promise<{ name: stri
 /** Load the backbone and data of `s` and build the grid (also in each `--task` child). Caller disposes `vit`. */
 async function buildGrid(s: CompareSettings, quiet: boolean, recompute: boolean): Promise<{ grid: CompareGrid; vit: ViT; backend: string; backbonePath: string }> {
   const backend = await startBackend(quiet);
-  const { vit, metadata, paths } = await openBackbone(s.backbone);
+  const { vit, metadata, paths } = await openBackbone(s.backbone ?? (s.task === 'segment' ? SEGMENTATION_BACKBONE : undefined));
   try {
     const fit = (ds: Dataset) => fitWithNote(ds, vit.config, !!s.convert, quiet);
     const segment = s.task === 'segment' ? await loadSegTarget(s, vit) : undefined;

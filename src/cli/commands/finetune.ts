@@ -5,7 +5,7 @@ import { finetune } from '../../train/finetune';
 import { UsageError } from '../args';
 import { Command } from '../command';
 import { initAdapter, METHOD_FLAGS, methodFromFlags } from '../method-flags';
-import { BACKBONE_FLAG, dataFromFlags, labelBudgetFromFlag, requireFlags, stageFlags, stageRunFromFlags, startBackend, WORKERS_FLAG } from '../train-shared';
+import { BACKBONE_FLAG, backboneSpec, dataFromFlags, labelBudgetFromFlag, requireFlags, stageFlags, stageRunFromFlags, startBackend, WORKERS_FLAG } from '../train-shared';
 import { runSegmentFinetune } from './finetune-segment';
 import { DEFAULT_SEG_HEAD, SEG_HEAD_KINDS } from '../../model/seg-head';
 
@@ -38,7 +38,7 @@ export const command: Command = {
     const method = methodFromFlags(flags, init);
     const labelBudget = segment ? undefined : labelBudgetFromFlag(flags.labels);
     const backend = await startBackend(quiet);
-    const { vit, metadata } = await openBackbone(flags.backbone as string | undefined);
+    const { vit, metadata } = await openBackbone(backboneSpec(flags));
     try {
       if (segment) {
         const result = await runSegmentFinetune(flags, vit, metadata, method, out, backend);

@@ -6,7 +6,7 @@ import { PRETEXT_NAMES, type PretextName } from '../../train/pretext';
 import { targetParameterPretrain } from '../../train/tpp';
 import { Command } from '../command';
 import { METHOD_FLAGS, methodFromFlags } from '../method-flags';
-import { BACKBONE_FLAG, dataFromFlags, MASK_RATIO_FLAG, requireFlags, stageFlags, stageRunFromFlags, startBackend } from '../train-shared';
+import { BACKBONE_FLAG, backboneSpec, dataFromFlags, MASK_RATIO_FLAG, requireFlags, stageFlags, stageRunFromFlags, startBackend } from '../train-shared';
 
 export const command: Command = {
   name: 'tpp',
@@ -26,7 +26,7 @@ export const command: Command = {
     const run = stageRunFromFlags(flags);
     const method = methodFromFlags(flags);
     const backend = await startBackend(quiet);
-    const { vit, metadata, paths } = await openBackbone(flags.backbone as string | undefined);
+    const { vit, metadata, paths } = await openBackbone(backboneSpec(flags));
     try {
       const data = await dataFromFlags(flags, vit);
       const pretext = flags.pretext as PretextName;
