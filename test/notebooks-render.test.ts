@@ -26,6 +26,10 @@ interface Expected {
   heatmaps?: number;
   /** Marker points over all figures, when checked. */
   points?: number;
+  /** Bar traces over all figures, when checked. */
+  barTraces?: number;
+  /** Image galleries (`gallery` of src/viz/images.ts) with at least one picture each, when checked. */
+  galleries?: number;
   /** Other things the drawn page must show (an SVG figure, an image gallery, a legend entry). */
   shows?: { what: string; pattern: RegExp }[];
 }
@@ -59,6 +63,18 @@ const EXPECTED: Record<string, Expected> = {
   '08-one-backbone-many-sites.ipynb': { figures: 1 },
   // TPP arm minus no TPP, one trace per verdict that occurs (read from the committed CSVs).
   '09-recap.ipynb': { figures: 1 },
+  // Validation Dice (with the empty-mask line), per-image Dice histogram (a bar trace per run), HC scatter (identity
+  // line); galleries of images with masks (the data, then best and worst cases of each run). How many points the
+  // scatter holds depends on the masks the quick runs draw: not counted.
+  '10-segmentation.ipynb': {
+    figures: 3,
+    barTraces: 2,
+    galleries: 3,
+    shows: [
+      { what: 'the empty-mask line in a legend', pattern: /class="legendtext"[^>]*>empty mask</ },
+      { what: 'the identity line of the HC scatter in a legend', pattern: /class="legendtext"[^>]*>identity \(y = x\)</ },
+    ],
+  },
 };
 
 /** The DOM after the page's scripts ran, as headless Chromium serialises it. */
@@ -113,6 +129,10 @@ describe('notebook HTML in a real browser', () => {
         if (expected.scatterTraces !== undefined) assert.equal(count(dom, /class="trace scatter[^"]*"/g), expected.scatterTraces, 'scatter traces');
         if (expected.points !== undefined) assert.equal(count(dom, /class="point"/g), expected.points, 'points');
         if (expected.heatmaps !== undefined) assert.equal(count(dom, /class="hm"/g), expected.heatmaps, 'heatmaps');
+        if (expected.barTraces !== undefined) assert.equal(count(dom, /class="trace bars"/g), expected.barTraces, 'bar traces');
+        if (expected.galleries !== undefined) {
+          assert.equal(count(dom, /<div class="tpp-gallery">(?:<div[^>]*>[^<]*<\/div>)?<div[^>]*><figure[^>]*><img src="data:image\/png;base64,/g), expected.galleries, 'galleries with pictures');
+        }
         for (const s of expected.shows ?? []) assert.match(dom, s.pattern, `${file} shows ${s.what}`);
       });
 

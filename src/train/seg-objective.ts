@@ -1,7 +1,8 @@
 /**
  * The segmentation objective: the loss of per-pixel logits against masks, predicted masks from logits, and
- * evaluation of a model over a dataset with per-image Dice, IoU, HD95 (seg-metrics.ts) and, for data with a
- * reference head circumference and pixel size (HC18), the circumference error in mm.
+ * evaluation of a model over a dataset (its predicted masks, then per-image Dice, IoU, HD95 from seg-metrics.ts
+ * and, for data with a reference head circumference and pixel size (HC18), the circumference error in mm), plus
+ * the scores of the "empty mask" baseline.
  *
  * Binary masks (K = 1): one logit per pixel; loss = binary cross-entropy + soft Dice.
  * K classes (K > 1): K + 1 logits per pixel (background first); loss = cross-entropy + mean soft Dice of the K
@@ -11,7 +12,7 @@
 import { tf } from '../backend';
 import type { Normalization } from '../data/batches';
 import { segBatches } from '../data/seg-batches';
-import { numSegExamples, type SegDataset } from '../data/segmentation';
+import { numSegExamples, type Masks, type SegDataset } from '../data/segmentation';
 import { headCircumference, segScores } from './seg-metrics';
 
 /** Logit channels for K foreground classes: 1 for a binary mask, K + 1 otherwise. */
@@ -79,12 +80,35 @@ export function finiteMean(values: ArrayLike<number>): number {
 }
 
 /**
- * Score predicted masks against `ds`'s masks: `predict` maps normalised images `[B, H, W, C]` to logits
- * `[B, H, W, K']`. Pixel sizes (when present) put HD95 in mm, otherwise in pixels.
+ * Predicted masks `[N, H, W, K]` 0/1 of every image of `ds`, in order: `predict` maps normalised images
+ * `[B, H, W, C]` to logits `[B, H, W, K']` (`masksFromLogits` turns them into masks). For pictures and for
+ * `scoreSegMasks`.
  */
-export async function evaluateSegmentation(ds: SegDataset, normalization: Normalization, predict: (x: tf.Tensor4D) => tf.Tensor4D, batchSize = 32): Promise<SegEvaluation> {
+export async function predictSegMasks(ds: SegDataset, normalization: Normalization, predict: (x: tf.Tensor4D) => tf.Tensor4D, batchSize = 32): Promise<Masks> {
+  const [n, h, w, k] = ds.masks.shape;
+  const per = h * w * k;
+  const data = new Uint8Array(n * per);
+  for (const b of segBatches(ds, batchSize, { normalization })) {
+    const out = tf.tidy(() => masksFromLogits(predict(b.x)));
+    const pred = (await out.data()) as Int32Array;
+    tf.dispose([out, b.x, b.y]);
+    if (pred.length !== b.indices.length * per) throw new Error(`predictSegMasks: the model gave ${pred.length / b.indices.length} mask values per image; ${ds.source} needs ${per} ([${h}, ${w}, ${k}]).`);
+    for (let j = 0; j < b.indices.length; j++) data.set(pred.subarray(j * per, (j + 1) * per), b.indices[j] * per);
+  }
+  return { data, shape: [n, h, w, k] };
+}
+
+/**
+ * Score masks `pred` `[N, H, W, K]` 0/1 against `ds`'s masks, image by image (Dice, IoU, HD95, and the head
+ * circumference error when `ds` has `head_circumference_mm` and pixel sizes). Pixel sizes (when present) put HD95
+ * in mm, otherwise in pixels.
+ */
+export function scoreSegMasks(ds: SegDataset, pred: Masks): SegEvaluation {
   const n = numSegExamples(ds);
   const [, h, w, k] = ds.masks.shape;
+  if (pred.shape.join() !== ds.masks.shape.join() || pred.data.length !== ds.masks.data.length) {
+    throw new Error(`scoreSegMasks: predicted masks [${pred.shape.join(', ')}] do not match ${ds.source}'s masks [${ds.masks.shape.join(', ')}].`);
+  }
   const dice = new Float64Array(n);
   const iou = new Float64Array(n);
   const hd = new Float64Array(n);
@@ -94,36 +118,30 @@ export async function evaluateSegmentation(ds: SegDataset, normalization: Normal
   let emptyPredictions = 0;
   const plane = new Uint8Array(h * w);
   const truth = new Uint8Array(h * w);
-  for (const b of segBatches(ds, batchSize, { normalization })) {
-    const out = tf.tidy(() => masksFromLogits(predict(b.x)));
-    const pred = (await out.data()) as Int32Array;
-    tf.dispose([out, b.x, b.y]);
-    for (let j = 0; j < b.indices.length; j++) {
-      const i = b.indices[j];
-      const spacing: [number, number] = ds.pixelSize ? [ds.pixelSize[2 * i], ds.pixelSize[2 * i + 1]] : [1, 1];
-      let sd = 0;
-      let si = 0;
-      let sh = 0;
-      for (let c = 0; c < k; c++) {
-        let anyPred = 0;
-        let anyTruth = 0;
-        for (let p = 0; p < h * w; p++) {
-          plane[p] = pred[(j * h * w + p) * k + c];
-          truth[p] = ds.masks.data[(i * h * w + p) * k + c];
-          anyPred |= plane[p];
-          anyTruth |= truth[p];
-        }
-        if (anyTruth && !anyPred) emptyPredictions++;
-        const s = segScores(plane, truth, h, w, spacing);
-        sd += s.dice;
-        si += s.iou;
-        sh += s.hd95;
-        if (hcPred) hcPred[i] = headCircumference(plane, h, w, spacing);
+  for (let i = 0; i < n; i++) {
+    const spacing: [number, number] = ds.pixelSize ? [ds.pixelSize[2 * i], ds.pixelSize[2 * i + 1]] : [1, 1];
+    let sd = 0;
+    let si = 0;
+    let sh = 0;
+    for (let c = 0; c < k; c++) {
+      let anyPred = 0;
+      let anyTruth = 0;
+      for (let p = 0; p < h * w; p++) {
+        plane[p] = pred.data[(i * h * w + p) * k + c];
+        truth[p] = ds.masks.data[(i * h * w + p) * k + c];
+        anyPred |= plane[p];
+        anyTruth |= truth[p];
       }
-      dice[i] = sd / k;
-      iou[i] = si / k;
-      hd[i] = sh / k;
+      if (anyTruth && !anyPred) emptyPredictions++;
+      const s = segScores(plane, truth, h, w, spacing);
+      sd += s.dice;
+      si += s.iou;
+      sh += s.hd95;
+      if (hcPred) hcPred[i] = headCircumference(plane, h, w, spacing);
     }
+    dice[i] = sd / k;
+    iou[i] = si / k;
+    hd[i] = sh / k;
   }
   const result: SegEvaluation = { n, perImage: { dice, iou, hd95: hd }, dice: finiteMean(dice), iou: finiteMean(iou), hd95: finiteMean(hd), emptyPredictions };
   if (hcPred && ref) {
@@ -133,4 +151,21 @@ export async function evaluateSegmentation(ds: SegDataset, normalization: Normal
     result.hc_error_mm = finiteMean(err);
   }
   return result;
+}
+
+/**
+ * Score a model over `ds` (`predictSegMasks`, then `scoreSegMasks`): `predict` maps normalised images
+ * `[B, H, W, C]` to logits `[B, H, W, K']`.
+ */
+export async function evaluateSegmentation(ds: SegDataset, normalization: Normalization, predict: (x: tf.Tensor4D) => tf.Tensor4D, batchSize = 32): Promise<SegEvaluation> {
+  return scoreSegMasks(ds, await predictSegMasks(ds, normalization, predict, batchSize));
+}
+
+/**
+ * The "empty mask" baseline: the scores of predicting no foreground at all on every image of `ds`. With the
+ * empty-mask convention of seg-metrics.ts it scores Dice 1 on images whose reference is empty (BUSI's normal
+ * images) and 0 on the others, so its mean Dice is the share of empty references: a model must beat it.
+ */
+export function emptyMaskBaseline(ds: SegDataset): SegEvaluation {
+  return scoreSegMasks(ds, { data: new Uint8Array(ds.masks.data.length), shape: ds.masks.shape });
 }

@@ -216,18 +216,31 @@ export interface HistogramOptions {
   height?: number;
 }
 
-/** Counts of `values` in `bins` equal bins over [min, max]: `{ edges (bins + 1), counts (bins) }`. */
-export function binCounts(values: ArrayLike<number>, bins: number): { edges: number[]; counts: number[] } {
+/**
+ * Counts of `values` in `bins` equal bins over [min, max], or over `range` `[lo, hi]` when given (fixed edges, so
+ * that several series share their bins; values outside it are not counted): `{ edges (bins + 1), counts (bins) }`.
+ * The last bin includes its upper edge.
+ */
+export function binCounts(values: ArrayLike<number>, bins: number, range?: readonly [number, number]): { edges: number[]; counts: number[] } {
   let lo = Infinity;
   let hi = -Infinity;
-  for (let i = 0; i < values.length; i++) {
-    if (values[i] < lo) lo = values[i];
-    if (values[i] > hi) hi = values[i];
+  if (range) {
+    [lo, hi] = range;
+    if (!(hi > lo)) throw new Error(`binCounts: range must be [lo, hi] with hi > lo, got [${range.join(', ')}].`);
+  } else {
+    for (let i = 0; i < values.length; i++) {
+      if (values[i] < lo) lo = values[i];
+      if (values[i] > hi) hi = values[i];
+    }
+    if (values.length === 0) return { edges: [], counts: [] };
   }
-  if (values.length === 0) return { edges: [], counts: [] };
   const width = hi > lo ? (hi - lo) / bins : 1;
   const counts = new Array<number>(bins).fill(0);
-  for (let i = 0; i < values.length; i++) counts[Math.min(bins - 1, Math.floor((values[i] - lo) / width))]++;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (range && !(v >= lo && v <= hi)) continue;
+    counts[Math.min(bins - 1, Math.floor((v - lo) / width))]++;
+  }
   return { edges: Array.from({ length: bins + 1 }, (_, i) => lo + i * width), counts };
 }
 
