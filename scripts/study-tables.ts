@@ -6,6 +6,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { loadSegData } from '../src/data/seg-source';
+import { emptyMaskBaseline } from '../src/train/seg-objective';
 import { type CsvRow, fillBlocks, readCsvRows, segHeadsTable, segResultsTable, studyBlocks } from '../src/report/study-tables';
 
 export const STUDY = path.resolve(__dirname, '..', 'docs', 'results', 'study-2026-11-28');
@@ -15,8 +17,8 @@ export const SEG = path.resolve(__dirname, '..', 'docs', 'results', 'seg-2026-11
 export const FILES = [path.resolve(__dirname, '..', 'README.md'), path.join(STUDY, 'README.md'), path.resolve(__dirname, '..', 'docs', 'study.md'), path.join(SEG, 'README.md'), path.resolve(__dirname, '..', 'docs', 'segmentation.md')];
 
 /** Tables of the segmentation results (the targets' summary.csv; the head grids' results.json with their wall times). */
-function segBlocks(): Record<string, string> {
-  const blocks: Record<string, string> = {};
+async function segBlocks(): Promise<Record<string, string>> {
+  const blocks: Record<string, string> = { empty: await emptyBaselines() };
   const targets = ['hc18', 'busi'].filter((t) => fs.existsSync(path.join(SEG, t, 'summary.csv')));
   if (targets.length) blocks.results = segResultsTable(targets.flatMap((t) => readCsvRows(path.join(SEG, t, 'summary.csv')).map((r) => ({ ...r, target: t }))));
   const heads = path.join(SEG, 'heads');
@@ -32,10 +34,24 @@ function segBlocks(): Record<string, string> {
   return blocks;
 }
 
-function main(): number {
+/**
+ * What predicting an empty mask everywhere scores on each bundled target's test split (Dice 1 on an image whose
+ * reference mask is empty, 0 elsewhere): the floor a segmentation result must clear (BUSI has normal images).
+ */
+async function emptyBaselines(): Promise<string> {
+  const lines = ['| target | test images | with an empty reference mask | mean Dice of an all-empty prediction |', '| --- | --- | --- | --- |'];
+  for (const [name, file] of [['hc18', 'data/hc18_64.npz'], ['busi', 'data/busi_64.npz']]) {
+    const { test } = await loadSegData(path.resolve(__dirname, '..', file));
+    const e = emptyMaskBaseline(test);
+    lines.push(`| ${name} | ${e.n} | ${Math.round(e.dice * e.n)} | ${e.dice.toFixed(3)} |`);
+  }
+  return lines.join('\n');
+}
+
+async function main(): Promise<number> {
   const diagnostics = path.join(STUDY, 'diagnostics.csv');
   const blocks = studyBlocks(readCsvRows(path.join(STUDY, 'summary.csv')), readCsvRows(path.join(STUDY, 'contrasts.csv')), fs.existsSync(diagnostics) ? readCsvRows(diagnostics) : []);
-  const seg = segBlocks();
+  const seg = await segBlocks();
   let stale = 0;
   for (const f of FILES) {
     if (!fs.existsSync(f)) continue;
@@ -53,4 +69,4 @@ function main(): number {
   return stale ? 1 : 0;
 }
 
-if (require.main === module) process.exit(main());
+if (require.main === module) main().then((code) => process.exit(code));
