@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { loadSegData } from '../src/data/seg-source';
 import { emptyMaskBaseline } from '../src/train/seg-objective';
-import { type CsvRow, fillBlocks, readCsvRows, segHeadsTable, segResultsTable, studyBlocks } from '../src/report/study-tables';
+import { type CsvRow, fillBlocks, readCsvRows, segHeadsTable, segResultsTable, segTimesTable, studyBlocks } from '../src/report/study-tables';
 
 export const STUDY = path.resolve(__dirname, '..', 'docs', 'results', 'study-2026-11-28');
 /** The segmentation results: one compare grid per target, and grids that differ only in the head under heads/. */
@@ -21,6 +21,8 @@ async function segBlocks(): Promise<Record<string, string>> {
   const blocks: Record<string, string> = { empty: await emptyBaselines() };
   const targets = ['hc18', 'busi'].filter((t) => fs.existsSync(path.join(SEG, t, 'summary.csv')));
   if (targets.length) blocks.results = segResultsTable(targets.flatMap((t) => readCsvRows(path.join(SEG, t, 'summary.csv')).map((r) => ({ ...r, target: t }))));
+  const timed = targets.filter((t) => fs.existsSync(path.join(SEG, t, 'results.json')));
+  if (timed.length) blocks.times = segTimesTable(Object.fromEntries(timed.map((t) => [t, JSON.parse(fs.readFileSync(path.join(SEG, t, 'results.json'), 'utf8')).cells])));
   const heads = path.join(SEG, 'heads');
   if (fs.existsSync(heads)) {
     const cells = fs.readdirSync(heads).sort().flatMap((d) => {

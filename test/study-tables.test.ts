@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { type CsvRow, fillBlocks, pooledRows, questionOneTable, segHeadsTable, segResultsTable } from '../src/report/study-tables';
+import { type CsvRow, fillBlocks, pooledRows, questionOneTable, segHeadsTable, segResultsTable, segTimesTable } from '../src/report/study-tables';
 
 const row = (o: Partial<CsvRow>): CsvRow => ({ target: 't', method: 'lora', budget: '1/class', metric: 'auc', question: 'tpp-helps', arm: 'same', versus: 'none', delta_mean: '0', delta_ci_low: '-1', delta_ci_high: '1', verdict: 'no detectable effect', ...o } as CsvRow);
 
@@ -60,4 +60,10 @@ test('the head table gives validation and test Dice per target and head, and the
   const lines = segHeadsTable([c('linear', 0.5, 0.4, 50), c('linear', 0.7, 0.6, 70), c('progressive', 0.6, 0.55, 300)]).split('\n');
   assert.equal(lines[2], '| busi | linear | 50 | 0.600 ± 0.141 | 0.500 ± 0.141 | 2 | 60 |');
   assert.equal(lines[3], '| busi | progressive | 50 | 0.600 ± 0.000 | 0.550 ± 0.000 | 1 | 300 |');
+});
+
+test('the time table: mean seconds of a fine-tuning cell per budget, and of a TPP run counted once', () => {
+  const c = (budget: string, arm: string, seconds: number, tppSeconds: number | null) => ({ budget, method: 'lora', arm, seconds, tppSeconds });
+  const lines = segTimesTable({ hc18: [c('10 images', 'none', 40, null), c('10 images', 'same', 50, 100), c('50 images', 'same', 70, 100), c('50 images', 'none', 60, null)] }).split('\n');
+  assert.deepEqual(lines.slice(2), ['| hc18 | 10 | 2 | 45 | 1 | 100 |', '| hc18 | 50 | 2 | 65 | 1 | 100 |']);
 });

@@ -236,3 +236,19 @@ export function segHeadsTable(cells: CsvRow[]): string {
   }
   return lines.join('\n');
 }
+
+/**
+ * Wall time per target and budget: the mean seconds of a fine-tuning cell, and of a TPP run (each counted once),
+ * from the targets' results.json cells (`seconds`, `tppSeconds`, `budget`, `method`, `arm`).
+ */
+export function segTimesTable(cellsByTarget: Record<string, { budget: string; method: string; arm: string; seconds: number; tppSeconds: number | null }[]>): string {
+  const lines = ['| target | labelled images | cells | s per fine-tuning cell (mean) | TPP runs | s per TPP run (mean) |', '| --- | --- | --- | --- | --- | --- |'];
+  for (const [target, cells] of Object.entries(cellsByTarget)) {
+    const tpp = [...new Map(cells.filter((c) => c.tppSeconds !== null).map((c) => [`${c.method}|${c.arm}|${c.tppSeconds}`, c.tppSeconds as number])).values()];
+    for (const budget of [...new Set(cells.map((c) => c.budget))]) {
+      const cs = cells.filter((c) => c.budget === budget);
+      lines.push(`| ${target} | ${budget.replace(' images', '')} | ${cs.length} | ${Math.round(meanStd(cs.map((c) => c.seconds)).mean)} | ${tpp.length} | ${tpp.length ? Math.round(meanStd(tpp).mean) : '—'} |`);
+    }
+  }
+  return lines.join('\n');
+}
