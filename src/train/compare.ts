@@ -204,8 +204,7 @@ export async function runCellTask(grid: CompareGrid, plan: ComparePlan, task: Ce
     cell = {
       ...common, task: 'segment', trainExamples: r.trainExamples, targetParameters: r.peft.counts().target,
       accuracy: NaN, balanced_accuracy: NaN, auc: NaN, f1: NaN, val_auc: NaN, dice: t.dice, iou: t.iou, hd95: t.hd95,
-      ...(t.hc_error_mm !== undefined ? { hc_error_mm: t.hc_error_mm } : {}), val_dice: r.val.dice, bestEpoch: r.fit.bestEpoch + 1,
-      steps: r.fit.steps,
+      ...(t.hc_error_mm !== undefined ? { hc_error_mm: t.hc_error_mm } : {}), val_dice: r.val.dice, bestEpoch: r.fit.bestEpoch + 1, steps: r.fit.steps,
       seconds: (Date.now() - t0) / 1000, curve: r.fit.history.map((h: EpochRecord) => h.metrics.val_dice), ...provenance,
     };
     r.peft.dispose();
@@ -214,11 +213,11 @@ export async function runCellTask(grid: CompareGrid, plan: ComparePlan, task: Ce
   } else {
     if ('images' in task.budget) throw new Error(`compare: a classification grid counts labels per class or as a fraction, got the budget ${budgetLabel(task.budget)}.`);
     const r = await finetune({
-    backbone: grid.backbone, method: task.method.config, init: adapter, train: grid.target.train, val: grid.target.val, test: grid.target.test,
-    labelBudget: task.budget, normalization: grid.normalization, epochs: grid.finetune.epochs, batchSize: grid.finetune.batchSize,
-    lr: grid.finetune.lr, patience: grid.finetune.patience, minStepsPerEpoch: grid.finetune.minStepsPerEpoch, headLr: grid.finetune.headLr,
-    seed: task.seed, signal: grid.signal, onProgress: onTrain,
-  });
+      backbone: grid.backbone, method: task.method.config, init: adapter, train: grid.target.train, val: grid.target.val, test: grid.target.test,
+      labelBudget: task.budget, normalization: grid.normalization, epochs: grid.finetune.epochs, batchSize: grid.finetune.batchSize,
+      lr: grid.finetune.lr, patience: grid.finetune.patience, minStepsPerEpoch: grid.finetune.minStepsPerEpoch, headLr: grid.finetune.headLr,
+      seed: task.seed, signal: grid.signal, onProgress: onTrain,
+    });
     const t = r.test!;
     cell = {
       ...common, trainExamples: r.trainExamples, targetParameters: r.peft.counts().target, accuracy: t.accuracy, balanced_accuracy: t.balanced_accuracy,
