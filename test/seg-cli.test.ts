@@ -8,6 +8,7 @@ import { segImages, segSubset } from '../src/data/segmentation';
 import { readCheckpointInfo, loadBackbone } from '../src/io/checkpoint';
 import { loadSegAdapter } from '../src/io/seg-checkpoint';
 import { vitConfig } from '../src/model/config';
+import { backboneFingerprint } from '../src/model/fingerprint';
 import { pretrainMAE } from '../src/train/pretrain';
 import { fitSegToBackbone } from '../src/train/seg-data';
 import { cli, ROOT, tempDir } from './helpers';
@@ -66,6 +67,19 @@ describe('tpp-lab finetune --task segment', () => {
     assert.equal(j.hd95_unit, 'px');
     assert.equal(j.hc_error_mm, undefined);
     assert.ok(j.dice >= 0 && j.dice <= 1);
+  });
+
+  test('without --backbone, a segmentation pack is fine-tuned on the bundled 64 px imagenet64 backbone (the command of a fresh clone)', async () => {
+    const r = cli(['finetune', '--task', 'segment', '--data', HC18, '--labels', '10', '--epochs', '1', '--head', 'linear', '--out', path.join(dir, 'fresh'), '--json', '--quiet']);
+    assert.equal(r.code, 0, r.stderr);
+    const j = lastJson(r.stdout);
+    assert.equal(j.train_examples, 10);
+    assert.equal(j.test_examples, 200);
+    assert.ok(j.dice >= 0 && j.dice <= 1 && Number.isFinite(j.hc_error_mm), JSON.stringify(j));
+    const info = await readCheckpointInfo(path.join(dir, 'fresh', 'adapter.safetensors'));
+    const bundled = await loadBackbone(path.join(ROOT, 'data', 'backbone-imagenet64', 'backbone.safetensors'));
+    assert.equal(info.fingerprint, await backboneFingerprint(bundled), 'the adapter was trained on imagenet64');
+    bundled.dispose();
   });
 
   test('usage errors for segmentation flags', () => {
