@@ -21,5 +21,14 @@ test('bundled backbones are selectable by name, with their decoders, and carry t
   } finally {
     vit.dispose();
   }
-  assert.throws(() => backbonePaths('imagenet99'), /No backbone at imagenet99.*or a bundled name \(fashion28, imagenet28\)/);
+  const big = await openBackbone('imagenet64');
+  try {
+    assert.equal(big.metadata.data, 'pool:tinyimagenet/train');
+    assert.ok(big.paths.decoder, 'imagenet64 ships its MAE decoder (TPP needs it)');
+    assert.deepEqual([big.vit.config.imageSize, big.vit.config.channels, big.vit.config.patchSize, big.vit.config.dim], [64, 1, 8, 64]);
+    assert.equal(await backboneFingerprint(big.vit), 'sha256:aad1b4bc752dc1bc1e89692e436cc2034ff62b78819186be563efa6d5fefd9f6');
+  } finally {
+    big.vit.dispose();
+  }
+  assert.throws(() => backbonePaths('imagenet99'), /No backbone at imagenet99.*or a bundled name \(fashion28, imagenet28, imagenet64\)/);
 });
