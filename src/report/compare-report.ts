@@ -32,15 +32,29 @@ function esc(s: string): string {
   return s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] as string);
 }
 
+/** A summary row's leading cells: method, labels, TPP arm, seeds. */
+function groupCells(r: { method: string; budget: string; arm: string; n: number }): string {
+  return `<td style="text-align:left">${esc(r.method)}</td><td>${esc(r.budget)}</td><td style="text-align:left">${esc(r.arm)}</td><td>${r.n}</td>`;
+}
+
+/** A summary row's paired cells against `none` (mean ± sd, 95 % CI, wins, verdict, MDE); blank for the `none` arm. */
+function pairedCells(arm: string, d: { mean: number; std: number; low: number; high: number; wins: string; verdict: string; mde: number }): string {
+  return `<td>${arm === 'none' ? '' : `${d.mean >= 0 ? '+' : ''}${fmt(d.mean)} ± ${fmt(d.std)}`}</td>` +
+    `<td>${arm === 'none' || !Number.isFinite(d.low) ? '' : `${fmt(d.low)} to ${fmt(d.high)}`}</td><td>${d.wins}</td>` +
+    `<td style="text-align:left">${esc(d.verdict)}</td><td>${arm === 'none' || !Number.isFinite(d.mde) ? '' : fmt(d.mde)}</td>`;
+}
+
+/** An HTML table of a header and rows of cells. */
+function summaryTable(head: string[], rows: string[]): string {
+  return `<table><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r}</tr>`).join('')}</tbody></table>`;
+}
+
 /** The summary as an HTML table. */
 export function summaryTableHtml(rows: SummaryRow[]): string {
   const head = ['method', 'labels', 'TPP arm', 'seeds', 'test AUC', 'test accuracy', 'balanced acc.', 'macro F1', 'Δ AUC vs none (paired, mean ± sd)', '95 % CI', 'wins', 'verdict', 'MDE'];
-  const body = rows.map((r) => `<tr><td style="text-align:left">${esc(r.method)}</td><td>${esc(r.budget)}</td><td style="text-align:left">${esc(r.arm)}</td><td>${r.n}</td>` +
+  return summaryTable(head, rows.map((r) => groupCells(r) +
     `<td>${fmt(r.auc_mean)} ± ${fmt(r.auc_std)}</td><td>${fmt(r.accuracy_mean)} ± ${fmt(r.accuracy_std)}</td><td>${fmt(r.balanced_accuracy_mean)}</td><td>${fmt(r.f1_mean)}</td>` +
-    `<td>${r.arm === 'none' ? '' : `${r.delta_auc_mean >= 0 ? '+' : ''}${fmt(r.delta_auc_mean)} ± ${fmt(r.delta_auc_std)}`}</td>` +
-    `<td>${r.arm === 'none' || !Number.isFinite(r.delta_auc_ci_low) ? '' : `${fmt(r.delta_auc_ci_low)} to ${fmt(r.delta_auc_ci_high)}`}</td><td>${r.wins}</td>` +
-    `<td style="text-align:left">${esc(r.verdict)}</td><td>${r.arm === 'none' || !Number.isFinite(r.mde) ? '' : fmt(r.mde)}</td></tr>`);
-  return `<table><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${body.join('')}</tbody></table>`;
+    pairedCells(r.arm, { mean: r.delta_auc_mean, std: r.delta_auc_std, low: r.delta_auc_ci_low, high: r.delta_auc_ci_high, wins: r.wins, verdict: r.verdict, mde: r.mde })));
 }
 
 /** Bar chart: mean test AUC (± std) per method and arm, one panel per budget (as groups on the x axis); chance at 0.5. */
@@ -72,12 +86,9 @@ function plotMetric(cells: CellResult[]): PlotMetric {
 export function segSummaryTableHtml(rows: SegSummaryRow[]): string {
   const hc = rows.some((r) => Number.isFinite(r.hc_error_mm_mean));
   const head = ['method', 'labels', 'TPP arm', 'seeds', 'test Dice', 'IoU', 'HD95', ...(hc ? ['HC error (mm)'] : []), 'Δ Dice vs none (paired, mean ± sd)', '95 % CI', 'wins', 'verdict', 'MDE'];
-  const body = rows.map((r) => `<tr><td style="text-align:left">${esc(r.method)}</td><td>${esc(r.budget)}</td><td style="text-align:left">${esc(r.arm)}</td><td>${r.n}</td>` +
+  return summaryTable(head, rows.map((r) => groupCells(r) +
     `<td>${fmt(r.dice_mean)} ± ${fmt(r.dice_std)}</td><td>${fmt(r.iou_mean)}</td><td>${fmt(r.hd95_mean, 2)}</td>${hc ? `<td>${fmt(r.hc_error_mm_mean, 1)}</td>` : ''}` +
-    `<td>${r.arm === 'none' ? '' : `${r.delta_dice_mean >= 0 ? '+' : ''}${fmt(r.delta_dice_mean)} ± ${fmt(r.delta_dice_std)}`}</td>` +
-    `<td>${r.arm === 'none' || !Number.isFinite(r.delta_dice_ci_low) ? '' : `${fmt(r.delta_dice_ci_low)} to ${fmt(r.delta_dice_ci_high)}`}</td><td>${r.wins}</td>` +
-    `<td style="text-align:left">${esc(r.verdict)}</td><td>${r.arm === 'none' || !Number.isFinite(r.mde) ? '' : fmt(r.mde)}</td></tr>`);
-  return `<table><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${body.join('')}</tbody></table>`;
+    pairedCells(r.arm, { mean: r.delta_dice_mean, std: r.delta_dice_std, low: r.delta_dice_ci_low, high: r.delta_dice_ci_high, wins: r.wins, verdict: r.verdict, mde: r.mde })));
 }
 
 /** Bar chart: mean test Dice (± std) per method and arm, budgets as groups on the x axis. */
