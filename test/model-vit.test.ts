@@ -71,7 +71,12 @@ describe('ViT backbone', () => {
       assert.deepEqual(full.attention![1].shape, [3, 2, 17, 17]);
       const rowSums = full.attention![0].sum(-1).dataSync();
       for (const s of rowSums) assert.ok(Math.abs(s - 1) < 1e-5);
-      assert.deepEqual(full.logits.dataSync(), plain.logits.dataSync());
+      // Asking for attention maps runs the plain formulation (it exposes the probabilities); without, the fast op
+      // runs. Same logits up to float rounding.
+      const a = full.logits.dataSync();
+      const b = plain.logits.dataSync();
+      assert.equal(a.length, b.length);
+      a.forEach((v, i) => assert.ok(Math.abs(v - b[i]) < 1e-5, `logit ${i}: ${v} vs ${b[i]}`));
     });
     x.dispose();
     m.dispose();

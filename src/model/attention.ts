@@ -1,20 +1,22 @@
 /**
  * Multi-head self-attention core with a hand-written gradient: fused qkv `[N*T, 3D]` → heads' outputs
- * `[N*T, D]` (before the output projection). Same maths as the plain formulation in block.ts
- * (softmax(q k^T / sqrt(dh)) v per head); test/perf-ops.test.ts checks both agree within 1e-5, values and
+ * `[N*T, D]` (before the output projection). Same maths as the plain formulation below
+ * (softmax(q k^T / sqrt(dh)) v per head); test/perf-ops.test.ts checks all three agree within 1e-5, values and
  * gradients.
  *
- * Why by hand: tfjs's automatic gradient of the plain formulation records every reshape, transpose, scale and
- * softmax step and replays each backwards (with casts and identities in between); on wasm these small kernels
- * cost about as much as the attention matmuls. This op saves q, k, v and the probabilities and runs the
- * backward pass as four batched matmuls, the softmax gradient with the scale folded in, and one concat.
- * Measured on the tutorial shape (qkv [1088, 192], 4 heads), forward + backward: 10.6-11.5 ms against
- * 16.6-18.2 ms for the plain formulation (minimum of 40, loaded 2-core machine, wasm).
- * wasm's batched matmul is still its slow loop: per-head rank-2 matmuls are hundreds of tiny kernels per
- * block, and block-diagonal rank-2 products waste G x the flops for G images per block (see
- * docs/performance-log.md). Plain tfjs ops only, so it runs on every backend.
+ * Two implementations of the op, chosen per call:
+ * - On backends that keep tensors in host memory (wasm, cpu), one WebAssembly SIMD kernel per direction
+ *   (src/kernels/attention.ts): the forward and the whole backward each in one pass, no batched matmuls, splits
+ *   or concats. Tutorial shape (qkv [1088, 192], 4 heads), forward + backward: 1.85 ms against 6.8-7.0 ms for
+ *   the tfjs-op version (minimum of 40, loaded 2-core machine, wasm).
+ * - Elsewhere (GPU backends), or when the head width is not a multiple of 4, tfjs ops: it saves q, k, v and the
+ *   probabilities and runs the backward pass as four batched matmuls, the softmax gradient with the scale
+ *   folded in, and one concat (tfjs's automatic gradient of the plain formulation records every reshape,
+ *   transpose, scale and softmax step and replays each backwards, with casts and identities in between).
  */
 import * as tf from '@tensorflow/tfjs';
+import { attentionBackward, attentionForward, attentionKernelFits } from '../kernels/attention';
+import { ownKernelsActive } from '../kernels/wasm';
 
 type GradArg = tf.Tensor | tf.GradSaveFunc;
 
@@ -30,6 +32,32 @@ function mergeHeads(x: tf.Tensor, n: number, t: number, d: number): tf.Tensor2D 
 }
 
 const cache = new Map<string, (qkv: tf.Tensor2D) => tf.Tensor2D>();
+
+/** Whether `multiHeadAttention` runs the WebAssembly kernel (src/kernels/attention.ts) for this shape now. */
+export function usesAttentionKernel(d: number, heads: number): boolean {
+  return ownKernelsActive() && attentionKernelFits(d, heads);
+}
+
+const kernelCache = new Map<string, (qkv: tf.Tensor2D) => tf.Tensor2D>();
+
+/** The same op on the WebAssembly kernel: one call forward, one backward; probs stay on the JS side. */
+function attentionKernelOp(n: number, t: number, heads: number): (qkv: tf.Tensor2D) => tf.Tensor2D {
+  const key = `${n},${t},${heads}`;
+  let op = kernelCache.get(key);
+  if (op) return op;
+  op = tf.customGrad((...args: GradArg[]) => {
+    const qkv = args[0] as tf.Tensor2D;
+    const d = qkv.shape[1] / 3;
+    const x = qkv.dataSync() as Float32Array;
+    const { out, probs } = attentionForward(x, n, t, heads, d);
+    return {
+      value: tf.tensor2d(out, [n * t, d]),
+      gradFunc: (dy: tf.Tensor) => [tf.tensor2d(attentionBackward(x, probs, dy.dataSync() as Float32Array, n, t, heads, d), [n * t, 3 * d])],
+    };
+  }) as (qkv: tf.Tensor2D) => tf.Tensor2D;
+  kernelCache.set(key, op);
+  return op;
+}
 
 /** The custom-gradient op for one (N, T, heads) shape. */
 function attentionOp(n: number, t: number, heads: number): (qkv: tf.Tensor2D) => tf.Tensor2D {
@@ -71,6 +99,15 @@ export function multiHeadAttention(qkv: tf.Tensor2D, n: number, t: number, heads
   if (qkv.rank !== 2 || qkv.shape[0] !== n * t || qkv.shape[1] % (3 * heads) !== 0) {
     throw new Error(`multiHeadAttention expects qkv [N*T, 3D] with N*T = ${n * t} and 3D a multiple of ${3 * heads}, got [${qkv.shape}].`);
   }
+  if (qkv.dtype === 'float32' && usesAttentionKernel(qkv.shape[1] / 3, heads)) return attentionKernelOp(n, t, heads)(qkv);
+  return attentionOp(n, t, heads)(qkv);
+}
+
+/**
+ * The same op on tfjs kernels only (what `multiHeadAttention` runs on GPU backends, or when the head width is
+ * not a multiple of 4); exported so tests and benchmarks can hold it against the WebAssembly kernel.
+ */
+export function multiHeadAttentionOps(qkv: tf.Tensor2D, n: number, t: number, heads: number): tf.Tensor2D {
   return attentionOp(n, t, heads)(qkv);
 }
 

@@ -6,11 +6,15 @@
  *   path. test/model-dense.test.ts checks the gradient against tfjs's own and finite differences.
  * - `gelu`: exact GELU (erf), PyTorch's default, with a closed-form gradient.
  * - `layerNorm`: over the last axis, eps 1e-6 like timm's ViT.
+ * On backends that keep tensors in host memory (wasm, cpu), `gelu` and `layerNorm` run forward and backward as
+ * one WebAssembly SIMD kernel each (src/kernels/elementwise.ts); elsewhere as the tfjs ops below.
  *
  * Weights are stored `[in, out]` (so the forward is `x @ W` with no flag); checkpoints transpose to PyTorch's
  * `[out, in]` on export.
  */
 import * as tf from '@tensorflow/tfjs';
+import { geluBackward, geluForward, layerNormBackward, layerNormForward, layerNormKernelFits } from '../kernels/elementwise';
+import { ownKernelsActive } from '../kernels/wasm';
 
 /** LayerNorm epsilon of timm's ViT. */
 export const LAYER_NORM_EPS = 1e-6;
@@ -122,8 +126,22 @@ const geluExact = tf.customGrad((...args: GradArg[]) => {
   };
 }) as <T extends tf.Tensor>(x: T) => T;
 
+const geluKernel = tf.customGrad((...args: GradArg[]) => {
+  const x = args[0] as tf.Tensor;
+  const xs = x.dataSync() as Float32Array;
+  return {
+    value: tf.tensor(geluForward(xs), x.shape),
+    gradFunc: (dy: tf.Tensor) => [tf.tensor(geluBackward(xs, dy.dataSync() as Float32Array), x.shape)],
+  };
+}) as <T extends tf.Tensor>(x: T) => T;
+
 /** Exact GELU `0.5 x (1 + erf(x / sqrt 2))` (PyTorch's `F.gelu` default), any shape. */
 export function gelu<T extends tf.Tensor>(x: T): T {
+  return x.dtype === 'float32' && ownKernelsActive() ? geluKernel(x) : geluExact(x);
+}
+
+/** `gelu` on tfjs ops only (what it runs on GPU backends); for tests and A/B measurements against the kernel. */
+export function geluOps<T extends tf.Tensor>(x: T): T {
   return geluExact(x);
 }
 
@@ -162,7 +180,36 @@ function layerNormFor(eps: number): (x: tf.Tensor2D, gamma: tf.Tensor1D, beta: t
  */
 export function layerNorm(x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps = LAYER_NORM_EPS): tf.Tensor2D {
   if (x.rank !== 2) throw new Error(`layerNorm expects x [M, D] (rank 2), got rank ${x.rank}; reshape to 2-D first.`);
+  if (x.dtype === 'float32' && ownKernelsActive() && layerNormKernelFits(x.shape[1])) return layerNormKernelFor(eps)(x, gamma, beta);
   return layerNormFor(eps)(x, gamma, beta);
+}
+
+/** `layerNorm` on tfjs ops only (what it runs on GPU backends); for tests and A/B measurements against the kernel. */
+export function layerNormOps(x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps = LAYER_NORM_EPS): tf.Tensor2D {
+  return layerNormFor(eps)(x, gamma, beta);
+}
+
+const layerNormKernelOp = new Map<number, (x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D) => tf.Tensor2D>();
+
+/** The LayerNorm on the WebAssembly kernel for one epsilon; xhat and 1/std stay on the JS side for the backward. */
+function layerNormKernelFor(eps: number): (x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D) => tf.Tensor2D {
+  let op = layerNormKernelOp.get(eps);
+  if (op) return op;
+  op = tf.customGrad((...args: GradArg[]) => {
+    const [x, gamma, beta] = args as tf.Tensor[];
+    const [rows, d] = x.shape;
+    const g = gamma.dataSync() as Float32Array;
+    const f = layerNormForward(x.dataSync() as Float32Array, g, beta.dataSync() as Float32Array, rows, d, eps);
+    return {
+      value: tf.tensor2d(f.y, [rows, d]),
+      gradFunc: (dy: tf.Tensor) => {
+        const b = layerNormBackward(dy.dataSync() as Float32Array, f.xhat, f.rstd, g, rows, d);
+        return [tf.tensor2d(b.dx, [rows, d]), tf.tensor1d(b.dgamma), tf.tensor1d(b.dbeta)];
+      },
+    };
+  }) as (x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D) => tf.Tensor2D;
+  layerNormKernelOp.set(eps, op);
+  return op;
 }
 
 /** LayerNorm written with tfjs's `moments` and its automatic gradient (the reference for `layerNorm`). */
