@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { initBackend, tf } from '../src/backend';
 import { AdamW, clipByGlobalNorm } from '../src/step/optimizer';
+import { useOwnKernels } from '../src/kernels/wasm';
 import { lrAt } from '../src/train/schedule';
 
 before(async () => {
@@ -40,6 +41,41 @@ describe('AdamW and the schedule', () => {
     assert.deepEqual([...state.keys()].sort(), ['b.exp_avg', 'b.exp_avg_sq', 'w.exp_avg', 'w.exp_avg_sq']);
     opt.dispose();
     tf.dispose([w, b]);
+  });
+
+  test('the host update (wasm, cpu) equals the tfjs-op update, with clipping, decay rules and lr factors', async () => {
+    const run = (host: boolean) => {
+      useOwnKernels(host);
+      try {
+        const params = new Map<string, tf.Variable>([
+          ['blocks.0.mlp.fc1.weight', tf.variable(tf.randomNormal([6, 5], 0, 1, 'float32', 1))],
+          ['blocks.0.norm1.bias', tf.variable(tf.randomNormal([5], 0, 1, 'float32', 2))],
+          ['head.weight', tf.variable(tf.randomNormal([5, 3], 0, 1, 'float32', 3))],
+        ]);
+        const opt = new AdamW(params, { weightDecay: 0.05, lrScale: (n) => (n.startsWith('head') ? 10 : 1) });
+        const norms: number[] = [];
+        for (let step = 0; step < 3; step++) {
+          const grads = new Map([...params].map(([n, p], i) => [n, tf.randomNormal(p.shape, 0, 2, 'float32', 10 * step + i + 1)]));
+          norms.push(opt.apply(grads, 0.01, step === 2 ? 0 : 1)); // clipped twice (the norm is above 1), then not
+          tf.dispose([...grads.values()]);
+        }
+        const state = [...opt.stateTensors().values()].map((t) => Array.from(t.dataSync()));
+        const values = [...params.values()].map((p) => Array.from(p.dataSync()));
+        opt.dispose();
+        tf.dispose([...params.values()]);
+        return { norms, state, values };
+      } finally {
+        useOwnKernels(true);
+      }
+    };
+    const host = run(true);
+    const ops = run(false);
+    for (let i = 0; i < 2; i++) assert.ok(Math.abs(host.norms[i] - ops.norms[i]) < 1e-4 && host.norms[i] > 1, `norm ${host.norms[i]} vs ${ops.norms[i]}`);
+    assert.ok(Number.isNaN(host.norms[2]) && Number.isNaN(ops.norms[2]), 'no norm when clipping is off');
+    const close = (a: number[][], b: number[][], tol: number, what: string) =>
+      a.forEach((row, r) => row.forEach((x, i) => assert.ok(Math.abs(x - b[r][i]) <= tol * (1 + Math.abs(b[r][i])), `${what}[${r}][${i}] ${x} vs ${b[r][i]}`)));
+    close(host.values, ops.values, 1e-6, 'weights');
+    close(host.state, ops.state, 1e-6, 'moments');
   });
 
   test('biases and norms get no weight decay by default', async () => {

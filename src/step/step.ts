@@ -9,7 +9,7 @@
  */
 import { tf } from '../backend';
 import { withTrainable } from '../model/dense';
-import { type AdamW, clipByGlobalNorm } from './optimizer';
+import type { AdamW } from './optimizer';
 
 /** Loss and gradients of one batch. Gradients are keyed by parameter name and belong to the caller. */
 export interface LossAndGrads {
@@ -67,16 +67,10 @@ export interface StepSettings {
  */
 export async function trainStep(gradients: () => Promise<LossAndGrads>, opt: AdamW, settings: StepSettings): Promise<number> {
   const { loss, grads } = await gradients();
-  let named = grads;
+  const named = grads;
   try {
     if (!Number.isFinite(loss)) throw new NonFiniteLossError(settings.stage, settings.step + 1, settings.epoch, settings.lr, loss);
-    const clipNorm = settings.clipNorm ?? 1;
-    if (clipNorm !== 0) {
-      const clipped = clipByGlobalNorm(named, clipNorm);
-      tf.dispose([...named.values(), clipped.norm]);
-      named = clipped.grads;
-    }
-    opt.apply(named, settings.lr);
+    opt.apply(named, settings.lr, settings.clipNorm ?? 1);
     return loss;
   } finally {
     tf.dispose([...named.values()]);

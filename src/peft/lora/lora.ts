@@ -52,7 +52,7 @@ function targetShape(model: ViT, name: string): { site: string; fanIn: number; f
   }
 }
 
-/** Pad a column block `[M, w]` placed at `offset` into `[M, total]` with zeros (pad's gradient is a slice). */
+/** Pad a column block `[R, w]` placed at `offset` into `[R, total]` with zeros (pad's gradient is a slice). */
 function placeColumns(x: tf.Tensor2D, offset: number | null, total: number): tf.Tensor2D {
   if (offset === null) return x;
   return tf.pad(x, [[0, 0], [offset, total - offset - x.shape[1]]]);
@@ -94,12 +94,14 @@ function applyLora(model: ViT, config: LoraConfig, options: ApplyOptions): PeftM
     const pairs = bySite.get(site);
     if (!pairs || merged) return y;
     const input = ctx.training && config.dropout > 0 ? (tf.dropout(x, config.dropout) as tf.Tensor2D) : x;
-    let out = y;
-    for (const p of pairs) {
-      const delta = tf.mul(linear(linear(input, p.a as tf.Tensor2D, null), p.b as tf.Tensor2D, null), scale) as tf.Tensor2D;
-      out = tf.add(out, placeColumns(delta, p.offset, y.shape[1])) as tf.Tensor2D;
-    }
-    return out;
+    // One low-rank product per site: the pairs' A side by side `[in, r*k]` and their B, scaled and placed at their
+    // columns, stacked `[r*k, out]`. Only these small tensors are concatenated, padded and scaled; the work the
+    // size of the output is two thin matmuls and one add (per pair it was a scale, a pad and an add of `[M, out]`,
+    // and a slice of it in the backward pass).
+    const a = pairs.length === 1 ? pairs[0].a : tf.concat(pairs.map((p) => p.a), 1);
+    const placed = pairs.map((p) => placeColumns(tf.mul(p.b, scale) as tf.Tensor2D, p.offset, y.shape[1]));
+    const b = placed.length === 1 ? placed[0] : tf.concat(placed, 0);
+    return tf.add(y, linear(linear(input, a as tf.Tensor2D, null), b as tf.Tensor2D, null)) as tf.Tensor2D;
   };
 
   return {
