@@ -20,9 +20,9 @@ export function runJson(cmd: string, args: string[], env: Record<string, string>
   return JSON.parse(line) as Record<string, unknown>;
 }
 
-/** One `tpp-lab bench --json` run (a child process) with the given flags. */
-export function tfjsBench(flags: string[]): Record<string, unknown> | null {
-  return runJson(process.execPath, [path.join(ROOT, 'bin', 'tpp-lab.js'), 'bench', ...flags, '--json']);
+/** One `tpp-lab bench --json` run (a child process) with the given flags and extra environment. */
+export function tfjsBench(flags: string[], env: Record<string, string> = {}): Record<string, unknown> | null {
+  return runJson(process.execPath, [path.join(ROOT, 'bin', 'tpp-lab.js'), 'bench', ...flags, '--json'], env);
 }
 
 /** Whether Debian's python3-torch can be imported. */

@@ -106,13 +106,23 @@ export interface BenchConfig {
   engine: 'tfjs' | 'torch';
   cores: number;
   env: Record<string, string>;
+  /** A reference row (tpp-lab on tfjs's kernels only): printed, never taken as tpp-lab's best. */
+  baseline?: boolean;
 }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-/** tpp-lab on 1 thread (the main one) or N worker threads. */
-export function tfjsConfigs(workers: readonly number[]): BenchConfig[] {
-  return workers.map((w) => ({ name: `tpp-lab, ${w === 1 ? '1 thread' : plural(w, 'worker')}`, engine: 'tfjs' as const, cores: w, env: {} }));
+/** Name of the baseline row: tpp-lab with its own WebAssembly kernels off (src/kernels), as before they existed. */
+export const TFJS_BASELINE = 'tpp-lab, 1 thread, tfjs kernels only (TPP_LAB_KERNELS=off)';
+
+/**
+ * tpp-lab on 1 thread (the main one) or N worker threads; with `baseline`, also 1 thread with its own kernels
+ * off (the same-run "before" of the kernels; not counted as tpp-lab's best).
+ */
+export function tfjsConfigs(workers: readonly number[], baseline = false): BenchConfig[] {
+  const out: BenchConfig[] = workers.map((w) => ({ name: `tpp-lab, ${w === 1 ? '1 thread' : plural(w, 'worker')}`, engine: 'tfjs' as const, cores: w, env: {} }));
+  if (baseline) out.push({ name: TFJS_BASELINE, engine: 'tfjs', cores: 1, env: { TPP_LAB_KERNELS: 'off' }, baseline: true });
+  return out;
 }
 
 /**
@@ -134,7 +144,9 @@ export function torchConfigs(threads: readonly number[], blas: BlasVerdict, auto
 /** The best (lowest) median step time of an engine using at most `cores` cores, and the configuration behind it. */
 export function bestAt(cells: readonly { config: BenchConfig; ms: number }[], engine: BenchConfig['engine'], cores: number): { ms: number; config: string } | null {
   let best: { ms: number; config: string } | null = null;
-  for (const c of cells) if (c.config.engine === engine && c.config.cores <= cores && Number.isFinite(c.ms) && (!best || c.ms < best.ms)) best = { ms: c.ms, config: c.config.name };
+  for (const c of cells) {
+    if (c.config.engine === engine && !c.config.baseline && c.config.cores <= cores && Number.isFinite(c.ms) && (!best || c.ms < best.ms)) best = { ms: c.ms, config: c.config.name };
+  }
   return best;
 }
 

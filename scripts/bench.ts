@@ -3,10 +3,13 @@
  * workers) and, when Debian's python3-torch is installed, the same steps in PyTorch (scripts/torch_bench.py) at the
  * same core counts, with OpenBLAS's own kernels and pinned to a generic core (OPENBLAS_CORETYPE), all interleaved in
  * one run, each measurement in its own process. Then a table per configuration and the ratio of tpp-lab's best to
- * PyTorch's best at equal cores (each engine's fastest configuration using at most that many cores).
+ * PyTorch's best at equal cores (each engine's fastest configuration using at most that many cores). A baseline row
+ * (`--baseline on`, the default) times tpp-lab on 1 thread with its own WebAssembly kernels off (TPP_LAB_KERNELS=off:
+ * tfjs's kernels only, as before src/kernels existed), so one run shows what the kernels are worth; it never counts
+ * as tpp-lab's best.
  *
  *   npm run bench [-- --preset tutorial] [--steps 20] [--repeat 1] [--workers 1,2] [--variants fwd,full,lora,mae]
- *                 [--coretype Prescott|none] [--json out.json]
+ *                 [--coretype Prescott|none] [--baseline on|off] [--json out.json]
  *
  * Before timing, the PyTorch yardstick is checked (scripts/bench-yardstick.ts): on Debian's reference BLAS the torch
  * rows are marked as such and no ratio is printed (the fix is named); a pinned core is timed only if OpenBLAS took it
@@ -61,7 +64,7 @@ function checkTorch(preset: string, coretype: string | null): { verdict: BlasVer
 function measure(cell: Cell, preset: string, steps: string): void {
   const c = cell.config;
   const r = c.engine === 'tfjs'
-    ? tfjsBench(['--preset', preset, '--variant', cell.variant, '--steps', steps, '--workers', String(c.cores)])
+    ? tfjsBench(['--preset', preset, '--variant', cell.variant, '--steps', steps, '--workers', String(c.cores)], c.env)
     : runJson(PYTHON, [TORCH_BENCH, '--preset', preset, '--variant', cell.variant, '--steps', steps, '--threads', String(c.cores)], c.env);
   if (r) cell.runs.push(Object.fromEntries(RUN_FIELDS.filter((k) => k in r).map((k) => [k, r[k]])));
 }
@@ -75,13 +78,15 @@ async function main(): Promise<number> {
   const variants = list(flag(argv, 'variants', BENCH_VARIANTS.join(',')));
   const coreArg = flag(argv, 'coretype', 'Prescott');
   const coretype = coreArg === 'none' ? null : coreArg;
+  const baseline = flag(argv, 'baseline', 'on');
+  if (baseline !== 'on' && baseline !== 'off') return usage(`--baseline takes on or off (got ${baseline}).`);
   if (!/^[1-9]\d*$/.test(steps) || !(Number.isInteger(repeat) && repeat >= 1)) return usage(`--steps and --repeat take whole numbers >= 1 (got ${steps}, ${repeat}).`);
   if (!cores.length || cores.some((n) => !Number.isInteger(n) || n < 1)) return usage(`--workers takes core counts like 1,2 (got ${flag(argv, 'workers', '')}).`);
   const bad = variants.filter((v) => !(BENCH_VARIANTS as readonly string[]).includes(v));
   if (bad.length || !variants.length) return usage(`--variants takes some of ${BENCH_VARIANTS.join(',')} (got ${bad.join(',') || 'none'}).`);
 
   const torch = torchAvailable() ? checkTorch(preset, coretype) : null;
-  const configs = tfjsConfigs(cores);
+  const configs = tfjsConfigs(cores, baseline === 'on');
   if (torch) {
     console.log(`PyTorch BLAS: ${torch.verdict.kind} (${torch.verdict.reason})`);
     if (torch.pinned) console.log(`OPENBLAS_CORETYPE=${coretype}: ${torch.pinned.ok ? 'timed' : 'not timed'}: ${torch.pinned.reason}`);

@@ -11,7 +11,7 @@ import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { PYTHON, torchAvailable } from '../scripts/bench-child';
 import {
-  classifyBlas, coretypeAgreement, ratios, refusal, tfjsConfigs, torchConfigs, REFERENCE_MATMUL_MS,
+  classifyBlas, coretypeAgreement, ratios, refusal, tfjsConfigs, torchConfigs, REFERENCE_MATMUL_MS, TFJS_BASELINE,
   type TorchBlasProbe, type TorchCheck,
 } from '../scripts/bench-yardstick';
 import { ROOT, tempDir } from './helpers';
@@ -83,14 +83,15 @@ describe('npm run bench: PyTorch yardstick', () => {
 
   test('configurations are named; ratios are best / best at most N cores, and none on the reference BLAS', () => {
     const ob = classifyBlas(OPENBLAS);
-    const configs = [...tfjsConfigs([1, 2]), ...torchConfigs([1, 2], ob, 'Haswell', 'Prescott')];
+    const configs = [...tfjsConfigs([1, 2], true), ...torchConfigs([1, 2], ob, 'Haswell', 'Prescott')];
     assert.deepEqual(configs.map((c) => c.name), [
-      'tpp-lab, 1 thread', 'tpp-lab, 2 workers',
+      'tpp-lab, 1 thread', 'tpp-lab, 2 workers', TFJS_BASELINE,
       'PyTorch 1 thread, OpenBLAS Haswell (auto)', 'PyTorch 1 thread, OPENBLAS_CORETYPE=Prescott',
       'PyTorch 2 threads, OpenBLAS Haswell (auto)', 'PyTorch 2 threads, OPENBLAS_CORETYPE=Prescott',
     ]);
     for (const c of configs.filter((x) => x.engine === 'torch')) assert.equal(c.env.OPENBLAS_NUM_THREADS, '1');
-    const ms = [80, 60, 20, 25, 16, 18];
+    assert.deepEqual(configs[2].env, { TPP_LAB_KERNELS: 'off' });
+    const ms = [80, 60, 50, 20, 25, 16, 18]; // the baseline (50) is faster here, but never tpp-lab's best
     const cells = configs.map((config, i) => ({ variant: 'full', config, ms: ms[i] }));
     const [one, two] = ratios(cells, ['full'], [1, 2], ob);
     assert.deepEqual([one.tfjs?.ms, one.torch?.ms, one.ratio], [80, 20, 4]);
@@ -98,7 +99,7 @@ describe('npm run bench: PyTorch yardstick', () => {
     const ref = classifyBlas(REFERENCE);
     const refConfigs = torchConfigs([1, 2], ref, null, 'Prescott');
     assert.deepEqual(refConfigs.map((c) => c.name), ['PyTorch 1 thread, REFERENCE BLAS', 'PyTorch 2 threads, REFERENCE BLAS']);
-    const refused = ratios([...cells.slice(0, 2), ...refConfigs.map((config) => ({ variant: 'full', config, ms: 198 }))], ['full'], [1, 2], ref);
+    const refused = ratios([...cells.slice(0, 3), ...refConfigs.map((config) => ({ variant: 'full', config, ms: 198 }))], ['full'], [1, 2], ref);
     assert.deepEqual(refused.map((r) => r.ratio), [null, null]);
     assert.equal(refused[0].torch?.ms, 198, 'the torch rows are still reported');
   });

@@ -4,6 +4,7 @@
  * non-finite check, clipping at norm 1, AdamW with fit()'s weight decay), at a constant learning rate.
  */
 import { initBackend, tf } from '../backend';
+import { ownKernelsActive } from '../kernels/wasm';
 import type { PresetName } from '../model/config';
 import { localGradients, trainableOf, type GradientSource } from '../parallel/gradients';
 import type { GradTask, HostBatch } from '../parallel/task';
@@ -49,6 +50,8 @@ export interface BenchOptions {
 /** What `tpp-lab bench --json` prints (keys fixed by issue 7). */
 export interface BenchResult {
   backend: string;
+  /** Whether the model ran on tpp-lab's own WebAssembly kernels (src/kernels; off with TPP_LAB_KERNELS=off). */
+  own_kernels: boolean;
   workers: number;
   preset: string;
   variant: BenchVariant;
@@ -126,6 +129,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     const { imageSize, patchSize, depth } = task.config;
     return {
       backend: report.name,
+      own_kernels: ownKernelsActive(),
       workers,
       preset: options.preset,
       variant: options.variant,

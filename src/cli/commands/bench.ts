@@ -58,7 +58,7 @@ export const command: Command = {
       console.log(JSON.stringify(r));
       return 0;
     }
-    console.log(`${r.preset} ${r.variant}: ${r.image_size} px, patch ${r.patch_size}, depth ${r.depth}, batch ${r.batch}, ${r.steps} steps, backend ${r.backend}, ${r.workers} worker${r.workers > 1 ? 's' : ''}`);
+    console.log(`${r.preset} ${r.variant}: ${r.image_size} px, patch ${r.patch_size}, depth ${r.depth}, batch ${r.batch}, ${r.steps} steps, backend ${r.backend}${r.own_kernels ? ' + own kernels' : ''}, ${r.workers} worker${r.workers > 1 ? 's' : ''}`);
     console.log(`  step      median ${r.ms_median} ms, min ${r.ms_min} ms`);
     console.log(`  speed     ${r.images_per_s} images/s`);
     console.log(`  memory    peak RSS ${r.rss_mb} MiB; RSS ${r.rss_mb_start} -> ${r.rss_mb_end} MiB, tensors ${r.num_tensors_start} -> ${r.num_tensors_end} over the timed steps`);
