@@ -126,21 +126,36 @@ export function summarizeLong(cells: CellResult[], context: { backbone: string; 
   }));
 }
 
+/**
+ * One row per (method, budget, arm), in the order they first appear: `<metric>_mean` and `<metric>_std` over seeds
+ * for each of `metrics`, and the paired difference of `primary` to the `none` arm (`delta_<primary>_mean`, `_std`,
+ * `_ci_low`, `_ci_high`, wins, verdict, mde; NaN and '' for `none` itself). `summarize` and `summarizeSegmentation`
+ * are this with their metrics.
+ */
+function summaryRows(cells: CellResult[], metrics: readonly (keyof CellResult)[], primary: CellMetric): Record<string, string | number>[] {
+  return cellGroups(cells).map((g) => {
+    const row: Record<string, string | number> = { method: g.method, budget: g.budget, arm: g.arm, n: g.cells.length };
+    for (const m of metrics) {
+      const s = meanStd(g.cells.map((c) => (c[m] ?? NaN) as number));
+      row[`${m}_mean`] = s.mean;
+      row[`${m}_std`] = s.std;
+    }
+    const d = g.arm === 'none' ? null : pairedDelta(g.cells, g.none, primary);
+    const cols = pairedColumns(d);
+    row[`delta_${primary}_mean`] = cols.delta_mean;
+    row[`delta_${primary}_std`] = d ? d.std : NaN;
+    row.wins = cols.wins;
+    row[`delta_${primary}_ci_low`] = cols.delta_ci_low;
+    row[`delta_${primary}_ci_high`] = cols.delta_ci_high;
+    row.verdict = cols.verdict;
+    row.mde = cols.mde;
+    return row;
+  });
+}
+
 /** Aggregate cells into summary rows (test AUC and accuracy, Δ AUC against none), in the order they first appear. */
 export function summarize(cells: CellResult[]): SummaryRow[] {
-  return cellGroups(cells).map((g) => {
-    const auc = meanStd(g.cells.map((c) => c.auc));
-    const acc = meanStd(g.cells.map((c) => c.accuracy));
-    const paired = g.arm !== 'none';
-    const d = pairedDelta(paired ? g.cells : [], g.none, 'auc');
-    return {
-      method: g.method, budget: g.budget, arm: g.arm, n: g.cells.length,
-      auc_mean: auc.mean, auc_std: auc.std, accuracy_mean: acc.mean, accuracy_std: acc.std,
-      balanced_accuracy_mean: meanStd(g.cells.map((c) => c.balanced_accuracy)).mean, f1_mean: meanStd(g.cells.map((c) => c.f1)).mean,
-      delta_auc_mean: paired ? d.mean : NaN, delta_auc_std: paired ? d.std : NaN, wins: paired ? `${d.wins}/${d.n}` : '',
-      delta_auc_ci_low: paired ? d.low : NaN, delta_auc_ci_high: paired ? d.high : NaN, verdict: paired ? d.verdict : '', mde: paired ? d.mde : NaN,
-    };
-  });
+  return summaryRows(cells, ['auc', 'accuracy', 'balanced_accuracy', 'f1'], 'auc') as unknown as SummaryRow[];
 }
 
 /** A segmentation summary row per (method, budget, arm): mean ± sd of Dice, IoU, HD95 (and HC error) and Δ Dice vs none. */
@@ -166,15 +181,5 @@ export interface SegSummaryRow {
 
 /** Aggregate segmentation cells into summary rows (Δ Dice paired with `none` by seed), in the order they first appear. */
 export function summarizeSegmentation(cells: CellResult[]): SegSummaryRow[] {
-  return cellGroups(cells).map((g) => {
-    const of = (m: CellMetric) => meanStd(g.cells.map((c) => (c[m] ?? NaN) as number));
-    const paired = g.arm !== 'none';
-    const d = pairedDelta(paired ? g.cells : [], g.none, 'dice');
-    return {
-      method: g.method, budget: g.budget, arm: g.arm, n: g.cells.length, dice_mean: of('dice').mean, dice_std: of('dice').std, iou_mean: of('iou').mean,
-      hd95_mean: of('hd95').mean, hc_error_mm_mean: of('hc_error_mm').mean,
-      delta_dice_mean: paired ? d.mean : NaN, delta_dice_std: paired ? d.std : NaN, wins: paired ? `${d.wins}/${d.n}` : '',
-      delta_dice_ci_low: paired ? d.low : NaN, delta_dice_ci_high: paired ? d.high : NaN, verdict: paired ? d.verdict : '', mde: paired ? d.mde : NaN,
-    };
-  });
+  return summaryRows(cells, ['dice', 'iou', 'hd95', 'hc_error_mm'], 'dice') as unknown as SegSummaryRow[];
 }

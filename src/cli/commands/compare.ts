@@ -310,39 +310,51 @@ export async function runComparison(s: CompareSettings, flags: ComparisonRunOpti
   }
 }
 
-/** The summary table on stdout (or one JSON line). */
-function printSummary(cells: CellResult[], files: Record<string, string>, seconds: number, backend: string, json: boolean): void {
-  if (isSegmentationCells(cells)) return printSegSummary(cells, files, seconds, backend, json);
-  const rows = summarize(cells);
-  if (json) {
-    console.log(JSON.stringify({ ...files, seconds, backend, summary: rows }));
-    return;
-  }
-  const pad = (x: string, n: number) => x.padEnd(n);
-  console.log(`\n${pad('method', 9)}${pad('labels', 10)}${pad('TPP arm', 16)}${pad('test AUC', 17)}${pad('accuracy', 17)}Δ AUC vs none [95 % CI] (wins): verdict`);
-  for (const r of rows) {
-    const ci = Number.isFinite(r.delta_auc_ci_low) ? ` [${r.delta_auc_ci_low.toFixed(3)}, ${r.delta_auc_ci_high.toFixed(3)}]` : '';
-    const delta = r.arm === 'none' ? '' : `${r.delta_auc_mean >= 0 ? '+' : ''}${r.delta_auc_mean.toFixed(3)}${ci} (${r.wins}): ${r.verdict}`;
-    console.log(`${pad(r.method, 9)}${pad(r.budget, 10)}${pad(r.arm, 16)}${pad(`${r.auc_mean.toFixed(3)} ± ${r.auc_std.toFixed(3)}`, 17)}${pad(`${r.accuracy_mean.toFixed(3)} ± ${r.accuracy_std.toFixed(3)}`, 17)}${delta}`);
-  }
-  console.log(`\nReport: ${files.report_html}\nTables: ${files.results_csv}, ${files.summary_csv}\n${cells.length} cells in ${Math.round(seconds)} s on ${backend}.`);
+/** A column of the summary printed on stdout: its title, width and the text of a row. */
+interface PrintColumn {
+  title: string;
+  width: number;
+  text: (r: Record<string, string | number>) => string;
 }
 
-/** The segmentation summary on stdout (or one JSON line): Dice, IoU, HD95 and Δ Dice against no TPP. */
-function printSegSummary(cells: CellResult[], files: Record<string, string>, seconds: number, backend: string, json: boolean): void {
-  const rows = summarizeSegmentation(cells);
+const num = (r: Record<string, string | number>, k: string) => r[k] as number;
+const meanSd = (m: string) => (r: Record<string, string | number>) => `${num(r, `${m}_mean`).toFixed(3)} ± ${num(r, `${m}_std`).toFixed(3)}`;
+
+/**
+ * The grid's summary on stdout (or one JSON line): per (method, budget, arm) the test metrics and the paired
+ * difference of the primary metric (AUC; Dice for segmentation) against no TPP.
+ */
+function printSummary(cells: CellResult[], files: Record<string, string>, seconds: number, backend: string, json: boolean): void {
+  const seg = isSegmentationCells(cells);
+  const rows = (seg ? summarizeSegmentation(cells) : summarize(cells)) as unknown as Record<string, string | number>[];
   if (json) {
     console.log(JSON.stringify({ ...files, seconds, backend, summary: rows }));
     return;
   }
-  const pad = (x: string, n: number) => x.padEnd(n);
-  const hc = rows.some((r) => Number.isFinite(r.hc_error_mm_mean));
-  console.log(`\n${pad('method', 9)}${pad('labels', 12)}${pad('TPP arm', 16)}${pad('test Dice', 17)}${pad('IoU', 7)}${pad('HD95', 8)}${hc ? pad('HC err mm', 10) : ''}Δ Dice vs none [95 % CI] (wins): verdict`);
-  for (const r of rows) {
-    const ci = Number.isFinite(r.delta_dice_ci_low) ? ` [${r.delta_dice_ci_low.toFixed(3)}, ${r.delta_dice_ci_high.toFixed(3)}]` : '';
-    const delta = r.arm === 'none' ? '' : `${r.delta_dice_mean >= 0 ? '+' : ''}${r.delta_dice_mean.toFixed(3)}${ci} (${r.wins}): ${r.verdict}`;
-    console.log(`${pad(r.method, 9)}${pad(r.budget, 12)}${pad(r.arm, 16)}${pad(`${r.dice_mean.toFixed(3)} ± ${r.dice_std.toFixed(3)}`, 17)}${pad(r.iou_mean.toFixed(3), 7)}${pad(r.hd95_mean.toFixed(2), 8)}${hc ? pad(r.hc_error_mm_mean.toFixed(1), 10) : ''}${delta}`);
-  }
+  const primary = seg ? 'dice' : 'auc';
+  const hc = seg && rows.some((r) => Number.isFinite(num(r, 'hc_error_mm_mean')));
+  const columns: PrintColumn[] = [
+    { title: 'method', width: 9, text: (r) => String(r.method) },
+    { title: 'labels', width: seg ? 12 : 10, text: (r) => String(r.budget) },
+    { title: 'TPP arm', width: 16, text: (r) => String(r.arm) },
+    ...(seg
+      ? [
+        { title: 'test Dice', width: 17, text: meanSd('dice') },
+        { title: 'IoU', width: 7, text: (r: Record<string, string | number>) => num(r, 'iou_mean').toFixed(3) },
+        { title: 'HD95', width: 8, text: (r: Record<string, string | number>) => num(r, 'hd95_mean').toFixed(2) },
+        ...(hc ? [{ title: 'HC err mm', width: 10, text: (r: Record<string, string | number>) => num(r, 'hc_error_mm_mean').toFixed(1) }] : []),
+      ]
+      : [{ title: 'test AUC', width: 17, text: meanSd('auc') }, { title: 'accuracy', width: 17, text: meanSd('accuracy') }]),
+  ];
+  const delta = (r: Record<string, string | number>) => {
+    if (r.arm === 'none') return '';
+    const m = num(r, `delta_${primary}_mean`);
+    const lo = num(r, `delta_${primary}_ci_low`);
+    const ci = Number.isFinite(lo) ? ` [${lo.toFixed(3)}, ${num(r, `delta_${primary}_ci_high`).toFixed(3)}]` : '';
+    return `${m >= 0 ? '+' : ''}${m.toFixed(3)}${ci} (${r.wins}): ${r.verdict}`;
+  };
+  console.log(`\n${columns.map((c) => c.title.padEnd(c.width)).join('')}Δ ${seg ? 'Dice' : 'AUC'} vs none [95 % CI] (wins): verdict`);
+  for (const r of rows) console.log(`${columns.map((c) => c.text(r).padEnd(c.width)).join('')}${delta(r)}`);
   console.log(`\nReport: ${files.report_html}\nTables: ${files.results_csv}, ${files.summary_csv}\n${cells.length} cells in ${Math.round(seconds)} s on ${backend}.`);
 }
 
