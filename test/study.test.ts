@@ -90,3 +90,25 @@ test('tpp-lab study runs every target as a compare grid and writes the front pag
   assert.equal(badPlan.code, 2);
   assert.match(badPlan.stderr, /study plan .*missing\.json/);
 });
+
+test('a study run one target at a time (--targets) gets one front page covering every finished target', () => {
+  const dir = tempDir();
+  const bb = tinyBackbone(path.join(dir, 'backbone'));
+  const plan = path.join(dir, 'plan.json');
+  fs.writeFileSync(plan, JSON.stringify({
+    title: 'two targets', backbone: bb, methods: ['lora'], budgets: [2], seeds: [0, 1], tppSeeds: 1,
+    tpp: { epochs: 1, images: 16 }, finetune: { epochs: 1, batch: 4, minSteps: 1 },
+    targets: [{ data: 'breastmnist' }, { data: 'pneumoniamnist' }],
+  }));
+  const out = path.join(dir, 'study');
+  const targetsIn = () => [...new Set(fs.readFileSync(path.join(out, 'summary.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(',')[1]))];
+  const first = cli(['study', '--plan', plan, '--out', out, '--targets', 'breastmnist', '--quiet']);
+  assert.equal(first.code, 0, first.stderr);
+  assert.deepEqual(targetsIn(), ['breastmnist'], 'a target that has not run is left off');
+  const second = cli(['study', '--plan', plan, '--out', out, '--targets', 'pneumoniamnist', '--quiet']);
+  assert.equal(second.code, 0, second.stderr);
+  assert.deepEqual(targetsIn(), ['breastmnist', 'pneumoniamnist'], 'the earlier target stays on the front page');
+  const html = fs.readFileSync(path.join(out, 'index.html'), 'utf8');
+  assert.match(html, /href="breastmnist\/report\.html"/);
+  assert.match(html, /href="pneumoniamnist\/report\.html"/);
+});

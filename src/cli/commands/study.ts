@@ -60,7 +60,8 @@ export const command: Command = {
   summary: 'The TPP study: a plan of targets x TPP arms x methods x budgets x seeds, and a front page answering its questions',
   usage: 'study --plan plan.json --out <dir> [--jobs N] [--targets a,b] [--shard I/N]\n       study --plan plan.json --merge <dir-1> <dir-2> ... --out <dir>',
   description: 'Each target runs as a `compare` grid in <out>/<target> (resumable, reused by settings fingerprint), with the arms\n' +
-    'none, same and the plan\'s named pools. Writes <out>/summary.csv, contrasts.csv and index.html. Plan format: docs/study.md.',
+    'none, same and the plan\'s named pools. Writes <out>/summary.csv, contrasts.csv and index.html (for every plan target whose\n' +
+    'grid in <out> has finished, also those --targets left out this run). Plan format: docs/study.md.',
   maxPositionals: Infinity,
   flags: [
     { name: 'plan', type: 'string', value: 'FILE', help: 'the study plan (JSON)' },
@@ -104,7 +105,22 @@ export const command: Command = {
         const code = await runContinued(plan, t, base, { quiet: !!flags.quiet, jobs: flags.jobs as number, recompute: !!flags.recompute });
         if (code !== 0) return code;
       } else if (plan.continued && shard) console.error(`note: the ${CONTINUED_ARM} arm runs unsharded: run the study once more without --shard after --merge.`);
-      if (!shard) results.push({ target: t.name, dir: t.name, cells: [...grids.flatMap((s) => targetCells(s.out)), ...(plan.continued ? continuedCells(plan, base) : [])] });
+    }
+    // The front page covers every plan target with results in --out, also those --targets left out this time
+    // (a study run one target at a time still gets one page answering for all of them).
+    if (!shard) {
+      for (const t of plan.targets) {
+        const grids = [targetSettings(plan, t, out), referenceSettings(plan, t, out)].filter((g): g is CompareSettings => g !== null);
+        const cellsOf = () => [...grids.flatMap((s) => targetCells(s.out)), ...(plan.continued ? continuedCells(plan, grids[0]) : [])];
+        if (targets.includes(t)) results.push({ target: t.name, dir: t.name, cells: cellsOf() });
+        else if (grids.every((g) => fs.existsSync(path.join(g.out, 'results.json')))) {
+          try {
+            results.push({ target: t.name, dir: t.name, cells: cellsOf() });
+          } catch (e) {
+            console.error(`note: ${t.name} left off the front page: ${(e as Error).message}`);
+          }
+        }
+      }
     }
     if (shard) {
       console.log(`shard ${shard.index + 1}/${shard.count} of ${targets.length} target grids done; join the shards with --merge.`);
