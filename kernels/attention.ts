@@ -7,6 +7,8 @@
 // Pointers are byte offsets into this module's memory; the caller places the buffers.
 // Requires dh = D / H to be a multiple of 4 (one f32x4 lane group at a time); the loader checks it.
 
+import { expv } from './simd-math';
+
 /** Where the caller may start placing buffers (after this module's static data). */
 export function heapBase(): usize {
   return (__heap_base + 15) & ~15;
@@ -58,9 +60,20 @@ export function attentionForward(qkv: usize, out: usize, probs: usize, n: i32, t
           store<f32>(pi + (<usize>j << 2), s);
           if (s > mx) mx = s;
         }
-        let sum: f32 = 0;
-        for (let j = 0; j < t; j++) {
-          const e = Mathf.exp(load<f32>(pi + (<usize>j << 2)) - mx);
+        // exp(s - max) four scores at a time, the last t % 4 one by one (no Mathf.exp: its tables would be a data
+        // segment, and this module may share tfjs's memory)
+        const mv = f32x4.splat(mx);
+        let sv = f32x4.splat(0);
+        let j = 0;
+        for (; j + 4 <= t; j += 4) {
+          const o = pi + (<usize>j << 2);
+          const e = expv(f32x4.sub(v128.load(o), mv));
+          v128.store(o, e);
+          sv = f32x4.add(sv, e);
+        }
+        let sum: f32 = f32x4.extract_lane(sv, 0) + f32x4.extract_lane(sv, 1) + f32x4.extract_lane(sv, 2) + f32x4.extract_lane(sv, 3);
+        for (; j < t; j++) {
+          const e = f32x4.extract_lane(expv(f32x4.splat(load<f32>(pi + (<usize>j << 2)) - mx)), 0);
           store<f32>(pi + (<usize>j << 2), e);
           sum += e;
         }

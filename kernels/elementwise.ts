@@ -1,29 +1,13 @@
 // Row-wise and element-wise kernels of the ViT block, forward and backward, in WebAssembly SIMD:
 // exact GELU and LayerNorm. AssemblyScript source: built by `npm run build:kernels` into
 // src/kernels/elementwise.wasm; loaded by src/kernels/elementwise.ts (memory layout and argument checks there).
-// All f32. Element-wise kernels process whole f32x4 groups: the caller pads buffers to a multiple of 4 floats.
+// All f32. Element-wise kernels take any count >= 4: the last group of 4 overlaps the one before it.
+
+import { expv } from './simd-math';
 
 /** Where the caller may start placing buffers (after this module's static data). */
 export function heapBase(): usize {
   return (__heap_base + 15) & ~15;
-}
-
-// exp(x) for 4 lanes: x = n ln2 + r (Cody-Waite split of ln2), e^r by Cephes' expf polynomial, times 2^n built
-// in the exponent bits. Inputs are clamped to [-87, 88], so 2^n stays a normal float.
-@inline function expv(x: v128): v128 {
-  x = f32x4.min(f32x4.max(x, f32x4.splat(-87.0)), f32x4.splat(88.0));
-  const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(1.44269504088896341)));
-  let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(0.693359375)));
-  r = f32x4.add(r, f32x4.mul(n, f32x4.splat(2.12194440e-4)));
-  let p = f32x4.splat(1.9875691500e-4);
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507e-3));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073e-3));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
-  p = f32x4.add(f32x4.add(f32x4.mul(p, f32x4.mul(r, r)), r), f32x4.splat(1.0));
-  const pow2n = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
-  return f32x4.mul(p, pow2n);
 }
 
 // Phi(x) = 0.5 (1 + erf(x / sqrt 2)) given e = exp(-x^2 / 2), with Abramowitz & Stegun 7.1.26 for erf
@@ -42,25 +26,31 @@ export function heapBase(): usize {
   return f32x4.mul(f32x4.add(erf, f32x4.splat(1.0)), f32x4.splat(0.5));
 }
 
-/** y = x Phi(x) (exact GELU) over `count` floats (a multiple of 4). */
-export function geluForward(x: usize, y: usize, count: i32): void {
-  for (let i = 0; i < count; i += 4) {
-    const o = <usize>i << 2;
-    const xv = v128.load(x + o);
-    const e = expv(f32x4.mul(f32x4.mul(xv, xv), f32x4.splat(-0.5)));
-    v128.store(y + o, f32x4.mul(xv, phiv(xv, e)));
-  }
+@inline function geluAt(x: usize, y: usize, o: usize): void {
+  const xv = v128.load(x + o);
+  const e = expv(f32x4.mul(f32x4.mul(xv, xv), f32x4.splat(-0.5)));
+  v128.store(y + o, f32x4.mul(xv, phiv(xv, e)));
 }
 
-/** dx = dy (Phi(x) + x phi(x)), phi the standard normal density, over `count` floats (a multiple of 4). */
+/** y = x Phi(x) (exact GELU) over `count` >= 4 floats. */
+export function geluForward(x: usize, y: usize, count: i32): void {
+  let i = 0;
+  for (; i + 4 <= count; i += 4) geluAt(x, y, <usize>i << 2);
+  if (i < count) geluAt(x, y, <usize>(count - 4) << 2); // the tail: a group of 4 ending at count
+}
+
+@inline function geluGradAt(x: usize, dy: usize, dx: usize, o: usize): void {
+  const xv = v128.load(x + o);
+  const e = expv(f32x4.mul(f32x4.mul(xv, xv), f32x4.splat(-0.5)));
+  const pdf = f32x4.mul(e, f32x4.splat(0.39894228040143268));
+  v128.store(dx + o, f32x4.mul(v128.load(dy + o), f32x4.add(phiv(xv, e), f32x4.mul(xv, pdf))));
+}
+
+/** dx = dy (Phi(x) + x phi(x)), phi the standard normal density, over `count` >= 4 floats. */
 export function geluBackward(x: usize, dy: usize, dx: usize, count: i32): void {
-  for (let i = 0; i < count; i += 4) {
-    const o = <usize>i << 2;
-    const xv = v128.load(x + o);
-    const e = expv(f32x4.mul(f32x4.mul(xv, xv), f32x4.splat(-0.5)));
-    const pdf = f32x4.mul(e, f32x4.splat(0.39894228040143268));
-    v128.store(dx + o, f32x4.mul(v128.load(dy + o), f32x4.add(phiv(xv, e), f32x4.mul(xv, pdf))));
-  }
+  let i = 0;
+  for (; i + 4 <= count; i += 4) geluGradAt(x, dy, dx, <usize>i << 2);
+  if (i < count) geluGradAt(x, dy, dx, <usize>(count - 4) << 2);
 }
 
 @inline function hsum(v: v128): f32 {

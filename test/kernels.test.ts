@@ -43,6 +43,56 @@ describe('own WebAssembly kernels', () => {
     }
   });
 
+  test('the modules import their memory and carry no data segment (they may share tfjs\'s memory)', () => {
+    for (const name of KERNEL_MODULES) {
+      const bytes = fs.readFileSync(wasmPath(name));
+      const m = new WebAssembly.Module(bytes);
+      assert.deepEqual(WebAssembly.Module.imports(m), [{ module: 'env', name: 'memory', kind: 'memory' }], name);
+      // Walk the sections: id 11 is data, id 12 the data count.
+      const ids: number[] = [];
+      let i = 8;
+      const leb = () => {
+        let r = 0;
+        let shift = 0;
+        let byte: number;
+        do {
+          byte = bytes[i++];
+          r |= (byte & 127) << shift;
+          shift += 7;
+        } while (byte & 128);
+        return r;
+      };
+      while (i < bytes.length) {
+        const id = bytes[i++];
+        const len = leb();
+        ids.push(id);
+        i += len;
+      }
+      assert.ok(!ids.includes(11) && !ids.includes(12), `${name} has a data segment (sections ${ids})`);
+    }
+  });
+
+  test('on the cpu backend the ops copy through the kernels and agree with the wasm backend', async () => {
+    await initBackend({ warn: () => {} });
+    const run = () => {
+      const qkv = tf.tensor2d(Float32Array.from({ length: 2 * 17 * 48 }, (_, i) => Math.sin(i * 0.7)), [34, 48]);
+      const g = tf.tensor1d(Float32Array.from({ length: 16 }, (_, i) => 1 + i / 32));
+      const f = (x: tf.Tensor) => tf.sum(tf.mul(gelu(layerNorm(multiHeadAttention(x as tf.Tensor2D, 2, 17, 2), g, tf.zerosLike(g) as tf.Tensor1D)), tf.range(0, 34 * 16).div(34 * 16).reshape([34, 16])));
+      const { value, grad } = tf.valueAndGrad(f)(qkv);
+      return { value: value.dataSync()[0], grad: Array.from(grad.dataSync()) };
+    };
+    const onWasm = run();
+    await tf.setBackend('cpu');
+    try {
+      assert.ok(ownKernelsActive(), 'the kernels run on cpu too');
+      const onCpu = run();
+      assert.ok(Math.abs(onCpu.value - onWasm.value) <= 1e-4 * Math.abs(onWasm.value), `${onCpu.value} vs ${onWasm.value}`);
+      onCpu.grad.forEach((v, i) => assert.ok(Math.abs(v - onWasm.grad[i]) <= 1e-4, `grad ${i}: ${v} vs ${onWasm.grad[i]}`));
+    } finally {
+      await tf.setBackend('wasm');
+    }
+  });
+
   test('attention: kernel, tfjs-op version and plain formulation agree (values and gradients)', async () => {
     await initBackend({ warn: () => {} });
     assert.ok(ownKernelsActive(), 'the kernels are on by default on wasm');
@@ -119,7 +169,8 @@ describe('own WebAssembly kernels', () => {
     }
     assert.ok(worstY < 2e-6, `GELU differs from the reference by ${worstY}`);
     assert.ok(worstD < 2e-6, `GELU gradient differs from the reference by ${worstD}`);
-    assert.deepEqual([...geluForward(new Float32Array([0, -100, 100]))], [0, -0, 100]);
+    assert.deepEqual([...geluForward(new Float32Array([0, -100, 100, 0]))], [0, -0, 100, 0]);
+    assert.throws(() => geluForward(new Float32Array(3)), /needs at least 4 values, got 3/);
 
     const x = tf.randomNormal([37, 29], 0, 3, 'float32', 5);
     const w = tf.randomNormal([37, 29], 0, 1, 'float32', 6);

@@ -1,15 +1,19 @@
 /**
  * Loading our own WebAssembly kernels (sources in kernels/, AssemblyScript; `npm run build:kernels` compiles them
- * into `<name>.wasm` next to this file) and placing buffers in a module's memory.
+ * into `<name>.wasm` next to this file) and giving them their data.
  *
- * Each module has its own memory; a call copies its inputs in, runs, and copies its outputs out. The copies are
- * small next to the kernels they replace (under 1 MB per call for the tutorial shapes).
+ * The modules import their memory and have no data segments (test/kernels.test.ts checks both), so one binary
+ * serves two ways:
+ * - On the wasm backend, an instance shares tfjs's own memory: a kernel reads its inputs where tfjs keeps the
+ *   tensors and writes into outputs tfjs allocated (`output`), with no copy in or out.
+ * - Elsewhere (the cpu backend, and the Float32Array functions tests call), an instance has a memory of its own:
+ *   each call copies its inputs in and its outputs out (`place`, `readOut`).
  */
 import * as tf from '@tensorflow/tfjs';
 import * as fs from 'fs';
 import * as path from 'path';
 
-/** Backends whose tensors live in this process's memory, where our kernels cost only a copy in and out. */
+/** Backends whose tensors live in this process's memory, where our kernels apply. */
 const HOST_BACKENDS = new Set(['wasm', 'cpu']);
 
 let enabled = process.env.TPP_LAB_KERNELS !== 'off';
@@ -32,27 +36,11 @@ export const KERNEL_MODULES = ['attention', 'elementwise'] as const;
 export type KernelModule = (typeof KERNEL_MODULES)[number];
 
 /** The asc arguments every module is built with (scripts/build-kernels.ts; test/kernels.test.ts rebuilds with them). */
-export const ASC_FLAGS = ['-O3', '--noAssert', '--runtime', 'stub', '--enable', 'simd'];
+export const ASC_FLAGS = ['-O3', '--noAssert', '--runtime', 'stub', '--enable', 'simd', '--importMemory'];
 
 /** What every module exports besides its kernels. */
 export interface KernelExports {
-  memory: WebAssembly.Memory;
   heapBase(): number;
-}
-
-const loaded = new Map<string, KernelExports>();
-
-/** The instantiated module `name` (once per thread). */
-export function loadKernels<T extends KernelExports>(name: KernelModule): T {
-  let k = loaded.get(name);
-  if (!k) {
-    const file = wasmPath(name);
-    if (!fs.existsSync(file)) throw new Error(`Missing ${file}: run \`npm run build:kernels\` to build the ${name} kernels.`);
-    const imports = { env: { abort: () => { throw new Error(`${name} kernel aborted`); } } };
-    k = new WebAssembly.Instance(new WebAssembly.Module(fs.readFileSync(file)), imports).exports as unknown as KernelExports;
-    loaded.set(name, k);
-  }
-  return k as T;
 }
 
 /** Path of the compiled module `name`. */
@@ -60,23 +48,100 @@ export function wasmPath(name: KernelModule): string {
   return path.join(__dirname, `${name}.wasm`);
 }
 
+const modules = new Map<string, WebAssembly.Module>();
+
+function instantiate<T extends KernelExports>(name: KernelModule, memory: WebAssembly.Memory): T {
+  let m = modules.get(name);
+  if (!m) {
+    const file = wasmPath(name);
+    if (!fs.existsSync(file)) throw new Error(`Missing ${file}: run \`npm run build:kernels\` to build the ${name} kernels.`);
+    m = new WebAssembly.Module(fs.readFileSync(file));
+    modules.set(name, m);
+  }
+  return new WebAssembly.Instance(m, { env: { memory } }).exports as unknown as T;
+}
+
+/** A module instance with a memory of its own, and that memory. */
+export interface PrivateKernels<T> {
+  k: T;
+  memory: WebAssembly.Memory;
+}
+
+const privates = new Map<string, PrivateKernels<unknown>>();
+
+/** The instance of module `name` with its own memory (once per thread). */
+export function privateKernels<T extends KernelExports>(name: KernelModule): PrivateKernels<T> {
+  let p = privates.get(name) as PrivateKernels<T> | undefined;
+  if (!p) {
+    const memory = new WebAssembly.Memory({ initial: 1 });
+    p = { k: instantiate<T>(name, memory), memory };
+    privates.set(name, p);
+  }
+  return p;
+}
+
 /**
- * Byte offsets for buffers of `sizes` floats each (each rounded up to 4 floats, 16-byte aligned), growing the
- * module's memory to fit, and a fresh Float32Array view of the memory to fill and read them.
+ * Byte offsets for buffers of `sizes` floats each (each rounded up to 4 floats, 16-byte aligned) in a private
+ * instance's memory, growing it to fit, and a fresh Float32Array view of the memory to fill and read them.
  */
-export function place(k: KernelExports, sizes: number[]): { at: number[]; heap: () => Float32Array } {
-  let next = k.heapBase();
+export function place<T extends KernelExports>(p: PrivateKernels<T>, sizes: number[]): { at: number[]; heap: () => Float32Array } {
+  let next = p.k.heapBase();
   const at = sizes.map((s) => {
     const o = next;
     next += Math.ceil(s / 4) * 16;
     return o;
   });
-  const need = next - k.memory.buffer.byteLength;
-  if (need > 0) k.memory.grow(Math.ceil(need / 65536));
-  return { at, heap: () => new Float32Array(k.memory.buffer) };
+  const need = next - p.memory.buffer.byteLength;
+  if (need > 0) p.memory.grow(Math.ceil(need / 65536));
+  return { at, heap: () => new Float32Array(p.memory.buffer) };
 }
 
-/** Copy `count` floats out of the module memory at byte offset `at`. */
+/** Copy `count` floats out of a private memory at byte offset `at`. */
 export function readOut(heap: Float32Array, at: number, count: number): Float32Array {
   return heap.slice(at / 4, at / 4 + count);
+}
+
+/** The parts of tfjs's wasm backend (4.22) the shared instances use. */
+interface WasmBackendInternals {
+  wasm: { asm: { memory: WebAssembly.Memory } };
+  dataIdMap: { get(id: unknown): { memoryOffset: number | null } | undefined };
+  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
+}
+
+const shared = new WeakMap<WebAssembly.Memory, Map<string, unknown>>();
+
+/** tfjs's wasm backend, when it is the active backend and exposes its memory as 4.22 does; otherwise null. */
+export function wasmBackend(): WasmBackendInternals | null {
+  if (tf.getBackend() !== 'wasm') return null;
+  const b = tf.backend() as unknown as Partial<WasmBackendInternals>;
+  return b.wasm?.asm?.memory instanceof WebAssembly.Memory && b.dataIdMap && typeof b.makeOutput === 'function' ? (b as WasmBackendInternals) : null;
+}
+
+/** The instance of module `name` that shares the wasm backend's memory (once per backend memory). */
+export function sharedKernels<T extends KernelExports>(b: WasmBackendInternals, name: KernelModule): T {
+  const memory = b.wasm.asm.memory;
+  let byName = shared.get(memory);
+  if (!byName) shared.set(memory, (byName = new Map()));
+  let k = byName.get(name) as T | undefined;
+  if (!k) byName.set(name, (k = instantiate<T>(name, memory)));
+  return k;
+}
+
+/** Byte address of a float32 tensor's data in the wasm backend's memory. */
+export function addressOf(b: WasmBackendInternals, t: tf.TensorInfo): number {
+  if (t.dtype !== 'float32') throw new Error(`own kernels: expected a float32 tensor, got ${t.dtype}.`);
+  const offset = b.dataIdMap.get(t.dataId)?.memoryOffset;
+  if (offset === null || offset === undefined) throw new Error('own kernels: the tensor has no data in the wasm heap.');
+  return offset;
+}
+
+/** A new float32 tensor of `shape` allocated by the wasm backend for a kernel to fill, and its address. */
+export function output(b: WasmBackendInternals, shape: number[]): { info: tf.TensorInfo; at: number } {
+  const info = b.makeOutput(shape, 'float32');
+  return { info, at: addressOf(b, info) };
+}
+
+/** The tensor of a filled `output` (tracked by tfjs like any other: dispose it or let a tidy do it). */
+export function asTensor<R extends tf.Rank>(info: tf.TensorInfo): tf.Tensor<R> {
+  return tf.engine().makeTensorFromTensorInfo(info) as tf.Tensor<R>;
 }

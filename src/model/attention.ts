@@ -15,7 +15,7 @@
  *   transpose, scale and softmax step and replays each backwards, with casts and identities in between).
  */
 import * as tf from '@tensorflow/tfjs';
-import { attentionBackward, attentionForward, attentionKernelFits } from '../kernels/attention';
+import { attentionBackwardTensors, attentionForwardTensors, attentionKernelFits } from '../kernels/attention';
 import { ownKernelsActive } from '../kernels/wasm';
 
 type GradArg = tf.Tensor | tf.GradSaveFunc;
@@ -40,19 +40,18 @@ export function usesAttentionKernel(d: number, heads: number): boolean {
 
 const kernelCache = new Map<string, (qkv: tf.Tensor2D) => tf.Tensor2D>();
 
-/** The same op on the WebAssembly kernel: one call forward, one backward; probs stay on the JS side. */
+/** The same op on the WebAssembly kernel: one call forward (keeping the probabilities), one backward. */
 function attentionKernelOp(n: number, t: number, heads: number): (qkv: tf.Tensor2D) => tf.Tensor2D {
   const key = `${n},${t},${heads}`;
   let op = kernelCache.get(key);
   if (op) return op;
   op = tf.customGrad((...args: GradArg[]) => {
     const qkv = args[0] as tf.Tensor2D;
-    const d = qkv.shape[1] / 3;
-    const x = qkv.dataSync() as Float32Array;
-    const { out, probs } = attentionForward(x, n, t, heads, d);
+    const { out, probs } = attentionForwardTensors(qkv, n, t, heads);
+    (args[1] as tf.GradSaveFunc)([qkv, probs]);
     return {
-      value: tf.tensor2d(out, [n * t, d]),
-      gradFunc: (dy: tf.Tensor) => [tf.tensor2d(attentionBackward(x, probs, dy.dataSync() as Float32Array, n, t, heads, d), [n * t, 3 * d])],
+      value: out,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [attentionBackwardTensors(saved[0] as tf.Tensor2D, saved[1], dy, n, t, heads)],
     };
   }) as (qkv: tf.Tensor2D) => tf.Tensor2D;
   kernelCache.set(key, op);

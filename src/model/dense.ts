@@ -13,13 +13,23 @@
  * `[out, in]` on export.
  */
 import * as tf from '@tensorflow/tfjs';
-import { geluBackward, geluForward, layerNormBackward, layerNormForward, layerNormKernelFits } from '../kernels/elementwise';
+import { geluBackwardTensor, geluForwardTensor, geluKernelFits, layerNormBackwardTensors, layerNormForwardTensors, layerNormKernelFits } from '../kernels/elementwise';
 import { ownKernelsActive } from '../kernels/wasm';
 
 /** LayerNorm epsilon of timm's ViT. */
 export const LAYER_NORM_EPS = 1e-6;
 
 type GradArg = tf.Tensor | tf.GradSaveFunc;
+
+/**
+ * The weight gradient `x^T dy` (`[in, out]`) of a dense layer. wasm's fast matmul packs its second operand on every
+ * call, so a thin layer (LoRA's B: in = r, out = 3D) would pack all of dy (`[M, out]`) for a tiny product; there
+ * `(dy^T x)^T` packs x (`[M, in]`) instead and is several times faster. Same values up to float rounding.
+ */
+function weightGrad(x: tf.Tensor2D, dy: tf.Tensor2D): tf.Tensor2D {
+  if (dy.shape[1] >= 4 * x.shape[1]) return tf.transpose(tf.matMul(tf.transpose(dy), x)) as tf.Tensor2D;
+  return tf.matMul(tf.transpose(x), dy);
+}
 
 const linearWithBias = tf.customGrad((...args: GradArg[]) => {
   const [x, w, b] = args as tf.Tensor[];
@@ -29,7 +39,7 @@ const linearWithBias = tf.customGrad((...args: GradArg[]) => {
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [sx, sw] = saved as tf.Tensor2D[];
       const dy2 = dy as tf.Tensor2D;
-      return [tf.matMul(dy2, tf.transpose(sw)), tf.matMul(tf.transpose(sx), dy2), tf.sum(dy2, 0)];
+      return [tf.matMul(dy2, tf.transpose(sw)), weightGrad(sx, dy2), tf.sum(dy2, 0)];
     },
   };
 }) as (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
@@ -42,7 +52,7 @@ const linearNoBias = tf.customGrad((...args: GradArg[]) => {
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [sx, sw] = saved as tf.Tensor2D[];
       const dy2 = dy as tf.Tensor2D;
-      return [tf.matMul(dy2, tf.transpose(sw)), tf.matMul(tf.transpose(sx), dy2)];
+      return [tf.matMul(dy2, tf.transpose(sw)), weightGrad(sx, dy2)];
     },
   };
 }) as (x: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor2D;
@@ -128,16 +138,13 @@ const geluExact = tf.customGrad((...args: GradArg[]) => {
 
 const geluKernel = tf.customGrad((...args: GradArg[]) => {
   const x = args[0] as tf.Tensor;
-  const xs = x.dataSync() as Float32Array;
-  return {
-    value: tf.tensor(geluForward(xs), x.shape),
-    gradFunc: (dy: tf.Tensor) => [tf.tensor(geluBackward(xs, dy.dataSync() as Float32Array), x.shape)],
-  };
+  (args[1] as tf.GradSaveFunc)([x]);
+  return { value: geluForwardTensor(x), gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [geluBackwardTensor(saved[0], dy)] };
 }) as <T extends tf.Tensor>(x: T) => T;
 
 /** Exact GELU `0.5 x (1 + erf(x / sqrt 2))` (PyTorch's `F.gelu` default), any shape. */
 export function gelu<T extends tf.Tensor>(x: T): T {
-  return x.dtype === 'float32' && ownKernelsActive() ? geluKernel(x) : geluExact(x);
+  return x.dtype === 'float32' && ownKernelsActive() && geluKernelFits(x.size) ? geluKernel(x) : geluExact(x);
 }
 
 /** `gelu` on tfjs ops only (what it runs on GPU backends); for tests and A/B measurements against the kernel. */
@@ -191,20 +198,19 @@ export function layerNormOps(x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor
 
 const layerNormKernelOp = new Map<number, (x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D) => tf.Tensor2D>();
 
-/** The LayerNorm on the WebAssembly kernel for one epsilon; xhat and 1/std stay on the JS side for the backward. */
+/** The LayerNorm on the WebAssembly kernel for one epsilon (keeps xhat and 1/std for the backward pass). */
 function layerNormKernelFor(eps: number): (x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D) => tf.Tensor2D {
   let op = layerNormKernelOp.get(eps);
   if (op) return op;
   op = tf.customGrad((...args: GradArg[]) => {
     const [x, gamma, beta] = args as tf.Tensor[];
-    const [rows, d] = x.shape;
-    const g = gamma.dataSync() as Float32Array;
-    const f = layerNormForward(x.dataSync() as Float32Array, g, beta.dataSync() as Float32Array, rows, d, eps);
+    const f = layerNormForwardTensors(x as tf.Tensor2D, gamma as tf.Tensor1D, beta as tf.Tensor1D, eps);
+    (args[3] as tf.GradSaveFunc)([f.xhat, f.rstd, gamma]);
     return {
-      value: tf.tensor2d(f.y, [rows, d]),
-      gradFunc: (dy: tf.Tensor) => {
-        const b = layerNormBackward(dy.dataSync() as Float32Array, f.xhat, f.rstd, g, rows, d);
-        return [tf.tensor2d(b.dx, [rows, d]), tf.tensor1d(b.dgamma), tf.tensor1d(b.dbeta)];
+      value: f.y,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const g = layerNormBackwardTensors(dy, saved[0] as tf.Tensor2D, saved[1], saved[2]);
+        return [g.dx, g.dgamma, g.dbeta];
       },
     };
   }) as (x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D) => tf.Tensor2D;
