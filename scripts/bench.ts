@@ -8,8 +8,11 @@
  * tfjs's kernels only, as before src/kernels existed), so one run shows what the kernels are worth; it never counts
  * as tpp-lab's best.
  *
- *   npm run bench [-- --preset tutorial] [--steps 20] [--repeat 1] [--workers 1,2] [--variants fwd,full,lora,mae]
+ *   npm run bench [-- --preset tutorial] [--steps 20] [--warmup 10] [--repeat 1] [--workers 1,2] [--variants fwd,full,lora,mae]
  *                 [--coretype Prescott|none] [--baseline on|off] [--json out.json]
+ *
+ * Both engines take `--warmup` untimed steps first (default 10: tpp-lab's first steps pay for JIT compilation and
+ * heap growth, so the timed steps measure the steady state a long run pays; the same for PyTorch).
  *
  * Before timing, the PyTorch yardstick is checked (scripts/bench-yardstick.ts): on Debian's reference BLAS the torch
  * rows are marked as such and no ratio is printed (the fix is named); a pinned core is timed only if OpenBLAS took it
@@ -61,11 +64,11 @@ function checkTorch(preset: string, coretype: string | null): { verdict: BlasVer
   return { verdict, auto, pinned };
 }
 
-function measure(cell: Cell, preset: string, steps: string): void {
+function measure(cell: Cell, preset: string, steps: string, warmup: string): void {
   const c = cell.config;
   const r = c.engine === 'tfjs'
-    ? tfjsBench(['--preset', preset, '--variant', cell.variant, '--steps', steps, '--workers', String(c.cores)], c.env)
-    : runJson(PYTHON, [TORCH_BENCH, '--preset', preset, '--variant', cell.variant, '--steps', steps, '--threads', String(c.cores)], c.env);
+    ? tfjsBench(['--preset', preset, '--variant', cell.variant, '--steps', steps, '--warmup', warmup, '--workers', String(c.cores)], c.env)
+    : runJson(PYTHON, [TORCH_BENCH, '--preset', preset, '--variant', cell.variant, '--steps', steps, '--warmup', warmup, '--threads', String(c.cores)], c.env);
   if (r) cell.runs.push(Object.fromEntries(RUN_FIELDS.filter((k) => k in r).map((k) => [k, r[k]])));
 }
 
@@ -73,6 +76,7 @@ async function main(): Promise<number> {
   const argv = process.argv.slice(2);
   const preset = flag(argv, 'preset', 'tutorial');
   const steps = flag(argv, 'steps', '20');
+  const warmup = flag(argv, 'warmup', '10');
   const repeat = Number(flag(argv, 'repeat', '1'));
   const cores = list(flag(argv, 'workers', '1,2')).map(Number);
   const variants = list(flag(argv, 'variants', BENCH_VARIANTS.join(',')));
@@ -81,6 +85,7 @@ async function main(): Promise<number> {
   const baseline = flag(argv, 'baseline', 'on');
   if (baseline !== 'on' && baseline !== 'off') return usage(`--baseline takes on or off (got ${baseline}).`);
   if (!/^[1-9]\d*$/.test(steps) || !(Number.isInteger(repeat) && repeat >= 1)) return usage(`--steps and --repeat take whole numbers >= 1 (got ${steps}, ${repeat}).`);
+  if (!/^\d+$/.test(warmup)) return usage(`--warmup takes a whole number >= 0 (got ${warmup}).`);
   if (!cores.length || cores.some((n) => !Number.isInteger(n) || n < 1)) return usage(`--workers takes core counts like 1,2 (got ${flag(argv, 'workers', '')}).`);
   const bad = variants.filter((v) => !(BENCH_VARIANTS as readonly string[]).includes(v));
   if (bad.length || !variants.length) return usage(`--variants takes some of ${BENCH_VARIANTS.join(',')} (got ${bad.join(',') || 'none'}).`);
@@ -96,12 +101,12 @@ async function main(): Promise<number> {
   // Interleave: for each variant and core count, every engine and setting back to back.
   const cells: Cell[] = [];
   for (const variant of variants) for (const n of cores) for (const config of configs.filter((c) => c.cores === n)) cells.push({ variant, config, runs: [] });
-  for (let r = 0; r < repeat; r++) for (const cell of cells) measure(cell, preset, steps);
+  for (let r = 0; r < repeat; r++) for (const cell of cells) measure(cell, preset, steps, warmup);
 
   const ms = (cell: Cell) => median(cell.runs.map((x) => x.ms_median as number));
   const f = (x: number | null | undefined, d = 1, w = 9) => (x !== null && x !== undefined && Number.isFinite(x) ? x.toFixed(d) : '-').padStart(w);
   const nameWidth = Math.max(...configs.map((c) => c.name.length)) + 2;
-  console.log(`\npreset ${preset}, median step ms of ${steps} timed steps, median of ${repeat} run(s), each in its own process`);
+  console.log(`\npreset ${preset}, median step ms of ${steps} timed steps after ${warmup} untimed ones, median of ${repeat} run(s), each in its own process`);
   console.log(`${'configuration'.padEnd(nameWidth)}${variants.map((v) => v.padStart(9)).join('')}`);
   for (const config of configs) console.log(`${config.name.padEnd(nameWidth)}${variants.map((v) => f(ms(cells.find((c) => c.variant === v && c.config === config)!))).join('')}`);
 
@@ -118,7 +123,7 @@ async function main(): Promise<number> {
   const out = flag(argv, 'json', '');
   if (out) {
     const json = {
-      preset, steps: Number(steps), repeat, cores, variants, date: new Date().toISOString(),
+      preset, steps: Number(steps), warmup: Number(warmup), repeat, cores, variants, date: new Date().toISOString(),
       blas: torch ? { ...torch.auto.blas, kind: torch.verdict.kind, reason: torch.verdict.reason } : null,
       forward_losses: torch?.auto.losses ?? null,
       coretype: coretype && torch ? { name: coretype, ...(torch.pinned ?? { ok: false, maxDiff: null, reason: `not tried: torch's BLAS is ${torch.verdict.kind}` }) } : null,
