@@ -13,6 +13,21 @@ import * as tf from '@tensorflow/tfjs';
 import * as fs from 'fs';
 import * as path from 'path';
 
+/**
+ * The parts of the WebAssembly API used here. tslab compiles src/ for notebooks without the DOM library, where the
+ * `WebAssembly` namespace has no types, so they are declared and the global is read through `globalThis`.
+ */
+export interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: unknown };
+  Memory: new (descriptor: { initial: number }) => WasmMemory;
+}
+const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
 /** Backends whose tensors live in this process's memory, where our kernels apply. */
 const HOST_BACKENDS = new Set(['wasm', 'cpu']);
 
@@ -48,23 +63,23 @@ export function wasmPath(name: KernelModule): string {
   return path.join(__dirname, `${name}.wasm`);
 }
 
-const modules = new Map<string, WebAssembly.Module>();
+const modules = new Map<string, object>();
 
-function instantiate<T extends KernelExports>(name: KernelModule, memory: WebAssembly.Memory): T {
+function instantiate<T extends KernelExports>(name: KernelModule, memory: WasmMemory): T {
   let m = modules.get(name);
   if (!m) {
     const file = wasmPath(name);
     if (!fs.existsSync(file)) throw new Error(`Missing ${file}: run \`npm run build:kernels\` to build the ${name} kernels.`);
-    m = new WebAssembly.Module(fs.readFileSync(file));
+    m = new WA.Module(fs.readFileSync(file));
     modules.set(name, m);
   }
-  return new WebAssembly.Instance(m, { env: { memory } }).exports as unknown as T;
+  return new WA.Instance(m, { env: { memory } }).exports as unknown as T;
 }
 
 /** A module instance with a memory of its own, and that memory. */
 export interface PrivateKernels<T> {
   k: T;
-  memory: WebAssembly.Memory;
+  memory: WasmMemory;
 }
 
 const privates = new Map<string, PrivateKernels<unknown>>();
@@ -73,7 +88,7 @@ const privates = new Map<string, PrivateKernels<unknown>>();
 export function privateKernels<T extends KernelExports>(name: KernelModule): PrivateKernels<T> {
   let p = privates.get(name) as PrivateKernels<T> | undefined;
   if (!p) {
-    const memory = new WebAssembly.Memory({ initial: 1 });
+    const memory = new WA.Memory({ initial: 1 });
     p = { k: instantiate<T>(name, memory), memory };
     privates.set(name, p);
   }
@@ -103,18 +118,18 @@ export function readOut(heap: Float32Array, at: number, count: number): Float32A
 
 /** The parts of tfjs's wasm backend (4.22) the shared instances use. */
 interface WasmBackendInternals {
-  wasm: { asm: { memory: WebAssembly.Memory } };
+  wasm: { asm: { memory: WasmMemory } };
   dataIdMap: { get(id: unknown): { memoryOffset: number | null } | undefined };
   makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
 }
 
-const shared = new WeakMap<WebAssembly.Memory, Map<string, unknown>>();
+const shared = new WeakMap<WasmMemory, Map<string, unknown>>();
 
 /** tfjs's wasm backend, when it is the active backend and exposes its memory as 4.22 does; otherwise null. */
 export function wasmBackend(): WasmBackendInternals | null {
   if (tf.getBackend() !== 'wasm') return null;
   const b = tf.backend() as unknown as Partial<WasmBackendInternals>;
-  return b.wasm?.asm?.memory instanceof WebAssembly.Memory && b.dataIdMap && typeof b.makeOutput === 'function' ? (b as WasmBackendInternals) : null;
+  return b.wasm?.asm?.memory instanceof WA.Memory && b.dataIdMap && typeof b.makeOutput === 'function' ? (b as WasmBackendInternals) : null;
 }
 
 /** The instance of module `name` that shares the wasm backend's memory (once per backend memory). */
