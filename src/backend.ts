@@ -10,6 +10,7 @@
  * Everything that computes calls `await initBackend()` first. The work is done once per process and the same
  * promise is returned afterwards, so importing and calling it from several modules is safe.
  */
+import { guardWasmMalloc } from './kernels/wasm';
 import * as tf from '@tensorflow/tfjs';
 import { gpuDeviceMissingReason, startWebGpu, type WebGpuAdapterInfo } from './backend-webgpu';
 
@@ -121,6 +122,7 @@ async function tryOther(name: Exclude<BackendName, 'webgpu'>): Promise<string | 
       case 'wasm': {
         require('@tensorflow/tfjs-backend-wasm');
         if (!(await tf.setBackend('wasm'))) return 'the wasm backend failed to initialise';
+        guardWasmMalloc(tf.backend());
         return null;
       }
       case 'cpu': {

@@ -4,7 +4,7 @@
  * non-finite check, clipping at norm 1, AdamW with fit()'s weight decay), at a constant learning rate.
  */
 import { initBackend, tf } from '../backend';
-import { ownKernelsActive } from '../kernels/wasm';
+import { explainWasmError, ownKernelsActive } from '../kernels/wasm';
 import type { PresetName } from '../model/config';
 import { localGradients, trainableOf, type GradientSource } from '../parallel/gradients';
 import type { GradTask, HostBatch } from '../parallel/task';
@@ -95,6 +95,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const task = createBenchTask({ preset: options.preset, variant: options.variant, seed, ...(options.shape ? { shape: options.shape } : {}) });
   let source: GradientSource | null = null;
   let opt: AdamW | null = null;
+  let failure: unknown;
   try {
     const training = options.variant !== 'fwd';
     if (training) {
@@ -147,9 +148,17 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       num_tensors_start: afterWarmup,
       num_tensors_end: tf.memory().numTensors,
     };
+  } catch (e) {
+    failure = e;
+    throw explainWasmError(e);
   } finally {
-    if (source) await source.dispose();
-    opt?.dispose();
-    task.dispose();
+    // After a failed step (e.g. the wasm heap ran out), cleaning up may fail too: keep the first error.
+    try {
+      if (source) await source.dispose();
+      opt?.dispose();
+      task.dispose();
+    } catch (e) {
+      if (failure === undefined) throw e;
+    }
   }
 }

@@ -2,6 +2,7 @@
  * `tpp-lab`: the command-line face of the library. Each command is a thin wrapper over the functions the
  * notebooks call. Exit codes: 0 success, 1 failure while running, 2 bad usage (unknown command or flag).
  */
+import { explainWasmError } from '../kernels/wasm';
 import * as path from 'path';
 import { acquireRunFolder, guardPreviousRun, RunFolderError } from '../io/run-folder';
 import { SettingsChangedError } from '../train/compare-plan';
@@ -107,6 +108,6 @@ export async function main(argv: readonly string[]): Promise<number> {
       console.error(`tpp-lab ${cmd.name}: ${e.message}`);
       return 2;
     }
-    throw e;
+    throw explainWasmError(e);
   }
 }

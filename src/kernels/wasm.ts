@@ -121,6 +121,7 @@ interface WasmBackendInternals {
   wasm: { asm: { memory: WasmMemory } };
   dataIdMap: { get(id: unknown): { memoryOffset: number | null } | undefined };
   makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
+  disposeData(dataId: unknown, force?: boolean): boolean;
 }
 
 const shared = new WeakMap<WasmMemory, Map<string, unknown>>();
@@ -129,7 +130,7 @@ const shared = new WeakMap<WasmMemory, Map<string, unknown>>();
 export function wasmBackend(): WasmBackendInternals | null {
   if (tf.getBackend() !== 'wasm') return null;
   const b = tf.backend() as unknown as Partial<WasmBackendInternals>;
-  return b.wasm?.asm?.memory instanceof WA.Memory && b.dataIdMap && typeof b.makeOutput === 'function' ? (b as WasmBackendInternals) : null;
+  return b.wasm?.asm?.memory instanceof WA.Memory && b.dataIdMap && typeof b.makeOutput === 'function' && typeof b.disposeData === 'function' ? (b as WasmBackendInternals) : null;
 }
 
 /** The instance of module `name` that shares the wasm backend's memory (once per backend memory). */
@@ -142,21 +143,74 @@ export function sharedKernels<T extends KernelExports>(b: WasmBackendInternals, 
   return k;
 }
 
-/** Byte address of a float32 tensor's data in the wasm backend's memory. */
+/**
+ * Byte address of a float32 tensor's data in the wasm backend's memory. Address 0 is what tfjs records when its
+ * allocation failed (its malloc returns 0 when the heap cannot grow, and tfjs does not check): that is the heap
+ * running out, reported as such instead of letting a kernel write over address 0.
+ */
 export function addressOf(b: WasmBackendInternals, t: tf.TensorInfo): number {
   if (t.dtype !== 'float32') throw new Error(`own kernels: expected a float32 tensor, got ${t.dtype}.`);
   const offset = b.dataIdMap.get(t.dataId)?.memoryOffset;
   if (offset === null || offset === undefined) throw new Error('own kernels: the tensor has no data in the wasm heap.');
+  if (offset === 0) throw wasmOutOfMemory(`a [${t.shape}] tensor got no memory`);
   return offset;
 }
 
 /** A new float32 tensor of `shape` allocated by the wasm backend for a kernel to fill, and its address. */
 export function output(b: WasmBackendInternals, shape: number[]): { info: tf.TensorInfo; at: number } {
   const info = b.makeOutput(shape, 'float32');
+  if (b.dataIdMap.get(info.dataId)?.memoryOffset === 0) {
+    b.disposeData(info.dataId, true);
+    throw wasmOutOfMemory(`no room for a [${shape}] output`);
+  }
   return { info, at: addressOf(b, info) };
+}
+
+/** The error for a wasm heap that cannot grow, with what to change. */
+export function wasmOutOfMemory(what: string): Error {
+  return new Error(
+    `The wasm backend ran out of memory (${what}; a wasm heap holds at most 4 GB). Attention keeps ` +
+      'N x heads x T^2 floats per block for the backward pass, so tokens cost quadratically: use a smaller batch, fewer ' +
+      'tokens (a larger patch or a smaller image), or a GPU backend.',
+  );
 }
 
 /** The tensor of a filled `output` (tracked by tfjs like any other: dispose it or let a tidy do it). */
 export function asTensor<R extends tf.Rank>(info: tf.TensorInfo): tf.Tensor<R> {
   return tf.engine().makeTensorFromTensorInfo(info) as tf.Tensor<R>;
+}
+
+/**
+ * Errors of a wasm heap that ran out, said plainly: Emscripten's `Aborted()` becomes `wasmOutOfMemory`, and
+ * "memory access out of bounds" on the wasm backend (how tfjs 4.22 often fails after its heap could not grow: an
+ * unchecked allocation, then a corrupted heap) gets the same advice, hedged. Other errors come back unchanged.
+ */
+export function explainWasmError(e: unknown): unknown {
+  const message = e instanceof Error ? e.message : String(e);
+  if (/Aborted\(/.test(message)) return wasmOutOfMemory(message.split('\n')[0]);
+  if (/memory access out of bounds/.test(message) && tf.getBackend() === 'wasm' && !/ran out of memory/.test(message)) {
+    const out = wasmOutOfMemory('probably: tfjs reports it as "memory access out of bounds"');
+    if (e instanceof Error && e.stack) out.stack = `${out.message}\n${e.stack}`;
+    return out;
+  }
+  return e;
+}
+
+/**
+ * Make the wasm backend's allocator throw `wasmOutOfMemory` instead of returning 0 when its heap cannot grow: tfjs
+ * 4.22 does not check, records address 0 and lets the next kernel write over the heap's start, which corrupts it
+ * and surfaces later as "memory access out of bounds" far from the cause. Installed once per backend by
+ * `initBackend`.
+ */
+export function guardWasmMalloc(backend: unknown): void {
+  const w = (backend as { wasm?: { _malloc?: (bytes: number) => number; asm?: { malloc?: (bytes: number) => number }; tppGuarded?: boolean } }).wasm;
+  if (!w || typeof w._malloc !== 'function' || w.tppGuarded) return;
+  // The module's own export, not `_malloc`: Emscripten's `_malloc` is a stub that replaces itself on first call.
+  const malloc = typeof w.asm?.malloc === 'function' ? w.asm.malloc : w._malloc;
+  w._malloc = (bytes: number) => {
+    const at = malloc(bytes);
+    if (at === 0 && bytes > 0) throw wasmOutOfMemory(`an allocation of ${Math.ceil(bytes / 2 ** 20)} MiB failed`);
+    return at;
+  };
+  w.tppGuarded = true;
 }
