@@ -23,7 +23,7 @@ export interface SystemPart {
   readonly backportsOn?: string;
 }
 
-export type SystemPartId = 'jupyter' | 'chromium' | 'torch' | 'vulkan' | 'lavapipe';
+export type SystemPartId = 'jupyter' | 'chromium' | 'torch' | 'vulkan' | 'lavapipe' | 'slurm';
 
 export const SYSTEM_PARTS: readonly SystemPart[] = [
   {
@@ -44,6 +44,11 @@ export const SYSTEM_PARTS: readonly SystemPart[] = [
     purpose: "the webgpu tests (Mesa's CPU Vulkan driver; Dawn refuses Mesa before 25)",
     minMajor: 25,
     backportsOn: 'bookworm',
+  },
+  {
+    id: 'slurm',
+    packages: ['slurm-wlm', 'munge'],
+    purpose: 'the SLURM test: a one-node cluster on localhost runs a grid as a job array and merges it (docs/grids.md)',
   },
 ];
 

@@ -1,20 +1,23 @@
 /**
  * The SLURM recipe of docs/grids.md for real: a one-node cluster on localhost (scripts/slurm-local.sh: munged,
  * slurmctld, slurmd as root), a tiny grid as a 3-task job array (scripts/compare-array.sbatch), a merge job that
- * depends on it, and the merged results.csv equal to a serial run's. Needs root and Debian's slurm-wlm + munge,
- * so it runs only with TPP_SLURM_TEST=1 (see docs/grids.md).
+ * depends on it, and the merged results.csv equal to a serial run's. Needs root and Debian's slurm-wlm + munge
+ * (part of `npm test`'s system set-up), see docs/grids.md.
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
+import { missingFor } from '../kernel-setup/system';
 import { cli, ROOT, tempDir } from './helpers';
 
-const enabled = process.env.TPP_SLURM_TEST === '1';
+// `npm test` installs slurm-wlm and munge (kernel-setup/system.ts) and runs as root in CI, so the test runs there;
+// TPP_SLURM_TEST=1 forces it, TPP_SLURM_TEST=0 skips it.
+const enabled = process.env.TPP_SLURM_TEST === '1' || (process.env.TPP_SLURM_TEST !== '0' && process.getuid?.() === 0 && missingFor(['slurm']) === null);
 
 describe('compare on SLURM', () => {
-  test('a job array of 3 shards, merged by a dependent job, equals the serial run', { skip: enabled ? false : 'set TPP_SLURM_TEST=1 (root, slurm-wlm and munge installed) to run it' }, async () => {
+  test('a job array of 3 shards, merged by a dependent job, equals the serial run', { skip: enabled ? false : 'needs root and slurm-wlm + munge (npm run setup installs them), or TPP_SLURM_TEST=1' }, async () => {
     const dir = tempDir('tpp-lab-slurm-');
     const conf = path.join(dir, 'cluster');
     const env = { ...process.env, SLURM_CONF: path.join(conf, 'slurm.conf') };

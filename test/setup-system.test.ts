@@ -46,7 +46,7 @@ describe('system set-up decisions', () => {
     const cmds = shell(plan);
     assert.equal(cmds[1], `apt-get update -q ${LOCK}`);
     const plainInstall = cmds[2].split(' ');
-    for (const p of ['jupyter-notebook', 'chromium', 'python3-torch', 'libopenblas0-pthread', 'python3-scipy', 'python3-numpy', 'libvulkan1']) {
+    for (const p of ['jupyter-notebook', 'chromium', 'python3-torch', 'libopenblas0-pthread', 'python3-scipy', 'python3-numpy', 'libvulkan1', 'slurm-wlm', 'munge']) {
       assert.ok(plainInstall.includes(p), `${p} is installed`);
     }
     assert.ok(!plainInstall.includes('mesa-vulkan-drivers'));
