@@ -7,8 +7,8 @@
  * Two implementations of the op, chosen per call:
  * - On backends that keep tensors in host memory (wasm, cpu), one WebAssembly SIMD kernel per direction
  *   (src/kernels/attention.ts): the forward and the whole backward each in one pass, no batched matmuls, splits
- *   or concats. Tutorial shape (qkv [1088, 192], 4 heads), forward + backward: 1.85 ms against 6.8-7.0 ms for
- *   the tfjs-op version (minimum of 40, loaded 2-core machine, wasm).
+ *   or concats. Tutorial shape (qkv [1088, 192], 4 heads), forward + backward: 1.64 ms against 6.62 ms for
+ *   the tfjs-op version (minimum of 60, quiet 2-core machine, wasm; docs/performance-log.md, section 6).
  * - Elsewhere (GPU backends), or when the head width is not a multiple of 4, tfjs ops: it saves q, k, v and the
  *   probabilities and runs the backward pass as four batched matmuls, the softmax gradient with the scale
  *   folded in, and one concat (tfjs's automatic gradient of the plain formulation records every reshape,
