@@ -7,7 +7,7 @@
 // Pointers are byte offsets into this module's memory; the caller places the buffers.
 // Requires dh = D / H to be a multiple of 4 (one f32x4 lane group at a time); the loader checks it.
 
-import { expv } from './simd-math';
+import { expv, hsum } from './simd-math';
 
 /** Where the caller may start placing buffers (after this module's static data). */
 export function heapBase(): usize {
@@ -21,7 +21,7 @@ export function heapBase(): usize {
     const o = <usize>c << 2;
     acc = f32x4.add(acc, f32x4.mul(v128.load(a + o), v128.load(b + o)));
   }
-  return f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) + f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3);
+  return hsum(acc);
 }
 
 // y += s * x over dh floats
@@ -71,7 +71,7 @@ export function attentionForward(qkv: usize, out: usize, probs: usize, n: i32, t
           v128.store(o, e);
           sv = f32x4.add(sv, e);
         }
-        let sum: f32 = f32x4.extract_lane(sv, 0) + f32x4.extract_lane(sv, 1) + f32x4.extract_lane(sv, 2) + f32x4.extract_lane(sv, 3);
+        let sum: f32 = hsum(sv);
         for (; j < t; j++) {
           const e = f32x4.extract_lane(expv(f32x4.splat(load<f32>(pi + (<usize>j << 2)) - mx)), 0);
           store<f32>(pi + (<usize>j << 2), e);

@@ -3,7 +3,7 @@
 // src/kernels/elementwise.wasm; loaded by src/kernels/elementwise.ts (memory layout and argument checks there).
 // All f32. Element-wise kernels take any count >= 4: the last group of 4 overlaps the one before it.
 
-import { expv } from './simd-math';
+import { expv, hsum } from './simd-math';
 
 /** Where the caller may start placing buffers (after this module's static data). */
 export function heapBase(): usize {
@@ -51,10 +51,6 @@ export function geluBackward(x: usize, dy: usize, dx: usize, count: i32): void {
   let i = 0;
   for (; i + 4 <= count; i += 4) geluGradAt(x, dy, dx, <usize>i << 2);
   if (i < count) geluGradAt(x, dy, dx, <usize>(count - 4) << 2);
-}
-
-@inline function hsum(v: v128): f32 {
-  return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
 }
 
 /**

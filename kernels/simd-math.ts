@@ -18,3 +18,7 @@
   return f32x4.mul(p, pow2n);
 }
 
+// Sum of the 4 lanes.
+@inline export function hsum(v: v128): f32 {
+  return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
+}
