@@ -36,6 +36,8 @@ test('errors after a failed allocation are explained; others pass through', asyn
   await initBackend({ backend: 'wasm', warn: () => {} });
   assert.match(String(explainWasmError(new Error('Aborted(). Build with -sASSERTIONS for more info.'))), /ran out of memory \(Aborted\(\)/);
   assert.match(String(explainWasmError(new Error('memory access out of bounds'))), /ran out of memory \(probably/);
+  const once = explainWasmError(new Error('Aborted()'));
+  assert.equal(explainWasmError(once), once, 'an explained error is not wrapped again');
   const other = new Error('shapes do not match');
   assert.equal(explainWasmError(other), other);
 });

@@ -168,11 +168,16 @@ export function output(b: WasmBackendInternals, shape: number[]): { info: tf.Ten
 
 /** The error for a wasm heap that cannot grow, with what to change. */
 export function wasmOutOfMemory(what: string): Error {
-  return new Error(
+  return new WasmOutOfMemoryError(
     `The wasm backend ran out of memory (${what}; a wasm heap holds at most 4 GB). Attention keeps ` +
       'N x heads x T^2 floats per block for the backward pass, so tokens cost quadratically: use a smaller batch, fewer ' +
       'tokens (a larger patch or a smaller image), or a GPU backend.',
   );
+}
+
+/** What `wasmOutOfMemory` makes; `explainWasmError` passes it through unchanged. */
+export class WasmOutOfMemoryError extends Error {
+  override name = 'WasmOutOfMemoryError';
 }
 
 /** The tensor of a filled `output` (tracked by tfjs like any other: dispose it or let a tidy do it). */
@@ -186,9 +191,10 @@ export function asTensor<R extends tf.Rank>(info: tf.TensorInfo): tf.Tensor<R> {
  * unchecked allocation, then a corrupted heap) gets the same advice, hedged. Other errors come back unchanged.
  */
 export function explainWasmError(e: unknown): unknown {
+  if (e instanceof WasmOutOfMemoryError) return e; // explained already (runBench, then the CLI)
   const message = e instanceof Error ? e.message : String(e);
   if (/Aborted\(/.test(message)) return wasmOutOfMemory(message.split('\n')[0]);
-  if (/memory access out of bounds/.test(message) && tf.getBackend() === 'wasm' && !/ran out of memory/.test(message)) {
+  if (/memory access out of bounds/.test(message) && tf.getBackend() === 'wasm') {
     const out = wasmOutOfMemory('probably: tfjs reports it as "memory access out of bounds"');
     if (e instanceof Error && e.stack) out.stack = `${out.message}\n${e.stack}`;
     return out;
