@@ -67,12 +67,11 @@ export interface StepSettings {
  */
 export async function trainStep(gradients: () => Promise<LossAndGrads>, opt: AdamW, settings: StepSettings): Promise<number> {
   const { loss, grads } = await gradients();
-  const named = grads;
   try {
     if (!Number.isFinite(loss)) throw new NonFiniteLossError(settings.stage, settings.step + 1, settings.epoch, settings.lr, loss);
-    opt.apply(named, settings.lr, settings.clipNorm ?? 1);
+    opt.apply(grads, settings.lr, settings.clipNorm ?? 1);
     return loss;
   } finally {
-    tf.dispose([...named.values()]);
+    tf.dispose([...grads.values()]);
   }
 }
