@@ -7,7 +7,7 @@
  * Library use: `downloadMedMNIST(flag, options)` in `src/data/download.ts`.
  */
 import { main } from '../src/cli/main';
-import { MEDMNIST_FLAGS } from '../src/data/medmnist-info';
+import { MEDMNIST_FLAGS } from '../src/data/sources/medmnist-info';
 
 async function run(argv: string[]): Promise<number> {
   if (!argv.includes('--all')) return main(['data', 'download', ...argv]);

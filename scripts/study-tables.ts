@@ -6,7 +6,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { loadSegData } from '../src/data/seg-source';
+import { loadSegData } from '../src/data/sources/seg-source';
 import { emptyMaskBaseline } from '../src/train/seg-objective';
 import { type CsvRow, fillBlocks, readCsvRows, segHeadsTable, segResultsTable, segTimesTable, studyBlocks } from '../src/report/study-tables';
 

@@ -13,7 +13,7 @@
  */
 import * as fs from 'fs';
 import { initBackend, tf } from '../src/backend';
-import { mulberry32 } from '../src/data/random';
+import { mulberry32 } from '../src/data/sets/random';
 import { vitConfig, type PresetName } from '../src/model/config';
 import { createViT } from '../src/model/vit';
 import { applyPeft, peftConfig, type PeftMethodName } from '../src/peft';

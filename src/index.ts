@@ -15,12 +15,12 @@ export { byProfile, profile, type Profile } from './profile';
 export { readAll, readScalar, toArray } from './tensor-io';
 
 export * from './data/index';
-export { loadData, limit, type DataSplits, type LoadDataOptions } from './data/load';
-export { checkImagesFit, fitToBackbone } from './data/fit';
-export { readDicom, readDicomTags, DicomError, type DicomImage, type DicomTags, type ReadDicomOptions } from './data/dicom';
-export { listFilesSorted, loadDicomDataset, summarizeFailures, type DicomDatasetOptions, type DicomFailure, type DicomLoadResult } from './data/dicom-dataset';
-export { WINDOW_PRESETS, parseWindow, windowToUint8, type Window, type WindowSpec } from './data/dicom-window';
-export { pixelStats, type PixelStats } from './data/dicom-pixels';
+export { loadData, limit, type DataSplits, type LoadDataOptions } from './data/sources/load';
+export { checkImagesFit, fitToBackbone } from './data/sets/fit';
+export { readDicom, readDicomTags, DicomError, type DicomImage, type DicomTags, type ReadDicomOptions } from './data/dicom/dicom';
+export { listFilesSorted, loadDicomDataset, summarizeFailures, type DicomDatasetOptions, type DicomFailure, type DicomLoadResult } from './data/dicom/dicom-dataset';
+export { WINDOW_PRESETS, parseWindow, windowToUint8, type Window, type WindowSpec } from './data/dicom/dicom-window';
+export { pixelStats, type PixelStats } from './data/dicom/dicom-pixels';
 
 export * from './model/index';
 export { createMAE, DECODER_PRESETS, type DecoderConfig, type MAE } from './model/mae';
@@ -44,8 +44,8 @@ export { headSize, scoresFromLogits, taskKind, taskLoss } from './train/objectiv
 export { evaluate, type Metrics, type TaskKind } from './train/metrics';
 export { finetuneSegmentation, segForward, type SegFinetuneOptions, type SegFinetuneResult } from './train/segment';
 export { ellipsePerimeter, fitEllipse, hd95, headCircumference, overlap, segScores, type SegScores } from './train/seg-metrics';
-export { isSegmentationData, loadSegData } from './data/seg-source';
-export { foregroundFractions, numSegExamples, segImages, segLabelBudget, segSubset, type Masks, type SegDataset, type SegSplits } from './data/segmentation';
+export { isSegmentationData, loadSegData } from './data/sources/seg-source';
+export { foregroundFractions, numSegExamples, segImages, segLabelBudget, segSubset, type Masks, type SegDataset, type SegSplits } from './data/sets/segmentation';
 export { fitSegToBackbone } from './train/seg-data';
 export { emptyMaskBaseline, evaluateSegmentation, predictSegMasks, scoreSegMasks, type SegEvaluation } from './train/seg-objective';
 export { createSegHead, SEG_HEAD_KINDS, SegHead, type SegHeadConfig, type SegHeadKind } from './model/seg-head';

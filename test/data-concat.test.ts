@@ -1,8 +1,8 @@
 /** concatDatasets: order, labels kept or replaced by the source, type rules and errors. */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { concatDatasets } from '../src/data/concat';
-import { Dataset, validateDataset } from '../src/data/dataset';
+import { concatDatasets } from '../src/data/sets/concat';
+import { Dataset, validateDataset } from '../src/data/sets/dataset';
 
 function toy(n: number, value: number, source: string, opts: { classNames?: string[]; float?: boolean; h?: number; ids?: boolean; modality?: string } = {}): Dataset {
   const h = opts.h ?? 2;

@@ -3,12 +3,12 @@ import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend';
-import { Dataset, classCounts, seededShuffle, subset, validateDataset } from '../src/data/dataset';
-import { parseLabelBudget, split, splitIndices, subsampleLabels } from '../src/data/splits';
-import { batches, computeNormalization, normalize, numBatches } from '../src/data/batches';
-import { augment, DEFAULT_AUGMENT } from '../src/data/augment';
-import { mulberry32, seededPermutation } from '../src/data/random';
-import { loadMedMNIST } from '../src/data/medmnist';
+import { Dataset, classCounts, seededShuffle, subset, validateDataset } from '../src/data/sets/dataset';
+import { parseLabelBudget, split, splitIndices, subsampleLabels } from '../src/data/sets/splits';
+import { batches, computeNormalization, normalize, numBatches } from '../src/data/sets/batches';
+import { augment, DEFAULT_AUGMENT } from '../src/data/sets/augment';
+import { mulberry32, seededPermutation } from '../src/data/sets/random';
+import { loadMedMNIST } from '../src/data/sources/medmnist';
 
 let breast: Dataset;
 before(async () => {

@@ -9,8 +9,8 @@ import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
 import { AddressInfo } from 'net';
-import { DownloadEvent, downloadMedMNIST, md5File } from '../src/data/download';
-import { MEDMNIST } from '../src/data/medmnist-info';
+import { DownloadEvent, downloadMedMNIST, md5File } from '../src/data/sources/download';
+import { MEDMNIST } from '../src/data/sources/medmnist-info';
 
 const BREAST = path.join(__dirname, '..', 'data', 'breastmnist.npz');
 const BREAST_MD5 = '750601b1f35ba3300ea97c75c52ff8f6';

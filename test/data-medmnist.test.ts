@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { classCounts } from '../src/data/dataset';
-import { loadMedMNIST, loadMedMNISTSplits, defaultCacheDir } from '../src/data/medmnist';
-import { MEDMNIST, MEDMNIST_FLAGS, medmnistFileName, medmnistUrl } from '../src/data/medmnist-info';
+import { classCounts } from '../src/data/sets/dataset';
+import { loadMedMNIST, loadMedMNISTSplits, defaultCacheDir } from '../src/data/sources/medmnist';
+import { MEDMNIST, MEDMNIST_FLAGS, medmnistFileName, medmnistUrl } from '../src/data/sources/medmnist-info';
 
 const published = {
   breastmnist: { sizes: { train: 546, val: 78, test: 156 }, counts: { train: [147, 399], val: [21, 57], test: [42, 114] } },

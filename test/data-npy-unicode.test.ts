@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { parseNpy, parseNpyUnicode } from '../src/data/npy';
+import { parseNpy, parseNpyUnicode } from '../src/data/formats/npy';
 import * as path from 'node:path';
-import { readNpzInfo } from '../src/data/npz';
+import { readNpzInfo } from '../src/data/formats/npz';
 import { ROOT } from './helpers';
 
 /** A version-1 .npy file as numpy writes it: magic, header dict padded to 64 bytes, then the data. */

@@ -3,9 +3,9 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
-import { readNpz, readNpzInfo } from '../src/data/npz';
-import { parseNpy } from '../src/data/npy';
-import { crc32 } from '../src/data/crc32';
+import { readNpz, readNpzInfo } from '../src/data/formats/npz';
+import { parseNpy } from '../src/data/formats/npy';
+import { crc32 } from '../src/data/formats/crc32';
 
 const DIR = path.join(__dirname, 'fixtures', 'npz');
 const fixture = (name: string) => path.join(DIR, name);

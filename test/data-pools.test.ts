@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import * as path from 'path';
 import { test } from 'node:test';
-import { classCounts } from '../src/data/dataset';
-import { limit } from '../src/data/load';
+import { classCounts } from '../src/data/sets/dataset';
+import { limit } from '../src/data/sources/load';
 import { capImages } from '../src/train/compare-plan';
-import { isPoolFile, isPoolName, loadPool, poolPaths } from '../src/data/pools';
+import { isPoolFile, isPoolName, loadPool, poolPaths } from '../src/data/sources/pools';
 import { ROOT } from './helpers';
 
 const SHARED = path.resolve(ROOT, '..', 'shared', 'pools');

@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { main } from '../src/cli/main';
-import { windowValue } from '../src/data/dicom-window';
+import { windowValue } from '../src/data/dicom/dicom-window';
 import { expected, fixture, FIXTURES, readPng } from './dicom-helpers';
 
 async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {

@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { classCounts, Dataset, validateDataset } from '../src/data/dataset';
-import { loadDicomDataset, summarizeFailures } from '../src/data/dicom-dataset';
-import { windowValue } from '../src/data/dicom-window';
+import { classCounts, Dataset, validateDataset } from '../src/data/sets/dataset';
+import { loadDicomDataset, summarizeFailures } from '../src/data/dicom/dicom-dataset';
+import { windowValue } from '../src/data/dicom/dicom-window';
 import { expected, fixture } from './dicom-helpers';
 
 // 12 readable files for 6 patients (2 each), two labels, in nested folders; plus 2 broken files, a file the

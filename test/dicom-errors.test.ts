@@ -2,11 +2,11 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
-import { DicomError, readDicom } from '../src/data/dicom';
-import { decodeRleFrame, unpackBits } from '../src/data/dicom-rle';
-import { parseWindow, WINDOW_PRESETS, windowToUint8, windowValue } from '../src/data/dicom-window';
+import { DicomError, readDicom } from '../src/data/dicom/dicom';
+import { decodeRleFrame, unpackBits } from '../src/data/dicom/dicom-rle';
+import { parseWindow, WINDOW_PRESETS, windowToUint8, windowValue } from '../src/data/dicom/dicom-window';
 import { encodePng } from '../src/io/png';
-import { resizeBilinear } from '../src/data/resize';
+import { resizeBilinear } from '../src/data/sets/resize';
 import { expected, fixture, readPng } from './dicom-helpers';
 
 async function rejects(name: string | Uint8Array, code: string, pattern: RegExp) {

@@ -4,7 +4,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import type { Dataset } from '../src/data/dataset';
+import type { Dataset } from '../src/data/sets/dataset';
 
 export const ROOT = path.resolve(__dirname, '..');
 

@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { initBackend } from '../src/backend';
-import { computeNormalization } from '../src/data/batches';
-import type { Dataset } from '../src/data/dataset';
+import { computeNormalization } from '../src/data/sets/batches';
+import type { Dataset } from '../src/data/sets/dataset';
 import { vitConfig } from '../src/model/config';
 import { createViT } from '../src/model/vit';
 import { peftConfig } from '../src/peft';

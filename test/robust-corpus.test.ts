@@ -12,7 +12,7 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ROOT, tempDir } from './helpers';
 import { makeBadInputs } from './fixtures/make_bad_inputs';
-import { loadMedMNIST } from '../src/data/medmnist';
+import { loadMedMNIST } from '../src/data/sources/medmnist';
 import { maxWorkers } from '../src/cli/args';
 
 const KILL_RSS_MB = 1200;

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Dataset } from '../src/data/dataset';
+import type { Dataset } from '../src/data/sets/dataset';
 import { vitConfig } from '../src/model/config';
-import { checkImagesFit, fitToBackbone } from '../src/data/fit';
+import { checkImagesFit, fitToBackbone } from '../src/data/sets/fit';
 
 function images(h: number, c: number): Dataset {
   return { images: { data: new Uint8Array(2 * h * h * c), shape: [2, h, h, c] }, labels: { data: new Int32Array(2), shape: [2, 1] }, classNames: ['a', 'b'], source: 'toy' } as unknown as Dataset;

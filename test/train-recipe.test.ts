@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { initBackend, tf } from '../src/backend';
 import { AdamW } from '../src/step/optimizer';
-import { computeNormalization } from '../src/data/batches';
+import { computeNormalization } from '../src/data/sets/batches';
 import { vitConfig } from '../src/model/config';
 import { createViT } from '../src/model/vit';
 import { peftConfig } from '../src/peft';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { initBackend, type tf } from '../src/backend';
-import { loadSegData } from '../src/data/seg-source';
-import { numSegExamples, segSubset } from '../src/data/segmentation';
+import { loadSegData } from '../src/data/sources/seg-source';
+import { numSegExamples, segSubset } from '../src/data/sets/segmentation';
 import { emptyMaskBaseline, evaluateSegmentation, predictSegMasks, scoreSegMasks } from '../src/train/seg-objective';
 
 describe('segmentation evaluation: predicted masks, scores, the empty-mask baseline', () => {

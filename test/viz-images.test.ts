@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import * as zlib from 'zlib';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend';
-import { Dataset, validateDataset } from '../src/data/dataset';
+import { Dataset, validateDataset } from '../src/data/sets/dataset';
 import { createViT, vitConfig } from '../src/model/index';
 import { applyPeft, peftConfig } from '../src/peft/index';
 import { gallery, gridPixels, imageGrid, ImageBatch, sliceImages, tensorImages } from '../src/viz/images';

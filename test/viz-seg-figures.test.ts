@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { decodePng } from '../src/io/png-read';
+import { decodePng } from '../src/data/formats/png-read';
 import { binCounts } from '../src/viz/charts';
 import { identityScatter, MASK_COLORS, maskStrips, overlayMasks, scoreHistogram } from '../src/viz/seg-figures';
 

@@ -13,8 +13,8 @@
  *    start from that adapter (or from no TPP).
  */
 import { tf } from '../backend';
-import type { Normalization } from '../data/batches';
-import type { Dataset } from '../data/dataset';
+import type { Normalization } from '../data/sets/batches';
+import type { Dataset } from '../data/sets/dataset';
 import { loadAdapter, readCheckpointInfo } from '../io/checkpoint';
 import { loadDecoder } from '../io/decoder';
 import type { MAE } from '../model/mae';

@@ -5,8 +5,8 @@
  * what TPP changed (the same read-outs with a TPP adapter's hooks in the forward pass).
  */
 import { tf } from '../backend';
-import type { Normalization } from '../data/batches';
-import { Dataset, numClasses, numExamples } from '../data/dataset';
+import type { Normalization } from '../data/sets/batches';
+import { Dataset, numClasses, numExamples } from '../data/sets/dataset';
 import { linear, matMul2d } from '../model/dense';
 import type { ClassifierOutput, ForwardOptions } from '../model/vit';
 import { predictAll } from '../train/common';

@@ -16,7 +16,7 @@ import { createMAE, DECODER_PRESETS, randomMasking, type MAE, type Masking } fro
 import { createViT, type ViT } from '../model/vit';
 import { applyPeft, peftConfig, type PeftModel } from '../peft/index';
 import type { GradTask, HostBatch } from '../parallel/task';
-import { mulberry32 } from '../data/random';
+import { mulberry32 } from '../data/sets/random';
 import { stepSeed } from '../step/seed';
 
 export { sliceBatch, type GradTask, type HostBatch } from '../parallel/task';

@@ -2,15 +2,15 @@
  * What `tpp-lab pretrain`, `tpp`, `finetune` and `compare` share: their common flags, loading `--data`, the
  * label budget, and a progress printer (stderr, so `--json` output stays clean).
  */
-import { isSegmentationData } from '../data/seg-source';
+import { isSegmentationData } from '../data/sources/seg-source';
 import { SEGMENTATION_BACKBONE } from '../io/backbone';
 import * as path from 'path';
 import { initBackend } from '../backend';
-import type { Dataset } from '../data/dataset';
-import { dicomLoadIsClean, formatDicomLoad, type DicomLoadSummary } from '../data/dicom-dataset';
-import { describeFit, fitToBackbone } from '../data/fit';
-import { limit, loadData, type DataSplits } from '../data/load';
-import { parseLabelBudget, type SubsampleSpec } from '../data/splits';
+import type { Dataset } from '../data/sets/dataset';
+import { dicomLoadIsClean, formatDicomLoad, type DicomLoadSummary } from '../data/dicom/dicom-dataset';
+import { describeFit, fitToBackbone } from '../data/sets/fit';
+import { limit, loadData, type DataSplits } from '../data/sources/load';
+import { parseLabelBudget, type SubsampleSpec } from '../data/sets/splits';
 import type { ViT } from '../model/vit';
 import type { StageRunOptions } from '../train/common';
 import { STAGE_DEFAULTS, type StageName } from '../train/defaults';

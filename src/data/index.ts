@@ -1,19 +1,20 @@
 /**
  * The data layer in one import: `import { loadMedMNIST, batches, split } from './src/data'`.
- * Files: `dataset.ts` (the Dataset type), `splits.ts`, `batches.ts`, `augment.ts`, `random.ts`,
- * `medmnist.ts` + `medmnist-info.ts`, `download.ts`, `inspect.ts`, and the readers `npz.ts`, `npy.ts`, `zip.ts`.
+ * Rooms by role: `formats/` (the file readers: npy, npz, zip, inflate, idx, PNG), `dicom/` (DICOM files, pixel
+ * decoding, windowing, folders of series), `sets/` (the Dataset type, splits, batches, augmentation, fitting to a
+ * backbone) and `sources/` (data by name: MedMNIST, the image pools, segmentation packs, download, inspect).
  */
-export * from './dataset';
-export * from './random';
-export * from './splits';
-export * from './concat';
-export * from './augment';
-export * from './batches';
-export * from './npy';
-export * from './npz';
-export * from './medmnist-info';
-export * from './medmnist';
-export * from './download';
-export * from './inspect';
-export * from './idx';
-export * from './pools';
+export * from './sets/dataset';
+export * from './sets/random';
+export * from './sets/splits';
+export * from './sets/concat';
+export * from './sets/augment';
+export * from './sets/batches';
+export * from './formats/npy';
+export * from './formats/npz';
+export * from './sources/medmnist-info';
+export * from './sources/medmnist';
+export * from './sources/download';
+export * from './sources/inspect';
+export * from './formats/idx';
+export * from './sources/pools';

@@ -3,7 +3,7 @@
  * (ISO/IEC 15948): signature, IHDR, one IDAT (filter type 0 on every row, zlib stream), IEND.
  */
 import * as zlib from 'zlib';
-import { crc32 } from '../data/crc32';
+import { crc32 } from '../data/formats/crc32';
 
 function chunk(type: string, body: Uint8Array): Buffer {
   const out = Buffer.alloc(12 + body.length);

@@ -3,7 +3,7 @@
  * (seed, parameter name), so the same seed gives bitwise the same weights on every backend, and adding a
  * parameter does not shift the values of the others.
  */
-import { mulberry32 } from '../data/random';
+import { mulberry32 } from '../data/sets/random';
 
 /** 32-bit FNV-1a hash of a string, mixed with a seed. */
 function hash(seed: number, name: string): number {
@@ -15,7 +15,7 @@ function hash(seed: number, name: string): number {
   return h >>> 0;
 }
 
-/** A PRNG (`mulberry32` from src/data/random) returning floats in [0, 1), keyed by `seed` and `name`. */
+/** A PRNG (`mulberry32` from src/data/sets/random) returning floats in [0, 1), keyed by `seed` and `name`. */
 export function seededUniform(seed: number, name: string): () => number {
   return mulberry32(hash(seed, name));
 }

@@ -14,7 +14,7 @@
  * seeded generator, so a step's mask depends only on its seed.
  */
 import * as tf from '@tensorflow/tfjs';
-import { mulberry32 } from '../data/random';
+import { mulberry32 } from '../data/sets/random';
 import { transformerBlock } from './block';
 import { numPatches, patchValues, type PresetName, type ViTConfig } from './config';
 import { layerNorm, linear, matMul2d } from './dense';

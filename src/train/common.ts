@@ -3,9 +3,9 @@
  * prediction over a dataset, and the pixel normalisation that travels with a backbone.
  */
 import { tf } from '../backend';
-import { Batch, batches, computeNormalization, Normalization, numBatches } from '../data/batches';
-import { Dataset, numExamples } from '../data/dataset';
-import type { AugmentOptions } from '../data/augment';
+import { Batch, batches, computeNormalization, Normalization, numBatches } from '../data/sets/batches';
+import { Dataset, numExamples } from '../data/sets/dataset';
+import type { AugmentOptions } from '../data/sets/augment';
 import type { TrainProgress } from './loop';
 import type { ViTConfig } from '../model/config';
 import { epochSeed } from '../step/seed';

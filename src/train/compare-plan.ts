@@ -12,13 +12,13 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import type { SubsampleSpec } from '../data/splits';
+import type { SubsampleSpec } from '../data/sets/splits';
 import { backboneFingerprint } from '../model/fingerprint';
 import type { PeftConfig } from '../peft/index';
-import type { SegDataset } from '../data/segmentation';
+import type { SegDataset } from '../data/sets/segmentation';
 import type { CompareGrid } from './compare';
-import { type Dataset, numExamples, seededShuffle } from '../data/dataset';
-import { limit } from '../data/load';
+import { type Dataset, numExamples, seededShuffle } from '../data/sets/dataset';
+import { limit } from '../data/sources/load';
 import { datasetFingerprint, describeDiff, RESULTS_VERSION, settingsDiff, settingsFingerprint } from './settings-fingerprint';
 
 /** A segmentation grid's label budget: this many labelled images, or all of them. */

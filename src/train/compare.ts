@@ -10,15 +10,15 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import type { Normalization } from '../data/batches';
-import type { Dataset } from '../data/dataset';
-import { limit } from '../data/load';
+import type { Normalization } from '../data/sets/batches';
+import type { Dataset } from '../data/sets/dataset';
+import { limit } from '../data/sources/load';
 import { writeFileAtomic } from '../io/safetensors';
 import type { ViT } from '../model/vit';
 import { applyPeft, type PeftConfig } from '../peft/index';
 import { finetune } from './finetune';
 import { finetuneSegmentation } from './segment';
-import type { SegDataset } from '../data/segmentation';
+import type { SegDataset } from '../data/sets/segmentation';
 import type { SegHeadKind } from '../model/seg-head';
 import type { EpochRecord, TrainProgress } from './loop';
 import type { PretextName } from './pretext';

@@ -4,7 +4,7 @@
  * architecture from `createFinetuneTask` and then receives every weight from the main thread.
  */
 import { tf } from '../backend';
-import type { Batch } from '../data/batches';
+import type { Batch } from '../data/sets/batches';
 import type { ViTConfig } from '../model/config';
 import { createViT, type ViT } from '../model/vit';
 import { applyPeft, type PeftConfig, type PeftModel } from '../peft/index';

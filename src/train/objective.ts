@@ -4,7 +4,7 @@
  * it without importing each other (tslab's module loader cannot follow import cycles).
  */
 import { tf } from '../backend';
-import { Dataset, numClasses } from '../data/dataset';
+import { Dataset, numClasses } from '../data/sets/dataset';
 import type { TaskKind } from './metrics';
 
 /** How a dataset's task is trained and scored. */

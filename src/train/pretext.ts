@@ -11,7 +11,7 @@
  *   similarity with a stop-gradient on the target branch. The projector and predictor are discarded afterwards.
  */
 import { tf } from '../backend';
-import { mulberry32 } from '../data/random';
+import { mulberry32 } from '../data/sets/random';
 import { gelu, layerNorm, linear } from '../model/dense';
 import { truncatedNormal } from '../model/init';
 import type { MAE } from '../model/mae';

@@ -5,7 +5,7 @@
  * whichever thread computes it.
  */
 import { tf } from '../backend';
-import type { Batch } from '../data/batches';
+import type { Batch } from '../data/sets/batches';
 import { numPatches, type ViTConfig } from '../model/config';
 import { createMAE, randomMasking, type DecoderConfig, type MAE, type Masking } from '../model/mae';
 import { createViT } from '../model/vit';

@@ -1,7 +1,7 @@
-/** Segmentation data fitted to a backbone's input size (loading and splitting: src/data/seg-source.ts). */
+/** Segmentation data fitted to a backbone's input size (loading and splitting: src/data/sources/seg-source.ts). */
 import type { ViTConfig } from '../model/config';
-import { resizeMasksNearest, segImages, type SegDataset } from '../data/segmentation';
-import { fitToBackbone } from '../data/fit';
+import { resizeMasksNearest, segImages, type SegDataset } from '../data/sets/segmentation';
+import { fitToBackbone } from '../data/sets/fit';
 
 /**
  * Make `ds` match the backbone's input: matching data pass through; otherwise an error naming both shapes,

@@ -10,9 +10,9 @@
  * empty mask predicted empty scores 1, as the metric does), averaged over the batch.
  */
 import { tf } from '../backend';
-import type { Normalization } from '../data/batches';
-import { segBatches } from '../data/seg-batches';
-import { numSegExamples, type Masks, type SegDataset } from '../data/segmentation';
+import type { Normalization } from '../data/sets/batches';
+import { segBatches } from '../data/sets/seg-batches';
+import { numSegExamples, type Masks, type SegDataset } from '../data/sets/segmentation';
 import { headCircumference, segScores } from './seg-metrics';
 
 /** Logit channels for K foreground classes: 1 for a binary mask, K + 1 otherwise. */

@@ -7,9 +7,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { tf } from '../backend';
-import type { Normalization } from '../data/batches';
-import { numSegBatches, segBatches, type SegBatch } from '../data/seg-batches';
-import { numMaskClasses, numSegExamples, segImages, segLabelBudget, segSubset, type SegDataset } from '../data/segmentation';
+import type { Normalization } from '../data/sets/batches';
+import { numSegBatches, segBatches, type SegBatch } from '../data/sets/seg-batches';
+import { numMaskClasses, numSegExamples, segImages, segLabelBudget, segSubset, type SegDataset } from '../data/sets/segmentation';
 import { loadAdapter } from '../io/checkpoint';
 import { saveSegAdapter } from '../io/seg-checkpoint';
 import { gridSize } from '../model/config';
@@ -17,7 +17,7 @@ import { createSegHead, DEFAULT_SEG_HEAD, type SegHead, type SegHeadKind } from 
 import type { ViT } from '../model/vit';
 import { applyPeft, type PeftConfig, type PeftModel } from '../peft/index';
 import { epochSeed } from '../step/seed';
-import { checkImagesFit } from '../data/fit';
+import { checkImagesFit } from '../data/sets/fit';
 import { type StageRunOptions } from './common';
 import { withNewHead } from '../model/head';
 import { fit, type FitResult } from './loop';

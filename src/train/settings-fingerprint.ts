@@ -8,7 +8,7 @@
  * fingerprint whatever order their fields were built in, and a field added later flows in without code here.
  */
 import { createHash } from 'node:crypto';
-import type { Dataset } from '../data/dataset';
+import type { Dataset } from '../data/sets/dataset';
 
 /**
  * Bump when a code change alters the results of the same settings (a fix in training, evaluation or data

@@ -5,7 +5,7 @@
  * runs and writes it. The stored settings also say what differed when an adapter is passed over.
  */
 import * as path from 'path';
-import { numExamples } from '../data/dataset';
+import { numExamples } from '../data/sets/dataset';
 import { readCheckpointInfo } from '../io/checkpoint';
 import { backboneFingerprint } from '../model/fingerprint';
 import { STAGE_DEFAULTS } from './defaults';

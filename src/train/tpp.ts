@@ -7,13 +7,13 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { tf } from '../backend';
-import type { Batch, Normalization } from '../data/batches';
-import { Dataset, numExamples } from '../data/dataset';
+import type { Batch, Normalization } from '../data/sets/batches';
+import { Dataset, numExamples } from '../data/sets/dataset';
 import { saveAdapter } from '../io/checkpoint';
 import { loadDecoder } from '../io/decoder';
 import type { ViT } from '../model/vit';
 import { applyPeft, type PeftConfig, type PeftModel } from '../peft/index';
-import { checkImagesFit } from '../data/fit';
+import { checkImagesFit } from '../data/sets/fit';
 import { epochBatches, stepsPerEpoch, type StageRunOptions } from './common';
 import { STAGE_DEFAULTS } from './defaults';
 import { fit, type FitResult } from './loop';

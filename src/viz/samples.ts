@@ -1,8 +1,8 @@
 /**
  * Example images per class of a dataset, ready for `imageGrid`.
  */
-import { classCounts, Dataset, numExamples } from '../data/dataset';
-import { seededPermutation } from '../data/random';
+import { classCounts, Dataset, numExamples } from '../data/sets/dataset';
+import { seededPermutation } from '../data/sets/random';
 import type { ImageBatch } from './images';
 
 /** Up to `perClass` images of one class. */

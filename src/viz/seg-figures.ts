@@ -9,7 +9,7 @@ import { binCounts } from './charts';
 import { type ImageBatch, imageGrid, type ImageGridOptions } from './images';
 import type { Figure } from './plotly';
 
-/** Masks `[N, H, W, K]` 0/1 (a `Masks` of src/data/segmentation.ts, or predicted masks). */
+/** Masks `[N, H, W, K]` 0/1 (a `Masks` of src/data/sets/segmentation.ts, or predicted masks). */
 export interface MaskBatch {
   data: ArrayLike<number>;
   shape: readonly [number, number, number, number];

@@ -3,9 +3,9 @@
  */
 import * as os from 'os';
 import * as path from 'path';
-import { limit, loadData } from '../../data/load';
-import { isSegmentationData, loadSegData } from '../../data/seg-source';
-import { numSegExamples, segImages, segSubset, type SegDataset } from '../../data/segmentation';
+import { limit, loadData } from '../../data/sources/load';
+import { isSegmentationData, loadSegData } from '../../data/sources/seg-source';
+import { numSegExamples, segImages, segSubset, type SegDataset } from '../../data/sets/segmentation';
 import { fitSegToBackbone } from '../../train/seg-data';
 import { DEFAULT_SEG_HEAD, SEG_HEAD_KINDS, type SegHeadKind } from '../../model/seg-head';
 import { parseImageBudget, segHeadFromFlags } from './finetune-segment';
@@ -23,8 +23,8 @@ import { writeCompareReport } from '../../report/compare-report';
 import { type FlagSpec, FlagValues, UsageError } from '../args';
 import { Command } from '../command';
 import { BACKBONE_FLAG, fitWithNote, labelBudgetFromFlag, outDir, reportDicomLoad, SPLIT_SEED_FLAG, startBackend } from '../train-shared';
-import type { Dataset } from '../../data/dataset';
-import { fitToBackbone } from '../../data/fit';
+import type { Dataset } from '../../data/sets/dataset';
+import { fitToBackbone } from '../../data/sets/fit';
 import { enterTaskChild, GRID_FORMAT, mergeShards, readGridFile, runTaskProcesses, taskLabel, writeGridFile } from '../compare-grid';
 
 /** Everything a comparison needs, from flags or from the demo's presets. */

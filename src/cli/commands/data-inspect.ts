@@ -1,8 +1,8 @@
 /** `tpp-lab data inspect <flag | file.npz>`: shapes, dtypes and class counts per split of an .npz. */
 import { Command } from '../command';
 import { UsageError } from '../args';
-import { inspectNpz, InspectReport } from '../../data/inspect';
-import { MEDMNIST_SIZES, MedMNISTSize } from '../../data/medmnist-info';
+import { inspectNpz, InspectReport } from '../../data/sources/inspect';
+import { MEDMNIST_SIZES, MedMNISTSize } from '../../data/sources/medmnist-info';
 
 /** Human-readable lines of a report. */
 export function formatInspect(r: InspectReport): string {

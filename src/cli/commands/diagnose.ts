@@ -7,7 +7,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { type DiagnosticRow, diagnoseTarget, type TppAdapterFile } from '../../analysis/diagnose';
-import { limit } from '../../data/load';
+import { limit } from '../../data/sources/load';
 import { openBackbone } from '../../io/backbone';
 import { writeDiagnosticsCsv } from '../../report/diagnostics';
 import { normalizationFrom } from '../../train/common';

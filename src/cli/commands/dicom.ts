@@ -3,10 +3,10 @@ import { promises as fs } from 'fs';
 import * as path from 'path';
 import { UsageError } from '../args';
 import { Command } from '../command';
-import { DicomError, DicomImage, DicomTags, readDicom, readDicomTags } from '../../data/dicom';
-import { listFilesSorted } from '../../data/dicom-dataset';
-import { pixelStats, PixelStats } from '../../data/dicom-pixels';
-import { parseWindow, Window, WindowSpec, windowToUint8 } from '../../data/dicom-window';
+import { DicomError, DicomImage, DicomTags, readDicom, readDicomTags } from '../../data/dicom/dicom';
+import { listFilesSorted } from '../../data/dicom/dicom-dataset';
+import { pixelStats, PixelStats } from '../../data/dicom/dicom-pixels';
+import { parseWindow, Window, WindowSpec, windowToUint8 } from '../../data/dicom/dicom-window';
 import { encodePng } from '../../io/png';
 
 /** The `--json` object for one file. Keys are stable; see docs/cli-dicom.md. */

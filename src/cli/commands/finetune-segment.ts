@@ -1,9 +1,9 @@
 /** `tpp-lab finetune --task segment`: PEFT fine-tuning with a segmentation head (called by the finetune command). */
 import type { ViT } from '../../model/vit';
 import { DEFAULT_SEG_HEAD, SEG_HEAD_KINDS, type SegHeadKind } from '../../model/seg-head';
-import { segImages, segSubset } from '../../data/segmentation';
+import { segImages, segSubset } from '../../data/sets/segmentation';
 import { normalizationFrom } from '../../train/common';
-import { loadSegData } from '../../data/seg-source';
+import { loadSegData } from '../../data/sources/seg-source';
 import { fitSegToBackbone } from '../../train/seg-data';
 import { finetuneSegmentation } from '../../train/segment';
 import { UsageError, type FlagValues } from '../args';

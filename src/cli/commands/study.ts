@@ -7,7 +7,7 @@ import type { CellResult } from '../../train/compare';
 import { parseShard } from '../../train/compare-plan';
 import { readStudyPlan, type StudyPlan, type StudyTarget } from '../../train/study-plan';
 import { UsageError } from '../args';
-import { isSegmentationData } from '../../data/seg-source';
+import { isSegmentationData } from '../../data/sources/seg-source';
 import { DEFAULT_SEG_HEAD, SEG_HEAD_KINDS, type SegHeadKind } from '../../model/seg-head';
 import type { GridBudget } from '../../train/compare-plan';
 import { Command } from '../command';

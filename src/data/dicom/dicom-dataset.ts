@@ -12,11 +12,11 @@
  */
 import { createReadStream, promises as fs } from 'fs';
 import * as path from 'path';
-import { Dataset, validateDataset } from './dataset';
+import { Dataset, validateDataset } from '../sets/dataset';
 import { DicomError, DicomImage, readDicom } from './dicom';
 import { resolveWindow, windowValue, WindowSpec } from './dicom-window';
-import { resizeBilinear } from './resize';
-import { split, SplitDatasets } from './splits';
+import { resizeBilinear } from '../sets/resize';
+import { split, SplitDatasets } from '../sets/splits';
 
 /** How to build the dataset. Column names are matched exactly. */
 export interface DicomDatasetOptions {

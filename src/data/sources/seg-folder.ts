@@ -14,11 +14,11 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { decodePng } from '../io/png-read';
-import { readLabelsCsv } from './dicom-dataset';
-import { resizeBilinear } from './resize';
+import { decodePng } from '../formats/png-read';
+import { readLabelsCsv } from '../dicom/dicom-dataset';
+import { resizeBilinear } from '../sets/resize';
 import { masksFromArray } from './seg-load';
-import { resizeMasksNearest, validateSegDataset, type SegDataset } from './segmentation';
+import { resizeMasksNearest, validateSegDataset, type SegDataset } from '../sets/segmentation';
 
 /** Options of `loadSegFolder`. */
 export interface SegFolderOptions {

@@ -2,15 +2,20 @@
  * Does a dataset fit a backbone? Images `[N, H, W, C]` must be `imageSize` x `imageSize` x `channels`; every stage
  * checks its data with `checkImagesFit`, and `fitToBackbone` converts data that does not fit when asked to.
  */
-import type { ViTConfig } from '../model/config';
 import type { Dataset } from './dataset';
 import { resizeBilinear } from './resize';
+
+/** What a backbone takes as input (a `ViTConfig` has these fields): square images of `imageSize` px, `channels` deep. */
+export interface ImageInput {
+  imageSize: number;
+  channels: number;
+}
 
 /**
  * Throw unless the images of `ds` (`[N, H, W, C]`) are what `config` takes (`imageSize` x `imageSize` x
  * `channels`); `stage` (e.g. `finetune`) starts the message. Every stage checks its data with this before training.
  */
-export function checkImagesFit(ds: Dataset, config: ViTConfig, stage: string): void {
+export function checkImagesFit(ds: Dataset, config: ImageInput, stage: string): void {
   const [, h, w, c] = ds.images.shape;
   if (h === config.imageSize && w === config.imageSize && c === config.channels) return;
   throw new Error(
@@ -25,7 +30,7 @@ export function checkImagesFit(ds: Dataset, config: ViTConfig, stage: string): v
  * adapters, prompts, BitFit on biases) that equals inflating the embedding to 3 channels with its weights divided
  * by 3 (timm's rule); grey data on an RGB backbone are repeated to 3 channels.
  */
-export function describeFit(ds: Dataset, config: ViTConfig): string | null {
+export function describeFit(ds: Dataset, config: ImageInput): string | null {
   const [, h, w, c] = ds.images.shape;
   const parts: string[] = [];
   if (h !== config.imageSize || w !== config.imageSize) parts.push(`resized ${h}x${w} → ${config.imageSize}x${config.imageSize} (bilinear)`);
@@ -42,7 +47,7 @@ export function describeFit(ds: Dataset, config: ViTConfig): string | null {
  * unless `convert` is true: then channels are replicated (grey → RGB) or averaged (RGB → grey) and images are
  * resized bilinearly.
  */
-export function fitToBackbone(ds: Dataset, config: ViTConfig, convert = false): Dataset {
+export function fitToBackbone(ds: Dataset, config: ImageInput, convert = false): Dataset {
   const [n, h, w, c] = ds.images.shape;
   if (h === config.imageSize && w === config.imageSize && c === config.channels) return ds;
   if (!convert) checkImagesFit(ds, config, 'data');

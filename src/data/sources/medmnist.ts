@@ -9,9 +9,9 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Dataset, PixelData, Task, validateDataset } from './dataset';
-import { NpyArray } from './npy';
-import { readNpz, readNpzHead, readNpzInfo } from './npz';
+import { Dataset, PixelData, Task, validateDataset } from '../sets/dataset';
+import { NpyArray } from '../formats/npy';
+import { readNpz, readNpzHead, readNpzInfo } from '../formats/npz';
 import { MedMNISTFlag, MedMNISTInfo, MedMNISTSize, checkMedMNISTSize, isMedMNISTFlag, medmnistFileName, medmnistInfo } from './medmnist-info';
 
 /** The official splits. */
@@ -58,7 +58,7 @@ export function defaultCacheDir(): string {
 
 /** The repository's bundled `data/` folder. */
 export function bundledDataDir(): string {
-  return path.resolve(__dirname, '..', '..', 'data');
+  return path.resolve(__dirname, '..', '..', '..', 'data');
 }
 
 /** The places a flag's file is looked for, in order. */

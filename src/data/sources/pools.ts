@@ -9,10 +9,10 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { concatDatasets } from './concat';
-import { Dataset, PixelData, seededShuffle } from './dataset';
-import { listNpzKeys, readNpz, readNpzStrings } from './npz';
-import { split } from './splits';
+import { concatDatasets } from '../sets/concat';
+import { Dataset, PixelData, seededShuffle } from '../sets/dataset';
+import { listNpzKeys, readNpz, readNpzStrings } from '../formats/npz';
+import { split } from '../sets/splits';
 
 /** A named pool: its files (concatenated in order), what it shows, and its split fractions. */
 export interface PoolInfo {
@@ -65,7 +65,7 @@ export function isPoolName(spec: string): boolean {
 
 /** Folders searched for pool files, in order. */
 export function poolDirs(): string[] {
-  const repo = path.resolve(__dirname, '..', '..');
+  const repo = path.resolve(__dirname, '..', '..', '..');
   const dirs = [path.join(repo, 'data', 'pools'), path.resolve(repo, '..', 'shared', 'pools')];
   return process.env.TPP_POOLS_DIR ? [path.resolve(process.env.TPP_POOLS_DIR), ...dirs] : dirs;
 }

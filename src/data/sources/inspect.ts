@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import { md5File } from './download';
 import { resolveMedMNIST, MedMNISTLocation, SPLITS, Split } from './medmnist';
 import { medmnistInfo, MedMNISTSize } from './medmnist-info';
-import { readNpz, readNpzInfo } from './npz';
+import { readNpz, readNpzInfo } from '../formats/npz';
 
 /** One split of a MedMNIST-style file. */
 export interface SplitReport {

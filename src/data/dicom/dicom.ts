@@ -13,7 +13,7 @@ import { promises as fs } from 'fs';
 import * as zlib from 'zlib';
 import * as dicomParser from 'dicom-parser';
 import { applyModalityLut, decodeNative, DICOM_LIMITS, DicomPixelArray, checkLayout, PixelLayout, pixelDataBytes, samplesPerFrame } from './dicom-pixels';
-import { inflateRawStream } from './inflate';
+import { inflateRawStream } from '../formats/inflate';
 import { decodeRleFrame } from './dicom-rle';
 import { decodeJpegBaselineFrame, decodeJpegLosslessFrame } from './dicom-jpeg';
 import { DicomError, TransferSyntax, transferSyntax, unsupportedSyntaxError } from './dicom-syntax';

@@ -13,7 +13,7 @@
  * So every MD5 is `verified: true`. `modality` and `note` are not fields of `info.py`: they are descriptive
  * only and not checked against it.
  */
-import { Task } from './dataset';
+import { Task } from '../sets/dataset';
 
 /** The MedMNIST 2D dataset flags (file names without `.npz`). */
 export const MEDMNIST_FLAGS = [

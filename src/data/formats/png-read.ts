@@ -6,7 +6,7 @@
  * which is what a mask stored as a palette PNG means (class = index).
  */
 import * as zlib from 'zlib';
-import { crc32 } from '../data/crc32';
+import { crc32 } from './crc32';
 
 /** A decoded image: `data` is `[height, width, channels]` 8-bit, channels 1 (grey or palette index) or 3 (RGB). */
 export interface DecodedPng {

@@ -12,9 +12,9 @@
  * - any other numeric `[N]` array is a per-image reference measurement (e.g. `head_circumference_mm`).
  */
 import * as path from 'path';
-import type { NpyArray } from './npy';
-import { listNpzKeys, readNpz, readNpzStrings } from './npz';
-import { Masks, SegDataset, validateSegDataset } from './segmentation';
+import type { NpyArray } from '../formats/npy';
+import { listNpzKeys, readNpz, readNpzStrings } from '../formats/npz';
+import { Masks, SegDataset, validateSegDataset } from '../sets/segmentation';
 
 /** Whether the `.npz` at `file` is a segmentation pack (has `images` and `masks`). Reads only the directory. */
 export function isSegNpz(file: string): boolean {

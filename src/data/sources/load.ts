@@ -5,14 +5,14 @@
  * labels CSV. `fit.ts` makes the loaded images fit a backbone.
  */
 import * as fs from 'fs';
-import { Dataset, numExamples, subset } from './dataset';
-import { loadDicomDataset, type DicomLoadSummary } from './dicom-dataset';
-import { loadFashionMNIST } from './idx';
+import { Dataset, numExamples, subset } from '../sets/dataset';
+import { loadDicomDataset, type DicomLoadSummary } from '../dicom/dicom-dataset';
+import { loadFashionMNIST } from '../formats/idx';
 import { loadMedMNISTSplits } from './medmnist';
 import { isPoolFile, isPoolName, loadPool } from './pools';
 import { isSegmentationData, loadSegData } from './seg-source';
-import { segImages } from './segmentation';
-import { split } from './splits';
+import { segImages } from '../sets/segmentation';
+import { split } from '../sets/splits';
 
 /** Train / validation / test parts of one dataset plus a short name for reports and metadata. */
 export interface DataSplits {
