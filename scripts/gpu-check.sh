@@ -71,7 +71,8 @@ if [ "$software" != hardware ]; then
   [ "${GPU_CHECK_ALLOW_SOFTWARE:-}" = 1 ] || log "WARNING: webgpu is not on a hardware GPU ($software): is the NVIDIA Vulkan ICD installed? numbers below are not GPU numbers"
 fi
 
-# Correctness: the same few steps on webgpu and wasm, compared (tolerance in scripts/train-steps.ts).
+# Correctness: the same few steps of the project's training step (trainStep: AdamW, clipping at norm 1) on webgpu
+# and wasm, compared (tolerance in scripts/train-steps.ts).
 for m in lora full; do
   a=(--preset tiny --method "$m" --steps 4 --batch 16 --seed 0)
   step "parity-$m-wasm" 90 "$out/parity-$m-wasm.run.json" "${ts[@]}" scripts/train-steps.ts "${a[@]}" --backend wasm

@@ -7,9 +7,10 @@
  *        [--batch 16] [--seed 0] [--lr 0.01]                          → JSON run on stdout
  *   node --import tsx scripts/train-steps.ts --compare a.json b.json  → JSON verdict; exit 0 if within tolerance
  *
- * The step: logits of a seeded synthetic batch, softmax cross-entropy, Adam on the method's trainable parameters
- * (target + head). Data are generated in JavaScript so both backends see bitwise the same inputs. Every read is
- * `await t.data()`: `dataSync()` throws on webgpu in Node.
+ * The step is the project's own (src/step/step.ts `trainStep`, as `fit()` runs it): softmax cross-entropy of the
+ * logits of a seeded synthetic batch, the non-finite check, clipping to global norm 1 and AdamW (fit()'s weight
+ * decay 0.05) on the method's trainable parameters (target + head). Data are generated in JavaScript so both
+ * backends see bitwise the same inputs. Every read is `await t.data()`: `dataSync()` throws on webgpu in Node.
  */
 import * as fs from 'fs';
 import { initBackend, tf } from '../src/backend';
@@ -17,6 +18,8 @@ import { mulberry32 } from '../src/data/sets/random';
 import { vitConfig, type PresetName } from '../src/model/config';
 import { createViT } from '../src/model/vit';
 import { applyPeft, peftConfig, type PeftMethodName } from '../src/peft';
+import { AdamW } from '../src/step/optimizer';
+import { computeGradients, trainStep } from '../src/step/step';
 
 /** What one run prints. */
 export interface TrainRun {
@@ -38,13 +41,25 @@ export interface TrainRun {
 
 /**
  * Tolerances of the parity check, absolute (float32 on different hardware: same maths, other summation orders).
- * Measured on lavapipe vs wasm, tiny preset, 4 Adam steps at lr 0.01, weights moved by up to 0.04:
- * LoRA: losses within 2.4e-7, parameters within 3.8e-7. Full fine-tuning: losses within 2.4e-7, parameters
- * within 1.2e-5, at a key bias (`attn.qkv.bias` k part): its true gradient is 0 (softmax ignores a constant
- * added to every key), so Adam scales rounding noise by lr / epsilon = 1e5. Parameters: 1e-4 (400x below the
- * update); losses: 1e-5.
+ * Measured on lavapipe vs wasm, tiny preset, 4 steps of the project's step (AdamW, clipping at 1) at lr 0.01,
+ * weights moved by up to 0.04: LoRA: losses within 2.4e-7, parameters within 2.5e-7; full fine-tuning: losses
+ * within 2.4e-7, parameters within 2.5e-5. The largest parameter differences sit at key biases (`attn.qkv.bias`
+ * k part): their true gradient is 0 (softmax ignores a constant added to every key), so Adam scales rounding
+ * noise by up to lr / epsilon = 1e6. Parameters: 1e-4 (400x below the update); losses: 1e-5.
  */
 export const PARITY_TOLERANCE = { loss: 1e-5, param: 1e-4 } as const;
+
+/** Absolute tolerances of a comparison: of each step's loss and of each trained parameter value. */
+export interface Tolerance {
+  loss: number;
+  param: number;
+}
+
+/** Losses and trained parameters of some steps: what two backends' runs are compared on. */
+export interface StepsOutcome {
+  losses: number[];
+  params: Record<string, number[]>;
+}
 
 /** Outcome of comparing two runs. */
 export interface ParityResult {
@@ -52,7 +67,7 @@ export interface ParityResult {
   maxLossDiff: number;
   maxParamDiff: number;
   worstParam: string;
-  tolerance: typeof PARITY_TOLERANCE;
+  tolerance: Tolerance;
   problems: string[];
 }
 
@@ -68,7 +83,7 @@ export async function trainSteps(opts: { backend?: string; preset: PresetName; m
 
   const { imageSize: s, channels: c, numClasses: k } = config;
   const rand = mulberry32(opts.seed + 1);
-  const optimizer = tf.train.adam(opts.lr);
+  const optimizer = new AdamW(trainable, { weightDecay: 0.05 });
   const losses: number[] = [];
   const stepMs: number[] = [];
   for (let step = 0; step < opts.steps; step++) {
@@ -78,10 +93,10 @@ export async function trainSteps(opts: { backend?: string; preset: PresetName; m
     const t0 = performance.now();
     const x = tf.tensor4d(pixels, [opts.batch, s, s, c]);
     const y = tf.tensor2d(oneHot, [opts.batch, k]);
-    const loss = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(y, peft.forward(x, { training: true })), true, [...trainable.values()]);
-    losses.push((await loss!.data())[0]);
+    const gradients = () => computeGradients(trainable, () => tf.losses.softmaxCrossEntropy(y, peft.forward(x, { training: true })) as tf.Scalar);
+    losses.push(await trainStep(gradients, optimizer, { lr: opts.lr, clipNorm: 1, stage: 'train-steps', step }));
     stepMs.push(performance.now() - t0);
-    tf.dispose([x, y, loss!]);
+    tf.dispose([x, y]);
   }
   const params: Record<string, number[]> = {};
   let maxUpdate = 0;
@@ -100,8 +115,14 @@ export async function trainSteps(opts: { backend?: string; preset: PresetName; m
 
 /** Compare two runs of the same set-up: losses and trained parameters within `PARITY_TOLERANCE` (absolute). */
 export function compareRuns(a: TrainRun, b: TrainRun): ParityResult {
+  const r = compareSteps(a, b, PARITY_TOLERANCE);
+  const differ = (['preset', 'method', 'seed', 'batch'] as const).filter((f) => a[f] !== b[f]).map((f) => `runs differ in ${f}: ${a[f]} vs ${b[f]}`);
+  return { ...r, ok: r.ok && differ.length === 0, problems: [...differ, ...r.problems] };
+}
+
+/** Compare the losses and trained parameters of two runs of the same steps within `tolerance` (absolute). */
+export function compareSteps(a: StepsOutcome, b: StepsOutcome, tolerance: Tolerance): ParityResult {
   const problems: string[] = [];
-  for (const f of ['preset', 'method', 'seed', 'batch'] as const) if (a[f] !== b[f]) problems.push(`runs differ in ${f}: ${a[f]} vs ${b[f]}`);
   if (a.losses.length !== b.losses.length) problems.push(`step counts differ: ${a.losses.length} vs ${b.losses.length}`);
   const maxLossDiff = Math.max(0, ...a.losses.map((l, i) => Math.abs(l - (b.losses[i] ?? NaN))));
   let maxParamDiff = 0;
@@ -120,9 +141,10 @@ export function compareRuns(a: TrainRun, b: TrainRun): ParityResult {
       }
     }
   }
-  if (!(maxLossDiff <= PARITY_TOLERANCE.loss)) problems.push(`losses differ by ${maxLossDiff} (> ${PARITY_TOLERANCE.loss})`);
-  if (!(maxParamDiff <= PARITY_TOLERANCE.param)) problems.push(`parameters differ by ${maxParamDiff} at ${worstParam} (> ${PARITY_TOLERANCE.param})`);
-  return { ok: problems.length === 0, maxLossDiff, maxParamDiff, worstParam, tolerance: PARITY_TOLERANCE, problems };
+  for (const name of Object.keys(b.params)) if (!(name in a.params)) problems.push(`parameter ${name} is only in the second run`);
+  if (!(maxLossDiff <= tolerance.loss)) problems.push(`losses differ by ${maxLossDiff} (> ${tolerance.loss})`);
+  if (!(maxParamDiff <= tolerance.param)) problems.push(`parameters differ by ${maxParamDiff} at ${worstParam} (> ${tolerance.param})`);
+  return { ok: problems.length === 0, maxLossDiff, maxParamDiff, worstParam, tolerance, problems };
 }
 
 function flag(argv: string[], name: string, fallback: string): string {

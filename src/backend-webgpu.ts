@@ -8,7 +8,7 @@
  * and ask for the high-performance adapter; (3) describe it and decide whether it is a software rasteriser
  * (lavapipe, llvmpipe, SwiftShader), which is only used when forced; (4) install `navigator.gpu` and Dawn's
  * globals, load `@tensorflow/tfjs-backend-webgpu` (it registers itself only if `navigator.gpu` exists at load
- * time) and start it.
+ * time) and start it on a device that has the adapter's own limits (`DEVICE_LIMITS`), not WebGPU's defaults.
  *
  * In Node, `dataSync()`/`arraySync()` throw on this backend (they need `OffscreenCanvas`); see `tensor-io.ts`.
  */
@@ -17,14 +17,45 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 
-/** The adapter limits that decide what fits on the GPU (bytes). */
+/** The adapter limits that decide what fits on the GPU. */
 export interface WebGpuLimits {
-  /** Largest single buffer, i.e. the largest tensor. */
+  /** Largest single buffer in bytes, i.e. the largest tensor. */
   maxBufferSize: number;
-  /** Largest buffer one shader may bind as storage: the practical cap on one tensor an op reads or writes. */
+  /** Largest buffer (bytes) one shader may bind as storage: the practical cap on one tensor an op reads or writes. */
   maxStorageBufferBindingSize: number;
-  /** Workgroup shared memory (matmul tiles). */
+  /** Workgroup shared memory in bytes (matmul tiles). */
   maxComputeWorkgroupStorageSize: number;
+  /** Storage buffers one shader may bind: an op's inputs plus its output (e.g. how many tensors one addN sums). */
+  maxStorageBuffersPerShaderStage: number;
+  /** Threads in one workgroup. */
+  maxComputeInvocationsPerWorkgroup: number;
+}
+
+/**
+ * The limits a device is asked for, each at the adapter's own value. Without them Dawn gives a device WebGPU's
+ * defaults (8 storage buffers per shader stage where lavapipe offers 16 and desktop GPUs more), and
+ * tfjs-backend-webgpu's own device request raises only some of them.
+ */
+export const DEVICE_LIMITS = [
+  'maxStorageBuffersPerShaderStage',
+  'maxStorageBufferBindingSize',
+  'maxBufferSize',
+  'maxComputeWorkgroupStorageSize',
+  'maxComputeInvocationsPerWorkgroup',
+  'maxComputeWorkgroupSizeX',
+  'maxComputeWorkgroupSizeY',
+  'maxComputeWorkgroupSizeZ',
+  'maxComputeWorkgroupsPerDimension',
+] as const;
+
+/** `requiredLimits` for a device on an adapter with `limits`: every `DEVICE_LIMITS` entry the adapter reports. */
+export function requiredLimits(limits: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const name of DEVICE_LIMITS) {
+    const v = Number(limits[name]);
+    if (Number.isFinite(v) && v > 0) out[name] = v;
+  }
+  return out;
 }
 
 /** What Dawn says about the adapter `webgpu` would run on. */
@@ -135,13 +166,18 @@ export function vulkanMissingReason(env: NodeJS.ProcessEnv = process.env, platfo
 
 /** Dawn's two exports (typed loosely: the WebGPU types are not part of the project's lib). */
 interface Dawn {
-  create(flags: string[]): { requestAdapter(options?: object): Promise<GpuAdapterLike | null> };
+  create(flags: string[]): GpuLike;
   globals: Record<string, unknown>;
+}
+interface GpuLike {
+  requestAdapter(options?: object): Promise<GpuAdapterLike | null>;
 }
 interface GpuAdapterLike {
   info?: Record<string, unknown>;
   isFallbackAdapter?: boolean;
   limits: Record<string, number>;
+  features: { has(name: string): boolean };
+  requestDevice(descriptor: { requiredFeatures: string[]; requiredLimits: Record<string, number> }): Promise<unknown>;
 }
 
 /** Load `dawn.node` straight from the `webgpu` package (its index.js is an ES module; we are CommonJS). */
@@ -168,6 +204,8 @@ function describeAdapter(adapter: GpuAdapterLike): WebGpuAdapterInfo {
     maxBufferSize: Number(adapter.limits.maxBufferSize),
     maxStorageBufferBindingSize: Number(adapter.limits.maxStorageBufferBindingSize),
     maxComputeWorkgroupStorageSize: Number(adapter.limits.maxComputeWorkgroupStorageSize),
+    maxStorageBuffersPerShaderStage: Number(adapter.limits.maxStorageBuffersPerShaderStage),
+    maxComputeInvocationsPerWorkgroup: Number(adapter.limits.maxComputeInvocationsPerWorkgroup),
   };
   return { ...base, software: isSoftwareAdapter(base), limits };
 }
@@ -190,6 +228,27 @@ function installGlobals(dawn: Dawn, gpu: unknown): void {
   const nav = g.navigator as Record<string, unknown> | undefined;
   if (nav && typeof nav === 'object') Object.defineProperty(nav, 'gpu', { value: gpu, configurable: true, writable: true });
   else g.navigator = { gpu };
+}
+
+/**
+ * Register tfjs's `webgpu` backend again (its module registered it on load) with a device that has the adapter's
+ * own limits (`DEVICE_LIMITS`) and the same optional features tfjs asks for.
+ */
+function registerWithAdapterLimits(gpu: GpuLike): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { WebGPUBackend } = require('@tensorflow/tfjs-backend-webgpu') as { WebGPUBackend: new (device: unknown, info?: unknown) => tf.KernelBackend };
+  tf.removeBackend('webgpu');
+  tf.registerBackend(
+    'webgpu',
+    async () => {
+      const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+      if (!adapter) throw new Error('Dawn offered no adapter the second time it was asked');
+      const requiredFeatures = ['timestamp-query', 'bgra8unorm-storage'].filter((f) => adapter.features.has(f));
+      const device = await adapter.requestDevice({ requiredFeatures, requiredLimits: requiredLimits(adapter.limits) });
+      return new WebGPUBackend(device, adapter.info);
+    },
+    3,
+  );
 }
 
 /**
@@ -233,6 +292,7 @@ export async function startWebGpu(allowSoftware: boolean): Promise<WebGpuStart> 
     installGlobals(dawn, gpu);
     require('@tensorflow/tfjs-backend-webgpu');
     if (!tf.findBackendFactory('webgpu')) return { reason: 'tfjs-backend-webgpu did not register (it was loaded before navigator.gpu existed)', adapter, notable: true };
+    registerWithAdapterLimits(gpu);
     if (!(await tf.setBackend('webgpu'))) return { reason: `the webgpu backend failed to initialise on ${adapterLabel(adapter)}`, adapter, notable: true };
     return { reason: null, adapter, notable: false };
   } catch (e) {

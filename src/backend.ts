@@ -15,6 +15,8 @@ import * as tf from '@tensorflow/tfjs';
 import { gpuDeviceMissingReason, startWebGpu, type WebGpuAdapterInfo } from './backend-webgpu';
 
 export type { WebGpuAdapterInfo, WebGpuLimits } from './backend-webgpu';
+/** What the backend can do: the one question host-side fast paths ask (tensor-io.ts, a leaf: src/kernels imports it). */
+export { hostFastPaths } from './tensor-io';
 
 /** User-facing backend names, in order of preference. */
 export const BACKEND_ORDER = ['node-gpu', 'webgpu', 'node', 'wasm', 'cpu'] as const;

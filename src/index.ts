@@ -12,7 +12,7 @@
  */
 export { initBackend, parseBackendName, tf, BACKEND_ORDER, type BackendName, type BackendReport, type InitBackendOptions } from './backend';
 export { byProfile, profile, type Profile } from './profile';
-export { readAll, readScalar, toArray } from './tensor-io';
+export { hostFastPaths, readAll, readScalar, toArray } from './tensor-io';
 
 export * from './data/index';
 export { loadData, limit, type DataSplits, type LoadDataOptions } from './data/sources/load';

@@ -41,10 +41,16 @@ export async function readAll(tensors: Map<string, tf.Tensor>): Promise<Map<stri
   return out;
 }
 
+/** Backends whose tensors live in this process's memory (see `hostFastPaths`). */
+const HOST_MEMORY_BACKENDS: readonly string[] = ['wasm', 'cpu'];
+
 /**
- * Whether `dataSync()` / `arraySync()` work on the current tfjs backend: false on `webgpu` in Node (it reads
- * synchronously only through a browser `OffscreenCanvas`), true on cpu, wasm and the tfjs-node backends.
+ * Whether the backend (default: the current one) keeps its tensors in this process's memory: wasm and cpu. Only
+ * there is a synchronous read (`dataSync()` / `arraySync()`) both legal and cheap, so every host-side fast path
+ * asks this one question: our WebAssembly kernels (src/kernels), AdamW's host loop (src/step/optimizer.ts) and the
+ * synchronous backbone fingerprint (src/peft/model.ts). False on webgpu (in Node a synchronous read throws; in a
+ * browser it stalls the GPU) and on the tfjs-node backends (native memory), which take the tfjs-op paths.
  */
-export function syncReadsAvailable(): boolean {
-  return tf.getBackend() !== 'webgpu' || typeof (globalThis as { OffscreenCanvas?: unknown }).OffscreenCanvas !== 'undefined';
+export function hostFastPaths(backend: string = tf.getBackend()): boolean {
+  return HOST_MEMORY_BACKENDS.includes(backend);
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { initBackend, tf } from '../src/backend';
-import { AdamW, clipByGlobalNorm } from '../src/step/optimizer';
+import { ADDN_MAX_INPUTS, AdamW, clipByGlobalNorm, sumInChunks } from '../src/step/optimizer';
 import { useOwnKernels } from '../src/kernels/wasm';
 import { lrAt } from '../src/train/schedule';
 
@@ -44,7 +44,7 @@ describe('AdamW and the schedule', () => {
   });
 
   test('the host update (wasm, cpu) equals the tfjs-op update, with clipping, decay rules and lr factors', async () => {
-    const run = (host: boolean) => {
+    const run = async (host: boolean) => {
       useOwnKernels(host);
       try {
         const params = new Map<string, tf.Variable>([
@@ -56,7 +56,8 @@ describe('AdamW and the schedule', () => {
         const norms: number[] = [];
         for (let step = 0; step < 3; step++) {
           const grads = new Map([...params].map(([n, p], i) => [n, tf.randomNormal(p.shape, 0, 2, 'float32', 10 * step + i + 1)]));
-          norms.push(opt.apply(grads, 0.01, step === 2 ? 0 : 1)); // clipped twice (the norm is above 1), then not
+          opt.apply(grads, 0.01, step === 2 ? 0 : 1); // clipped twice (the norm is above 1), then not
+          norms.push(await opt.lastNorm());
           tf.dispose([...grads.values()]);
         }
         const state = [...opt.stateTensors().values()].map((t) => Array.from(t.dataSync()));
@@ -68,8 +69,8 @@ describe('AdamW and the schedule', () => {
         useOwnKernels(true);
       }
     };
-    const host = run(true);
-    const ops = run(false);
+    const host = await run(true);
+    const ops = await run(false);
     for (let i = 0; i < 2; i++) assert.ok(Math.abs(host.norms[i] - ops.norms[i]) < 1e-4 && host.norms[i] > 1, `norm ${host.norms[i]} vs ${ops.norms[i]}`);
     assert.ok(Number.isNaN(host.norms[2]) && Number.isNaN(ops.norms[2]), 'no norm when clipping is off');
     const close = (a: number[][], b: number[][], tol: number, what: string) =>
@@ -97,6 +98,21 @@ describe('AdamW and the schedule', () => {
     assert.ok(Math.abs(a[0] - 0.6) < 1e-5);
     assert.equal(tf.memory().numTensors, before + 3, 'returns exactly the norm and the clipped gradients');
     tf.dispose([norm, ...clipped.values(), ...grads.values()]);
+  });
+
+  test('sumInChunks: addN over at most ADDN_MAX_INPUTS tensors at a time, bitwise equal to one addN here', async () => {
+    for (const n of [1, ADDN_MAX_INPUTS, ADDN_MAX_INPUTS + 1, 3 * ADDN_MAX_INPUTS + 2]) {
+      const terms = Array.from({ length: n }, (_, i) => tf.randomNormal([5], 0, 10 ** (i % 4), 'float32', i + 1));
+      const profile = await tf.profile(() => sumInChunks(terms));
+      const chunked = profile.result as tf.Tensor;
+      const sizes = profile.kernels.filter((k) => k.name === 'AddN').map((k) => k.inputShapes.length);
+      assert.ok(sizes.every((c) => c <= ADDN_MAX_INPUTS), `addN sizes ${sizes}`);
+      assert.equal(sizes.length, Math.max(1, Math.ceil((n - 1) / (ADDN_MAX_INPUTS - 1))), `addN calls for ${n} terms`);
+      const whole = tf.addN(terms);
+      assert.deepEqual(Array.from(await chunked.data()), Array.from(await whole.data()), `${n} terms on ${tf.getBackend()}: same sum, same order`);
+      tf.dispose([...terms, chunked, whole]);
+    }
+    assert.throws(() => sumInChunks([]), /^Error: sumInChunks: nothing to sum\.$/);
   });
 
   test('lrAt: linear warm-up, cosine decay to the floor, pure in the step', () => {

@@ -7,6 +7,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { missingFor } from '../kernel-setup/system';
+import { hostFastPaths, tf } from '../src/backend';
 import { vulkanMissingReason } from '../src/backend-webgpu';
 import { ROOT } from './helpers';
 
@@ -35,4 +36,27 @@ export function runTs(file: string, args: string[], env: NodeJS.ProcessEnv = {},
 export function lastJson<T = Record<string, unknown>>(stdout: string): T {
   const lines = stdout.trim().split('\n');
   return JSON.parse(lines[lines.length - 1]) as T;
+}
+
+/** What a synchronous tensor read throws while `trapSyncReads` is on. */
+export class SyncReadError extends Error {
+  override name = 'SyncReadError';
+}
+
+/**
+ * Make `dataSync()`, `arraySync()` and `bufferSync()` throw `SyncReadError` whenever the current backend has no
+ * host fast paths (webgpu), for the rest of the process. Stronger than a text search: it sees reads made through
+ * any helper, and reads of tensors whose values are still in JavaScript, which webgpu would otherwise allow.
+ */
+export function trapSyncReads(): void {
+  const proto = tf.Tensor.prototype as unknown as Record<string, (...args: unknown[]) => unknown>;
+  for (const method of ['dataSync', 'arraySync', 'bufferSync']) {
+    const original = proto[method];
+    proto[method] = function (this: tf.Tensor, ...args: unknown[]) {
+      if (!hostFastPaths()) {
+        throw new SyncReadError(`${method}() on the ${tf.getBackend()} backend (a [${this.shape}] tensor): training code must read with await t.data() off wasm/cpu.`);
+      }
+      return original.apply(this, args);
+    };
+  }
 }

@@ -4,7 +4,7 @@ import { compareRuns, PARITY_TOLERANCE, type TrainRun } from '../scripts/train-s
 import { lastJson, requireLavapipe, runTs } from './webgpu-helpers';
 
 describe('webgpu training parity (lavapipe vs wasm)', () => {
-  test('tiny + LoRA, 4 Adam steps from seed 0: losses agree within 1e-5, trained parameters within 1e-4', () => {
+  test('tiny + LoRA, 4 steps of the project\'s step (AdamW, clipping) from seed 0: losses agree within 1e-5, trained parameters within 1e-4', () => {
     requireLavapipe();
     // Each backend in its own process: one tfjs engine per process. The first webgpu step compiles shaders (~15 s).
     const args = ['--preset', 'tiny', '--method', 'lora', '--steps', '4', '--batch', '16', '--seed', '0'];

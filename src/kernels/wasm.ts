@@ -12,6 +12,7 @@
 import * as tf from '@tensorflow/tfjs';
 import * as fs from 'fs';
 import * as path from 'path';
+import { hostFastPaths } from '../tensor-io';
 
 /**
  * The parts of the WebAssembly API used here. tslab compiles src/ for notebooks without the DOM library, where the
@@ -28,9 +29,6 @@ interface WasmApi {
 }
 const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
-/** Backends whose tensors live in this process's memory, where our kernels apply. */
-const HOST_BACKENDS = new Set(['wasm', 'cpu']);
-
 let enabled = process.env.TPP_LAB_KERNELS !== 'off';
 
 /**
@@ -43,7 +41,7 @@ export function useOwnKernels(on: boolean): void {
 
 /** Whether the model's ops run on our WebAssembly kernels now: on, and the backend keeps tensors in host memory. */
 export function ownKernelsActive(): boolean {
-  return enabled && HOST_BACKENDS.has(tf.getBackend());
+  return enabled && hostFastPaths();
 }
 
 /** The kernel modules, by the name of their source file in kernels/. */

@@ -7,7 +7,7 @@ import { backboneFingerprintSync, fingerprintOfParams } from '../model/fingerpri
 import type { ParamLayout } from '../model/layout';
 import { toTorchLayout } from '../model/layout';
 import { HEAD_PARAMS, type ClassifierOutput, type EncoderOutput, type ForwardOptions, type NamedTensors, type ViT, type WeightLayout } from '../model/vit';
-import { syncReadsAvailable } from '../tensor-io';
+import { hostFastPaths } from '../tensor-io';
 import type { PeftConfig } from './config';
 import type { PeftModule } from './method';
 
@@ -32,7 +32,7 @@ export interface PeftModelOptions {
   /**
    * How the backbone fingerprint is captured at apply time. `true`: computed at once with synchronous reads;
    * `false`: the backbone tensors are captured (`clone()`: shared, not copied, until training replaces them) and
-   * hashed asynchronously by the first `fingerprint()` call. Default: `syncReadsAvailable()` (false on webgpu).
+   * hashed asynchronously by the first `fingerprint()` call. Default: `hostFastPaths()` (true on wasm and cpu only).
    */
   syncReads?: boolean;
 }
@@ -60,7 +60,7 @@ export class PeftModel {
     this.base = base;
     this.config = config;
     this.module = module;
-    if (options.syncReads ?? syncReadsAvailable()) {
+    if (options.syncReads ?? hostFastPaths()) {
       this.fingerprintValue = backboneFingerprintSync(base);
     } else {
       // tf.keep: applyPeft may run inside tf.tidy, which must not dispose the capture.

@@ -38,6 +38,8 @@ export class AdamW {
   step = 0;
   private m = new Map<string, tf.Variable>();
   private v = new Map<string, tf.Variable>();
+  /** The last update's norm before clipping: a number from the host loop, a scalar tensor from the tfjs ops. */
+  private norm: number | tf.Scalar = NaN;
 
   constructor(readonly params: Map<string, tf.Variable>, opts: AdamWOptions = {}) {
     this.beta1 = opts.beta1 ?? 0.9;
@@ -60,27 +62,46 @@ export class AdamW {
   /**
    * Apply one update from gradients keyed like `params` (missing names are skipped), with learning rate `baseLr`
    * times each parameter's `lrScale` factor. With `clipNorm` > 0 the gradients are first scaled so their global
-   * L2 norm is at most `clipNorm` (as `clipByGlobalNorm` does). Returns that norm before clipping (NaN when
-   * `clipNorm` is 0: not computed). The caller keeps ownership of `grads`.
+   * L2 norm is at most `clipNorm` (as `clipByGlobalNorm` does); that norm before clipping is kept for `lastNorm()`.
+   * The caller keeps ownership of `grads`.
    *
-   * On backends that keep tensors in host memory (wasm, cpu) the update runs as one loop over each parameter's
-   * values in JavaScript (double precision, stored as float32): two kernels' worth of copying per tensor instead
-   * of about 20 small kernels per parameter. Elsewhere (GPU backends) it runs as tfjs ops.
+   * Where the backend keeps tensors in host memory and our kernels are on (`ownKernelsActive()`: wasm, cpu) the
+   * update runs as one loop over each parameter's values in JavaScript (double precision, stored as float32): two
+   * kernels' worth of copying per tensor instead of about 20 small kernels per parameter. Elsewhere (GPU backends)
+   * it runs as tfjs ops with no read back to the host: the norm stays a tensor until someone asks for it.
    */
-  apply(grads: Map<string, tf.Tensor> | Record<string, tf.Tensor>, baseLr: number, clipNorm = 0): number {
+  apply(grads: Map<string, tf.Tensor> | Record<string, tf.Tensor>, baseLr: number, clipNorm = 0): void {
     const g = grads instanceof Map ? grads : new Map(Object.entries(grads));
-    if (ownKernelsActive()) return this.applyOnHost(g, baseLr, clipNorm);
+    this.forgetNorm();
+    if (ownKernelsActive()) {
+      this.norm = this.applyOnHost(g, baseLr, clipNorm);
+      return;
+    }
     if (!(clipNorm > 0)) {
       this.applyOps(g, baseLr);
-      return NaN;
+      return;
     }
     const clipped = clipByGlobalNorm(g, clipNorm);
     try {
       this.applyOps(clipped.grads, baseLr);
-      return clipped.norm.dataSync()[0];
     } finally {
-      tf.dispose([clipped.norm, ...clipped.grads.values()]);
+      tf.dispose([...clipped.grads.values()]);
     }
+    this.norm = clipped.norm;
+  }
+
+  /**
+   * The global gradient norm before clipping of the last `apply` (NaN when clipping was off or nothing was applied),
+   * read asynchronously: on a GPU backend this is the only read of it, so a caller that never asks never waits.
+   */
+  async lastNorm(): Promise<number> {
+    const n = this.norm;
+    return typeof n === 'number' ? n : (await n.data())[0];
+  }
+
+  private forgetNorm(): void {
+    if (typeof this.norm !== 'number') this.norm.dispose();
+    this.norm = NaN;
   }
 
   /** The update on the host: read parameter, gradient and moments, update in place, write the three back. */
@@ -178,10 +199,30 @@ export class AdamW {
   }
 
   dispose(): void {
+    this.forgetNorm();
     for (const t of [...this.m.values(), ...this.v.values()]) t.dispose();
     this.m.clear();
     this.v.clear();
   }
+}
+
+/**
+ * Most tensors one `tf.addN` may sum. WebGPU guarantees a shader 8 storage buffers (the output and 7 inputs);
+ * an addN over every gradient of a model needs more and Dawn rejects its pipeline.
+ */
+export const ADDN_MAX_INPUTS = 7;
+
+/**
+ * The sum of `terms` by `tf.addN` over at most `ADDN_MAX_INPUTS` tensors at a time, each chunk adding to the sum
+ * of the ones before: the same left-to-right order as one `addN` (which wasm and cpu sum in that order).
+ */
+export function sumInChunks(terms: tf.Tensor[]): tf.Tensor {
+  if (terms.length === 0) throw new Error('sumInChunks: nothing to sum.');
+  return tf.tidy(() => {
+    let sum = tf.addN(terms.slice(0, ADDN_MAX_INPUTS));
+    for (let i = ADDN_MAX_INPUTS; i < terms.length; i += ADDN_MAX_INPUTS - 1) sum = tf.addN([sum, ...terms.slice(i, i + ADDN_MAX_INPUTS - 1)]);
+    return sum;
+  });
 }
 
 /** Scale gradients so their global L2 norm is at most `maxNorm`; returns the new map and the norm before clipping. */
@@ -190,7 +231,7 @@ export function clipByGlobalNorm(grads: Map<string, tf.Tensor>, maxNorm: number)
   // tf.tidy keeps only tensors it can see in the returned value (arrays, not Maps).
   const [norm, ...scaled] = tf.tidy(() => {
     const all = names.map((k) => grads.get(k)!);
-    const n = tf.sqrt(tf.addN(all.map((g) => g.square().sum()))) as tf.Scalar;
+    const n = tf.sqrt(sumInChunks(all.map((g) => g.square().sum()))) as tf.Scalar;
     const scale = tf.minimum(1, tf.div(maxNorm, n.add(1e-6)));
     return [n, ...all.map((g) => g.mul(scale))];
   });

@@ -73,7 +73,7 @@ export const command: Command = {
       console.log(`            vendor ${a.vendor || '?'}, architecture ${a.architecture || '?'}, device ${a.device || '?'}`);
       console.log(
         `            limits: maxBufferSize ${mib(a.limits.maxBufferSize)}, maxStorageBufferBindingSize ${mib(a.limits.maxStorageBufferBindingSize)}, ` +
-          `maxComputeWorkgroupStorageSize ${a.limits.maxComputeWorkgroupStorageSize} B`,
+          `maxComputeWorkgroupStorageSize ${a.limits.maxComputeWorkgroupStorageSize} B, maxStorageBuffersPerShaderStage ${a.limits.maxStorageBuffersPerShaderStage}`,
       );
     }
     return 0;
