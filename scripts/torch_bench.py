@@ -26,7 +26,7 @@ import torch.nn.functional as F  # noqa: E402
 from torch_blas import probe  # noqa: E402
 from torch_vit import PRESETS, Block, ViT, config, patchify  # noqa: E402
 
-# tpp-lab's DECODER_PRESETS (src/model/mae.ts), equal to torch_reference.py's.
+# tpp-lab's DECODER_PRESETS (src/model/mae.ts) for the presets of torch_vit.py.
 DECODERS = {
     "tiny": dict(dim=32, depth=1, heads=2, mlp=64),
     "tutorial": dict(dim=64, depth=1, heads=4, mlp=128),

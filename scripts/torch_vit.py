@@ -24,7 +24,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-# Same shapes as torch_reference.py; keys are tpp-lab's ViTConfig fields.
+# The shapes of tpp-lab's VIT_PRESETS (src/model/config.ts) of the same names; keys are tpp-lab's ViTConfig fields.
 PRESETS = {
     "tiny": dict(imageSize=28, channels=1, patchSize=7, dim=32, depth=2, heads=2, mlpDim=64),
     "tutorial": dict(imageSize=28, channels=1, patchSize=7, dim=64, depth=4, heads=4, mlpDim=128),
@@ -142,7 +142,7 @@ class ViT(nn.Module):
 
 
 def patchify(x, patch):
-    """NCHW images -> [B, L, P*P*C], patches row-major, (py, px, c) inside a patch (torch_reference.py's)."""
+    """NCHW images -> [B, L, P*P*C], patches row-major, (py, px, c) inside a patch (tpp-lab's `patchify`, src/model/patches.ts)."""
     b, ch, hh, ww = x.shape
     x = x.reshape(b, ch, hh // patch, patch, ww // patch, patch).permute(0, 2, 4, 3, 5, 1)
     return x.reshape(b, (hh // patch) * (ww // patch), patch * patch * ch)

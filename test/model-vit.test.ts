@@ -15,7 +15,7 @@ function images(n: number, c: ViTConfig, seed = 1): tf.Tensor4D {
 }
 
 describe('ViT config', () => {
-  test('presets equal torch_reference.py', () => {
+  test('presets equal the PyTorch twin\'s (scripts/torch_vit.py)', () => {
     const pick = (c: ViTConfig) => [c.imageSize, c.channels, c.patchSize, c.dim, c.depth, c.heads, c.mlpDim];
     assert.deepEqual(pick(VIT_PRESETS.tiny), [28, 1, 7, 32, 2, 2, 64]);
     assert.deepEqual(pick(VIT_PRESETS.tutorial), [28, 1, 7, 64, 4, 4, 128]);

@@ -25,9 +25,9 @@ export { sliceBatch, type GradTask, type HostBatch } from '../parallel/task';
 export type BenchVariant = 'fwd' | 'full' | 'lora' | 'mae';
 /** Every variant, in table order. */
 export const BENCH_VARIANTS: readonly BenchVariant[] = ['fwd', 'full', 'lora', 'mae'];
-/** Presets the bench knows (torch_reference.py's). */
+/** Presets the bench knows (the PyTorch twin's: `PRESETS` in scripts/torch_vit.py). */
 export const BENCH_PRESETS: readonly PresetName[] = ['tiny', 'tutorial', 'p4', 'large'];
-/** Default batch of each preset (torch_reference.py's). */
+/** Default batch of each preset (scripts/torch_bench.py's `BATCH` for the twin's presets). */
 export const BENCH_BATCH: Readonly<Record<PresetName, number>> = { tiny: 8, tutorial: 64, p4: 64, small: 64, tutorial64: 64, g64: 64, large: 32 };
 
 /** Shape fields a bench may change from its preset (for sweeps of step time against image size and depth). */

@@ -36,7 +36,7 @@ const OWNERS = flagOwners();
 /** One method's part of a flag's help: `LoRA rank r of the update x A B (a whole number ≥ 1, default 4)`. */
 function optionHelp(o: PeftOption): string {
   const notes: string[] = [];
-  if ((o.type === 'int' || o.type === 'number') && (o.min !== undefined || o.max !== undefined)) notes.push(describeOption(o));
+  if ((o.type === 'int' || o.type === 'number') && (o.min ?? o.max ?? o.exclusiveMin ?? o.exclusiveMax) !== undefined) notes.push(describeOption(o));
   const d = defaultText(o);
   if (d !== null) notes.push(`default ${d}`);
   return notes.length ? `${o.help} (${notes.join(', ')})` : o.help;

@@ -40,14 +40,14 @@ export type PresetName = 'tiny' | 'tutorial' | 'p4' | 'small' | 'tutorial64' | '
 const BASE = { numClasses: 10, posEmbed: 'learned', pool: 'cls' } as const;
 
 /**
- * Named presets, equal to torch_reference.py's:
+ * Named presets; `tiny`, `tutorial`, `p4` and `large` equal the PyTorch twin's (`PRESETS` in scripts/torch_vit.py):
  * `tiny` 28x28x1 patch 7 dim 32 depth 2 heads 2 mlp 64 (tests); `tutorial` 28x28x1 patch 7 dim 64 depth 4 heads 4
  * mlp 128; `p4` like tutorial with patch 4 (49 tokens); `large` 64x64x3 patch 8 dim 192 depth 6 heads 3 mlp 768.
- * Two more for the TPP study's Tiny-ImageNet backbones (not in torch_reference.py): `small` 28x28x1 patch 4 dim 128
+ * Two more for the TPP study's Tiny-ImageNet backbones (not in scripts/torch_vit.py): `small` 28x28x1 patch 4 dim 128
  * depth 6 heads 4 mlp 256, and `g64` 64x64x1 patch 8 (64 tokens) with the same width and depth. One for segmentation
  * at 64 px on a laptop CPU: `tutorial64`, the `tutorial` widths (dim 64, depth 4, heads 4, mlp 128) on 64x64x1 images,
  * patch 8 (an 8x8 grid of 64 tokens).
- * All default to 10 classes (torch_reference.py's default), learned position embeddings and cls pooling.
+ * All default to 10 classes (scripts/torch_vit.py's `DEFAULTS`), learned position embeddings and cls pooling.
  */
 export const VIT_PRESETS: Readonly<Record<PresetName, ViTConfig>> = Object.freeze({
   tiny: Object.freeze({ ...BASE, imageSize: 28, channels: 1, patchSize: 7, dim: 32, depth: 2, heads: 2, mlpDim: 64 }),

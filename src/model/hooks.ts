@@ -2,9 +2,9 @@
  * Named insertion points of the ViT forward pass. PEFT methods are sets of these hooks (see src/peft); the
  * backbone calls them when given and costs nothing when not.
  *
- * Op sites (`afterOp`), in forward order, with their output width:
- * `patch_embed.proj` (D), then per block i: `blocks.i.norm1` (D), `blocks.i.attn.qkv` (3D),
- * `blocks.i.attn.proj` (D), `blocks.i.norm2` (D), `blocks.i.mlp.fc1` (mlp), `blocks.i.mlp.fc2` (D); then `norm` (D).
+ * Op sites (`afterOp`) are listed, in forward order with their shapes, by `vitOpSites` (sites.ts):
+ * `patch_embed.proj`, then per block i `blocks.i.norm1`, `.attn.qkv`, `.attn.proj`, `.norm2`, `.mlp.fc1`,
+ * `.mlp.fc2`, then `norm`.
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -12,6 +12,8 @@ import * as tf from '@tensorflow/tfjs';
 export interface ForwardContext {
   /** Training mode (enables dropout, e.g. LoRA's). */
   readonly training: boolean;
+  /** Seed of this pass's random draws (LoRA dropout), when the caller gives one (e.g. a per-step seed). */
+  readonly seed?: number;
 }
 
 /** Which residual branch of a block. */

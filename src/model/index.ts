@@ -1,4 +1,4 @@
-/** The ViT backbone: config and presets, the model, patchify, layouts, fingerprint, building blocks. */
+/** The ViT backbone: config and presets, the model, patchify, layouts, fingerprint, the parameter store, op sites, building blocks. */
 export * from './config';
 export * from './vit';
 export * from './patches';
@@ -7,3 +7,5 @@ export * from './layout';
 export { backboneFingerprint, backboneFingerprintSync, fingerprintOf, fingerprintOfParams } from './fingerprint';
 export { linear, matMul2d, gelu, layerNorm, LAYER_NORM_EPS } from './dense';
 export { withNewHead } from './head';
+export { ParamStore, type Init, type ParamOptions } from './params';
+export { blockSites, vitOpSites, type OpSite } from './sites';

@@ -15,12 +15,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { mulberry32 } from '../data/sets/random';
-import { transformerBlock } from './block';
+import { addBlockParams, transformerBlock } from './block';
 import { numPatches, patchValues, type PresetName, type ViTConfig } from './config';
 import { layerNorm, linear, matMul2d } from './dense';
 import type { VitHooks } from './hooks';
-import { sincosPosEmbed, truncatedNormal, normal } from './init';
+import { sincosPosEmbed } from './init';
 import { fromTorchLayout, toTorchLayout, type ParamLayout } from './layout';
+import { ParamStore, TRUNC_NORMAL_02 } from './params';
 import { unpatchify } from './patches';
 import { ViT, type NamedTensors, type WeightLayout } from './vit';
 
@@ -33,7 +34,7 @@ export interface DecoderConfig {
 }
 
 /**
- * Decoder sizes per ViT preset, as in torch_reference.py (a light decoder: 1 block at the encoder's width); the
+ * Decoder sizes per ViT preset, as in scripts/torch_bench.py's `DECODERS` (a light decoder: 1 block at the encoder's width); the
  * study presets `small` and `g64` get 2 blocks at half the encoder's width (MAE's decoder is also narrower).
  */
 export const DECODER_PRESETS: Readonly<Record<PresetName, DecoderConfig>> = Object.freeze({
@@ -96,7 +97,7 @@ export function randomMasking(n: number, numPatchesL: number, ratio: number, see
 export interface MaeForwardOptions {
   /** Masked fraction of patches (default 0.75, the paper's). */
   maskRatio?: number;
-  /** Seed of this pass's masks (a training loop passes a per-step seed). */
+  /** Seed of this pass's masks, and of the encoder's dropout (LoRA's); a training loop passes a per-step seed. */
   seed?: number;
   /** Use this masking instead of drawing one. */
   masking?: Masking;
@@ -123,62 +124,44 @@ export class MAE {
   /** Decoder parameters by name (`decoder_embed.weight`, `mask_token`, `decoder_blocks.0.attn.qkv.weight`, ...). */
   readonly decoderParams: Map<string, tf.Variable>;
   readonly layouts: Map<string, ParamLayout>;
+  /** Where the decoder's parameters live (`decoderParams` and `layouts` are its maps). */
+  private readonly store: ParamStore;
 
   constructor(encoder: ViT, decoderConfig: DecoderConfig, seed = 0) {
     validateDecoderConfig(decoderConfig);
     this.encoder = encoder;
     this.decoderConfig = Object.freeze({ ...decoderConfig });
-    this.decoderParams = new Map();
-    this.layouts = new Map();
     const c = encoder.config;
     const dd = decoderConfig.dim;
     const l = numPatches(c);
-    const add = (name: string, shape: number[], values: Float32Array, layout: ParamLayout, trainable = true) => {
-      this.decoderParams.set(name, tf.tidy(() => tf.variable(tf.tensor(values, shape, 'float32'), trainable)));
-      this.layouts.set(name, layout);
-    };
-    const addLinear = (name: string, fanIn: number, fanOut: number) => {
-      add(`${name}.weight`, [fanIn, fanOut], truncatedNormal(fanIn * fanOut, 0.02, seed, `${name}.weight`), 'linear');
-      add(`${name}.bias`, [fanOut], new Float32Array(fanOut), 'plain');
-    };
-    const addNorm = (name: string) => {
-      add(`${name}.weight`, [dd], new Float32Array(dd).fill(1), 'plain');
-      add(`${name}.bias`, [dd], new Float32Array(dd), 'plain');
-    };
-    addLinear('decoder_embed', c.dim, dd);
-    add('mask_token', [1, 1, dd], normal(dd, 0.02, seed, 'mask_token'), 'plain');
-    if (c.posEmbed === 'sincos') add('decoder_pos_embed', [1, l + 1, dd], sincosPosEmbed(Math.sqrt(l), dd), 'plain', false);
-    else add('decoder_pos_embed', [1, l + 1, dd], truncatedNormal((l + 1) * dd, 0.02, seed, 'decoder_pos_embed'), 'plain');
-    for (let i = 0; i < decoderConfig.depth; i++) {
-      const b = `decoder_blocks.${i}`;
-      addNorm(`${b}.norm1`);
-      addLinear(`${b}.attn.qkv`, dd, 3 * dd);
-      addLinear(`${b}.attn.proj`, dd, dd);
-      addNorm(`${b}.norm2`);
-      addLinear(`${b}.mlp.fc1`, dd, decoderConfig.mlpDim);
-      addLinear(`${b}.mlp.fc2`, decoderConfig.mlpDim, dd);
-    }
-    addNorm('decoder_norm');
-    addLinear('decoder_pred', dd, patchValues(c));
+    const p = new ParamStore('MAE decoder', seed);
+    this.store = p;
+    this.decoderParams = p.params;
+    this.layouts = p.layouts;
+    p.addLinear('decoder_embed', c.dim, dd);
+    p.add('mask_token', [1, 1, dd], { kind: 'normal', std: 0.02 });
+    if (c.posEmbed === 'sincos') p.add('decoder_pos_embed', [1, l + 1, dd], { kind: 'values', values: sincosPosEmbed(Math.sqrt(l), dd) }, { trainable: false });
+    else p.add('decoder_pos_embed', [1, l + 1, dd], TRUNC_NORMAL_02);
+    for (let i = 0; i < decoderConfig.depth; i++) addBlockParams(p, `decoder_blocks.${i}`, i, dd, decoderConfig.mlpDim);
+    p.addNorm('decoder_norm', dd);
+    p.addLinear('decoder_pred', dd, patchValues(c));
   }
 
   private dparam(name: string): tf.Variable {
-    const v = this.decoderParams.get(name);
-    if (!v) throw new Error(`MAE decoder has no parameter "${name}".`);
-    return v;
+    return this.store.get(name);
   }
 
   /** Trainable parameters of MAE pre-training: the encoder's (head excluded: unused) and the decoder's. */
   trainableParameters(): Map<string, tf.Variable> {
     const out = new Map<string, tf.Variable>();
     for (const [n, v] of this.encoder.trainableParameters()) if (!n.startsWith('head.')) out.set(n, v);
-    for (const [n, v] of this.decoderParams) if (v.trainable) out.set(n, v);
+    for (const [n, v] of this.store.trainable()) out.set(n, v);
     return out;
   }
 
   /** Trainable decoder parameters only (TPP can train them beside the target parameters). */
   decoderTrainableParameters(): Map<string, tf.Variable> {
-    return new Map([...this.decoderParams].filter(([, v]) => v.trainable));
+    return this.store.trainable();
   }
 
   /**
@@ -193,13 +176,13 @@ export class MAE {
     const flatIdx = new Int32Array(n * k);
     for (let i = 0; i < n; i++) for (let j = 0; j < k; j++) flatIdx[i * k + j] = i * l + m.keep[i * k + j];
     const visible = tf.gather(patches.reshape([n * l, ppc]), tf.tensor1d(flatIdx, 'int32')).reshape([n, k, ppc]) as tf.Tensor3D;
-    const embedded = this.encoder.embedPatches(visible, { hooks: options.hooks, training: options.training });
+    const embedded = this.encoder.embedPatches(visible, { hooks: options.hooks, training: options.training, seed: options.seed });
     // Position embeddings of the kept patches: one-hot [N*K, L] @ pos[1:] [L, D] (a gradient-friendly select).
     const posPatches = tf.slice(this.encoder.param('pos_embed'), [0, 1, 0], [1, l, d]).reshape([l, d]) as tf.Tensor2D;
     const select = oneHotRows(m.keep, l);
     const pos = matMul2d(select, posPatches).reshape([n, k, d]);
     const tokens = this.encoder.prependClsToken(tf.add(embedded, pos) as tf.Tensor3D);
-    return this.encoder.encode(tokens, { hooks: options.hooks, training: options.training }).tokens;
+    return this.encoder.encode(tokens, { hooks: options.hooks, training: options.training, seed: options.seed }).tokens;
   }
 
   /**
@@ -224,7 +207,7 @@ export class MAE {
     let x2 = x.reshape([n * (l + 1), dd]) as tf.Tensor2D;
     const ctx = { training: false };
     for (let i = 0; i < this.decoderConfig.depth; i++) {
-      x2 = transformerBlock((name) => this.dparam(name), `decoder_blocks.${i}`, i, x2, n, l + 1, heads, ctx);
+      x2 = transformerBlock(x2, { params: this.store, prefix: `decoder_blocks.${i}`, index: i, sequences: n, tokens: l + 1, heads, ctx });
     }
     x2 = layerNorm(x2, this.dparam('decoder_norm.weight') as tf.Tensor1D, this.dparam('decoder_norm.bias') as tf.Tensor1D);
     const pred = linear(x2, this.dparam('decoder_pred.weight') as tf.Tensor2D, this.dparam('decoder_pred.bias') as tf.Tensor1D);
@@ -304,8 +287,7 @@ export class MAE {
 
   /** Dispose the decoder's variables (the encoder is the caller's). */
   dispose(): void {
-    for (const v of this.decoderParams.values()) v.dispose();
-    this.decoderParams.clear();
+    this.store.dispose();
   }
 }
 

@@ -2,7 +2,7 @@
  * Patchify / unpatchify. Images are channels-last `[N, H, W, C]` like the data pipeline's.
  *
  * Patch order is row-major over the grid (patch (row, col) is token `row * (H/P) + col`); inside a patch the
- * values run row, column, then channel: value `(py * P + px) * C + c`. This is exactly torch_reference.py's
+ * values run row, column, then channel: value `(py * P + px) * C + c`. This is exactly scripts/torch_vit.py's
  * `patchify` (which permutes NCHW to `(grid_y, grid_x, py, px, c)`), and it is why `patch_embed.proj.weight`,
  * stored `[PPC, D]` here, becomes timm's convolution weight `[D, C, P, P]` by a transpose and a reshape.
  */

@@ -15,8 +15,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { linear } from './dense';
-import { truncatedNormal, uniform } from './init';
 import { toTorchLayout, fromTorchLayout, torchShape, type ParamLayout } from './layout';
+import { ParamStore } from './params';
 
 /** Head architectures. */
 export const SEG_HEAD_KINDS = ['linear', 'progressive'] as const;
@@ -73,48 +73,45 @@ export function conv3x3(x: tf.Tensor4D, weight: tf.Tensor2D, bias: tf.Tensor1D):
 export class SegHead {
   readonly config: Readonly<SegHeadConfig>;
   /** Parameters by name (internal layout: dense `[in, out]`, 3x3 convs `[9*C, C']`). */
-  readonly params = new Map<string, tf.Variable>();
-  /** PyTorch layout of each parameter (conv weights: `patch` with patch size 3 and `channels`). */
-  readonly layouts = new Map<string, { layout: ParamLayout; channels: number }>();
+  readonly params: Map<string, tf.Variable>;
+  /** PyTorch layout of each parameter (conv weights: `patch` with patch size 3 and their input channels). */
+  readonly layouts: Map<string, ParamLayout>;
+  private readonly store: ParamStore;
+  /** Input channels of each 3x3 conv weight (what its `patch` layout converts with). */
+  private readonly convChannels = new Map<string, number>();
 
   constructor(config: SegHeadConfig, seed: number) {
     validateSegHeadConfig(config);
     this.config = Object.freeze({ ...config });
+    const p = new ParamStore('SegHead', seed);
+    this.store = p;
+    this.params = p.params;
+    this.layouts = p.layouts;
     const { kind, dim, outputs } = config;
     if (kind === 'linear') {
-      this.addLinear('seg_head.proj', dim, outputs, seed);
+      p.addLinear('seg_head.proj', dim, outputs);
       return;
     }
     let width = config.width ?? 64;
-    this.addLinear('seg_head.proj', dim, width, seed);
+    p.addLinear('seg_head.proj', dim, width);
     stageSizes(config.grid, config.imageSize).forEach((_, i) => {
       const next = Math.max(16, width >> 1);
       // He-uniform for a ReLU layer (fan-in 9*C).
-      const limit = Math.sqrt(6 / (9 * width));
-      this.add(`seg_head.up.${i}.conv.weight`, [9 * width, next], uniform(9 * width * next, limit, seed, `seg_head.up.${i}.conv.weight`), 'patch', width);
-      this.add(`seg_head.up.${i}.conv.bias`, [next], new Float32Array(next), 'plain');
+      const conv = `seg_head.up.${i}.conv`;
+      p.addLinear(conv, 9 * width, next, { kind: 'uniform', limit: Math.sqrt(6 / (9 * width)) }, { layout: 'patch' });
+      this.convChannels.set(`${conv}.weight`, width);
       width = next;
     });
-    this.addLinear('seg_head.cls', width, outputs, seed);
-  }
-
-  private add(name: string, shape: number[], values: Float32Array, layout: ParamLayout, channels = 0): void {
-    this.params.set(name, tf.tidy(() => tf.variable(tf.tensor(values, shape, 'float32'), true)));
-    this.layouts.set(name, { layout, channels });
-  }
-
-  private addLinear(name: string, fanIn: number, fanOut: number, seed: number): void {
-    this.add(`${name}.weight`, [fanIn, fanOut], truncatedNormal(fanIn * fanOut, 0.02, seed, `${name}.weight`), 'linear');
-    this.add(`${name}.bias`, [fanOut], new Float32Array(fanOut), 'plain');
+    p.addLinear('seg_head.cls', width, outputs);
   }
 
   private p(name: string): tf.Variable {
-    return this.params.get(name)!;
+    return this.store.get(name);
   }
 
   /** Number of scalar parameters. */
   numParameters(): number {
-    return [...this.params.values()].reduce((s, v) => s + v.size, 0);
+    return this.store.numParameters();
   }
 
   /** Normed tokens `[N, 1 + L, D]` (class token first) → logits `[N, H, W, K']`. Call inside `tf.tidy`. */
@@ -139,18 +136,12 @@ export class SegHead {
 
   /** Copies of the weights in PyTorch layout (caller disposes). */
   torchWeights(): Map<string, tf.Tensor> {
-    return new Map([...this.params].map(([name, v]) => {
-      const { layout, channels } = this.layouts.get(name)!;
-      return [name, toTorchLayout(v, layout, 3, channels)] as [string, tf.Tensor];
-    }));
+    return new Map([...this.params].map(([name, v]) => [name, toTorchLayout(v, this.layouts.get(name)!, 3, this.convChannels.get(name) ?? 0)] as [string, tf.Tensor]));
   }
 
   /** PyTorch-layout shape of each parameter (what a checkpoint must hold). */
   torchShapes(): Map<string, number[]> {
-    return new Map([...this.params].map(([name, v]) => {
-      const { layout, channels } = this.layouts.get(name)!;
-      return [name, torchShape(v.shape, layout, 3, channels)] as [string, number[]];
-    }));
+    return new Map([...this.params].map(([name, v]) => [name, torchShape(v.shape, this.layouts.get(name)!, 3, this.convChannels.get(name) ?? 0)] as [string, number[]]));
   }
 
   /** Assign PyTorch-layout values (every name, checked shapes: see `torchShapes`). */
@@ -158,13 +149,12 @@ export class SegHead {
     for (const [name, v] of this.params) {
       const e = values.get(name);
       if (!e) throw new Error(`SegHead: no value for "${name}".`);
-      tf.tidy(() => v.assign(fromTorchLayout(tf.tensor(e.data, e.shape, 'float32'), this.layouts.get(name)!.layout)));
+      tf.tidy(() => v.assign(fromTorchLayout(tf.tensor(e.data, e.shape, 'float32'), this.layouts.get(name)!)));
     }
   }
 
   dispose(): void {
-    for (const v of this.params.values()) v.dispose();
-    this.params.clear();
+    this.store.dispose();
   }
 }
 

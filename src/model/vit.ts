@@ -7,17 +7,20 @@
  * LayerNorm → MLP with exact GELU → residual) → final LayerNorm → head on the class token or the mean of the
  * patch tokens.
  *
- * Parameters are explicit `tf.Variable`s in `model.params`, named like timm's state dict. Inside the blocks
+ * Parameters are explicit `tf.Variable`s in `model.params` (a `ParamStore`'s, params.ts), named like timm's state
+ * dict; the op sites hooks see are listed in sites.ts. Inside the blocks
  * tokens stay a 2-D matrix `[N*T, D]` so every dense layer is one rank-2 matmul (the fast path on wasm).
  */
 import * as tf from '@tensorflow/tfjs';
 import { gridSize, numPatches, patchValues, validateViTConfig, type ViTConfig } from './config';
-import { transformerBlock } from './block';
+import { addBlockParams, transformerBlock } from './block';
 import { layerNorm, linear } from './dense';
 import type { ForwardContext, VitHooks } from './hooks';
-import { normal, sincosPosEmbed, truncatedNormal, uniform } from './init';
+import { sincosPosEmbed } from './init';
 import { fromTorchLayout, toTorchLayout, type ParamLayout } from './layout';
+import { ParamStore, TRUNC_NORMAL_02 } from './params';
 import { patchify } from './patches';
+import { FINAL_NORM_SITE, PATCH_EMBED_SITE } from './sites';
 
 /** Options of `createViT`. */
 export interface CreateViTOptions {
@@ -29,6 +32,8 @@ export interface CreateViTOptions {
 export interface ForwardOptions {
   /** Training mode: enables dropout inside PEFT modules (LoRA dropout). Default false. */
   training?: boolean;
+  /** Seed of this pass's dropout masks (a training loop passes a per-step seed); without it LoRA counts its draws. */
+  seed?: number;
   /** Return each block's output tokens `[N, T, D]` (prompt tokens removed). Default false: no cost. */
   features?: boolean;
   /** Return each block's attention probabilities `[N, heads, T', T']` (T' includes prompt tokens). Default false. */
@@ -76,30 +81,17 @@ export class ViT {
   readonly layouts: Map<string, ParamLayout>;
   /** Seed the model was initialised with. */
   readonly seed: number;
+  /** Where the parameters live (`params` and `layouts` are its maps). */
+  private readonly store: ParamStore;
 
   constructor(config: ViTConfig, seed: number) {
     validateViTConfig(config);
     this.config = Object.freeze({ ...config });
     this.seed = seed;
-    this.params = new Map();
-    this.layouts = new Map();
+    this.store = new ParamStore('ViT', seed);
+    this.params = this.store.params;
+    this.layouts = this.store.layouts;
     this.build();
-  }
-
-  private add(name: string, shape: number[], values: Float32Array, layout: ParamLayout, trainable = true): void {
-    const v = tf.tidy(() => tf.variable(tf.tensor(values, shape, 'float32'), trainable));
-    this.params.set(name, v);
-    this.layouts.set(name, layout);
-  }
-
-  private addLinear(name: string, fanIn: number, fanOut: number, weight?: Float32Array): void {
-    this.add(`${name}.weight`, [fanIn, fanOut], weight ?? truncatedNormal(fanIn * fanOut, 0.02, this.seed, `${name}.weight`), 'linear');
-    this.add(`${name}.bias`, [fanOut], new Float32Array(fanOut), 'plain');
-  }
-
-  private addNorm(name: string, d: number): void {
-    this.add(`${name}.weight`, [d], new Float32Array(d).fill(1), 'plain');
-    this.add(`${name}.bias`, [d], new Float32Array(d), 'plain');
   }
 
   private build(): void {
@@ -107,46 +99,30 @@ export class ViT {
     const d = c.dim;
     const tokens = numPatches(c) + 1;
     const ppc = patchValues(c);
-    this.add('cls_token', [1, 1, d], normal(d, 0.02, this.seed, 'cls_token'), 'plain');
-    if (c.posEmbed === 'learned') {
-      this.add('pos_embed', [1, tokens, d], truncatedNormal(tokens * d, 0.02, this.seed, 'pos_embed'), 'plain');
-    } else {
-      this.add('pos_embed', [1, tokens, d], sincosPosEmbed(gridSize(c), d), 'plain', false);
-    }
+    const p = this.store;
+    p.add('cls_token', [1, 1, d], { kind: 'normal', std: 0.02 });
+    if (c.posEmbed === 'learned') p.add('pos_embed', [1, tokens, d], TRUNC_NORMAL_02);
+    else p.add('pos_embed', [1, tokens, d], { kind: 'values', values: sincosPosEmbed(gridSize(c), d) }, { trainable: false });
     // Xavier-uniform on the flattened patch map, as MAE initialises its conv patch embedding.
-    const limit = Math.sqrt(6 / (ppc + d));
-    this.add('patch_embed.proj.weight', [ppc, d], uniform(ppc * d, limit, this.seed, 'patch_embed.proj.weight'), 'patch');
-    this.add('patch_embed.proj.bias', [d], new Float32Array(d), 'plain');
-    for (let i = 0; i < c.depth; i++) {
-      const b = `blocks.${i}`;
-      this.addNorm(`${b}.norm1`, d);
-      this.addLinear(`${b}.attn.qkv`, d, 3 * d);
-      this.addLinear(`${b}.attn.proj`, d, d);
-      this.addNorm(`${b}.norm2`, d);
-      this.addLinear(`${b}.mlp.fc1`, d, c.mlpDim);
-      this.addLinear(`${b}.mlp.fc2`, c.mlpDim, d);
-    }
-    this.addNorm('norm', d);
-    this.addLinear('head', d, c.numClasses);
+    p.addLinear(PATCH_EMBED_SITE, ppc, d, { kind: 'uniform', limit: Math.sqrt(6 / (ppc + d)) }, { layout: 'patch' });
+    for (let i = 0; i < c.depth; i++) addBlockParams(p, `blocks.${i}`, i, d, c.mlpDim);
+    p.addNorm(FINAL_NORM_SITE, d);
+    p.addLinear('head', d, c.numClasses);
   }
 
   /** The parameter `name` (throws, listing a few names, if there is none). */
   param(name: string): tf.Variable {
-    const v = this.params.get(name);
-    if (!v) throw new Error(`ViT has no parameter "${name}"; it has e.g. ${[...this.params.keys()].slice(0, 6).join(', ')}, ...`);
-    return v;
+    return this.store.get(name);
   }
 
   /** Parameters a full fine-tuning trains: every trainable variable (fixed sin-cos position embeddings excluded). */
   trainableParameters(): Map<string, tf.Variable> {
-    return new Map([...this.params].filter(([, v]) => v.trainable));
+    return this.store.trainable();
   }
 
   /** Number of scalar parameters (all of them, head included). */
   numParameters(): number {
-    let n = 0;
-    for (const v of this.params.values()) n += v.size;
-    return n;
+    return this.store.numParameters();
   }
 
   /** Names of the backbone parameters: everything but the head. */
@@ -203,8 +179,8 @@ export class ViT {
   embedPatches(patches: tf.Tensor3D, options: ForwardOptions = {}): tf.Tensor3D {
     const [n, l, ppc] = patches.shape;
     const x = patches.reshape([n * l, ppc]) as tf.Tensor2D;
-    let y = linear(x, this.param('patch_embed.proj.weight') as tf.Tensor2D, this.param('patch_embed.proj.bias') as tf.Tensor1D);
-    if (options.hooks?.afterOp) y = options.hooks.afterOp('patch_embed.proj', x, y, { training: !!options.training });
+    let y = linear(x, this.param(`${PATCH_EMBED_SITE}.weight`) as tf.Tensor2D, this.param(`${PATCH_EMBED_SITE}.bias`) as tf.Tensor1D);
+    if (options.hooks?.afterOp) y = options.hooks.afterOp(PATCH_EMBED_SITE, x, y, forwardContext(options));
     return y.reshape([n, l, this.config.dim]);
   }
 
@@ -236,7 +212,7 @@ export class ViT {
   encode(tokens: tf.Tensor3D, options: ForwardOptions = {}): EncoderOutput {
     const c = this.config;
     const hooks = options.hooks;
-    const ctx: ForwardContext = { training: !!options.training };
+    const ctx = forwardContext(options);
     const prompts = hooks?.promptTokens ?? 0;
     const features: tf.Tensor3D[] | undefined = options.features ? [] : undefined;
     const attention: tf.Tensor4D[] | undefined = options.attention ? [] : undefined;
@@ -244,14 +220,16 @@ export class ViT {
     for (let i = 0; i < c.depth; i++) {
       if (hooks?.beforeBlock) x3 = hooks.beforeBlock(i, x3, ctx);
       const [n, t, d] = x3.shape;
-      const x2 = this.block(i, x3.reshape([n * t, d]) as tf.Tensor2D, n, t, ctx, hooks, attention);
+      const x2 = transformerBlock(x3.reshape([n * t, d]) as tf.Tensor2D, {
+        params: this.store, prefix: `blocks.${i}`, index: i, sequences: n, tokens: t, heads: c.heads, ctx, hooks, attention,
+      });
       x3 = x2.reshape([n, t, d]);
       if (features) features.push(stripPrompts(x3, prompts));
     }
     const [n, t, d] = x3.shape;
     const x2 = x3.reshape([n * t, d]) as tf.Tensor2D;
-    let y = layerNorm(x2, this.param('norm.weight') as tf.Tensor1D, this.param('norm.bias') as tf.Tensor1D);
-    if (hooks?.afterOp) y = hooks.afterOp('norm', x2, y, ctx);
+    let y = layerNorm(x2, this.param(`${FINAL_NORM_SITE}.weight`) as tf.Tensor1D, this.param(`${FINAL_NORM_SITE}.bias`) as tf.Tensor1D);
+    if (hooks?.afterOp) y = hooks.afterOp(FINAL_NORM_SITE, x2, y, ctx);
     const out: EncoderOutput = { tokens: stripPrompts(y.reshape([n, t, d]), prompts) };
     if (features) out.features = features;
     if (attention) out.attention = attention;
@@ -284,18 +262,15 @@ export class ViT {
     return this.classify(enc.tokens);
   }
 
-  /** One pre-norm block on the token matrix `[N*T, D]` (see block.ts). */
-  private block(
-    i: number, x: tf.Tensor2D, n: number, t: number, ctx: ForwardContext, hooks: VitHooks | undefined, attention?: tf.Tensor4D[],
-  ): tf.Tensor2D {
-    return transformerBlock((name) => this.param(name), `blocks.${i}`, i, x, n, t, this.config.heads, ctx, hooks, attention);
-  }
-
   /** Dispose every variable of the model. */
   dispose(): void {
-    for (const v of this.params.values()) v.dispose();
-    this.params.clear();
+    this.store.dispose();
   }
+}
+
+/** The state hooks see during a forward call with `options`. */
+function forwardContext(options: ForwardOptions): ForwardContext {
+  return options.seed === undefined ? { training: !!options.training } : { training: !!options.training, seed: options.seed };
 }
 
 /** Remove `prompts` tokens that follow the class token: `[N, 1 + P + L, D]` → `[N, 1 + L, D]`. */

@@ -54,8 +54,3 @@ export interface PeftMethod<C extends { readonly method: string }> {
    */
   apply(model: ViT, config: C, options: ApplyOptions): PeftModule;
 }
-
-/** Create a named variable for a module from plain values. */
-export function newVariable(values: Float32Array, shape: number[]): tf.Variable {
-  return tf.tidy(() => tf.variable(tf.tensor(values, shape, 'float32'), true));
-}

@@ -27,12 +27,12 @@ export interface PeftOption {
   readonly defaultFrom?: string;
   /** Allowed values of a `choice`. */
   readonly choices?: readonly string[];
-  /** Lower bound of a number; exclusive when `minExclusive`. */
+  /** Inclusive bounds of a number. */
   readonly min?: number;
-  readonly minExclusive?: boolean;
-  /** Upper bound of a number; exclusive when `maxExclusive`. */
   readonly max?: number;
-  readonly maxExclusive?: boolean;
+  /** Strict bounds: the value must be greater than `exclusiveMin` / less than `exclusiveMax` (the CLI flags' names too). */
+  readonly exclusiveMin?: number;
+  readonly exclusiveMax?: number;
 }
 
 /** What a valid value of `o` is, in words: `a whole number ≥ 1`, `a number in [0, 1)`, `one of "a", "b"`. */
@@ -41,9 +41,11 @@ export function describeOption(o: PeftOption): string {
   if (o.type === 'strings') return 'a list of names';
   if (o.type === 'string') return 'a string';
   const what = o.type === 'int' ? 'a whole number' : 'a number';
-  if (o.min !== undefined && o.max !== undefined) return `${what} in ${o.minExclusive ? '(' : '['}${o.min}, ${o.max}${o.maxExclusive ? ')' : ']'}`;
-  if (o.min !== undefined) return `${what} ${o.minExclusive ? '>' : '≥'} ${o.min}`;
-  if (o.max !== undefined) return `${what} ${o.maxExclusive ? '<' : '≤'} ${o.max}`;
+  const lo = o.exclusiveMin ?? o.min;
+  const hi = o.exclusiveMax ?? o.max;
+  if (lo !== undefined && hi !== undefined) return `${what} in ${o.exclusiveMin !== undefined ? '(' : '['}${lo}, ${hi}${o.exclusiveMax !== undefined ? ')' : ']'}`;
+  if (lo !== undefined) return `${what} ${o.exclusiveMin !== undefined ? '>' : '≥'} ${lo}`;
+  if (hi !== undefined) return `${what} ${o.exclusiveMax !== undefined ? '<' : '≤'} ${hi}`;
   return what;
 }
 
@@ -64,8 +66,8 @@ function valid(o: PeftOption, v: unknown): boolean {
       return typeof v === 'string';
     default: {
       if (typeof v !== 'number' || !Number.isFinite(v) || (o.type === 'int' && !Number.isInteger(v))) return false;
-      if (o.min !== undefined && (o.minExclusive ? v <= o.min : v < o.min)) return false;
-      if (o.max !== undefined && (o.maxExclusive ? v >= o.max : v > o.max)) return false;
+      if ((o.min !== undefined && v < o.min) || (o.exclusiveMin !== undefined && v <= o.exclusiveMin)) return false;
+      if ((o.max !== undefined && v > o.max) || (o.exclusiveMax !== undefined && v >= o.exclusiveMax)) return false;
       return true;
     }
   }

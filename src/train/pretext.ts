@@ -13,7 +13,7 @@
 import { tf } from '../backend';
 import { mulberry32 } from '../data/sets/random';
 import { gelu, layerNorm, linear } from '../model/dense';
-import { truncatedNormal } from '../model/init';
+import { ParamStore } from '../model/params';
 import type { MAE } from '../model/mae';
 import type { PeftModel } from '../peft/index';
 import { stepSeed } from '../step/seed';
@@ -92,22 +92,17 @@ export function simsiamPretext(peft: PeftModel, options: { projDim?: number; pre
   const proj = options.projDim ?? 2 * d;
   const pred = options.predDim ?? d;
   const seed = options.seed ?? 0;
-  const params = new Map<string, tf.Variable>();
-  const addLinear = (name: string, fanIn: number, fanOut: number) => {
-    params.set(`${name}.weight`, tf.tidy(() => tf.variable(tf.tensor2d(truncatedNormal(fanIn * fanOut, Math.sqrt(2 / fanIn) * 0.5, seed, name), [fanIn, fanOut]))));
-    params.set(`${name}.bias`, tf.tidy(() => tf.variable(tf.zeros([fanOut]))));
-  };
-  const addNorm = (name: string, width: number) => {
-    params.set(`${name}.weight`, tf.tidy(() => tf.variable(tf.ones([width]))));
-    params.set(`${name}.bias`, tf.tidy(() => tf.variable(tf.zeros([width]))));
-  };
+  const store = new ParamStore('simsiam pretext', seed);
+  // He-style std halved; each weight's draw is keyed by its layer's name (`pretext.projector.fc1`).
+  const addLinear = (name: string, fanIn: number, fanOut: number) =>
+    store.addLinear(name, fanIn, fanOut, { kind: 'truncNormal', std: Math.sqrt(2 / fanIn) * 0.5 }, { initKey: name });
   addLinear('pretext.projector.fc1', d, proj);
-  addNorm('pretext.projector.norm', proj);
+  store.addNorm('pretext.projector.norm', proj);
   addLinear('pretext.projector.fc2', proj, proj);
   addLinear('pretext.predictor.fc1', proj, pred);
-  addNorm('pretext.predictor.norm', pred);
+  store.addNorm('pretext.predictor.norm', pred);
   addLinear('pretext.predictor.fc2', pred, proj);
-  const p = (name: string) => params.get(name)!;
+  const p = (name: string) => store.get(name);
   const mlp = (prefix: string, x: tf.Tensor2D) => {
     const hidden = linear(x, p(`${prefix}.fc1.weight`) as tf.Tensor2D, p(`${prefix}.fc1.bias`) as tf.Tensor1D);
     const normed = layerNorm(hidden, p(`${prefix}.norm.weight`) as tf.Tensor1D, p(`${prefix}.norm.bias`) as tf.Tensor1D);
@@ -121,7 +116,7 @@ export function simsiamPretext(peft: PeftModel, options: { projDim?: number; pre
   const negCos = (a: tf.Tensor2D, b: tf.Tensor2D) => tf.neg(tf.mean(tf.sum(tf.mul(tf.div(a, tf.norm(a, 2, 1, true).add(1e-6)), tf.div(b, tf.norm(b, 2, 1, true).add(1e-6))), 1)));
   return {
     name: 'simsiam',
-    params: () => params,
+    params: () => store.params,
     loss: (model, x, step, runSeed) => {
       const z1 = mlp('pretext.projector', embed(model, augmentView(x, stepSeed(runSeed, step, 0), model.base.config.patchSize)));
       const z2 = mlp('pretext.projector', embed(model, augmentView(x, stepSeed(runSeed, step, 1), model.base.config.patchSize)));
@@ -130,9 +125,6 @@ export function simsiamPretext(peft: PeftModel, options: { projDim?: number; pre
       return tf.mul(tf.add(negCos(p1, stopGradient(z2)), negCos(p2, stopGradient(z1))), 0.5) as tf.Scalar;
     },
     describe: () => ({ pretext: 'simsiam', projDim: proj, predDim: pred }),
-    dispose: () => {
-      for (const v of params.values()) v.dispose();
-      params.clear();
-    },
+    dispose: () => store.dispose(),
   };
 }

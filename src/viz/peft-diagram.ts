@@ -1,7 +1,7 @@
 /**
  * Where each PEFT method acts in a transformer block, as a picture (SVG string). The places are not typed in by
  * hand: they are read from the names of the target parameters a method really creates (`applyPeft(vit, config)
- * .targetParameters()`), which follow the code's op sites (src/model/hooks.ts): `blocks.i.attn.v.lora_A` is LoRA
+ * .targetParameters()`), which follow the code's op sites (src/model/sites.ts): `blocks.i.attn.v.lora_A` is LoRA
  * on v, `blocks.i.adapter_attn.*` a sequential adapter after `attn.proj`, `blocks.i.adaptmlp.*` a parallel adapter
  * beside the MLP, `prompt_embeddings` prompt tokens, `*.bias` BitFit, `*.ssf_scale` SSF. So the figure follows the
  * code: change a method's defaults and the picture changes with it.

@@ -19,7 +19,7 @@ export const command: Command = {
     'The same steps in PyTorch: /usr/bin/python3 scripts/torch_bench.py; both side by side: npm run bench.',
   ].join('\n'),
   flags: [
-    { name: 'preset', type: 'string', choices: BENCH_PRESETS, default: 'tutorial', help: 'model shape (torch_reference.py presets)' },
+    { name: 'preset', type: 'string', choices: BENCH_PRESETS, default: 'tutorial', help: 'model shape (the presets of the PyTorch twin, scripts/torch_vit.py)' },
     { name: 'variant', type: 'string', choices: BENCH_VARIANTS, default: 'full', help: 'what a step does' },
     { name: 'steps', type: 'int', value: 'N', default: 20, help: 'timed steps', min: 1 },
     { name: 'warmup', type: 'int', value: 'N', default: 3, help: 'untimed steps first', min: 0 },

@@ -10,10 +10,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { gelu, linear } from '../../model/dense';
 import type { BranchName } from '../../model/hooks';
-import { uniform } from '../../model/init';
-import type { ParamLayout } from '../../model/layout';
+import { ParamStore, ZEROS } from '../../model/params';
 import type { ViT } from '../../model/vit';
-import { newVariable, type ApplyOptions, type PeftMethod, type PeftModule } from '../method';
+import type { ApplyOptions, PeftMethod, PeftModule } from '../method';
 import { ADAPTER_DEFAULTS, ADAPTER_OPTIONS, validateAdapterConfig, type AdapterConfig } from './config';
 
 interface Bottleneck {
@@ -28,29 +27,16 @@ function applyAdapter(model: ViT, config: AdapterConfig, options: ApplyOptions):
   const d = model.config.dim;
   const bn = config.bottleneck;
   if (bn > d) throw new Error(`adapter config: bottleneck ${bn} is wider than the model width ${d}; use a bottleneck ≤ ${d}.`);
-  const params = new Map<string, tf.Variable>();
-  const layouts = new Map<string, ParamLayout>();
+  const store = new ParamStore('adapter', options.seed);
   const points: string[] = [];
   const modules = new Map<string, Bottleneck>(); // key `${block}.${branch}`
 
+  // Down-projection Kaiming-uniform (bound 1/sqrt(D)); up-projection zeros, so the adapter starts as a no-op.
   const make = (prefix: string): Bottleneck => {
-    const m: Bottleneck = {
-      down: newVariable(uniform(d * bn, 1 / Math.sqrt(d), options.seed, `${prefix}.down_proj.weight`), [d, bn]),
-      downBias: newVariable(new Float32Array(bn), [bn]),
-      up: newVariable(new Float32Array(bn * d), [bn, d]),
-      upBias: newVariable(new Float32Array(d), [d]),
-    };
-    const entries: Array<[string, tf.Variable, ParamLayout]> = [
-      [`${prefix}.down_proj.weight`, m.down, 'linear'],
-      [`${prefix}.down_proj.bias`, m.downBias, 'plain'],
-      [`${prefix}.up_proj.weight`, m.up, 'linear'],
-      [`${prefix}.up_proj.bias`, m.upBias, 'plain'],
-    ];
-    for (const [name, v, layout] of entries) {
-      params.set(name, v);
-      layouts.set(name, layout);
-    }
-    return m;
+    store.addLinear(`${prefix}.down_proj`, d, bn, { kind: 'uniform', limit: 1 / Math.sqrt(d) });
+    store.addLinear(`${prefix}.up_proj`, bn, d, ZEROS);
+    const p = (name: string) => store.get(`${prefix}.${name}`);
+    return { down: p('down_proj.weight'), downBias: p('down_proj.bias'), up: p('up_proj.weight'), upBias: p('up_proj.bias') };
   };
 
   for (let i = 0; i < model.config.depth; i++) {
@@ -77,7 +63,7 @@ function applyAdapter(model: ViT, config: AdapterConfig, options: ApplyOptions):
     return tf.add(output, run(m, output, (t) => gelu(t))) as tf.Tensor2D;
   };
 
-  return { hooks: { afterBranch }, params, layouts, ownsParams: true, insertionPoints: points };
+  return { hooks: { afterBranch }, params: store.params, layouts: store.layouts, ownsParams: true, insertionPoints: points };
 }
 
 /** The adapter method for the registry. */

@@ -25,8 +25,8 @@ export interface LoraConfig {
  */
 export const LORA_OPTIONS: readonly PeftOption[] = [
   { name: 'rank', type: 'int', min: 1, default: 4, flag: 'rank', help: 'LoRA rank r of the update x A B' },
-  { name: 'alpha', type: 'number', min: 0, minExclusive: true, default: 4, defaultFrom: 'rank', flag: 'alpha', help: 'LoRA alpha: the update is scaled by alpha / rank' },
-  { name: 'dropout', type: 'number', min: 0, max: 1, maxExclusive: true, default: 0, flag: 'dropout', help: 'LoRA dropout on the module input while training' },
+  { name: 'alpha', type: 'number', exclusiveMin: 0, default: 4, defaultFrom: 'rank', flag: 'alpha', help: 'LoRA alpha: the update is scaled by alpha / rank' },
+  { name: 'dropout', type: 'number', min: 0, exclusiveMax: 1, default: 0, flag: 'dropout', help: 'LoRA dropout on the module input while training' },
   { name: 'targets', type: 'strings', default: ['q', 'v'], flag: 'targets', help: 'LoRA target modules, comma-separated (qkv, q, k, v, proj, fc1, fc2 or full names)' },
   { name: 'targetRegex', type: 'string', flag: 'target-regex', help: 'LoRA: a regex over module names, used instead of the targets' },
 ];

@@ -10,11 +10,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { linear } from '../../model/dense';
 import type { ForwardContext } from '../../model/hooks';
-import { uniform } from '../../model/init';
-import type { ParamLayout } from '../../model/layout';
+import { ParamStore, ZEROS } from '../../model/params';
+import { vitOpSites } from '../../model/sites';
 import type { ViT } from '../../model/vit';
 import { selectTargets } from '../match';
-import { newVariable, type ApplyOptions, type PeftMethod, type PeftModule } from '../method';
+import type { ApplyOptions, PeftMethod, PeftModule } from '../method';
 import { LORA_DEFAULTS, LORA_OPTIONS, validateLoraConfig, type LoraConfig } from './config';
 
 /** One LoRA pair attached to an op site. */
@@ -27,29 +27,34 @@ interface LoraPair {
   width: number;
 }
 
-/** Module names LoRA can target in `model`. */
-export function loraCandidates(model: ViT): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < model.config.depth; i++) {
-    for (const m of ['attn.qkv', 'attn.q', 'attn.k', 'attn.v', 'attn.proj', 'mlp.fc1', 'mlp.fc2']) out.push(`blocks.${i}.${m}`);
-  }
-  return out;
+/** A module LoRA can target: a linear op site, or one of the equal parts of a fused one (q, k, v of qkv). */
+export interface LoraCandidate {
+  /** Module name: the site's (`blocks.3.attn.qkv`) or its part's (`blocks.3.attn.q`). */
+  readonly name: string;
+  /** The op site whose output it adds into. */
+  readonly site: string;
+  readonly fanIn: number;
+  readonly fanOut: number;
+  /** First column of the site's output it adds into (a part), or null for the whole output. */
+  readonly offset: number | null;
 }
 
-/** `[in, out]` of a LoRA target and the op site it adds into. */
-function targetShape(model: ViT, name: string): { site: string; fanIn: number; fanOut: number; offset: number | null } {
-  const { dim: d, mlpDim: f } = model.config;
-  const m = /^blocks\.(\d+)\.(attn\.qkv|attn\.q|attn\.k|attn\.v|attn\.proj|mlp\.fc1|mlp\.fc2)$/.exec(name)!;
-  const block = `blocks.${m[1]}`;
-  switch (m[2]) {
-    case 'attn.q': return { site: `${block}.attn.qkv`, fanIn: d, fanOut: d, offset: 0 };
-    case 'attn.k': return { site: `${block}.attn.qkv`, fanIn: d, fanOut: d, offset: d };
-    case 'attn.v': return { site: `${block}.attn.qkv`, fanIn: d, fanOut: d, offset: 2 * d };
-    case 'attn.qkv': return { site: name, fanIn: d, fanOut: 3 * d, offset: null };
-    case 'mlp.fc1': return { site: name, fanIn: d, fanOut: f, offset: null };
-    case 'mlp.fc2': return { site: name, fanIn: f, fanOut: d, offset: null };
-    default: return { site: name, fanIn: d, fanOut: d, offset: null };
+/**
+ * The modules LoRA can target in `model`, derived from the ViT's op sites (model/sites.ts): each block's linear
+ * layers, each fused one followed by its parts. Per block: attn.qkv, attn.q, attn.k, attn.v, attn.proj,
+ * mlp.fc1, mlp.fc2.
+ */
+export function loraTargets(model: ViT): LoraCandidate[] {
+  const out: LoraCandidate[] = [];
+  for (const s of vitOpSites(model.config)) {
+    if (s.kind !== 'linear' || s.block === undefined) continue;
+    out.push({ name: s.name, site: s.name, fanIn: s.fanIn, fanOut: s.fanOut, offset: null });
+    const parts = s.parts ?? [];
+    const width = s.fanOut / (parts.length || 1);
+    const stem = s.name.slice(0, s.name.lastIndexOf('.') + 1);
+    parts.forEach((part, k) => out.push({ name: `${stem}${part}`, site: s.name, fanIn: s.fanIn, fanOut: width, offset: k * width }));
   }
+  return out;
 }
 
 /** Pad a column block `[R, w]` placed at `offset` into `[R, total]` with zeros (pad's gradient is a slice). */
@@ -60,27 +65,23 @@ function placeColumns(x: tf.Tensor2D, offset: number | null, total: number): tf.
 
 function applyLora(model: ViT, config: LoraConfig, options: ApplyOptions): PeftModule {
   validateLoraConfig(config);
-  const names = selectTargets('lora', loraCandidates(model), config.targets, config.targetRegex);
+  const candidates = new Map(loraTargets(model).map((c) => [c.name, c] as [string, LoraCandidate]));
+  const names = selectTargets('lora', [...candidates.keys()], config.targets, config.targetRegex);
   const scale = config.alpha / config.rank;
   const r = config.rank;
   const bySite = new Map<string, LoraPair[]>();
-  const params = new Map<string, tf.Variable>();
-  const layouts = new Map<string, ParamLayout>();
+  const store = new ParamStore('lora', options.seed);
   const points: string[] = [];
   for (const name of names) {
-    const { fanIn, fanOut } = targetShape(model, name);
+    const { fanIn, fanOut } = candidates.get(name)!;
     // A rank above min(in, out) adds parameters but no expressiveness: the update x A B has rank <= min(in, out).
     if (r > Math.min(fanIn, fanOut)) throw new Error(`lora config: rank ${r} is above the width of ${name} (${fanIn} in, ${fanOut} out); use a rank ≤ ${Math.min(fanIn, fanOut)}.`);
   }
   for (const name of names) {
-    const { site, fanIn, fanOut, offset } = targetShape(model, name);
+    const { site, fanIn, fanOut, offset } = candidates.get(name)!;
     // A: Kaiming-uniform bound 1/sqrt(in) like peft's default; B: zeros, so the update starts at 0.
-    const a = newVariable(uniform(fanIn * r, 1 / Math.sqrt(fanIn), options.seed, `${name}.lora_A`), [fanIn, r]);
-    const b = newVariable(new Float32Array(r * fanOut), [r, fanOut]);
-    params.set(`${name}.lora_A`, a);
-    params.set(`${name}.lora_B`, b);
-    layouts.set(`${name}.lora_A`, 'linear');
-    layouts.set(`${name}.lora_B`, 'linear');
+    const a = store.add(`${name}.lora_A`, [fanIn, r], { kind: 'uniform', limit: 1 / Math.sqrt(fanIn) }, { layout: 'linear' });
+    const b = store.add(`${name}.lora_B`, [r, fanOut], ZEROS, { layout: 'linear' });
     const pairs = bySite.get(site) ?? [];
     pairs.push({ name, a, b, offset, width: fanOut });
     bySite.set(site, pairs);
@@ -89,11 +90,24 @@ function applyLora(model: ViT, config: LoraConfig, options: ApplyOptions): PeftM
   }
   let merged = false;
   const originals = new Map<string, tf.Tensor>();
+  const masksDrawn = new Map<string, number>();
+
+  /**
+   * Dropout on the input of `site`'s LoRA pairs while training. Seeded, so a run reproduces: the mask is drawn from
+   * (apply seed, site, the forward pass's seed), or when the pass has no seed, the number of masks this site has
+   * drawn so far. No dropout (the default) draws nothing.
+   */
+  const dropout = (site: string, x: tf.Tensor2D, ctx: ForwardContext): tf.Tensor2D => {
+    if (!ctx.training || config.dropout === 0) return x;
+    const drawn = masksDrawn.get(site) ?? 0;
+    masksDrawn.set(site, drawn + 1);
+    return tf.dropout(x, config.dropout, undefined, `${options.seed}/${site}/${ctx.seed ?? `draw ${drawn}`}`) as tf.Tensor2D;
+  };
 
   const afterOp = (site: string, x: tf.Tensor2D, y: tf.Tensor2D, ctx: ForwardContext): tf.Tensor2D => {
     const pairs = bySite.get(site);
     if (!pairs || merged) return y;
-    const input = ctx.training && config.dropout > 0 ? (tf.dropout(x, config.dropout) as tf.Tensor2D) : x;
+    const input = dropout(site, x, ctx);
     // One low-rank product per site: the pairs' A side by side `[in, r*k]` and their B, scaled and placed at their
     // columns, stacked `[r*k, out]`. Only these small tensors are concatenated, padded and scaled; the work the
     // size of the output is two thin matmuls and one add (per pair it was a scale, a pad and an add of `[M, out]`,
@@ -106,8 +120,8 @@ function applyLora(model: ViT, config: LoraConfig, options: ApplyOptions): PeftM
 
   return {
     hooks: { afterOp },
-    params,
-    layouts,
+    params: store.params,
+    layouts: store.layouts,
     ownsParams: true,
     insertionPoints: points,
     get merged() {

@@ -7,10 +7,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ForwardContext } from '../../model/hooks';
-import { uniform } from '../../model/init';
-import type { ParamLayout } from '../../model/layout';
+import { ParamStore } from '../../model/params';
 import type { ViT } from '../../model/vit';
-import { newVariable, type ApplyOptions, type PeftMethod, type PeftModule } from '../method';
+import type { ApplyOptions, PeftMethod, PeftModule } from '../method';
 import { PROMPT_DEFAULTS, PROMPT_OPTIONS, validatePromptConfig, type PromptConfig } from './config';
 
 function applyPrompt(model: ViT, config: PromptConfig, options: ApplyOptions): PeftModule {
@@ -19,17 +18,12 @@ function applyPrompt(model: ViT, config: PromptConfig, options: ApplyOptions): P
   const n = config.tokens;
   // VPT's Xavier-uniform bound over (3 * P * P, D).
   const limit = Math.sqrt(6 / (3 * p * p + d));
-  const params = new Map<string, tf.Variable>();
-  const layouts = new Map<string, ParamLayout>();
-  const first = newVariable(uniform(n * d, limit, options.seed, 'prompt_embeddings'), [1, n, d]);
-  params.set('prompt_embeddings', first);
-  layouts.set('prompt_embeddings', 'plain');
+  const store = new ParamStore('prompt', options.seed);
+  const first = store.add('prompt_embeddings', [1, n, d], { kind: 'uniform', limit });
   let deep: tf.Variable | null = null;
   const points = [`prompt_embeddings: ${n} tokens inserted after the class token before blocks.0`];
   if (config.depth === 'deep' && depth > 1) {
-    deep = newVariable(uniform((depth - 1) * n * d, limit, options.seed, 'deep_prompt_embeddings'), [depth - 1, n, d]);
-    params.set('deep_prompt_embeddings', deep);
-    layouts.set('deep_prompt_embeddings', 'plain');
+    deep = store.add('deep_prompt_embeddings', [depth - 1, n, d], { kind: 'uniform', limit });
     points.push(`deep_prompt_embeddings: ${n} new tokens replace the prompts before each of blocks.1..${depth - 1}`);
   }
   points.push(`prompts removed after the final norm (head and encoder output see [cls, patches] only)`);
@@ -52,7 +46,7 @@ function applyPrompt(model: ViT, config: PromptConfig, options: ApplyOptions): P
     return tf.concat([tf.slice(x, [0, 0, 0], [batch, 1, d]), batchPrompts, rest], 1) as tf.Tensor3D;
   };
 
-  return { hooks: { beforeBlock, promptTokens: n }, params, layouts, ownsParams: true, insertionPoints: points };
+  return { hooks: { beforeBlock, promptTokens: n }, params: store.params, layouts: store.layouts, ownsParams: true, insertionPoints: points };
 }
 
 /** The visual-prompt-tuning method for the registry. */
