@@ -24,6 +24,11 @@ export { createSegHead, SEG_HEAD_KINDS, SegHead, type SegHeadConfig, type SegHea
 export { useOwnKernels, ownKernelsActive } from './kernels/wasm';
 
 export * from './peft/index';
+export {
+  ADAPTER_FORMAT, BACKBONE_FORMAT, checkpointInfo, decodeAdapter, decodeBackbone, encodeAdapter, encodeBackbone, OTHER_HEAD_PREFIXES,
+  type CheckpointInfo, type CheckpointMetadata, type EncodedCheckpoint, type LoadAdapterOptions, type LoadBackboneOptions, type OtherHead,
+} from './checkpoint/checkpoint';
+export { decodeSafetensors, encodeSafetensors, entryToFloat32, type SafetensorsContents, type SafetensorsEntry, type TensorToWrite } from './checkpoint/safetensors';
 
 export { AdamW, clipByGlobalNorm, defaultNoDecay, type AdamWOptions } from './step/optimizer';
 export { computeGradients, trainStep, NonFiniteLossError, type LossAndGrads, type StepSettings } from './step/step';
