@@ -2,8 +2,8 @@
  * The library core, the part that runs in a web page as well as in Node: data formats and datasets, the ViT and
  * MAE model, PEFT methods, the training step and stages, the comparison grid, analysis and figures. The browser
  * workshop bundles this file; test/core-browser.test.ts bundles it for the browser and fails on any Node
- * built-in it reaches. Node-only parts (files, processes, the CLI, reports written to disk, the tslab display)
- * are in `src/index.ts`, which re-exports this and adds them.
+ * built-in it reaches. `src/index.ts` stays the Node entry: the same core plus the Node-only parts (files,
+ * processes, the CLI, reports written to disk, the tslab display).
  */
 export { readAll, readScalar, toArray, syncReadsAvailable } from './tensor-io';
 export { Sha256, sha256Tag } from './hash/sha256';
