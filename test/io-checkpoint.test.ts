@@ -11,6 +11,9 @@ import { createViT } from '../src/model/vit';
 import { applyPeft, peftConfig, type PeftConfig } from '../src/peft';
 import { loadAdapter, loadBackbone, readCheckpointInfo, saveAdapter, saveBackbone } from '../src/io/checkpoint';
 import { readSafetensorsFile, writeSafetensorsFile, type TensorToWrite } from '../src/io/safetensors';
+import { decodeAdapter, decodeBackbone, encodeAdapter, encodeBackbone } from '../src/checkpoint/checkpoint';
+import { decodeSafetensors } from '../src/checkpoint/safetensors';
+import { readFileSync } from 'node:fs';
 
 before(async () => {
   await initBackend({ warn: () => {} });
@@ -138,4 +141,54 @@ test('adapter mismatches fail with errors naming them', async () => {
   await assert.rejects(loadBackbone(join(dir, 'lora.safetensors')), /is a "tpp-lab\/peft-adapter" file, not a backbone/);
   [peft, rank8].forEach((p) => p.dispose());
   [model, other, wide].forEach((m) => m.dispose());
+});
+
+test('the format works on bytes alone (as in a web page): encode gives the file\'s bytes, decode what load gives', async () => {
+  const model = createViT(VIT_PRESETS.tiny, { seed: 5 });
+  const path = join(dir, 'bytes-backbone.safetensors');
+  await saveBackbone(model, path, { note: 'bytes' });
+  const encoded = await encodeBackbone(model, { note: 'bytes' });
+  assert.ok(Buffer.from(encoded.bytes).equals(readFileSync(path)), 'encodeBackbone gives the bytes saveBackbone writes');
+  const fromBytes = decodeBackbone(decodeSafetensors(encoded.bytes, 'page'), 'page');
+  for (const [n, v] of model.params) assert.deepEqual(fromBytes.param(n).dataSync(), v.dataSync(), n);
+  const peft = applyPeft(fromBytes, peftConfig('lora'));
+  for (const v of peft.targetParameters().values()) v.assign(tf.tidy(() => tf.add(v, 0.25)));
+  const adapterPath = join(dir, 'bytes-adapter.safetensors');
+  await saveAdapter(peft, adapterPath, { task: 'x' });
+  const adapter = await encodeAdapter(peft, { task: 'x' });
+  assert.ok(Buffer.from(adapter.bytes).equals(readFileSync(adapterPath)), 'encodeAdapter gives the bytes saveAdapter writes');
+  const other = createViT(VIT_PRESETS.tiny, { seed: 5 });
+  const loaded = await decodeAdapter(decodeSafetensors(adapter.bytes, 'page'), 'page', other);
+  for (const [n, v] of peft.trainableParameters()) assert.deepEqual(loaded.trainableParameters().get(n)!.dataSync(), v.dataSync(), n);
+  [peft, loaded].forEach((p) => p.dispose());
+  [model, other].forEach((m) => m.dispose());
+});
+
+test('an adapter saved without its head (TPP) holds only target parameters, loads with { head: false } and says so otherwise', async () => {
+  const model = createViT(VIT_PRESETS.tiny, { seed: 3 });
+  const peft = applyPeft(model, peftConfig('lora'));
+  for (const v of peft.targetParameters().values()) v.assign(tf.tidy(() => tf.add(v, 0.5)));
+  const path = join(dir, 'tpp-like.safetensors');
+  const saved = await saveAdapter(peft, path, { stage: 'tpp' }, false);
+  const file = await readSafetensorsFile(path);
+  assert.deepEqual([...file.tensors.keys()].sort(), [...peft.targetParameters().keys()].sort());
+  assert.equal(saved.parameters, peft.counts().target);
+  const fresh = createViT({ ...VIT_PRESETS.tiny, numClasses: 2 }, { seed: 3 });
+  const plain = createViT(VIT_PRESETS.tiny, { seed: 3 });
+  await assert.rejects(loadAdapter(path, plain), /holds no task head \(a TPP adapter: target parameters only\): pass \{ head: false \}/);
+  const loaded = await loadAdapter(path, fresh, { head: false });
+  for (const [n, v] of peft.targetParameters()) assert.deepEqual(loaded.targetParameters().get(n)!.dataSync(), v.dataSync(), n);
+  [peft, loaded].forEach((p) => p.dispose());
+  [model, plain].forEach((m) => m.dispose());
+});
+
+test('a committed TPP adapter saved with the old unused head still loads for fine-tuning', async () => {
+  const root = join(__dirname, '..');
+  const file = join(root, 'data', 'adapters-imagenet28', 'tpp-breastmnist-lora4.safetensors');
+  assert.ok((await readSafetensorsFile(file)).tensors.has('head.weight'), 'the committed file is one of the old ones');
+  const backbone = await loadBackbone(join(root, 'data', 'backbone-imagenet28', 'backbone.safetensors'), { numClasses: 2 });
+  const loaded = await loadAdapter(file, backbone, { head: false });
+  assert.ok(loaded.targetParameters().size > 0);
+  loaded.dispose();
+  backbone.dispose();
 });

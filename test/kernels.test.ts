@@ -10,10 +10,10 @@ import * as path from 'path';
 import { initBackend, tf } from '../src/backend';
 import { attentionBackward, attentionForward } from '../src/kernels/attention';
 import { geluBackward, geluForward, layerNormForward } from '../src/kernels/elementwise';
-import { KERNEL_MODULES, ownKernelsActive, useOwnKernels, wasmPath } from '../src/kernels/wasm';
+import { KERNEL_MODULES, kernelBinary, ownKernelsActive, useOwnKernels } from '../src/kernels/wasm';
 import { multiHeadAttention, multiHeadAttentionOps, multiHeadAttentionPlain, usesAttentionKernel } from '../src/model/attention';
 import { gelu, geluOps, layerNorm, layerNormOps, layerNormPlain } from '../src/model/dense';
-import { buildKernels } from '../scripts/build-kernels';
+import { binariesSource, buildKernels } from '../scripts/build-kernels';
 
 const maxDiff = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
 
@@ -29,15 +29,17 @@ function erf64(z: number): number {
 }
 
 describe('own WebAssembly kernels', () => {
-  test('the committed .wasm files are what kernels/*.ts build to', () => {
+  test('the committed .wasm files and binaries.ts (what is loaded) are what kernels/*.ts build to', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tpp-kernels-'));
     try {
       buildKernels(dir);
       for (const name of KERNEL_MODULES) {
         const built = fs.readFileSync(path.join(dir, `${name}.wasm`));
-        const committed = fs.readFileSync(wasmPath(name));
+        const committed = fs.readFileSync(path.join(__dirname, '..', 'src', 'kernels', `${name}.wasm`));
         assert.ok(built.equals(committed), `src/kernels/${name}.wasm differs from a fresh build of kernels/${name}.ts: run \`npm run build:kernels\` and commit it.`);
+        assert.ok(built.equals(kernelBinary(name)), `src/kernels/binaries.ts holds other ${name} bytes than a fresh build: run \`npm run build:kernels\` and commit it.`);
       }
+      assert.equal(fs.readFileSync(path.join(__dirname, '..', 'src', 'kernels', 'binaries.ts'), 'utf8'), binariesSource(dir), 'src/kernels/binaries.ts is not what build:kernels writes: run `npm run build:kernels`.');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -45,7 +47,7 @@ describe('own WebAssembly kernels', () => {
 
   test('the modules import their memory and carry no data segment (they may share tfjs\'s memory)', () => {
     for (const name of KERNEL_MODULES) {
-      const bytes = fs.readFileSync(wasmPath(name));
+      const bytes = Buffer.from(kernelBinary(name));
       const m = new WebAssembly.Module(bytes);
       assert.deepEqual(WebAssembly.Module.imports(m), [{ module: 'env', name: 'memory', kind: 'memory' }], name);
       // Walk the sections: id 11 is data, id 12 the data count.

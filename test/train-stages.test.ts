@@ -13,6 +13,7 @@ import { finetune } from '../src/train/finetune';
 import { NonFiniteLossError } from '../src/train/loop';
 import { pretrainMAE } from '../src/train/pretrain';
 import { targetParameterPretrain } from '../src/train/tpp';
+import { readSafetensorsFile } from '../src/io/safetensors';
 import { brightness, tempDir } from './helpers';
 
 before(async () => {
@@ -89,6 +90,10 @@ describe('training stages (tiny preset)', () => {
     assert.equal(info.kind, 'adapter');
     assert.equal((info.metadata.pretext as { pretext: string }).pretext, 'mae');
     assert.equal(info.metadata.data, train.source);
+    // The adapter holds the target parameters only: TPP never trains the backbone's classification head.
+    const stored = await readSafetensorsFile(tpp.adapterPath!);
+    assert.deepEqual([...stored.tensors.keys()].sort(), [...tpp.peft.targetParameters().keys()].sort());
+    assert.equal(info.parameters, tpp.peft.counts().target);
     // Fine-tuning with --init starts from exactly these target parameters (0 epochs would not run; check the
     // loaded model before training by loading the same way fine-tuning does).
     const { loadAdapter } = await import('../src/io/checkpoint');

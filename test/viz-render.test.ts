@@ -11,6 +11,7 @@ import * as path from 'path';
 import { barChart, lossCurve } from '../src/viz/charts';
 import { chanceLine } from '../src/viz/references';
 import { lineFigure } from '../src/viz/run-figures';
+import { readPlotlyBundle } from '../src/io/plotly-bundle';
 import { figureHtml, pageHtml } from '../src/viz/plotly';
 import { missingFor } from '../kernel-setup/system';
 import { tempDir } from './helpers';
@@ -23,7 +24,7 @@ function renderedDom(body: string): string {
   assert.ok(CHROMIUM, 'chromium is installed but neither /usr/bin/chromium nor /usr/bin/chromium-browser exists');
   const dir = tempDir();
   const file = path.join(dir, 'page.html');
-  fs.writeFileSync(file, pageHtml('render check', body));
+  fs.writeFileSync(file, pageHtml('render check', body, readPlotlyBundle));
   const r = spawnSync(CHROMIUM!, ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run',
     `--user-data-dir=${path.join(dir, 'profile')}`, '--virtual-time-budget=10000', '--dump-dom', `file://${file}`], { encoding: 'utf8', timeout: 90000, maxBuffer: 64 * 1024 * 1024 });
   assert.equal(r.status, 0, r.stderr);

@@ -1,6 +1,7 @@
 /**
  * Loading our own WebAssembly kernels (sources in kernels/, AssemblyScript; `npm run build:kernels` compiles them
- * into `<name>.wasm` next to this file) and giving them their data.
+ * into `<name>.wasm` next to this file and, as base64 text, into `binaries.ts`, which is what is loaded here: one
+ * import that Node and a bundled web page both have, no file access) and giving them their data.
  *
  * The modules import their memory and have no data segments (test/kernels.test.ts checks both), so one binary
  * serves two ways:
@@ -10,9 +11,8 @@
  *   each call copies its inputs in and its outputs out (`place`, `readOut`).
  */
 import * as tf from '@tensorflow/tfjs';
-import * as fs from 'fs';
-import * as path from 'path';
 import { hostFastPaths } from '../tensor-io';
+import { KERNEL_BINARIES } from './binaries';
 
 /**
  * The parts of the WebAssembly API used here. tslab compiles src/ for notebooks without the DOM library, where the
@@ -29,7 +29,8 @@ interface WasmApi {
 }
 const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
-let enabled = process.env.TPP_LAB_KERNELS !== 'off';
+// `process` is Node's; a web page has no environment variables (the kernels start on there).
+let enabled = typeof process === 'undefined' || process.env?.TPP_LAB_KERNELS !== 'off';
 
 /**
  * Turn our kernels on or off (default on; the environment variable `TPP_LAB_KERNELS=off` starts with them off).
@@ -56,9 +57,11 @@ export interface KernelExports {
   heapBase(): number;
 }
 
-/** Path of the compiled module `name`. */
-export function wasmPath(name: KernelModule): string {
-  return path.join(__dirname, `${name}.wasm`);
+/** The bytes of the compiled module `name` (from binaries.ts). */
+export function kernelBinary(name: KernelModule): Uint8Array {
+  const text = KERNEL_BINARIES[name];
+  if (text === undefined) throw new Error(`No compiled ${name} kernels in src/kernels/binaries.ts: run \`npm run build:kernels\`.`);
+  return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
 }
 
 const modules = new Map<string, object>();
@@ -66,9 +69,7 @@ const modules = new Map<string, object>();
 function instantiate<T extends KernelExports>(name: KernelModule, memory: WasmMemory): T {
   let m = modules.get(name);
   if (!m) {
-    const file = wasmPath(name);
-    if (!fs.existsSync(file)) throw new Error(`Missing ${file}: run \`npm run build:kernels\` to build the ${name} kernels.`);
-    m = new WA.Module(fs.readFileSync(file));
+    m = new WA.Module(kernelBinary(name));
     modules.set(name, m);
   }
   return new WA.Instance(m, { env: { memory } }).exports as unknown as T;

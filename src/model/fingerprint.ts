@@ -10,18 +10,18 @@
  * `dataSync()` throws in Node). `backboneFingerprintSync` exists for the backends that read synchronously.
  */
 import * as tf from '@tensorflow/tfjs';
-import { createHash, type Hash } from 'node:crypto';
+import { bytesOf, Sha256 } from '../hash/sha256';
 import { toTorchLayout } from './layout';
 import type { ViT } from './vit';
 
 /** Add one tensor to the hash: its header line, then its float32 bytes. */
-function hashEntry(h: Hash, name: string, shape: readonly number[], data: Float32Array): void {
-  h.update(`${name}\nfloat32\n${shape.join(',')}\n`, 'utf8');
-  h.update(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+function hashEntry(h: Sha256, name: string, shape: readonly number[], data: Float32Array): void {
+  h.update(`${name}\nfloat32\n${shape.join(',')}\n`);
+  h.update(bytesOf(data));
 }
 
-function digest(h: Hash): string {
-  return `sha256:${h.digest('hex')}`;
+function digest(h: Sha256): string {
+  return `sha256:${h.hex()}`;
 }
 
 /** `model`'s backbone parameters by name, in hashing order. */
@@ -39,7 +39,7 @@ export async function fingerprintOfParams(model: ViT, params: Map<string, tf.Ten
   if (params.size !== names.length || names.some((n) => !params.has(n))) {
     throw new Error(`fingerprintOfParams: expected exactly the ${names.length} backbone parameters of the model, got ${params.size} tensors.`);
   }
-  const h = createHash('sha256');
+  const h = new Sha256();
   const { patchSize, channels } = model.config;
   for (const name of names) {
     const source = params.get(name)!;
@@ -65,7 +65,7 @@ export function backboneFingerprint(model: ViT): Promise<string> {
  * node); it throws on webgpu in Node, where `await backboneFingerprint(model)` works.
  */
 export function backboneFingerprintSync(model: ViT): string {
-  const h = createHash('sha256');
+  const h = new Sha256();
   const { patchSize, channels } = model.config;
   for (const [name, source] of backboneParams(model)) {
     const t = toTorchLayout(source, model.layouts.get(name)!, patchSize, channels);
@@ -80,7 +80,7 @@ export function backboneFingerprintSync(model: ViT): string {
 
 /** Fingerprint of named PyTorch-layout float32 arrays (same definition; used on files without building a model). */
 export function fingerprintOf(tensors: Map<string, { shape: readonly number[]; data: Float32Array }>, exclude: readonly string[]): string {
-  const h = createHash('sha256');
+  const h = new Sha256();
   for (const name of [...tensors.keys()].filter((n) => !exclude.includes(n)).sort()) {
     const { shape, data } = tensors.get(name)!;
     hashEntry(h, name, shape, data);

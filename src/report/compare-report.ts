@@ -10,6 +10,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { readPlotlyBundle } from '../io/plotly-bundle';
 import { writeFileAtomic } from '../io/safetensors';
 import { type CellResult, isSegmentationCells, type SegSummaryRow, summarize, summarizeLong, summarizeSegmentation, type SummaryRow } from '../train/compare';
 import { figureHtml, pageHtml, type Figure } from '../viz/plotly';
@@ -212,6 +213,6 @@ export async function writeCompareReport(dir: string, cells: CellResult[], setti
     '<h2>Learning curves</h2>', ...curves,
     '<h2>Parameter counts</h2>', sizeHtml,
   ].join('\n');
-  await writeFileAtomic(files.report_html, Buffer.from(pageHtml(String(settings.title ?? 'TPP comparison'), body)));
+  await writeFileAtomic(files.report_html, Buffer.from(pageHtml(String(settings.title ?? 'TPP comparison'), body, readPlotlyBundle)));
   return files;
 }

@@ -9,6 +9,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { signed } from '../analysis/paired';
+import { readPlotlyBundle } from '../io/plotly-bundle';
 import { writeFileAtomic } from '../io/safetensors';
 import { type CellMetric, type CellResult, isSegmentationCells, pairedColumns, type PairedColumns, pairedDelta, summarizeLong, type SummaryLongRow } from '../train/compare';
 import { figureHtml, pageHtml, type Figure } from '../viz/plotly';
@@ -236,6 +237,6 @@ export async function writeStudyReport(dir: string, title: string, results: Stud
     ...metrics.flatMap((m) => [`<h2>Without TPP: each method, and the references that bracket them (test ${METRIC_NAMES[m]}, mean ± sd over seeds)</h2>`, baselineTable(summary, m)]),
     '<h2>Per target</h2>', `<ul>${results.map((r) => `<li><a href="${esc(path.join(r.dir, 'report.html'))}">${esc(r.target)}</a> (${r.cells.length} cells)</li>`).join('')}</ul>`,
   ].join('\n');
-  await writeFileAtomic(files.index_html, Buffer.from(pageHtml(title, body)));
+  await writeFileAtomic(files.index_html, Buffer.from(pageHtml(title, body, readPlotlyBundle)));
   return files;
 }

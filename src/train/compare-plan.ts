@@ -9,7 +9,7 @@
  * `grid.settings`) plus its own coordinates (method config, arm and its images, budget, seed). A cached result is
  * reused only when its fingerprint equals the task's (see settings-fingerprint.ts).
  */
-import { createHash } from 'node:crypto';
+import { bytesOf, sha256Tag } from '../hash/sha256';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { SubsampleSpec } from '../data/sets/splits';
@@ -94,7 +94,7 @@ export interface ComparePlan {
 const FINETUNE_ONLY = ['finetune', 'target', 'segment'];
 
 function fileHash(file: string): string {
-  return `sha256:${createHash('sha256').update(fs.readFileSync(file)).digest('hex')}`;
+  return sha256Tag(fs.readFileSync(file));
 }
 
 function readJson(file: string): Record<string, unknown> | null {
@@ -139,7 +139,7 @@ export function tppTaskKey(method: string, arm: string, tppSeed: number): string
 
 /** What a segmentation grid adds to the run settings: the head and the masks of each split (images are in `target`). */
 function segmentSettings(seg: NonNullable<CompareGrid['segment']>): Record<string, unknown> {
-  const masks = (ds: SegDataset) => `sha256:${createHash('sha256').update(Buffer.from(ds.masks.data.buffer, ds.masks.data.byteOffset, ds.masks.data.byteLength)).update(JSON.stringify(ds.masks.shape)).digest('hex')}`;
+  const masks = (ds: SegDataset) => sha256Tag(bytesOf(ds.masks.data), JSON.stringify(ds.masks.shape));
   return { head: seg.head, masks: { train: masks(seg.train), val: masks(seg.val), test: masks(seg.test) } };
 }
 

@@ -7,7 +7,7 @@
  * level; the fingerprint is `sha256:<hex>` of that text's UTF-8 bytes. So the same settings give the same
  * fingerprint whatever order their fields were built in, and a field added later flows in without code here.
  */
-import { createHash } from 'node:crypto';
+import { bytesOf, Sha256, sha256Tag } from '../hash/sha256';
 import type { Dataset } from '../data/sets/dataset';
 
 /**
@@ -40,7 +40,7 @@ export function canonicalJson(settings: unknown): string {
 
 /** `sha256:<hex>` of the canonical JSON of `settings`. */
 export function settingsFingerprint(settings: unknown): string {
-  return `sha256:${createHash('sha256').update(canonicalJson(settings), 'utf8').digest('hex')}`;
+  return sha256Tag(canonicalJson(settings));
 }
 
 /** Leaves of a settings object by dotted path (`tpp.epochs`, `budget.perClass`); arrays are leaves. */
@@ -76,13 +76,13 @@ export function describeDiff(diff: readonly string[], limit = 6): string {
  * or conversion gives another.
  */
 export function datasetFingerprint(ds: Dataset): string {
-  const h = createHash('sha256');
+  const h = new Sha256();
   const part = (name: string, a: { data: ArrayBufferView; shape: readonly number[] }) => {
-    h.update(`${name}\n${a.data.constructor.name}\n${a.shape.join(',')}\n`, 'utf8');
-    h.update(Buffer.from(a.data.buffer, a.data.byteOffset, a.data.byteLength));
+    h.update(`${name}\n${a.data.constructor.name}\n${a.shape.join(',')}\n`);
+    h.update(bytesOf(a.data));
   };
   part('images', ds.images);
   part('labels', ds.labels);
-  h.update(`\n${ds.task}\n${JSON.stringify(ds.classNames ?? null)}`, 'utf8');
-  return `sha256:${h.digest('hex')}`;
+  h.update(`\n${ds.task}\n${JSON.stringify(ds.classNames ?? null)}`);
+  return `sha256:${h.hex()}`;
 }

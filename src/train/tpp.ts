@@ -98,7 +98,7 @@ export async function targetParameterPretrain(options: TppOptions): Promise<TppR
         finalLoss: result.history[result.history.length - 1]?.loss,
         normalization: options.normalization,
         ...options.metadata,
-      });
+      }, false);
       out.adapterPath = saved.path;
       out.adapterBytes = saved.bytes;
     }

@@ -2,6 +2,7 @@
  * Display helpers for the tslab notebook kernel. Cells call `show(fig)` (synchronous: nothing to await); the first
  * call embeds the plotly.js bundle once for the notebook (each notebook has its own kernel process).
  */
+import { readPlotlyBundle } from '../io/plotly-bundle';
 import { Figure, figureHtml, plotlyBundleScript } from './plotly';
 
 interface TslabDisplay {
@@ -25,7 +26,7 @@ function tslabDisplay(): TslabDisplay {
 export function show(fig: Figure, opts: { height?: number } = {}): void {
   const display = tslabDisplay();
   const html = figureHtml(fig, opts);
-  display.html(bundleShown ? html : `${plotlyBundleScript()}\n${html}`);
+  display.html(bundleShown ? html : `${plotlyBundleScript(readPlotlyBundle)}\n${html}`);
   bundleShown = true;
 }
 

@@ -10,10 +10,9 @@
  * ```
  */
 import { promises as fs } from 'fs';
-import * as zlib from 'zlib';
 import * as dicomParser from 'dicom-parser';
 import { applyModalityLut, decodeNative, DICOM_LIMITS, DicomPixelArray, checkLayout, PixelLayout, pixelDataBytes, samplesPerFrame } from './dicom-pixels';
-import { inflateRawStream } from '../formats/inflate';
+import { inflateRaw, InflateLimitError, inflateRawStream } from '../formats/inflate';
 import { decodeRleFrame } from './dicom-rle';
 import { decodeJpegBaselineFrame, decodeJpegLosslessFrame } from './dicom-jpeg';
 import { DicomError, TransferSyntax, transferSyntax, unsupportedSyntaxError } from './dicom-syntax';
@@ -80,13 +79,24 @@ export interface ReadDicomOptions {
 
 const PIXEL_DATA = 'x7fe00010';
 
+/** `parts` joined into one array. */
+function concatBytes(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
 /** Synchronous inflation of a deflated data set (`decodeDicom` on bytes), capped at `maxFileBytes`. */
 function inflate(bytes: Uint8Array, position: number): Uint8Array {
-  let body: Buffer;
+  let body: Uint8Array;
   try {
-    body = zlib.inflateRawSync(bytes.subarray(position), { maxOutputLength: DICOM_LIMITS.maxFileBytes });
+    body = inflateRaw(bytes.subarray(position), { maxOutput: DICOM_LIMITS.maxFileBytes });
   } catch (e) {
-    if (e instanceof RangeError) throw new DicomError('too-large', `Deflated data set inflates to more than ${DICOM_LIMITS.maxFileBytes} bytes: a decompression bomb or a damaged file.`);
+    if (e instanceof InflateLimitError) throw new DicomError('too-large', `Deflated data set inflates to more than ${DICOM_LIMITS.maxFileBytes} bytes: a decompression bomb or a damaged file.`);
     throw new DicomError('malformed', `Deflated data set could not be inflated: ${(e as Error).message}. The file is damaged or truncated.`);
   }
   const out = new Uint8Array(position + body.length);
@@ -123,13 +133,13 @@ function deflatedStart(bytes: Uint8Array): number | null {
 async function inflateBounded(bytes: Uint8Array): Promise<Uint8Array> {
   const position = deflatedStart(bytes);
   if (position === null) return bytes;
-  const chunks: Buffer[] = [Buffer.from(bytes.buffer, bytes.byteOffset, position)];
+  const chunks: Uint8Array[] = [bytes.subarray(0, position)];
   let total = position;
   let cap = position + DICOM_LIMITS.maxHeaderBytes;
   let capKnown = false;
   let probeAt = position + 65536;
   const probe = () => {
-    const prefix = Buffer.concat(chunks);
+    const prefix = concatBytes(chunks);
     chunks.length = 0;
     chunks.push(prefix);
     let ds: dicomParser.DataSet;
@@ -147,7 +157,7 @@ async function inflateBounded(bytes: Uint8Array): Promise<Uint8Array> {
   };
   const src = bytes.subarray(position);
   try {
-    await inflateRawStream(src.length, (o, n) => src.subarray(o, o + n), (d) => {
+    inflateRawStream(src.length, (o, n) => src.subarray(o, o + n), (d) => {
       chunks.push(d);
       total += d.length;
       if (!capKnown && total >= probeAt) {
@@ -168,7 +178,7 @@ async function inflateBounded(bytes: Uint8Array): Promise<Uint8Array> {
     if (e instanceof DicomError) throw e;
     throw new DicomError('malformed', `Deflated data set could not be inflated: ${(e as Error).message}. The file is damaged or truncated.`);
   }
-  return Buffer.concat(chunks);
+  return concatBytes(chunks);
 }
 
 /**

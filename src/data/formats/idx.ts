@@ -5,8 +5,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import * as zlib from 'zlib';
 import { Dataset, validateDataset } from '../sets/dataset';
+import { gunzip } from './inflate';
 
 /** Where Debian's `dataset-fashion-mnist` package puts the files. */
 export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
@@ -15,13 +15,14 @@ export const FASHION_MNIST_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dre
 
 /** Read an IDX file of unsigned bytes (`.gz` or plain): returns the dims and the values. */
 export function readIdxU8(file: string): { shape: number[]; data: Uint8Array } {
-  let bytes: Buffer = fs.readFileSync(file);
-  if (bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = zlib.gunzipSync(bytes);
+  let bytes: Uint8Array = fs.readFileSync(file);
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = gunzip(bytes);
   if (bytes.length < 4 || bytes[0] !== 0 || bytes[1] !== 0) throw new Error(`${file} is not an IDX file (bad magic number).`);
   if (bytes[2] !== 0x08) throw new Error(`${file}: IDX type 0x${bytes[2].toString(16)} is not unsigned bytes (0x08).`);
   const rank = bytes[3];
   const shape: number[] = [];
-  for (let i = 0; i < rank; i++) shape.push(bytes.readUInt32BE(4 + 4 * i));
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let i = 0; i < rank; i++) shape.push(view.getUint32(4 + 4 * i));
   const offset = 4 + 4 * rank;
   const count = shape.reduce((a, b) => a * b, 1);
   if (bytes.length - offset !== count) throw new Error(`${file}: header says ${count} values but the file holds ${bytes.length - offset}; is it truncated?`);

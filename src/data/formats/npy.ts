@@ -115,6 +115,14 @@ function parsePyLiteral(text: string, where: string): PyValue {
   return v;
 }
 
+/** A .npy header's text: UTF-8 in format version 3, Latin-1 before (each byte one character). */
+export function headerText(bytes: Uint8Array, major: number): string {
+  if (major === 3) return new TextDecoder().decode(bytes);
+  let text = '';
+  for (let i = 0; i < bytes.length; i += 8192) text += String.fromCharCode(...bytes.subarray(i, i + 8192));
+  return text;
+}
+
 /**
  * Read and check a .npy header. `name` is used in error messages.
  * Throws for a bad magic string, an unknown version, a malformed header, object/pickle or structured dtypes.
@@ -130,7 +138,7 @@ export function parseNpyHeader(buf: Uint8Array, name = '<npy>'): NpyHeader {
   const headerLen = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
   const dataOffset = 8 + lenBytes + headerLen;
   if (dataOffset > buf.length) throw new Error(`${name}: .npy header claims ${headerLen} bytes but the file is cut short (truncated).`);
-  const text = Buffer.from(buf.buffer, buf.byteOffset + 8 + lenBytes, headerLen).toString(major === 3 ? 'utf8' : 'latin1');
+  const text = headerText(buf.subarray(8 + lenBytes, 8 + lenBytes + headerLen), major);
   const dict = parsePyLiteral(text, name);
   if (dict === null || typeof dict !== 'object' || Array.isArray(dict)) throw new Error(`${name}: bad .npy header (not a dict).`);
   const { descr, fortran_order: fortran, shape } = dict as { [k: string]: PyValue };
@@ -320,7 +328,7 @@ export function parseNpyUnicodeHeader(buf: Uint8Array, name = '<npy>'): { descr:
   const headerLen = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
   const dataOffset = 8 + lenBytes + headerLen;
   if (dataOffset > buf.length) throw new Error(`${name}: .npy header is cut short (truncated).`);
-  const text = Buffer.from(buf.buffer, buf.byteOffset + 8 + lenBytes, headerLen).toString(major === 3 ? 'utf8' : 'latin1');
+  const text = headerText(buf.subarray(8 + lenBytes, 8 + lenBytes + headerLen), major);
   const dict = parsePyLiteral(text, name) as { [k: string]: PyValue };
   const descr = dict?.descr;
   const m = typeof descr === 'string' ? /^([<>|=])U(\d+)$/.exec(descr) : null;

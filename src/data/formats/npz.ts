@@ -9,7 +9,7 @@
  * uncompressed). `readNpzHead` inflates only the first rows of an array.
  */
 import { bufferSource, ByteSource, fileSource, listZipEntries, readZipEntry, readZipEntryHead, readZipEntryPrefix, ZipEntry } from './zip';
-import { decodeNpyData, NpyArray, NpyDtype, NpyHeader, npyDataBytes, NpyStrings, parseNpy, parseNpyHeader, parseNpyUnicode, parseNpyUnicodeHeader, shapeSize } from './npy';
+import { decodeNpyData, headerText, NpyArray, NpyDtype, NpyHeader, npyDataBytes, NpyStrings, parseNpy, parseNpyHeader, parseNpyUnicode, parseNpyUnicodeHeader, shapeSize } from './npy';
 
 /** Limits on what an .npz entry may declare (see the file comment); documented in docs/cli-data.md. */
 export const NPZ_LIMITS = Object.freeze({
@@ -94,7 +94,7 @@ export function readNpzInfo(input: string | Uint8Array): NpzEntryInfo[] {
     return [...arrayEntries(src)].map(([key, e]) => {
       const where = `${src.name}: ${e.name}`;
       const head = readZipEntryPrefix(src, e, 65536);
-      if (/'descr':\s*'[<>|=]U\d+'/.test(Buffer.from(head).toString('latin1'))) {
+      if (/'descr':\s*'[<>|=]U\d+'/.test(headerText(head, 1))) {
         // Numpy unicode strings (class names, file names): described, checked against the entry's size, not decoded.
         const u = parseNpyUnicodeHeader(head, where);
         if (u.dataOffset + shapeSize(u.shape) * u.width * 4 !== e.size) throw new Error(`${where}: its header says ${shapeSize(u.shape)} strings of ${u.width} characters, which do not fill the entry's ${e.size} bytes: the file is damaged or its header lies.`);

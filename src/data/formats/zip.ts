@@ -2,22 +2,20 @@
  * A small, strict zip reader for `.npz` files: stored and deflate entries, ZIP64, sizes taken from the central
  * directory (numpy writes ZIP64 local headers whose size fields are placeholders), CRC-32 checked.
  *
- * Reads from a Buffer or from a file by positioned reads, so opening a large archive only reads its directory
+ * Reads from bytes in memory or from a file by positioned reads, so opening a large archive only reads its directory
  * and the entries asked for. Every offset and size is checked against the file before anything is read or
  * allocated: a damaged or lying archive is an Error, never a huge allocation.
  * Format reference: PKWARE APPNOTE.TXT (sections 4.3.7 local header, 4.3.12 central directory, 4.3.14-16 ZIP64).
  */
 import * as fs from 'fs';
-import * as zlib from 'zlib';
-import { constants as bufferConstants } from 'buffer';
-import { inflateRawStream } from './inflate';
+import { inflateRaw, InflateLimitError, inflateRawStream } from './inflate';
 import { crc32 } from './crc32';
 
 /** Where the archive's bytes come from: `size` bytes, read by offset. */
 export interface ByteSource {
   readonly size: number;
   /** Exactly `length` bytes at `offset` (throws if the range is outside the source). */
-  read(offset: number, length: number): Buffer;
+  read(offset: number, length: number): Uint8Array;
   close(): void;
   /** Name used in error messages (a path, or `<buffer>`). */
   readonly name: string;
@@ -41,10 +39,12 @@ const SIG_EOCD64_LOCATOR = 0x07064b50;
 const SIG_CENTRAL = 0x02014b50;
 const SIG_LOCAL = 0x04034b50;
 const U32_MAX = 0xffffffff;
+/** The longest entry read into one array (Node 20's Buffer limit, 4 GiB; engines refuse longer typed arrays). */
+const MAX_ARRAY = 2 ** 32;
+const utf8 = new TextDecoder();
 
 /** A byte source over an in-memory buffer. */
-export function bufferSource(buf: Uint8Array, name = '<buffer>'): ByteSource {
-  const b = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+export function bufferSource(b: Uint8Array, name = '<buffer>'): ByteSource {
   return {
     size: b.length,
     name,
@@ -72,8 +72,8 @@ export function fileSource(path: string): ByteSource {
       if (offset < 0 || length < 0 || offset + length > size) {
         throw new Error(`${path}: read of ${length} bytes at offset ${offset} is outside the ${size}-byte file (truncated or damaged).`);
       }
-      if (length > bufferConstants.MAX_LENGTH) throw new Error(`${path}: an entry of ${length} bytes is larger than Node can hold in one buffer.`);
-      const out = Buffer.allocUnsafe(length);
+      if (length > MAX_ARRAY) throw new Error(`${path}: an entry of ${length} bytes is larger than one array can hold.`);
+      const out = new Uint8Array(length);
       let done = 0;
       while (done < length) {
         const n = fs.readSync(fd, out, done, length - done, offset + done);
@@ -88,8 +88,17 @@ export function fileSource(path: string): ByteSource {
   };
 }
 
-function u64(buf: Buffer, offset: number, what: string, name: string): number {
-  const v = buf.readBigUInt64LE(offset);
+/** Little-endian readers over a byte array (zip numbers are little-endian). */
+function u16(b: Uint8Array, at: number): number {
+  return b[at] | (b[at + 1] << 8);
+}
+
+function u32(b: Uint8Array, at: number): number {
+  return (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0;
+}
+
+function u64(buf: Uint8Array, offset: number, what: string, name: string): number {
+  const v = new DataView(buf.buffer, buf.byteOffset, buf.byteLength).getBigUint64(offset, true);
   if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new Error(`${name}: ZIP64 ${what} ${v} is not a plausible value (damaged file).`);
   return Number(v);
 }
@@ -103,23 +112,23 @@ function findCentralDirectory(src: ByteSource): { offset: number; size: number; 
   const tail = src.read(tailStart, tailLen);
   let at = -1;
   for (let i = tail.length - 22; i >= 0; i--) {
-    if (tail.readUInt32LE(i) === SIG_EOCD && i + 22 + tail.readUInt16LE(i + 20) <= tail.length) {
+    if (u32(tail, i) === SIG_EOCD && i + 22 + u16(tail, i + 20) <= tail.length) {
       at = i;
       break;
     }
   }
   if (at < 0) throw new Error(`${name}: not a zip archive or truncated (no end-of-central-directory record found).`);
-  let count = tail.readUInt16LE(at + 10);
-  let size = tail.readUInt32LE(at + 12);
-  let offset = tail.readUInt32LE(at + 16);
+  let count = u16(tail, at + 10);
+  let size = u32(tail, at + 12);
+  let offset = u32(tail, at + 16);
   const eocdPos = tailStart + at;
   // A ZIP64 locator sits right before the classic record when the archive uses ZIP64 end records.
   if (eocdPos >= 20) {
     const loc = src.read(eocdPos - 20, 20);
-    if (loc.readUInt32LE(0) === SIG_EOCD64_LOCATOR) {
+    if (u32(loc, 0) === SIG_EOCD64_LOCATOR) {
       const recPos = u64(loc, 8, 'end-record offset', name);
       const rec = src.read(recPos, 56);
-      if (rec.readUInt32LE(0) !== SIG_EOCD64) throw new Error(`${name}: ZIP64 end record missing at offset ${recPos} (damaged file).`);
+      if (u32(rec, 0) !== SIG_EOCD64) throw new Error(`${name}: ZIP64 end record missing at offset ${recPos} (damaged file).`);
       count = u64(rec, 32, 'entry count', name);
       size = u64(rec, 40, 'directory size', name);
       offset = u64(rec, 48, 'directory offset', name);
@@ -139,26 +148,26 @@ export function listZipEntries(src: ByteSource): ZipEntry[] {
   const entries: ZipEntry[] = [];
   let p = 0;
   for (let k = 0; k < cd.count; k++) {
-    if (p + 46 > dir.length || dir.readUInt32LE(p) !== SIG_CENTRAL) {
+    if (p + 46 > dir.length || u32(dir, p) !== SIG_CENTRAL) {
       throw new Error(`${name}: central directory entry ${k} is damaged (bad signature or cut short).`);
     }
-    const flags = dir.readUInt16LE(p + 8);
-    const method = dir.readUInt16LE(p + 10);
-    const crc32 = dir.readUInt32LE(p + 16);
-    let compressedSize = dir.readUInt32LE(p + 20);
-    let size = dir.readUInt32LE(p + 24);
-    const nameLen = dir.readUInt16LE(p + 28);
-    const extraLen = dir.readUInt16LE(p + 30);
-    const commentLen = dir.readUInt16LE(p + 32);
-    let localHeaderOffset = dir.readUInt32LE(p + 42);
+    const flags = u16(dir, p + 8);
+    const method = u16(dir, p + 10);
+    const crc32 = u32(dir, p + 16);
+    let compressedSize = u32(dir, p + 20);
+    let size = u32(dir, p + 24);
+    const nameLen = u16(dir, p + 28);
+    const extraLen = u16(dir, p + 30);
+    const commentLen = u16(dir, p + 32);
+    let localHeaderOffset = u32(dir, p + 42);
     if (p + 46 + nameLen + extraLen + commentLen > dir.length) throw new Error(`${name}: central directory entry ${k} is cut short.`);
-    const entryName = dir.toString('utf8', p + 46, p + 46 + nameLen);
+    const entryName = utf8.decode(dir.subarray(p + 46, p + 46 + nameLen));
     // ZIP64 extra field (id 1): 8-byte values for exactly those fields that hold 0xFFFFFFFF, in this order.
     let e = p + 46 + nameLen;
     const extraEnd = e + extraLen;
     while (e + 4 <= extraEnd) {
-      const id = dir.readUInt16LE(e);
-      const len = dir.readUInt16LE(e + 2);
+      const id = u16(dir, e);
+      const len = u16(dir, e + 2);
       if (e + 4 + len > extraEnd) throw new Error(`${name}: extra field of "${entryName}" is cut short.`);
       if (id === 0x0001) {
         let q = e + 4;
@@ -184,8 +193,8 @@ export function listZipEntries(src: ByteSource): ZipEntry[] {
 /** Where an entry's compressed bytes start, from its local header (whose own size fields are ignored). */
 function dataOffset(src: ByteSource, entry: ZipEntry): number {
   const head = src.read(entry.localHeaderOffset, 30);
-  if (head.readUInt32LE(0) !== SIG_LOCAL) throw new Error(`${src.name}: local header of "${entry.name}" is damaged (bad signature).`);
-  const start = entry.localHeaderOffset + 30 + head.readUInt16LE(26) + head.readUInt16LE(28);
+  if (u32(head, 0) !== SIG_LOCAL) throw new Error(`${src.name}: local header of "${entry.name}" is damaged (bad signature).`);
+  const start = entry.localHeaderOffset + 30 + u16(head, 26) + u16(head, 28);
   if (start + entry.compressedSize > src.size) {
     throw new Error(
       `${src.name}: entry "${entry.name}" claims ${entry.compressedSize} compressed bytes at offset ${start}, beyond the end of the ${src.size}-byte file (truncated or damaged).`,
@@ -195,19 +204,19 @@ function dataOffset(src: ByteSource, entry: ZipEntry): number {
 }
 
 /** The full, checked contents of one entry. Output is bounded by the size the central directory states. */
-export function readZipEntry(src: ByteSource, entry: ZipEntry): Buffer {
+export function readZipEntry(src: ByteSource, entry: ZipEntry): Uint8Array {
   const where = `${src.name}: entry "${entry.name}"`;
-  if (entry.size > bufferConstants.MAX_LENGTH) throw new Error(`${where} holds ${entry.size} bytes, more than Node can hold in one buffer.`);
+  if (entry.size > MAX_ARRAY) throw new Error(`${where} holds ${entry.size} bytes, more than one array can hold.`);
   const raw = src.read(dataOffset(src, entry), entry.compressedSize);
-  let out: Buffer;
+  let out: Uint8Array;
   if (entry.method === 0) {
     if (entry.compressedSize !== entry.size) throw new Error(`${where} is stored but its sizes disagree (${entry.compressedSize} vs ${entry.size}).`);
     out = raw;
   } else if (entry.method === 8) {
     try {
-      out = zlib.inflateRawSync(raw, { maxOutputLength: Math.max(1, entry.size) });
+      out = inflateRaw(raw, { maxOutput: entry.size });
     } catch (e) {
-      const why = e instanceof RangeError ? `inflates to more than the ${entry.size} bytes it declares` : `does not inflate (${(e as Error).message})`;
+      const why = e instanceof InflateLimitError ? `inflates to more than the ${entry.size} bytes it declares` : `does not inflate (${(e as Error).message})`;
       throw new Error(`${where} ${why}: the file is damaged or truncated.`);
     }
   } else {
@@ -223,17 +232,17 @@ export function readZipEntry(src: ByteSource, entry: ZipEntry): Buffer {
  * `inflateRawStream`): memory stays at `bytes` plus one 64 KiB piece of input, whatever the entry declares.
  * Not CRC-checked (the whole entry is needed for that).
  */
-export async function readZipEntryHead(src: ByteSource, entry: ZipEntry, bytes: number): Promise<Buffer> {
+export async function readZipEntryHead(src: ByteSource, entry: ZipEntry, bytes: number): Promise<Uint8Array> {
   const start = dataOffset(src, entry);
   const want = Math.min(bytes, entry.size);
   if (entry.method === 0) return src.read(start, want);
   if (entry.method !== 8) throw new Error(`${src.name}: entry "${entry.name}" uses compression method ${entry.method}; only stored (0) and deflate (8) are supported.`);
-  const out = Buffer.allocUnsafe(want);
+  const out = new Uint8Array(want);
   let got = 0;
   try {
-    await inflateRawStream(entry.compressedSize, (offset, length) => src.read(start + offset, length), (d) => {
+    inflateRawStream(entry.compressedSize, (offset, length) => src.read(start + offset, length), (d) => {
       const n = Math.min(d.length, want - got);
-      d.copy(out, got, 0, n);
+      out.set(d.subarray(0, n), got);
       got += n;
       return got < want;
     });
@@ -248,14 +257,14 @@ export async function readZipEntryHead(src: ByteSource, entry: ZipEntry, bytes: 
  * The first bytes (at most `maxBytes`) of an entry, without reading or inflating the rest: enough to read a
  * .npy header of a large array. Not CRC-checked (the whole entry is needed for that).
  */
-export function readZipEntryPrefix(src: ByteSource, entry: ZipEntry, maxBytes: number): Buffer {
+export function readZipEntryPrefix(src: ByteSource, entry: ZipEntry, maxBytes: number): Uint8Array {
   const start = dataOffset(src, entry);
   if (entry.method === 0) return src.read(start, Math.min(maxBytes, entry.size));
   if (entry.method !== 8) throw new Error(`${src.name}: entry "${entry.name}" uses compression method ${entry.method}; only stored (0) and deflate (8) are supported.`);
   // 8 KiB of deflate inflates to at most about 8 MiB, so this stays small whatever the entry holds.
   const raw = src.read(start, Math.min(entry.compressedSize, 8192));
   try {
-    const out = zlib.inflateRawSync(raw, { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+    const out = inflateRaw(raw, { partial: true });
     return out.subarray(0, Math.min(maxBytes, out.length));
   } catch (e) {
     throw new Error(`${src.name}: entry "${entry.name}" does not inflate (${(e as Error).message}): the file is damaged.`);

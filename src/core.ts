@@ -1,0 +1,61 @@
+/**
+ * The library core, the part that runs in a web page as well as in Node: data formats and datasets, the ViT and
+ * MAE model, PEFT methods, the training step and stages, the comparison grid, analysis and figures. The browser
+ * workshop bundles this file; test/core-browser.test.ts bundles it for the browser and fails on any Node
+ * built-in it reaches. `src/index.ts` stays the Node entry: the same core plus the Node-only parts (files,
+ * processes, the CLI, reports written to disk, the tslab display).
+ */
+export { readAll, readScalar, toArray, syncReadsAvailable } from './tensor-io';
+export { Sha256, sha256Tag } from './hash/sha256';
+
+export * from './data/index';
+export { inflateRaw, inflateRawStream, inflateZlib, gunzip, InflateError, InflateLimitError } from './data/formats/inflate';
+export { crc32 } from './data/formats/crc32';
+export { decodePng, type DecodedPng } from './data/formats/png-read';
+export { checkImagesFit, fitToBackbone } from './data/sets/fit';
+export { readDicom, readDicomTags, DicomError, type DicomImage, type DicomTags, type ReadDicomOptions } from './data/dicom/dicom';
+export { WINDOW_PRESETS, parseWindow, windowToUint8, type Window, type WindowSpec } from './data/dicom/dicom-window';
+export { pixelStats, type PixelStats } from './data/dicom/dicom-pixels';
+export { foregroundFractions, numSegExamples, segImages, segLabelBudget, segSubset, type Masks, type SegDataset, type SegSplits } from './data/sets/segmentation';
+
+export * from './model/index';
+export { createMAE, DECODER_PRESETS, type DecoderConfig, type MAE } from './model/mae';
+export { createSegHead, SEG_HEAD_KINDS, SegHead, type SegHeadConfig, type SegHeadKind } from './model/seg-head';
+export { useOwnKernels, ownKernelsActive } from './kernels/wasm';
+
+export * from './peft/index';
+export {
+  ADAPTER_FORMAT, BACKBONE_FORMAT, checkpointInfo, decodeAdapter, decodeBackbone, encodeAdapter, encodeBackbone, OTHER_HEAD_PREFIXES,
+  type CheckpointInfo, type CheckpointMetadata, type EncodedCheckpoint, type LoadAdapterOptions, type LoadBackboneOptions, type OtherHead,
+} from './checkpoint/checkpoint';
+export { decodeSafetensors, encodeSafetensors, entryToFloat32, type SafetensorsContents, type SafetensorsEntry, type TensorToWrite } from './checkpoint/safetensors';
+
+export { AdamW, clipByGlobalNorm, defaultNoDecay, type AdamWOptions } from './step/optimizer';
+export { computeGradients, trainStep, NonFiniteLossError, type LossAndGrads, type StepSettings } from './step/step';
+export { epochSeed, stepSeed } from './step/seed';
+
+export { normalizationFrom, type StageRunOptions } from './train/common';
+export { STAGE_DEFAULTS, type StageDefaults, type StageName } from './train/defaults';
+export { pretrainMAE, maeLoss, type PretrainOptions, type PretrainResult } from './train/pretrain';
+export { targetParameterPretrain, type TppOptions, type TppResult } from './train/tpp';
+export { sharedTppAdapter, tppSettings, type SharedTppOptions, type SharedTppResult } from './train/tpp-shared';
+export { PRETEXT_NAMES, type PretextName } from './train/pretext';
+export { finetune, evaluateModel, type FinetuneOptions, type FinetuneResult } from './train/finetune';
+export { headSize, scoresFromLogits, taskKind, taskLoss } from './train/objective';
+export { evaluate, type Metrics, type TaskKind } from './train/metrics';
+export { finetuneSegmentation, segForward, type SegFinetuneOptions, type SegFinetuneResult } from './train/segment';
+export { ellipsePerimeter, fitEllipse, hd95, headCircumference, overlap, segScores, type SegScores } from './train/seg-metrics';
+export { fitSegToBackbone } from './train/seg-data';
+export { emptyMaskBaseline, evaluateSegmentation, predictSegMasks, scoreSegMasks, type SegEvaluation } from './train/seg-objective';
+export { fit, type FitResult, type FitSpec, type EpochRecord, type TrainProgress } from './train/loop';
+export { canonicalJson, datasetFingerprint, describeDiff, settingsDiff, settingsFingerprint, RESULTS_VERSION } from './train/settings-fingerprint';
+export { runCompare, summarize, methodSizes, budgetLabel, type Arm, type CellResult, type CompareGrid, type CompareProgress, type SummaryRow } from './train/compare';
+export { capImages } from './train/compare-plan';
+export { readStudyPlan, validateStudyPlan, type StudyPlan, type StudyTarget } from './train/study-plan';
+
+export { meanStd, pairedSentence, pairedSummary, type PairedSummary } from './analysis/paired';
+export { knnProbe, linearProbe, pooledFeatures, probeMetric, type Features, type FeatureSource, type LinearProbeOptions } from './analysis/probe';
+export { linearCka, type FeatureMatrix } from './analysis/cka';
+export { loraCosine, loraSingularValues, loraUpdateRows, pairLoraFactors, type LoraFactors, type LoraUpdateRow, type PlainTensor } from './analysis/lora-svd';
+
+export * from './viz/index';
