@@ -149,7 +149,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
       },
       monitor: { metric: 'val_auc', mode: 'max', patience: options.patience },
       lr,
-      weightDecay: options.weightDecay ?? 0.05,
+      weightDecay: options.weightDecay ?? STAGE_DEFAULTS.finetune.weightDecay,
       lrScale: options.headLr === undefined ? undefined : (name) => (HEAD_PARAMS.includes(name as (typeof HEAD_PARAMS)[number]) ? options.headLr! / lr : 1),
       checkpointPath: options.outDir ? path.join(options.outDir, 'checkpoint.safetensors') : undefined,
       resume: options.resume,

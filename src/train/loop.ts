@@ -15,6 +15,7 @@ import { tf } from '../backend';
 import { entryToFloat32, readSafetensorsFile, TensorToWrite, writeSafetensorsFile } from '../io/safetensors';
 import { AdamW } from '../step/optimizer';
 import { computeGradients, type LossAndGrads, trainStep } from '../step/step';
+import { DEFAULT_WEIGHT_DECAY } from './defaults';
 import { lrAt, Schedule } from './schedule';
 import { describeDiff, settingsDiff } from './settings-fingerprint';
 
@@ -77,6 +78,7 @@ export interface FitSpec<B> {
   lr: number;
   warmupSteps?: number;
   minLrRatio?: number;
+  /** AdamW's weight decay (default `DEFAULT_WEIGHT_DECAY`, ./defaults). */
   weightDecay?: number;
   /** A learning-rate factor per parameter name (see AdamWOptions.lrScale); default 1 for all. */
   lrScale?: (name: string) => number;
@@ -129,7 +131,7 @@ export async function fit<B>(spec: FitSpec<B>): Promise<FitResult> {
     minLrRatio: spec.minLrRatio ?? 0.01,
   };
   const names = [...spec.params.keys()];
-  const opt = new AdamW(spec.params, { weightDecay: spec.weightDecay ?? 0.05, lrScale: spec.lrScale });
+  const opt = new AdamW(spec.params, { weightDecay: spec.weightDecay ?? DEFAULT_WEIGHT_DECAY, lrScale: spec.lrScale });
   let bestParams: Map<string, tf.Tensor> | null = null;
   let state: TrainState = { epoch: 0, step: 0, history: [], best: null, bestEpoch: -1, badEpochs: 0 };
   const emit = spec.onProgress ?? (() => {});

@@ -141,7 +141,7 @@ export async function pretrainMAE(options: PretrainOptions): Promise<PretrainRes
       dispose: (b) => tf.dispose([b.x, b.y]),
       evaluate: options.val ? async () => ({ val_loss: await maeLoss(mae, options.val!, normalization, { maskRatio, normPixLoss, seed: 12345 }) }) : undefined,
       lr: settings.lr,
-      weightDecay: options.weightDecay ?? 0.05,
+      weightDecay: options.weightDecay ?? STAGE_DEFAULTS.pretrain.weightDecay,
       checkpointPath: outDir ? path.join(outDir, 'checkpoint.safetensors') : undefined,
       resume: options.resume,
       meta: settings,

@@ -7,8 +7,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { tf } from '../backend';
-import type { Normalization } from '../data/sets/batches';
-import { numSegBatches, segBatches, type SegBatch } from '../data/sets/seg-batches';
+import { batches, numBatches, type Normalization, type SegBatch } from '../data/sets/batches';
 import { numMaskClasses, numSegExamples, segImages, segLabelBudget, segSubset, type SegDataset } from '../data/sets/segmentation';
 import { loadAdapter } from '../io/checkpoint';
 import { saveSegAdapter } from '../io/seg-checkpoint';
@@ -20,6 +19,7 @@ import { epochSeed } from '../step/seed';
 import { checkImagesFit } from '../data/sets/fit';
 import { type StageRunOptions } from './common';
 import { withNewHead } from '../model/head';
+import { STAGE_DEFAULTS } from './defaults';
 import { fit, type FitResult } from './loop';
 import { evaluateSegmentation, segLoss, segOutputs, type SegEvaluation } from './seg-objective';
 
@@ -36,6 +36,8 @@ export interface SegFinetuneOptions extends StageRunOptions {
   val: SegDataset;
   test?: SegDataset;
   /** Label budget: this many labelled training images (stratified by image label, by `seed`); default all. */
+  labelBudget?: number;
+  /** @deprecated The old name of `labelBudget` (still read, for notebooks written before the rename). */
   labels?: number;
   normalization: Normalization;
   weightDecay?: number;
@@ -92,8 +94,9 @@ export async function finetuneSegmentation(options: SegFinetuneOptions): Promise
     checkImagesFit(segImages(ds), cfg, 'finetune --task segment');
     if (numMaskClasses(ds) !== numMaskClasses(options.train)) throw new Error(`finetune --task segment: ${ds.source} has ${numMaskClasses(ds)} mask classes, the training data ${numMaskClasses(options.train)}.`);
   }
-  const train = options.labels !== undefined ? segLabelBudget(options.train, options.labels, seed) : options.train;
-  const batchSize = Math.min(options.batchSize ?? 16, numSegExamples(train));
+  const labelBudget = options.labelBudget ?? options.labels;
+  const train = labelBudget !== undefined ? segLabelBudget(options.train, labelBudget, seed) : options.train;
+  const batchSize = Math.min(options.batchSize ?? STAGE_DEFAULTS.segment.batchSize, numSegExamples(train));
   const model = withNewHead(options.backbone, cfg.numClasses, seed);
   const headKind = options.head ?? DEFAULT_SEG_HEAD;
   const head = createSegHead({ kind: headKind, outputs: segOutputs(numMaskClasses(train)), dim: cfg.dim, grid: gridSize(cfg), imageSize: cfg.imageSize }, seed);
@@ -105,10 +108,10 @@ export async function finetuneSegmentation(options: SegFinetuneOptions): Promise
       throw new Error(`finetune: --init adapter ${options.init} is a ${JSON.stringify(peft.config)} adapter, but the method asked for is ${JSON.stringify(options.method)}. Use the same method and settings as the TPP run.`);
     }
     const pm = peft;
-    const epochs = options.epochs ?? 30;
-    const lr = options.lr ?? 1e-3;
+    const epochs = options.epochs ?? STAGE_DEFAULTS.segment.epochs;
+    const lr = options.lr ?? STAGE_DEFAULTS.segment.lr;
     const settings = {
-      task: 'segment', head: headKind, method: options.method, init: options.init ?? null, labels: options.labels ?? 'all', trainExamples: numSegExamples(train),
+      task: 'segment', head: headKind, method: options.method, init: options.init ?? null, labelBudget: labelBudget ?? 'all', trainExamples: numSegExamples(train),
       epochs, batchSize, lr, seed, data: options.train.source, ...(options.minStepsPerEpoch ? { minStepsPerEpoch: options.minStepsPerEpoch } : {}),
     };
     if (options.outDir) fs.mkdirSync(options.outDir, { recursive: true });
@@ -119,8 +122,8 @@ export async function finetuneSegmentation(options: SegFinetuneOptions): Promise
       stage: 'finetune',
       params: new Map([...pm.targetParameters(), ...head.params]),
       epochs,
-      stepsPerEpoch: numSegBatches(epochData, batchSize, dropLast),
-      batches: (epoch) => segBatches(epochData, batchSize, { shuffle: true, seed: epochSeed(seed, epoch), normalization: options.normalization, augment: options.augment ?? false, dropLast }),
+      stepsPerEpoch: numBatches(epochData, batchSize, dropLast),
+      batches: (epoch) => batches(epochData, batchSize, { shuffle: true, seed: epochSeed(seed, epoch), normalization: options.normalization, augment: options.augment ?? false, dropLast }),
       loss: (b) => segLoss(segForward(pm, head, b.x, true), b.y),
       batchSize: (b) => b.x.shape[0],
       dispose: (b) => tf.dispose([b.x, b.y]),
@@ -130,7 +133,7 @@ export async function finetuneSegmentation(options: SegFinetuneOptions): Promise
       },
       monitor: { metric: 'val_dice', mode: 'max', patience: options.patience },
       lr,
-      weightDecay: options.weightDecay ?? 0.05,
+      weightDecay: options.weightDecay ?? STAGE_DEFAULTS.segment.weightDecay,
       checkpointPath: options.outDir ? path.join(options.outDir, 'checkpoint.safetensors') : undefined,
       resume: options.resume,
       meta: settings,

@@ -82,7 +82,7 @@ export async function targetParameterPretrain(options: TppOptions): Promise<TppR
       batchSize: (b) => b.x.shape[0],
       dispose: (b) => tf.dispose([b.x, b.y]),
       lr,
-      weightDecay: 0.01,
+      weightDecay: STAGE_DEFAULTS.tpp.weightDecay,
       checkpointPath: options.outDir ? path.join(options.outDir, 'checkpoint.safetensors') : undefined,
       resume: options.resume,
       meta: settings,

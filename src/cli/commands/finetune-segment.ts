@@ -26,14 +26,14 @@ export function segHeadFromFlags(flags: FlagValues): SegHeadKind {
 
 /** Run the segmentation fine-tuning for the finetune command; returns the `--json` result object. */
 export async function runSegmentFinetune(flags: FlagValues, vit: ViT, metadata: Record<string, unknown>, method: PeftConfig, out: string, backend: string): Promise<Record<string, unknown>> {
-  const labels = parseImageBudget(flags.labels as string | undefined);
+  const labelBudget = parseImageBudget(flags.labels as string | undefined);
   const head = segHeadFromFlags(flags);
   requireSegmentationData(String(flags.data));
   const data = await dataFromFlags(flags, vit);
   const { train, val, test } = data.seg!;
   const t0 = Date.now();
   const r = await finetuneSegmentation({
-    backbone: vit, method, init: flags.init as string | undefined, head, train, val, test, labels,
+    backbone: vit, method, init: flags.init as string | undefined, head, train, val, test, labelBudget,
     normalization: normalizationFrom(metadata, segImages(train)), epochs: (flags.epochs as number) ?? 30, batchSize: (flags.batch as number) ?? 16,
     lr: flags.lr as number | undefined, patience: flags.patience as number | undefined, augment: !!flags.augment, seed: flags.seed as number,
     outDir: out, resume: !!flags.resume, onProgress: progressPrinter(!!flags.quiet), metadata: { dataName: data.name, splitSeed: flags['split-seed'], testFiles: test.ids, backend },
