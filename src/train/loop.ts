@@ -10,9 +10,9 @@
  * from it. Randomness must depend only on (seed, epoch, step) — batches(epoch) and loss(batch, step) — so a
  * resumed run ends with the same weights as one that was never interrupted.
  */
-import * as fs from 'fs';
 import { tf } from '../backend';
 import { entryToFloat32, readSafetensorsFile, TensorToWrite, writeSafetensorsFile } from '../io/safetensors';
+import { fileExists } from '../io/stage-files';
 import { AdamW } from '../step/optimizer';
 import { computeGradients, type LossAndGrads, trainStep } from '../step/step';
 import { DEFAULT_WEIGHT_DECAY } from './defaults';
@@ -137,7 +137,7 @@ export async function fit<B>(spec: FitSpec<B>): Promise<FitResult> {
   const emit = spec.onProgress ?? (() => {});
 
   try {
-    if (spec.resume && spec.checkpointPath && fs.existsSync(spec.checkpointPath)) {
+    if (spec.resume && spec.checkpointPath && fileExists(spec.checkpointPath)) {
       const loaded = await loadTrainState(spec, opt);
       state = loaded.state;
       bestParams = loaded.bestParams;
