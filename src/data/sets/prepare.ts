@@ -38,11 +38,16 @@ function limitSeg(ds: SegDataset, n?: number): SegDataset {
   return segSubset(ds, Array.from({ length: n }, (_, i) => i));
 }
 
+/** Tell `onNote` what fitting `ds` to `fit` with a conversion will do to its images (nothing when it fits). */
+function noteFit(ds: Dataset, fit: PrepareOptions['fit'], onNote: PrepareOptions['onNote']): void {
+  const text = fit?.convert ? describeFit(ds, fit.config) : null;
+  if (text) onNote?.(text, 'info');
+}
+
 /** `ds` fitted to `fit` (unchanged without it), telling `onNote` what a conversion did to the images. */
 export function fitImages(ds: Dataset, fit: PrepareOptions['fit'], onNote?: PrepareOptions['onNote']): Dataset {
   if (!fit) return ds;
-  const text = fit.convert ? describeFit(ds, fit.config) : null;
-  if (text) onNote?.(text, 'info');
+  noteFit(ds, fit, onNote);
   return fitToBackbone(ds, fit.config, !!fit.convert);
 }
 
@@ -53,8 +58,7 @@ export function prepareSplits<S extends Splits>(d: S, options: PrepareOptions = 
     if (options.valImages !== undefined) throw new Error(`${d.name}: a validation sample (valImages) applies to classification data; segmentation is scored on every validation image.`);
     const fitSeg = (ds: SegDataset) => (fit ? fitSegToBackbone(ds, fit.config, !!fit.convert) : ds);
     const train = limitSeg(d.seg.train, options.limit);
-    const text = fit?.convert ? describeFit(segImages(train), fit.config) : null;
-    if (text) onNote?.(text, 'info');
+    noteFit(segImages(train), fit, onNote);
     const seg = { train: fitSeg(train), val: fitSeg(d.seg.val), test: fitSeg(d.seg.test) };
     return { ...d, train: segImages(seg.train), val: segImages(seg.val), test: segImages(seg.test), seg };
   }
