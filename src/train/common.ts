@@ -10,7 +10,6 @@ import type { SegDataset } from '../data/sets/segmentation';
 import type { AugmentOptions } from '../data/sets/augment';
 import type { StageFiles } from '../io/stage-files';
 import { fit, type FitResult, type FitSpec, type TrainProgress } from './loop';
-import type { ViTConfig } from '../model/config';
 import { epochSeed } from '../step/seed';
 
 /** The run settings every stage (pretrain, tpp, finetune) takes; each stage's options extend these. */

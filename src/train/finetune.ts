@@ -3,9 +3,9 @@
  * new task head are trained with AdamW, warm-up and cosine decay; validation every epoch picks the best epoch
  * (early stopping restores it); test metrics are computed once at the end.
  */
-import { initBackend, tf } from '../backend';
+import { initBackend } from '../backend';
 import { parameterChanges, snapshotTensors, type ParamChange } from '../analysis/params';
-import type { Batch, Normalization } from '../data/sets/batches';
+import type { Normalization } from '../data/sets/batches';
 import { Dataset, numClasses, numExamples, subset } from '../data/sets/dataset';
 import { subsampleLabels, type SubsampleSpec } from '../data/sets/splits';
 import { saveAdapter } from '../io/checkpoint';
@@ -13,8 +13,8 @@ import { stageFiles } from '../io/stage-files';
 import { HEAD_PARAMS, type ViT } from '../model/vit';
 import type { PeftConfig, PeftModel } from '../peft/index';
 import { checkImagesFit } from '../data/sets/fit';
-import { epochBatches, fitStage, predictAll, stepsPerEpoch, type StageRunOptions } from './common';
-import { openFinetuneModel, repeatForSteps } from './finetune-start';
+import { predictAll, type StageRunOptions } from './common';
+import { openFinetuneModel, repeatForSteps, trainAndEvaluate, type FinetuneTask } from './finetune-stage';
 import { STAGE_DEFAULTS } from './defaults';
 import { WorkerGradients } from '../parallel/workers';
 import { finetuneGradTask, hostBatchOf } from './finetune-task';
@@ -111,30 +111,21 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     const workers = options.workers ?? 1;
     if (!Number.isInteger(workers) || workers < 1) throw new Error(`finetune: workers must be a whole number >= 1, got ${workers}.`);
     if (workers > 1) {
-      const task = finetuneGradTask(model, pm, { config: model.config, method: pm.config, seed, kind, classes });
-      pool = await WorkerGradients.start(task, workers, { backend: (await initBackend({ warn: () => {} })).name });
+      const gradTask = finetuneGradTask(model, pm, { config: model.config, method: pm.config, seed, kind, classes });
+      pool = await WorkerGradients.start(gradTask, workers, { backend: (await initBackend({ warn: () => {} })).name });
     }
-    const gradients = pool ? { gradients: async (b: Batch) => pool!.compute(await hostBatchOf(b)) } : {};
-    const result = await fitStage<Batch>(options, files, {
-      ...gradients,
-      stage: 'finetune',
-      params: pm.trainableParameters(),
-      epochs,
-      stepsPerEpoch: stepsPerEpoch(epochData, batchSize),
-      batches: (epoch) => epochBatches(epochData, batchSize, seed, epoch, options.normalization, options.augment ?? false),
-      loss: (b) => taskLoss(kind, pm.forward(b.x, { training: true }), b.y, classes),
-      evaluate: async () => {
-        const m = await evaluateModel(pm, options.val, options.normalization);
-        return { val_auc: m.auc, val_accuracy: m.accuracy, val_balanced_accuracy: m.balanced_accuracy, val_f1: m.f1 };
-      },
-      monitor: { metric: 'val_auc', mode: 'max', patience: options.patience },
-      lr,
-      weightDecay: options.weightDecay ?? STAGE_DEFAULTS.finetune.weightDecay,
+    const task: FinetuneTask<Dataset, Metrics> = {
+      lossOf: (b) => taskLoss(kind, pm.forward(b.x, { training: true }), b.y, classes),
+      evaluate: (ds) => evaluateModel(pm, ds, options.normalization),
+      valMetrics: (m) => ({ val_auc: m.auc, val_accuracy: m.accuracy, val_balanced_accuracy: m.balanced_accuracy, val_f1: m.f1 }),
+      monitor: 'val_auc',
+    };
+    const { fit: result, val, test } = await trainAndEvaluate(task, {
+      run: options, files, params: pm.trainableParameters(), data: epochData, batchSize, seed, epochs, lr,
+      weightDecay: options.weightDecay ?? STAGE_DEFAULTS.finetune.weightDecay, normalization: options.normalization, augment: options.augment ?? false,
+      patience: options.patience, meta: settings, gradients: pool ? async (b) => pool!.compute(await hostBatchOf(b)) : undefined,
       lrScale: options.headLr === undefined ? undefined : (name) => (HEAD_PARAMS.includes(name as (typeof HEAD_PARAMS)[number]) ? options.headLr! / lr : 1),
-      meta: settings,
-    });
-    const val = await evaluateModel(pm, options.val, options.normalization);
-    const test = options.test ? await evaluateModel(pm, options.test, options.normalization) : undefined;
+    }, options.val, options.test);
     const moved = parameterChanges(start, await snapshotTensors(targets));
     const overAll = (norm: (c: ParamChange) => number) => Math.sqrt(moved.reduce((sum, c) => sum + norm(c) ** 2, 0));
     const out: FinetuneResult = {

@@ -5,7 +5,7 @@
  * shared loop; validation Dice every epoch picks the best epoch; test metrics once at the end.
  */
 import { tf } from '../backend';
-import type { Normalization, SegBatch } from '../data/sets/batches';
+import type { Normalization } from '../data/sets/batches';
 import { numMaskClasses, numSegExamples, segImages, segLabelBudget, segSubset, type SegDataset } from '../data/sets/segmentation';
 import { saveSegAdapter } from '../io/seg-checkpoint';
 import { stageFiles } from '../io/stage-files';
@@ -14,9 +14,9 @@ import { createSegHead, DEFAULT_SEG_HEAD, type SegHead, type SegHeadKind } from 
 import type { ViT } from '../model/vit';
 import type { PeftConfig, PeftModel } from '../peft/index';
 import { checkImagesFit } from '../data/sets/fit';
-import { epochBatches, fitStage, stepsPerEpoch, type StageRunOptions } from './common';
+import type { StageRunOptions } from './common';
 import { STAGE_DEFAULTS } from './defaults';
-import { openFinetuneModel, repeatForSteps } from './finetune-start';
+import { openFinetuneModel, repeatForSteps, trainAndEvaluate, type FinetuneTask } from './finetune-stage';
 import type { FitResult } from './loop';
 import { evaluateSegmentation, segLoss, segOutputs, type SegEvaluation } from './seg-objective';
 
@@ -101,24 +101,17 @@ export async function finetuneSegmentation(options: SegFinetuneOptions): Promise
     const files = stageFiles(options.outDir);
     const epochData = repeatForSteps(train, batchSize, options.minStepsPerEpoch, segSubset);
     const predict = (x: tf.Tensor4D) => segForward(pm, head, x);
-    const result = await fitStage<SegBatch>(options, files, {
-      stage: 'finetune',
-      params: new Map([...pm.targetParameters(), ...head.params]),
-      epochs,
-      stepsPerEpoch: stepsPerEpoch(epochData, batchSize),
-      batches: (epoch) => epochBatches(epochData, batchSize, seed, epoch, options.normalization, options.augment ?? false),
-      loss: (b) => segLoss(segForward(pm, head, b.x, true), b.y),
-      evaluate: async () => {
-        const m = await evaluateSegmentation(options.val, options.normalization, predict);
-        return { val_dice: m.dice, val_iou: m.iou, val_hd95: m.hd95 };
-      },
-      monitor: { metric: 'val_dice', mode: 'max', patience: options.patience },
-      lr,
-      weightDecay: options.weightDecay ?? STAGE_DEFAULTS.segment.weightDecay,
-      meta: settings,
-    });
-    const val = await evaluateSegmentation(options.val, options.normalization, predict);
-    const test = options.test ? await evaluateSegmentation(options.test, options.normalization, predict) : undefined;
+    const task: FinetuneTask<SegDataset, SegEvaluation> = {
+      lossOf: (b) => segLoss(segForward(pm, head, b.x, true), b.y as tf.Tensor4D),
+      evaluate: (ds) => evaluateSegmentation(ds, options.normalization, predict),
+      valMetrics: (m) => ({ val_dice: m.dice, val_iou: m.iou, val_hd95: m.hd95 }),
+      monitor: 'val_dice',
+    };
+    const { fit: result, val, test } = await trainAndEvaluate(task, {
+      run: options, files, params: new Map([...pm.targetParameters(), ...head.params]), data: epochData, batchSize, seed, epochs, lr,
+      weightDecay: options.weightDecay ?? STAGE_DEFAULTS.segment.weightDecay, normalization: options.normalization, augment: options.augment ?? false,
+      patience: options.patience, meta: settings,
+    }, options.val, options.test);
     const out: SegFinetuneResult = { peft: pm, head, model, fit: result, val, test, trainExamples: numSegExamples(train) };
     if (files) {
       out.adapterPath = (await saveSegAdapter(pm, head, files.file('adapter.safetensors'), {

@@ -6,7 +6,7 @@ import { normalizationFrom } from '../../train/common';
 import { requireSegmentationData } from '../../data/sources/seg-source';
 import { finetuneSegmentation } from '../../train/segment';
 import { UsageError, type FlagValues } from '../args';
-import { dataFromFlags, progressPrinter } from '../train-shared';
+import { dataFromFlags, stageRunFromFlags } from '../train-shared';
 import type { PeftConfig } from '../../peft/index';
 
 /** `--labels 10` → 10 labelled images; `all` or absent → every training image. */
@@ -25,7 +25,7 @@ export function segHeadFromFlags(flags: FlagValues): SegHeadKind {
 }
 
 /** Run the segmentation fine-tuning for the finetune command; returns the `--json` result object. */
-export async function runSegmentFinetune(flags: FlagValues, vit: ViT, metadata: Record<string, unknown>, method: PeftConfig, out: string, backend: string): Promise<Record<string, unknown>> {
+export async function runSegmentFinetune(flags: FlagValues, vit: ViT, metadata: Record<string, unknown>, method: PeftConfig, backend: string): Promise<Record<string, unknown>> {
   const labelBudget = parseImageBudget(flags.labels as string | undefined);
   const head = segHeadFromFlags(flags);
   requireSegmentationData(String(flags.data));
@@ -33,10 +33,9 @@ export async function runSegmentFinetune(flags: FlagValues, vit: ViT, metadata: 
   const { train, val, test } = data.seg!;
   const t0 = Date.now();
   const r = await finetuneSegmentation({
-    backbone: vit, method, init: flags.init as string | undefined, head, train, val, test, labelBudget,
-    normalization: normalizationFrom(metadata, segImages(train)), epochs: (flags.epochs as number) ?? 30, batchSize: (flags.batch as number) ?? 16,
-    lr: flags.lr as number | undefined, patience: flags.patience as number | undefined, augment: !!flags.augment, seed: flags.seed as number,
-    outDir: out, resume: !!flags.resume, onProgress: progressPrinter(!!flags.quiet), metadata: { dataName: data.name, splitSeed: flags['split-seed'], testFiles: test.ids, backend },
+    ...stageRunFromFlags(flags), backbone: vit, method, init: flags.init as string | undefined, head, train, val, test, labelBudget,
+    normalization: normalizationFrom(metadata, segImages(train)), patience: flags.patience as number | undefined, augment: !!flags.augment,
+    metadata: { dataName: data.name, splitSeed: flags['split-seed'], testFiles: test.ids, backend },
   });
   const t = r.test!;
   const result: Record<string, unknown> = {
