@@ -15,8 +15,10 @@ export { byProfile, profile, type Profile } from './profile';
 export { hostFastPaths, readAll, readScalar, toArray } from './tensor-io';
 
 export * from './data/index';
-export { loadData, limit, type DataSplits, type LoadDataOptions } from './data/sources/load';
-export { checkImagesFit, fitToBackbone } from './data/sets/fit';
+export { loadData, type DataSplits, type LoadDataOptions } from './data/sources/load';
+export { openData, type OpenDataOptions } from './data/sources/open';
+export { prepareSplits, fitImages, type Splits, type PrepareOptions, type NoteLevel } from './data/sets/prepare';
+export { checkImagesFit, fitSegToBackbone, fitToBackbone } from './data/sets/fit';
 export { readDicom, readDicomTags, DicomError, type DicomImage, type DicomTags, type ReadDicomOptions } from './data/dicom/dicom';
 export { listFilesSorted, loadDicomDataset, summarizeFailures, type DicomDatasetOptions, type DicomFailure, type DicomLoadResult } from './data/dicom/dicom-dataset';
 export { WINDOW_PRESETS, parseWindow, windowToUint8, type Window, type WindowSpec } from './data/dicom/dicom-window';
@@ -46,13 +48,11 @@ export { finetuneSegmentation, segForward, type SegFinetuneOptions, type SegFine
 export { ellipsePerimeter, fitEllipse, hd95, headCircumference, overlap, segScores, type SegScores } from './train/seg-metrics';
 export { isSegmentationData, loadSegData } from './data/sources/seg-source';
 export { foregroundFractions, numSegExamples, segImages, segLabelBudget, segSubset, type Masks, type SegDataset, type SegSplits } from './data/sets/segmentation';
-export { fitSegToBackbone } from './train/seg-data';
 export { emptyMaskBaseline, evaluateSegmentation, predictSegMasks, scoreSegMasks, type SegEvaluation } from './train/seg-objective';
 export { createSegHead, SEG_HEAD_KINDS, SegHead, type SegHeadConfig, type SegHeadKind } from './model/seg-head';
 export { loadSegAdapter, saveSegAdapter } from './io/seg-checkpoint';
 export { fit, NonFiniteLossError, type FitResult, type FitSpec, type EpochRecord, type TrainProgress } from './train/loop';
 export { runCompare, summarize, methodSizes, budgetLabel, type Arm, type CellResult, type CompareGrid, type CompareProgress, type SummaryRow } from './train/compare';
-export { capImages } from './train/compare-plan';
 export { readStudyPlan, validateStudyPlan, type StudyPlan, type StudyTarget } from './train/study-plan';
 export { forestFigure, studyContrasts, type ContrastRow } from './report/study-report';
 export { baselineMarkdown, contrastRows, pooledRows, pooledTable, questionOneTable, questionTwoTable, readCsvRows, studyBlocks, type CsvRow, type PooledRow } from './report/study-tables';

@@ -3,14 +3,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { augmentWithMasks } from '../src/data/sets/augment';
-import { segBatches } from '../src/data/sets/seg-batches';
+import { batches } from '../src/data/sets/batches';
 import { loadSegFolder } from '../src/data/sources/seg-folder';
 import { loadSegNpz } from '../src/data/sources/seg-load';
 import { resizeMasksNearest, segLabelBudget, segSplit, validateSegDataset } from '../src/data/sets/segmentation';
 import { encodePng } from '../src/io/png';
 import { decodePng } from '../src/data/formats/png-read';
 import { vitConfig } from '../src/model/config';
-import { fitSegToBackbone } from '../src/train/seg-data';
+import { fitSegToBackbone } from '../src/data/sets/fit';
 import { ROOT, tempDir } from './helpers';
 
 const busi = loadSegNpz(path.join(ROOT, 'data', 'busi_64.npz'));
@@ -58,7 +58,7 @@ describe('segmentation data', () => {
     assert.notDeepEqual(r.masks, masks);
     for (let i = 0; i < r.masks.length; i++) assert.equal(r.images[i], r.masks[i] * 0.5 + 0.25);
     // Through the batch pipeline too: intensity jitter on the image never touches the mask.
-    for (const b of segBatches(busi, 16, { shuffle: true, seed: 2, augment: true })) {
+    for (const b of batches(busi, 16, { shuffle: true, seed: 2, augment: true })) {
       const y = b.y.dataSync();
       assert.ok(y.every((v) => v === 0 || v === 1));
       b.x.dispose();

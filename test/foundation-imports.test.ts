@@ -65,6 +65,19 @@ describe('layers of src/', () => {
   });
 });
 
+describe('a core that runs in a web page', () => {
+  const NODE = /(?:^|\s)(?:import|export)\b[^'";]*?from\s*['"](?:node:)?(fs|path|zlib|crypto|os|worker_threads|child_process)['"]/m;
+  // The grid's files (compare*, tpp-shared, settings-fingerprint, study-plan) are moving out of src/train (issue 22).
+  const GRID = /^(compare.*|tpp-shared|settings-fingerprint|study-plan)\.ts$/;
+  test('the training stages and src/data/sets import no Node built-in (files go through src/io)', () => {
+    const files = [...sourceFiles(path.join(SRC, 'train')).filter((f) => !GRID.test(path.basename(f))), ...sourceFiles(path.join(SRC, 'data', 'sets'))];
+    assert.ok(files.some((f) => f.endsWith(path.join('train', 'loop.ts'))) && files.length > 20, 'the scan sees the stages');
+    const bad = files.filter((f) => NODE.test(fs.readFileSync(f, 'utf8'))).map((f) => path.relative(ROOT, f));
+    assert.deepEqual(bad, []);
+    assert.ok(NODE.test("import * as fs from 'fs';") && NODE.test("import { createHash } from 'node:crypto';"), 'the pattern sees both spellings');
+  });
+});
+
 describe('imports that tslab can load', () => {
   const files = sourceFiles(SRC);
   const graph = new Map<string, string[]>();

@@ -10,7 +10,7 @@ import { loadSegAdapter } from '../src/io/seg-checkpoint';
 import { vitConfig } from '../src/model/config';
 import { backboneFingerprint } from '../src/model/fingerprint';
 import { pretrainMAE } from '../src/train/pretrain';
-import { fitSegToBackbone } from '../src/train/seg-data';
+import { fitSegToBackbone } from '../src/data/sets/fit';
 import { cli, ROOT, tempDir } from './helpers';
 
 const lastJson = (stdout: string) => JSON.parse(stdout.trim().split('\n').pop()!);

@@ -7,9 +7,10 @@ import { SEGMENTATION_BACKBONE } from '../io/backbone';
 import * as path from 'path';
 import { initBackend } from '../backend';
 import type { Dataset } from '../data/sets/dataset';
-import { dicomLoadIsClean, formatDicomLoad, type DicomLoadSummary } from '../data/dicom/dicom-dataset';
-import { describeFit, fitToBackbone } from '../data/sets/fit';
-import { limit, loadData, type DataSplits } from '../data/sources/load';
+import type { DicomLoadSummary } from '../data/dicom/dicom-dataset';
+import type { DataSplits } from '../data/sources/load';
+import { checkDicomLoad, openData } from '../data/sources/open';
+import { fitImages, type NoteLevel } from '../data/sets/prepare';
 import { parseLabelBudget, type SubsampleSpec } from '../data/sets/splits';
 import type { ViT } from '../model/vit';
 import type { StageRunOptions } from '../train/common';
@@ -20,14 +21,14 @@ import { FlagSpec, FlagValues, maxWorkers, UsageError } from './args';
 /** The seed of the train/val/test split of data without official splits (every command that loads data has it). */
 export const SPLIT_SEED_FLAG: FlagSpec = {
   name: 'split-seed', type: 'int', value: 'N', default: 0,
-  help: 'seed of the train/val/test split of data without official splits (DICOM folders, the fashion-mnist validation slice); --seed never changes it',
+  help: 'seed of the train/val/test split of data without official splits (DICOM folders, segmentation data, pools, the fashion-mnist validation slice); --seed never changes it',
 };
 
 /** The flags `pretrain`, `tpp` and `finetune` share; epochs, batch and lr default to the library's `STAGE_DEFAULTS[stage]`. */
 export function stageFlags(stage: StageName): FlagSpec[] {
   const d = STAGE_DEFAULTS[stage];
   return [
-    { name: 'data', type: 'string', value: 'FLAG|FILE|DIR', help: 'MedMNIST flag (breastmnist), .npz file, fashion-mnist, or a DICOM folder with labels.csv' },
+    { name: 'data', type: 'string', value: 'FLAG|FILE|DIR', help: 'MedMNIST flag (breastmnist), .npz file, pool, fashion-mnist, segmentation data (.npz with masks, folder with masks.csv), or a DICOM folder with labels.csv' },
     { name: 'out', type: 'string', value: 'DIR', help: 'output folder (checkpoints, results)' },
     { name: 'epochs', type: 'int', value: 'N', help: 'training epochs', default: d.epochs, min: 1 },
     { name: 'batch', type: 'int', value: 'N', help: 'batch size', default: d.batchSize, min: 1 },
@@ -62,38 +63,33 @@ export function backboneSpec(flags: FlagValues): string | undefined {
   return flags.data !== undefined && isSegmentationData(String(flags.data)) ? SEGMENTATION_BACKBONE : undefined;
 }
 
-/** Load `--data`, apply `--limit` to the training split, and fit images to `config` (with `--convert`). */
+/**
+ * `openData` with the flags: `--data`, `--split-seed`, `--limit` (training images), `--convert` and `--strict`;
+ * images fitted to `fit` when given. Notes go to stderr (warnings always, the rest unless `--quiet`).
+ */
 export async function dataFromFlags(flags: FlagValues, fit?: Pick<ViT, 'config'>): Promise<DataSplits> {
   if (!flags.data) throw new UsageError('--data is required (e.g. --data breastmnist).');
-  const splits = await loadData(String(flags.data), {
-    splitSeed: Number(flags['split-seed'] ?? 0), imageSize: fit?.config.imageSize, channels: fit?.config.channels, limit: flags.limit as number | undefined,
+  return openData(String(flags.data), {
+    splitSeed: Number(flags['split-seed'] ?? 0), limit: flags.limit as number | undefined, strict: !!flags.strict,
+    fit: fit ? { config: fit.config, convert: !!flags.convert } : undefined, onNote: notePrinter(!!flags.quiet),
   });
-  if (splits.dicomLoad) reportDicomLoad(String(flags.data), splits.dicomLoad, flags);
-  if (!fit) return { name: splits.name, train: limit(splits.train, flags.limit as number | undefined), val: splits.val, test: splits.test };
-  const convert = !!flags.convert;
-  return {
-    name: splits.name, train: fitWithNote(limit(splits.train, flags.limit as number | undefined), fit.config, convert, !!flags.quiet),
-    val: fitToBackbone(splits.val, fit.config, convert), test: fitToBackbone(splits.test, fit.config, convert),
+}
+
+/** Print the data opener's notes on stderr: warnings always, the rest unless `quiet`. */
+export function notePrinter(quiet: boolean): (text: string, level: NoteLevel) => void {
+  return (text, level) => {
+    if (level === 'warning' || !quiet) console.error(`note: ${text}`);
   };
 }
 
-/** `fitToBackbone`, saying on stderr what `convert` did to the images (unless quiet); for training data and pools. */
+/** `fitToBackbone`, saying on stderr what `convert` did to the images (unless quiet); for the grid's TPP pools. */
 export function fitWithNote(ds: Dataset, config: ViT['config'], convert: boolean, quiet: boolean): Dataset {
-  const note = convert && !quiet ? describeFit(ds, config) : null;
-  if (note) console.error(`note: ${note}`);
-  return fitToBackbone(ds, config, convert);
+  return fitImages(ds, { config, convert }, notePrinter(quiet));
 }
 
-/**
- * Print a DICOM folder's load summary on stderr (always when something was left out; otherwise unless
- * `--quiet`), and with `--strict` fail when anything was left out.
- */
+/** Print a DICOM folder's load summary as `openData` does (for the grid's callers until they use `openData`). */
 export function reportDicomLoad(folder: string, summary: DicomLoadSummary, flags: FlagValues): void {
-  const clean = dicomLoadIsClean(summary);
-  if (!clean || !flags.quiet) console.error(formatDicomLoad(folder, summary));
-  if (!clean && flags.strict) {
-    throw new Error(`--strict: ${folder} has failed, missing or unlabelled files (listed above); fix the files or the labels CSV, or run without --strict to train on the ${summary.used} usable files.`);
-  }
+  checkDicomLoad(folder, summary, { strict: !!flags.strict, onNote: notePrinter(!!flags.quiet) });
 }
 
 /** `--labels 10` → 10 per class; `--labels 0.1` → 10 % of each class; `all` or absent → every label. */

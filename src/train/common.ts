@@ -1,13 +1,15 @@
 /**
- * Small pieces the three stages share: image batches for a stage (ordered by `epochSeed`, src/step/seed.ts),
- * prediction over a dataset, and the pixel normalisation that travels with a backbone.
+ * Small pieces the stages share: image batches for a stage (ordered by `epochSeed`, src/step/seed.ts), `fit` with
+ * what every stage passes the same way, prediction over a dataset, and the pixel normalisation that travels with
+ * a backbone.
  */
 import { tf } from '../backend';
-import { Batch, batches, computeNormalization, Normalization, numBatches } from '../data/sets/batches';
-import { Dataset, numExamples } from '../data/sets/dataset';
+import { Batch, batches, computeNormalization, Normalization, numBatches, type SegBatch } from '../data/sets/batches';
+import type { Dataset } from '../data/sets/dataset';
+import type { SegDataset } from '../data/sets/segmentation';
 import type { AugmentOptions } from '../data/sets/augment';
-import type { TrainProgress } from './loop';
-import type { ViTConfig } from '../model/config';
+import type { StageFiles } from '../io/stage-files';
+import { fit, type FitResult, type FitSpec, type TrainProgress } from './loop';
 import { epochSeed } from '../step/seed';
 
 /** The run settings every stage (pretrain, tpp, finetune) takes; each stage's options extend these. */
@@ -30,14 +32,30 @@ export interface StageRunOptions {
  * Batches of `ds` for one epoch: shuffled by (seed, epoch), normalised, optionally augmented. The last short
  * batch is dropped when the dataset holds at least one full batch (steady batch statistics for training).
  */
-export function epochBatches(ds: Dataset, batchSize: number, seed: number, epoch: number, normalization: Normalization, augment: boolean | AugmentOptions = false): Iterable<Batch> {
-  const dropLast = numExamples(ds) >= batchSize;
-  return batches(ds, batchSize, { shuffle: true, seed: epochSeed(seed, epoch), normalization, augment, dropLast, labelEncoding: 'index' });
+export function epochBatches(ds: SegDataset, batchSize: number, seed: number, epoch: number, normalization: Normalization, augment?: boolean | AugmentOptions): Iterable<SegBatch>;
+export function epochBatches(ds: Dataset, batchSize: number, seed: number, epoch: number, normalization: Normalization, augment?: boolean | AugmentOptions): Iterable<Batch>;
+export function epochBatches(ds: Dataset | SegDataset, batchSize: number, seed: number, epoch: number, normalization: Normalization, augment: boolean | AugmentOptions = false): Iterable<Batch> {
+  const dropLast = ds.images.shape[0] >= batchSize;
+  return batches(ds as Dataset, batchSize, { shuffle: true, seed: epochSeed(seed, epoch), normalization, augment, dropLast, labelEncoding: 'index' });
 }
 
 /** How many batches `epochBatches` yields. */
-export function stepsPerEpoch(ds: Dataset, batchSize: number): number {
-  return numBatches(ds, batchSize, numExamples(ds) >= batchSize);
+export function stepsPerEpoch(ds: Pick<Dataset, 'images'>, batchSize: number): number {
+  return numBatches(ds, batchSize, ds.images.shape[0] >= batchSize);
+}
+
+/** What `fitStage` fills in itself. */
+type StageFilled = 'batchSize' | 'dispose' | 'checkpointPath' | 'resume' | 'signal' | 'onProgress';
+
+/**
+ * `fit` as every stage calls it: image batches (their size, their disposal), the checkpoint in the stage's
+ * output folder, and `resume`, `signal`, `onProgress` from the run options.
+ */
+export function fitStage<B extends Batch>(run: StageRunOptions, files: StageFiles | undefined, spec: Omit<FitSpec<B>, StageFilled>): Promise<FitResult> {
+  return fit<B>({
+    ...spec, batchSize: (b) => b.x.shape[0], dispose: (b) => tf.dispose([b.x, b.y]),
+    checkpointPath: files?.checkpoint, resume: run.resume, signal: run.signal, onProgress: run.onProgress,
+  });
 }
 
 /** Normalisation stored with a backbone (from its pre-training pool), or computed from `ds` when absent. */

@@ -3,23 +3,22 @@
  * new task head are trained with AdamW, warm-up and cosine decay; validation every epoch picks the best epoch
  * (early stopping restores it); test metrics are computed once at the end.
  */
-import * as fs from 'fs';
-import * as path from 'path';
-import { initBackend, tf } from '../backend';
+import { initBackend } from '../backend';
 import { parameterChanges, snapshotTensors, type ParamChange } from '../analysis/params';
-import type { Batch, Normalization } from '../data/sets/batches';
+import type { Normalization } from '../data/sets/batches';
 import { Dataset, numClasses, numExamples, subset } from '../data/sets/dataset';
 import { subsampleLabels, type SubsampleSpec } from '../data/sets/splits';
-import { loadAdapter, saveAdapter } from '../io/checkpoint';
-import { withNewHead } from '../model/head';
+import { saveAdapter } from '../io/checkpoint';
+import { stageFiles } from '../io/stage-files';
 import { HEAD_PARAMS, type ViT } from '../model/vit';
-import { applyPeft, type PeftConfig, type PeftModel } from '../peft/index';
+import type { PeftConfig, PeftModel } from '../peft/index';
 import { checkImagesFit } from '../data/sets/fit';
-import { epochBatches, predictAll, stepsPerEpoch, type StageRunOptions } from './common';
+import { predictAll, type StageRunOptions } from './common';
+import { openFinetuneModel, repeatForSteps, trainAndEvaluate, type FinetuneTask } from './finetune-stage';
 import { STAGE_DEFAULTS } from './defaults';
 import { WorkerGradients } from '../parallel/workers';
 import { finetuneGradTask, hostBatchOf } from './finetune-task';
-import { fit, type FitResult } from './loop';
+import type { FitResult } from './loop';
 import { evaluate, type Metrics } from './metrics';
 import { headSize, scoresFromLogits, taskKind, taskLoss } from './objective';
 
@@ -79,14 +78,6 @@ export interface FinetuneResult {
   adapterPath?: string;
 }
 
-/** `ds` repeated so that one epoch holds at least `minSteps` batches of `batchSize` (unchanged if it does). */
-function repeatForSteps(ds: Dataset, batchSize: number, minSteps: number | undefined): Dataset {
-  if (!minSteps || stepsPerEpoch(ds, batchSize) >= minSteps) return ds;
-  const n = numExamples(ds);
-  const copies = Math.ceil((minSteps * batchSize) / n);
-  return { ...subset(ds, Int32Array.from({ length: n * copies }, (_, i) => i % n)), source: `${ds.source} x${copies}` };
-}
-
 /** Metrics of `peft` on `ds`. */
 export async function evaluateModel(peft: PeftModel, ds: Dataset, normalization: Normalization, batchSize = 256): Promise<Metrics> {
   const kind = taskKind(ds);
@@ -104,76 +95,52 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
   const kind = taskKind(train);
   const classes = numClasses(train);
   const batchSize = Math.min(options.batchSize ?? STAGE_DEFAULTS.finetune.batchSize, numExamples(train));
-  const model = withNewHead(options.backbone, headSize(train), seed);
-  let peft: PeftModel | null = null;
+  const { model, peft: pm } = await openFinetuneModel({ backbone: options.backbone, method: options.method, init: options.init, seed, classes: headSize(train) });
   let pool: WorkerGradients | null = null;
   try {
-    if (!options.init && !options.method) throw new Error('finetune: pass a method (e.g. peftConfig("lora")) or an init adapter to take it from.');
-    peft = options.init ? await loadAdapter(options.init, model, { head: false }) : applyPeft(model, options.method!, { seed });
-    // Hash the untrained backbone now (webgpu: frees the tensors held for it before training changes them).
-    await peft.fingerprint();
-    if (options.init && options.method && JSON.stringify(peft.config) !== JSON.stringify(options.method)) {
-      throw new Error(`finetune: the init adapter ${options.init} is a ${JSON.stringify(peft.config)} adapter, but the method asked for is ${JSON.stringify(options.method)}. Use the same method and settings as the TPP run.`);
-    }
-    const pm = peft;
     const targets = pm.targetParameters();
     const start = await snapshotTensors(targets);
-    const epochData = repeatForSteps(train, batchSize, options.minStepsPerEpoch);
+    const epochData = repeatForSteps(train, batchSize, options.minStepsPerEpoch, subset);
     const epochs = options.epochs ?? STAGE_DEFAULTS.finetune.epochs;
     const lr = options.lr ?? STAGE_DEFAULTS.finetune.lr;
     const settings = {
       method: pm.config, init: options.init ?? null, labelBudget: options.labelBudget ?? 'all', trainExamples: numExamples(train), epochs, batchSize, lr, seed, data: options.train.source,
       ...(options.minStepsPerEpoch ? { minStepsPerEpoch: options.minStepsPerEpoch } : {}), ...(options.headLr !== undefined ? { headLr: options.headLr } : {}),
     };
-    if (options.outDir) fs.mkdirSync(options.outDir, { recursive: true });
+    const files = stageFiles(options.outDir);
     const workers = options.workers ?? 1;
     if (!Number.isInteger(workers) || workers < 1) throw new Error(`finetune: workers must be a whole number >= 1, got ${workers}.`);
     if (workers > 1) {
-      const task = finetuneGradTask(model, pm, { config: model.config, method: pm.config, seed, kind, classes });
-      pool = await WorkerGradients.start(task, workers, { backend: (await initBackend({ warn: () => {} })).name });
+      const gradTask = finetuneGradTask(model, pm, { config: model.config, method: pm.config, seed, kind, classes });
+      pool = await WorkerGradients.start(gradTask, workers, { backend: (await initBackend({ warn: () => {} })).name });
     }
-    const gradients = pool ? { gradients: async (b: Batch) => pool!.compute(await hostBatchOf(b)) } : {};
-    const result = await fit<Batch>({
-      ...gradients,
-      stage: 'finetune',
-      params: pm.trainableParameters(),
-      epochs,
-      stepsPerEpoch: stepsPerEpoch(epochData, batchSize),
-      batches: (epoch) => epochBatches(epochData, batchSize, seed, epoch, options.normalization, options.augment ?? false),
-      loss: (b) => taskLoss(kind, pm.forward(b.x, { training: true }), b.y, classes),
-      batchSize: (b) => b.x.shape[0],
-      dispose: (b) => tf.dispose([b.x, b.y]),
-      evaluate: async () => {
-        const m = await evaluateModel(pm, options.val, options.normalization);
-        return { val_auc: m.auc, val_accuracy: m.accuracy, val_balanced_accuracy: m.balanced_accuracy, val_f1: m.f1 };
-      },
-      monitor: { metric: 'val_auc', mode: 'max', patience: options.patience },
-      lr,
-      weightDecay: options.weightDecay ?? 0.05,
+    const task: FinetuneTask<Dataset, Metrics> = {
+      lossOf: (b) => taskLoss(kind, pm.forward(b.x, { training: true }), b.y, classes),
+      evaluate: (ds) => evaluateModel(pm, ds, options.normalization),
+      valMetrics: (m) => ({ val_auc: m.auc, val_accuracy: m.accuracy, val_balanced_accuracy: m.balanced_accuracy, val_f1: m.f1 }),
+      monitor: 'val_auc',
+    };
+    const { fit: result, val, test } = await trainAndEvaluate(task, {
+      run: options, files, params: pm.trainableParameters(), data: epochData, batchSize, seed, epochs, lr,
+      weightDecay: options.weightDecay ?? STAGE_DEFAULTS.finetune.weightDecay, normalization: options.normalization, augment: options.augment ?? false,
+      patience: options.patience, meta: settings, gradients: pool ? async (b) => pool!.compute(await hostBatchOf(b)) : undefined,
       lrScale: options.headLr === undefined ? undefined : (name) => (HEAD_PARAMS.includes(name as (typeof HEAD_PARAMS)[number]) ? options.headLr! / lr : 1),
-      checkpointPath: options.outDir ? path.join(options.outDir, 'checkpoint.safetensors') : undefined,
-      resume: options.resume,
-      meta: settings,
-      signal: options.signal,
-      onProgress: options.onProgress,
-    });
-    const val = await evaluateModel(pm, options.val, options.normalization);
-    const test = options.test ? await evaluateModel(pm, options.test, options.normalization) : undefined;
+    }, options.val, options.test);
     const moved = parameterChanges(start, await snapshotTensors(targets));
     const overAll = (norm: (c: ParamChange) => number) => Math.sqrt(moved.reduce((sum, c) => sum + norm(c) ** 2, 0));
     const out: FinetuneResult = {
       peft: pm, model, fit: result, val, test, trainExamples: numExamples(train), steps: result.steps,
       targetShift: overAll((c) => c.normDelta), targetStartNorm: overAll((c) => c.normBefore),
     };
-    if (options.outDir) {
+    if (files) {
       const strip = (m?: Metrics) => (m ? { accuracy: m.accuracy, balanced_accuracy: m.balanced_accuracy, auc: m.auc, f1: m.f1 } : undefined);
-      out.adapterPath = (await saveAdapter(pm, path.join(options.outDir, 'adapter.safetensors'), {
+      out.adapterPath = (await saveAdapter(pm, files.file('adapter.safetensors'), {
         stage: 'finetune', ...settings, bestEpoch: result.bestEpoch, val: strip(val), test: strip(test), normalization: options.normalization, modality: options.train.modality, classNames: train.classNames, ...options.metadata,
       })).path;
     }
     return out;
   } catch (e) {
-    peft?.dispose();
+    pm.dispose();
     model.dispose();
     throw e;
   } finally {

@@ -10,11 +10,12 @@
  * from it. Randomness must depend only on (seed, epoch, step) — batches(epoch) and loss(batch, step) — so a
  * resumed run ends with the same weights as one that was never interrupted.
  */
-import * as fs from 'fs';
 import { tf } from '../backend';
 import { entryToFloat32, readSafetensorsFile, TensorToWrite, writeSafetensorsFile } from '../io/safetensors';
+import { fileExists } from '../io/stage-files';
 import { AdamW } from '../step/optimizer';
 import { computeGradients, type LossAndGrads, trainStep } from '../step/step';
+import { DEFAULT_WEIGHT_DECAY } from './defaults';
 import { lrAt, Schedule } from './schedule';
 import { describeDiff, settingsDiff } from './settings-fingerprint';
 
@@ -77,6 +78,7 @@ export interface FitSpec<B> {
   lr: number;
   warmupSteps?: number;
   minLrRatio?: number;
+  /** AdamW's weight decay (default `DEFAULT_WEIGHT_DECAY`, ./defaults). */
   weightDecay?: number;
   /** A learning-rate factor per parameter name (see AdamWOptions.lrScale); default 1 for all. */
   lrScale?: (name: string) => number;
@@ -129,13 +131,13 @@ export async function fit<B>(spec: FitSpec<B>): Promise<FitResult> {
     minLrRatio: spec.minLrRatio ?? 0.01,
   };
   const names = [...spec.params.keys()];
-  const opt = new AdamW(spec.params, { weightDecay: spec.weightDecay ?? 0.05, lrScale: spec.lrScale });
+  const opt = new AdamW(spec.params, { weightDecay: spec.weightDecay ?? DEFAULT_WEIGHT_DECAY, lrScale: spec.lrScale });
   let bestParams: Map<string, tf.Tensor> | null = null;
   let state: TrainState = { epoch: 0, step: 0, history: [], best: null, bestEpoch: -1, badEpochs: 0 };
   const emit = spec.onProgress ?? (() => {});
 
   try {
-    if (spec.resume && spec.checkpointPath && fs.existsSync(spec.checkpointPath)) {
+    if (spec.resume && spec.checkpointPath && fileExists(spec.checkpointPath)) {
       const loaded = await loadTrainState(spec, opt);
       state = loaded.state;
       bestParams = loaded.bestParams;

@@ -3,24 +3,23 @@
  * result is a backbone file (the encoder, with the pixel normalisation of its pool in the metadata) and a
  * decoder file, which TPP reuses for its MAE pretext.
  */
-import * as fs from 'fs';
-import * as path from 'path';
 import { initBackend, tf } from '../backend';
 import { batches, computeNormalization, Normalization } from '../data/sets/batches';
 import type { Batch } from '../data/sets/batches';
 import { Dataset, numExamples } from '../data/sets/dataset';
 import { loadBackbone, readCheckpointInfo, saveBackbone } from '../io/checkpoint';
 import { loadDecoder, saveDecoder } from '../io/decoder';
+import { stageFiles } from '../io/stage-files';
 import { type PresetName, type ViTConfig, vitConfig } from '../model/config';
 import { createMAE, DECODER_PRESETS, type DecoderConfig, MAE } from '../model/mae';
 import type { VitHooks } from '../model/hooks';
 import { createViT, type ViT } from '../model/vit';
 import { checkImagesFit } from '../data/sets/fit';
 import { stepSeed } from '../step/seed';
-import { epochBatches, stepsPerEpoch, type StageRunOptions } from './common';
+import { epochBatches, fitStage, stepsPerEpoch, type StageRunOptions } from './common';
 import { STAGE_DEFAULTS } from './defaults';
 import { WorkerGradients } from '../parallel/workers';
-import { fit, type FitResult } from './loop';
+import type { FitResult } from './loop';
 import { maskedHostBatch, pretrainGradTask } from './pretrain-task';
 
 export interface PretrainOptions extends StageRunOptions {
@@ -117,8 +116,7 @@ export async function pretrainMAE(options: PretrainOptions): Promise<PretrainRes
   const batchSize = Math.min(options.batchSize ?? STAGE_DEFAULTS.pretrain.batchSize, numExamples(options.train));
   const maskRatio = options.maskRatio ?? 0.75;
   const normPixLoss = options.normPixLoss ?? false;
-  const outDir = options.outDir;
-  if (outDir) fs.mkdirSync(outDir, { recursive: true });
+  const files = stageFiles(options.outDir);
   const settings = { preset: options.init ? 'continued' : typeof preset === 'string' ? preset : 'custom', ...(options.init ? { init: options.init.backbonePath } : {}), config, decoder, batchSize, lr: options.lr ?? STAGE_DEFAULTS.pretrain.lr, maskRatio, normPixLoss, seed, epochs: options.epochs ?? STAGE_DEFAULTS.pretrain.epochs, data: options.train.source };
   const workers = options.workers ?? 1;
   let pool: WorkerGradients | null = null;
@@ -129,7 +127,7 @@ export async function pretrainMAE(options: PretrainOptions): Promise<PretrainRes
       pool = await WorkerGradients.start(task, workers, { backend: (await initBackend({ warn: () => {} })).name });
     }
     const gradients = pool ? { gradients: async (b: Batch, step: number) => pool!.compute(await maskedHostBatch(b, config, maskRatio, stepSeed(seed, step))) } : {};
-    const result = await fit<Batch>({
+    const result = await fitStage<Batch>(options, files, {
       ...gradients,
       stage: 'pretrain',
       params: mae.trainableParameters(),
@@ -137,23 +135,17 @@ export async function pretrainMAE(options: PretrainOptions): Promise<PretrainRes
       stepsPerEpoch: stepsPerEpoch(options.train, batchSize),
       batches: (epoch) => epochBatches(options.train, batchSize, seed, epoch, normalization, false),
       loss: (b, step) => mae.forward(b.x, { maskRatio, normPixLoss, seed: stepSeed(seed, step), training: true }).loss,
-      batchSize: (b) => b.x.shape[0],
-      dispose: (b) => tf.dispose([b.x, b.y]),
       evaluate: options.val ? async () => ({ val_loss: await maeLoss(mae, options.val!, normalization, { maskRatio, normPixLoss, seed: 12345 }) }) : undefined,
       lr: settings.lr,
-      weightDecay: options.weightDecay ?? 0.05,
-      checkpointPath: outDir ? path.join(outDir, 'checkpoint.safetensors') : undefined,
-      resume: options.resume,
+      weightDecay: options.weightDecay ?? STAGE_DEFAULTS.pretrain.weightDecay,
       meta: settings,
-      signal: options.signal,
-      onProgress: options.onProgress,
     });
     const out: PretrainResult = { mae, normalization, fit: result };
     if (options.val) out.valLoss = result.history[result.history.length - 1]?.metrics.val_loss;
-    if (outDir) {
+    if (files) {
       const meta = { stage: 'pretrain', normalization, decoder, maskRatio, normPixLoss, seed, epochs: settings.epochs, batchSize, lr: settings.lr, data: options.train.source, images: numExamples(options.train), finalLoss: result.history[result.history.length - 1]?.loss, valLoss: out.valLoss, ...options.provenance };
-      out.backbonePath = (await saveBackbone(encoder, path.join(outDir, 'backbone.safetensors'), meta)).path;
-      out.decoderPath = await saveDecoder(mae, path.join(outDir, 'decoder.safetensors'), { stage: 'pretrain', seed });
+      out.backbonePath = (await saveBackbone(encoder, files.file('backbone.safetensors'), meta)).path;
+      out.decoderPath = await saveDecoder(mae, files.file('decoder.safetensors'), { stage: 'pretrain', seed });
     }
     return out;
   } catch (e) {

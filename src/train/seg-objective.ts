@@ -10,8 +10,7 @@
  * empty mask predicted empty scores 1, as the metric does), averaged over the batch.
  */
 import { tf } from '../backend';
-import type { Normalization } from '../data/sets/batches';
-import { segBatches } from '../data/sets/seg-batches';
+import { batches, type Normalization } from '../data/sets/batches';
 import { numSegExamples, type Masks, type SegDataset } from '../data/sets/segmentation';
 import { headCircumference, segScores } from './seg-metrics';
 
@@ -88,7 +87,7 @@ export async function predictSegMasks(ds: SegDataset, normalization: Normalizati
   const [n, h, w, k] = ds.masks.shape;
   const per = h * w * k;
   const data = new Uint8Array(n * per);
-  for (const b of segBatches(ds, batchSize, { normalization })) {
+  for (const b of batches(ds, batchSize, { normalization })) {
     const out = tf.tidy(() => masksFromLogits(predict(b.x)));
     const pred = (await out.data()) as Int32Array;
     tf.dispose([out, b.x, b.y]);

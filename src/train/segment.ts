@@ -4,23 +4,20 @@
  * parameters); only the head differs (src/model/seg-head.ts). AdamW with warm-up and cosine decay through the
  * shared loop; validation Dice every epoch picks the best epoch; test metrics once at the end.
  */
-import * as fs from 'fs';
-import * as path from 'path';
 import { tf } from '../backend';
 import type { Normalization } from '../data/sets/batches';
-import { numSegBatches, segBatches, type SegBatch } from '../data/sets/seg-batches';
 import { numMaskClasses, numSegExamples, segImages, segLabelBudget, segSubset, type SegDataset } from '../data/sets/segmentation';
-import { loadAdapter } from '../io/checkpoint';
 import { saveSegAdapter } from '../io/seg-checkpoint';
+import { stageFiles } from '../io/stage-files';
 import { gridSize } from '../model/config';
 import { createSegHead, DEFAULT_SEG_HEAD, type SegHead, type SegHeadKind } from '../model/seg-head';
 import type { ViT } from '../model/vit';
-import { applyPeft, type PeftConfig, type PeftModel } from '../peft/index';
-import { epochSeed } from '../step/seed';
+import type { PeftConfig, PeftModel } from '../peft/index';
 import { checkImagesFit } from '../data/sets/fit';
-import { type StageRunOptions } from './common';
-import { withNewHead } from '../model/head';
-import { fit, type FitResult } from './loop';
+import type { StageRunOptions } from './common';
+import { STAGE_DEFAULTS } from './defaults';
+import { openFinetuneModel, repeatForSteps, trainAndEvaluate, type FinetuneTask } from './finetune-stage';
+import type { FitResult } from './loop';
 import { evaluateSegmentation, segLoss, segOutputs, type SegEvaluation } from './seg-objective';
 
 /** Options of `finetuneSegmentation`. */
@@ -36,6 +33,8 @@ export interface SegFinetuneOptions extends StageRunOptions {
   val: SegDataset;
   test?: SegDataset;
   /** Label budget: this many labelled training images (stratified by image label, by `seed`); default all. */
+  labelBudget?: number;
+  /** @deprecated The old name of `labelBudget` (still read, for notebooks written before the rename). */
   labels?: number;
   normalization: Normalization;
   weightDecay?: number;
@@ -75,14 +74,6 @@ export function segSummary(e: SegEvaluation): Record<string, number> {
   return out;
 }
 
-/** `ds` repeated so that one epoch holds at least `minSteps` batches of `batchSize` (unchanged if it does). */
-function repeatSegForSteps(ds: SegDataset, batchSize: number, minSteps: number | undefined): SegDataset {
-  const n = numSegExamples(ds);
-  if (!minSteps || Math.floor(n / batchSize) >= minSteps) return ds;
-  const copies = Math.ceil((minSteps * batchSize) / n);
-  return segSubset(ds, Int32Array.from({ length: n * copies }, (_, i) => i % n), `${ds.source} x${copies}`);
-}
-
 /** Fine-tune for segmentation and evaluate. */
 export async function finetuneSegmentation(options: SegFinetuneOptions): Promise<SegFinetuneResult> {
   const seed = options.seed ?? 0;
@@ -92,65 +83,47 @@ export async function finetuneSegmentation(options: SegFinetuneOptions): Promise
     checkImagesFit(segImages(ds), cfg, 'finetune --task segment');
     if (numMaskClasses(ds) !== numMaskClasses(options.train)) throw new Error(`finetune --task segment: ${ds.source} has ${numMaskClasses(ds)} mask classes, the training data ${numMaskClasses(options.train)}.`);
   }
-  const train = options.labels !== undefined ? segLabelBudget(options.train, options.labels, seed) : options.train;
-  const batchSize = Math.min(options.batchSize ?? 16, numSegExamples(train));
-  const model = withNewHead(options.backbone, cfg.numClasses, seed);
+  const labelBudget = options.labelBudget ?? options.labels;
+  const train = labelBudget !== undefined ? segLabelBudget(options.train, labelBudget, seed) : options.train;
+  const batchSize = Math.min(options.batchSize ?? STAGE_DEFAULTS.segment.batchSize, numSegExamples(train));
   const headKind = options.head ?? DEFAULT_SEG_HEAD;
   const head = createSegHead({ kind: headKind, outputs: segOutputs(numMaskClasses(train)), dim: cfg.dim, grid: gridSize(cfg), imageSize: cfg.imageSize }, seed);
-  let peft: PeftModel | null = null;
+  let opened: { model: ViT; peft: PeftModel } | null = null;
   try {
-    peft = options.init ? await loadAdapter(options.init, model, { head: false }) : applyPeft(model, options.method, { seed });
-    await peft.fingerprint();
-    if (options.init && JSON.stringify(peft.config) !== JSON.stringify(options.method)) {
-      throw new Error(`finetune: --init adapter ${options.init} is a ${JSON.stringify(peft.config)} adapter, but the method asked for is ${JSON.stringify(options.method)}. Use the same method and settings as the TPP run.`);
-    }
-    const pm = peft;
-    const epochs = options.epochs ?? 30;
-    const lr = options.lr ?? 1e-3;
+    opened = await openFinetuneModel({ backbone: options.backbone, method: options.method, init: options.init, seed, classes: cfg.numClasses });
+    const { model, peft: pm } = opened;
+    const epochs = options.epochs ?? STAGE_DEFAULTS.segment.epochs;
+    const lr = options.lr ?? STAGE_DEFAULTS.segment.lr;
     const settings = {
-      task: 'segment', head: headKind, method: options.method, init: options.init ?? null, labels: options.labels ?? 'all', trainExamples: numSegExamples(train),
+      task: 'segment', head: headKind, method: options.method, init: options.init ?? null, labelBudget: labelBudget ?? 'all', trainExamples: numSegExamples(train),
       epochs, batchSize, lr, seed, data: options.train.source, ...(options.minStepsPerEpoch ? { minStepsPerEpoch: options.minStepsPerEpoch } : {}),
     };
-    if (options.outDir) fs.mkdirSync(options.outDir, { recursive: true });
-    const epochData = repeatSegForSteps(train, batchSize, options.minStepsPerEpoch);
-    const dropLast = numSegExamples(epochData) >= batchSize;
+    const files = stageFiles(options.outDir);
+    const epochData = repeatForSteps(train, batchSize, options.minStepsPerEpoch, segSubset);
     const predict = (x: tf.Tensor4D) => segForward(pm, head, x);
-    const result = await fit<SegBatch>({
-      stage: 'finetune',
-      params: new Map([...pm.targetParameters(), ...head.params]),
-      epochs,
-      stepsPerEpoch: numSegBatches(epochData, batchSize, dropLast),
-      batches: (epoch) => segBatches(epochData, batchSize, { shuffle: true, seed: epochSeed(seed, epoch), normalization: options.normalization, augment: options.augment ?? false, dropLast }),
-      loss: (b) => segLoss(segForward(pm, head, b.x, true), b.y),
-      batchSize: (b) => b.x.shape[0],
-      dispose: (b) => tf.dispose([b.x, b.y]),
-      evaluate: async () => {
-        const m = await evaluateSegmentation(options.val, options.normalization, predict);
-        return { val_dice: m.dice, val_iou: m.iou, val_hd95: m.hd95 };
-      },
-      monitor: { metric: 'val_dice', mode: 'max', patience: options.patience },
-      lr,
-      weightDecay: options.weightDecay ?? 0.05,
-      checkpointPath: options.outDir ? path.join(options.outDir, 'checkpoint.safetensors') : undefined,
-      resume: options.resume,
-      meta: settings,
-      signal: options.signal,
-      onProgress: options.onProgress,
-    });
-    const val = await evaluateSegmentation(options.val, options.normalization, predict);
-    const test = options.test ? await evaluateSegmentation(options.test, options.normalization, predict) : undefined;
+    const task: FinetuneTask<SegDataset, SegEvaluation> = {
+      lossOf: (b) => segLoss(segForward(pm, head, b.x, true), b.y as tf.Tensor4D),
+      evaluate: (ds) => evaluateSegmentation(ds, options.normalization, predict),
+      valMetrics: (m) => ({ val_dice: m.dice, val_iou: m.iou, val_hd95: m.hd95 }),
+      monitor: 'val_dice',
+    };
+    const { fit: result, val, test } = await trainAndEvaluate(task, {
+      run: options, files, params: new Map([...pm.targetParameters(), ...head.params]), data: epochData, batchSize, seed, epochs, lr,
+      weightDecay: options.weightDecay ?? STAGE_DEFAULTS.segment.weightDecay, normalization: options.normalization, augment: options.augment ?? false,
+      patience: options.patience, meta: settings,
+    }, options.val, options.test);
     const out: SegFinetuneResult = { peft: pm, head, model, fit: result, val, test, trainExamples: numSegExamples(train) };
-    if (options.outDir) {
-      out.adapterPath = (await saveSegAdapter(pm, head, path.join(options.outDir, 'adapter.safetensors'), {
+    if (files) {
+      out.adapterPath = (await saveSegAdapter(pm, head, files.file('adapter.safetensors'), {
         stage: 'finetune', ...settings, bestEpoch: result.bestEpoch, val: segSummary(val), test: test ? segSummary(test) : undefined,
         normalization: options.normalization, modality: options.train.modality, maskClasses: train.classNames, ...options.metadata,
       })).path;
     }
     return out;
   } catch (e) {
-    peft?.dispose();
+    opened?.peft.dispose();
+    opened?.model.dispose();
     head.dispose();
-    model.dispose();
     throw e;
   }
 }

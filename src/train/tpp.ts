@@ -4,19 +4,18 @@
  * throw-away helpers) are trained with a self-supervised pretext on unlabelled images of the target kind.
  * The adapter is saved with metadata naming the pretext and the data it saw; fine-tuning starts from it.
  */
-import * as fs from 'fs';
-import * as path from 'path';
 import { tf } from '../backend';
 import type { Batch, Normalization } from '../data/sets/batches';
 import { Dataset, numExamples } from '../data/sets/dataset';
 import { saveAdapter } from '../io/checkpoint';
+import { stageFiles } from '../io/stage-files';
 import { loadDecoder } from '../io/decoder';
 import type { ViT } from '../model/vit';
 import { applyPeft, type PeftConfig, type PeftModel } from '../peft/index';
 import { checkImagesFit } from '../data/sets/fit';
-import { epochBatches, stepsPerEpoch, type StageRunOptions } from './common';
+import { epochBatches, fitStage, stepsPerEpoch, type StageRunOptions } from './common';
 import { STAGE_DEFAULTS } from './defaults';
-import { fit, type FitResult } from './loop';
+import type { FitResult } from './loop';
 import { maePretext, type Pretext, type PretextName, simsiamPretext } from './pretext';
 
 export interface TppOptions extends StageRunOptions {
@@ -70,28 +69,22 @@ export async function targetParameterPretrain(options: TppOptions): Promise<TppR
     const epochs = options.epochs ?? STAGE_DEFAULTS.tpp.epochs;
     const lr = options.lr ?? STAGE_DEFAULTS.tpp.lr;
     const settings = { method: options.method, pretext: pretext.describe(), epochs, batchSize, lr, seed, data: options.images.source, images: numExamples(options.images) };
-    if (options.outDir) fs.mkdirSync(options.outDir, { recursive: true });
+    const files = stageFiles(options.outDir);
     const p = pretext;
-    const result = await fit<Batch>({
+    const result = await fitStage<Batch>(options, files, {
       stage: 'tpp',
       params,
       epochs,
       stepsPerEpoch: stepsPerEpoch(options.images, batchSize),
       batches: (epoch) => epochBatches(options.images, batchSize, seed, epoch, options.normalization, false),
       loss: (b, step) => p.loss(peft, b.x, step, seed),
-      batchSize: (b) => b.x.shape[0],
-      dispose: (b) => tf.dispose([b.x, b.y]),
       lr,
-      weightDecay: 0.01,
-      checkpointPath: options.outDir ? path.join(options.outDir, 'checkpoint.safetensors') : undefined,
-      resume: options.resume,
+      weightDecay: STAGE_DEFAULTS.tpp.weightDecay,
       meta: settings,
-      signal: options.signal,
-      onProgress: options.onProgress,
     });
     const out: TppResult = { peft, fit: result };
-    if (options.outDir) {
-      const saved = await saveAdapter(peft, path.join(options.outDir, 'adapter.safetensors'), {
+    if (files) {
+      const saved = await saveAdapter(peft, files.file('adapter.safetensors'), {
         stage: 'tpp',
         ...settings,
         modality: options.images.modality,

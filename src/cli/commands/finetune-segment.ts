@@ -1,13 +1,12 @@
 /** `tpp-lab finetune --task segment`: PEFT fine-tuning with a segmentation head (called by the finetune command). */
 import type { ViT } from '../../model/vit';
 import { DEFAULT_SEG_HEAD, SEG_HEAD_KINDS, type SegHeadKind } from '../../model/seg-head';
-import { segImages, segSubset } from '../../data/sets/segmentation';
+import { segImages } from '../../data/sets/segmentation';
 import { normalizationFrom } from '../../train/common';
-import { loadSegData } from '../../data/sources/seg-source';
-import { fitSegToBackbone } from '../../train/seg-data';
+import { requireSegmentationData } from '../../data/sources/seg-source';
 import { finetuneSegmentation } from '../../train/segment';
 import { UsageError, type FlagValues } from '../args';
-import { progressPrinter } from '../train-shared';
+import { dataFromFlags, stageRunFromFlags } from '../train-shared';
 import type { PeftConfig } from '../../peft/index';
 
 /** `--labels 10` → 10 labelled images; `all` or absent → every training image. */
@@ -26,19 +25,17 @@ export function segHeadFromFlags(flags: FlagValues): SegHeadKind {
 }
 
 /** Run the segmentation fine-tuning for the finetune command; returns the `--json` result object. */
-export async function runSegmentFinetune(flags: FlagValues, vit: ViT, metadata: Record<string, unknown>, method: PeftConfig, out: string, backend: string): Promise<Record<string, unknown>> {
-  const labels = parseImageBudget(flags.labels as string | undefined);
+export async function runSegmentFinetune(flags: FlagValues, vit: ViT, metadata: Record<string, unknown>, method: PeftConfig, backend: string): Promise<Record<string, unknown>> {
+  const labelBudget = parseImageBudget(flags.labels as string | undefined);
   const head = segHeadFromFlags(flags);
-  const splits = await loadSegData(String(flags.data));
-  const conv = <T extends Parameters<typeof fitSegToBackbone>[0]>(ds: T) => fitSegToBackbone(ds, vit.config, !!flags.convert);
-  const limit = flags.limit as number | undefined;
-  const train = conv(limit !== undefined ? segSubset(splits.train, Array.from({ length: Math.min(limit, splits.train.images.shape[0]) }, (_, i) => i)) : splits.train);
+  requireSegmentationData(String(flags.data));
+  const data = await dataFromFlags(flags, vit);
+  const { train, val, test } = data.seg!;
   const t0 = Date.now();
   const r = await finetuneSegmentation({
-    backbone: vit, method, init: flags.init as string | undefined, head, train, val: conv(splits.val), test: conv(splits.test), labels,
-    normalization: normalizationFrom(metadata, segImages(train)), epochs: (flags.epochs as number) ?? 30, batchSize: (flags.batch as number) ?? 16,
-    lr: flags.lr as number | undefined, patience: flags.patience as number | undefined, augment: !!flags.augment, seed: flags.seed as number,
-    outDir: out, resume: !!flags.resume, onProgress: progressPrinter(!!flags.quiet), metadata: { dataName: splits.name, backend },
+    ...stageRunFromFlags(flags), backbone: vit, method, init: flags.init as string | undefined, head, train, val, test, labelBudget,
+    normalization: normalizationFrom(metadata, segImages(train)), patience: flags.patience as number | undefined, augment: !!flags.augment,
+    metadata: { dataName: data.name, splitSeed: flags['split-seed'], testFiles: test.ids, backend },
   });
   const t = r.test!;
   const result: Record<string, unknown> = {

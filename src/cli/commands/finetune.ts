@@ -30,7 +30,6 @@ export const command: Command = {
     requireFlags(flags, ['data', 'out']);
     const quiet = !!flags.quiet;
     const run = stageRunFromFlags(flags);
-    const out = run.outDir;
     const segment = flags.task === 'segment';
     if (!segment && flags.head !== undefined && flags.head !== DEFAULT_SEG_HEAD) throw new UsageError('--head applies to --task segment.');
     if (segment && (flags.workers as number) > 1) throw new UsageError('--workers > 1 is not supported with --task segment yet; leave it at 1.');
@@ -41,7 +40,7 @@ export const command: Command = {
     const { vit, metadata } = await openBackbone(backboneSpec(flags));
     try {
       if (segment) {
-        const result = await runSegmentFinetune(flags, vit, metadata, method, out, backend);
+        const result = await runSegmentFinetune(flags, vit, metadata, method, backend);
         if (flags.json) console.log(JSON.stringify(result));
         else {
           console.log(`adapter: ${result.adapter}`);

@@ -2,7 +2,7 @@
 import { knnProbe, linearProbe, pooledFeatures, type FeatureSource } from '../../analysis/probe';
 import { loadAdapter } from '../../io/checkpoint';
 import { normalizationFrom } from '../../train/common';
-import { limit } from '../../data/sources/load';
+import { limit } from '../../data/sets/dataset';
 import { openBackbone } from '../../io/backbone';
 import { Command } from '../command';
 import { BACKBONE_FLAG, dataFromFlags, requireFlags, stageFlags, startBackend } from '../train-shared';

@@ -35,7 +35,7 @@ export const command: Command = {
       const r = await targetParameterPretrain({
         ...run, backbone: vit, method, pretext, decoderPath: paths.decoder ?? undefined, trainDecoder: !!flags['train-decoder'], maskRatio: flags['mask-ratio'] as number,
         images: data.train, normalization: normalizationFrom(metadata, data.train),
-        metadata: { backbone: path.relative(process.cwd(), paths.backbone), dataName: data.name, splitSeed: flags['split-seed'], backend },
+        metadata: { backbone: path.relative(process.cwd(), paths.backbone), dataName: data.name, splitSeed: flags['split-seed'], trainFiles: data.train.ids, backend },
       });
       const result = { adapter: r.adapterPath, adapter_bytes: r.adapterBytes, method: method.method, pretext, loss: r.fit.history[r.fit.history.length - 1]?.loss, seconds: (Date.now() - t0) / 1000, backend };
       r.peft.dispose();

@@ -1,13 +1,15 @@
 /**
- * From a `Dataset` to tfjs tensors: per-channel normalisation and mini-batches.
+ * From a `Dataset` (or a `SegDataset`: images with masks) to tfjs tensors: per-channel normalisation and
+ * mini-batches. Masks get exactly the same flips and shifts as their images (`augmentWithMasks`).
  *
  * Pixel scale: `uint8` images are divided by 255 (values 0..1) before normalisation; `float32` images are
  * taken as they are. Batches are assembled on the CPU (gather, scale, augment, normalise) and become a tensor
  * once, so the only tensors created are the ones handed to the caller.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Dataset, numClasses, numExamples } from './dataset';
-import { AugmentOptions, DEFAULT_AUGMENT, augment, augmentIsActive } from './augment';
+import { Dataset, numClasses } from './dataset';
+import { AugmentOptions, DEFAULT_AUGMENT, augment, augmentIsActive, augmentWithMasks } from './augment';
+import type { SegDataset } from './segmentation';
 import { mulberry32, seededPermutation } from './random';
 
 /** Per-channel mean and standard deviation on the 0..1 pixel scale. */
@@ -17,7 +19,7 @@ export interface Normalization {
 }
 
 /** Pixel scale factor: 1/255 for uint8 images, 1 for float images. */
-function pixelScale(ds: Dataset): number {
+function pixelScale(ds: Pick<Dataset, 'images'>): number {
   return ds.images.data instanceof Uint8Array ? 1 / 255 : 1;
 }
 
@@ -87,9 +89,14 @@ export interface Batch {
   indices: Int32Array;
 }
 
+/** A batch of a segmentation dataset: `y` holds the masks `[B, H, W, K]`, float32 0/1. */
+export interface SegBatch extends Batch {
+  y: tf.Tensor4D;
+}
+
 /** How many batches `batches(ds, batchSize, { dropLast })` yields. */
-export function numBatches(ds: Dataset, batchSize: number, dropLast = false): number {
-  const n = numExamples(ds);
+export function numBatches(ds: Pick<Dataset, 'images'>, batchSize: number, dropLast = false): number {
+  const n = ds.images.shape[0];
   return dropLast ? Math.floor(n / batchSize) : Math.ceil(n / batchSize);
 }
 
@@ -105,7 +112,9 @@ export function numBatches(ds: Dataset, batchSize: number, dropLast = false): nu
  * }
  * ```
  */
-export function* batches(ds: Dataset, batchSize: number, options: BatchOptions = {}): Generator<Batch, void, undefined> {
+export function batches(ds: SegDataset, batchSize: number, options?: BatchOptions): Generator<SegBatch, void, undefined>;
+export function batches(ds: Dataset, batchSize: number, options?: BatchOptions): Generator<Batch, void, undefined>;
+export function* batches(ds: Dataset | SegDataset, batchSize: number, options: BatchOptions = {}): Generator<Batch, void, undefined> {
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batches: batchSize must be a whole number ≥ 1, got ${batchSize}.`);
   const [n, h, w, c] = ds.images.shape;
   const per = h * w * c;
@@ -119,9 +128,8 @@ export function* batches(ds: Dataset, batchSize: number, options: BatchOptions =
   const norm = options.normalization;
   if (norm) checkNormalization(norm, c);
   const scale = pixelScale(ds);
-  const multiLabel = ds.task === 'multi-label, binary-class';
-  const l = ds.labels.shape[1];
-  const k = numClasses(ds);
+  const masks = 'masks' in ds ? ds.masks : null;
+  const k = masks ? masks.shape[3] : 0;
   const total = numBatches(ds, batchSize, options.dropLast);
   for (let b = 0; b < total; b++) {
     const indices = order.slice(b * batchSize, Math.min(n, (b + 1) * batchSize));
@@ -132,20 +140,37 @@ export function* batches(ds: Dataset, batchSize: number, options: BatchOptions =
       const dst = j * per;
       for (let i = 0; i < per; i++) pixels[dst + i] = src[i] * scale;
     }
-    pixels = augment(pixels, [m, h, w, c], augOptions, rand);
+    let maskPixels: Float32Array | null = masks ? gatherMasks(masks.data, indices, h * w * k) : null;
+    // The same random draws with or without masks: masks only follow their images' flips and shifts.
+    if (maskPixels) ({ images: pixels, masks: maskPixels } = augmentWithMasks(pixels, [m, h, w, c], maskPixels, k, augOptions, rand));
+    else pixels = augment(pixels, [m, h, w, c], augOptions, rand);
     if (norm) for (let i = 0; i < pixels.length; i++) pixels[i] = (pixels[i] - norm.mean[i % c]) / norm.std[i % c];
-    let y: tf.Tensor;
-    if (multiLabel) {
-      const lab = new Float32Array(m * l);
-      for (let j = 0; j < m; j++) for (let q = 0; q < l; q++) lab[j * l + q] = ds.labels.data[indices[j] * l + q];
-      y = tf.tensor2d(lab, [m, l], 'float32');
-    } else if (options.labelEncoding === 'onehot') {
-      const lab = new Float32Array(m * k);
-      for (let j = 0; j < m; j++) lab[j * k + ds.labels.data[indices[j]]] = 1;
-      y = tf.tensor2d(lab, [m, k], 'float32');
-    } else {
-      y = tf.tensor1d(Int32Array.from(indices, (i) => ds.labels.data[i]), 'int32');
-    }
+    const y = maskPixels ? tf.tensor4d(maskPixels, [m, h, w, k], 'float32') : labelTensor(ds as Dataset, indices, options.labelEncoding);
     yield { x: tf.tensor4d(pixels, [m, h, w, c], 'float32'), y, indices };
   }
+}
+
+/** The masks of the examples at `indices` (`per` values each) as float32 0/1. */
+function gatherMasks(data: Uint8Array, indices: Int32Array, per: number): Float32Array {
+  const out = new Float32Array(indices.length * per);
+  for (let j = 0; j < indices.length; j++) out.set(data.subarray(indices[j] * per, (indices[j] + 1) * per), j * per);
+  return out;
+}
+
+/** The labels of the examples at `indices` as `batches` yields them (see `BatchOptions.labelEncoding`). */
+function labelTensor(ds: Dataset, indices: Int32Array, encoding: BatchOptions['labelEncoding']): tf.Tensor {
+  const m = indices.length;
+  const l = ds.labels.shape[1];
+  if (ds.task === 'multi-label, binary-class') {
+    const lab = new Float32Array(m * l);
+    for (let j = 0; j < m; j++) for (let q = 0; q < l; q++) lab[j * l + q] = ds.labels.data[indices[j] * l + q];
+    return tf.tensor2d(lab, [m, l], 'float32');
+  }
+  if (encoding === 'onehot') {
+    const k = numClasses(ds);
+    const lab = new Float32Array(m * k);
+    for (let j = 0; j < m; j++) lab[j * k + ds.labels.data[indices[j]]] = 1;
+    return tf.tensor2d(lab, [m, k], 'float32');
+  }
+  return tf.tensor1d(Int32Array.from(indices, (i) => ds.labels.data[i]), 'int32');
 }

@@ -133,6 +133,17 @@ export function subset(ds: Dataset, indices: ArrayLike<number>, source = ds.sour
   return out;
 }
 
+/** The first `n` examples (keeps quick profiles and tests small); the whole set when n is undefined or larger. */
+export function limit(ds: Dataset, n?: number): Dataset {
+  if (n === undefined || n >= numExamples(ds)) return ds;
+  return subset(ds, Int32Array.from({ length: n }, (_, i) => i));
+}
+
+/** At most `cap` images of `ds`: all of them, or a random sample (seed 0) in a random order. */
+export function capImages(ds: Dataset, cap: number | undefined): Dataset {
+  return cap === undefined || cap >= numExamples(ds) ? ds : limit(seededShuffle(ds, 0), cap);
+}
+
 /**
  * A copy in an order fixed by `seed` (the same seed gives the same order on every run and machine).
  * Also shuffles a plain array: `seededShuffle([1, 2, 3], 7)`.

@@ -1,9 +1,11 @@
 /**
  * Does a dataset fit a backbone? Images `[N, H, W, C]` must be `imageSize` x `imageSize` x `channels`; every stage
- * checks its data with `checkImagesFit`, and `fitToBackbone` converts data that does not fit when asked to.
+ * checks its data with `checkImagesFit`, and `fitToBackbone` (`fitSegToBackbone` for images with masks) converts data
+ * that does not fit when asked to.
  */
 import type { Dataset } from './dataset';
 import { resizeBilinear } from './resize';
+import { resizeMasksNearest, segImages, type SegDataset } from './segmentation';
 
 /** What a backbone takes as input (a `ViTConfig` has these fields): square images of `imageSize` px, `channels` deep. */
 export interface ImageInput {
@@ -75,4 +77,19 @@ export function fitToBackbone(ds: Dataset, config: ImageInput, convert = false):
     }
   }
   return { ...ds, images: { data: out, shape: [n, config.imageSize, config.imageSize, config.channels] }, source: `${ds.source} (converted)` };
+}
+
+/**
+ * `fitToBackbone` for segmentation data: matching data pass through; otherwise an error naming both shapes, unless
+ * `convert` (images as `fitToBackbone` converts them; masks nearest-neighbour; pixel sizes rescaled so that
+ * distances in mm stay right).
+ */
+export function fitSegToBackbone(ds: SegDataset, config: ImageInput, convert = false): SegDataset {
+  const [, h, w] = ds.images.shape;
+  const images = fitToBackbone(segImages(ds), config, convert).images;
+  if (images === ds.images) return ds;
+  const s = config.imageSize;
+  const out: SegDataset = { ...ds, images, masks: resizeMasksNearest(ds.masks, s), source: `${ds.source} (converted)` };
+  if (ds.pixelSize) out.pixelSize = ds.pixelSize.map((v, i) => (i % 2 === 0 ? (v * w) / s : (v * h) / s));
+  return out;
 }

@@ -5,9 +5,9 @@
  * measurements (e.g. HC18's head circumference). Like `Dataset`, it is treated as immutable.
  *
  * Here: validation, subsets, deterministic splits (stratified by image label with `splits.ts`), the label
- * budget in images, the `Dataset` view of the images (for MAE / TPP, which need only images) and resizing to a
- * backbone's size (nearest-neighbour masks; images: `src/train/seg-data.ts`). Loaders: `seg-load.ts`; batches
- * and paired augmentation: `seg-batches.ts`.
+ * budget in images, the `Dataset` view of the images (for MAE / TPP, which need only images) and nearest-neighbour
+ * resizing of masks (fitting to a backbone: `fitSegToBackbone` in fit.ts). Loaders: `sources/seg-load.ts`;
+ * batches with paired augmentation: `batches` (batches.ts) takes a `SegDataset` too.
  */
 import { Dataset, Images, subset } from './dataset';
 import { mulberry32, shuffleInPlace } from './random';

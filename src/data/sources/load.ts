@@ -2,24 +2,22 @@
  * Data by name, as `--data` means it for every stage: a MedMNIST flag (`breastmnist`), an `.npz` file with
  * MedMNIST's keys, `fashion-mnist` (the non-medical pool, from Debian's package), a pool (`tinyimagenet`, `pbc`,
  * `kermany`, or an .npz with `images` + `labels`), a segmentation pack (its images), or a folder of DICOM files with a
- * labels CSV. `fit.ts` makes the loaded images fit a backbone.
+ * labels CSV. This module reads files (Node); `openData` (open.ts) adds the limit and the fit to a backbone
+ * (`prepareSplits`, browser-safe) and is what commands and notebooks call.
  */
 import * as fs from 'fs';
-import { Dataset, numExamples, subset } from '../sets/dataset';
+import { Dataset, numExamples } from '../sets/dataset';
 import { loadDicomDataset, type DicomLoadSummary } from '../dicom/dicom-dataset';
 import { loadFashionMNIST } from '../formats/idx';
 import { loadMedMNISTSplits } from './medmnist';
 import { isPoolFile, isPoolName, loadPool } from './pools';
 import { isSegmentationData, loadSegData } from './seg-source';
 import { segImages } from '../sets/segmentation';
+import type { Splits } from '../sets/prepare';
 import { split } from '../sets/splits';
 
-/** Train / validation / test parts of one dataset plus a short name for reports and metadata. */
-export interface DataSplits {
-  name: string;
-  train: Dataset;
-  val: Dataset;
-  test: Dataset;
+/** Loaded splits (see `Splits`), plus what a DICOM folder's load left out. */
+export interface DataSplits extends Splits {
   /** For a DICOM folder: what was used and what was left out (failed, missing, unlabelled files). */
   dicomLoad?: DicomLoadSummary;
 }
@@ -27,8 +25,8 @@ export interface DataSplits {
 /** Options of `loadData`. */
 export interface LoadDataOptions {
   /**
-   * Seed of the split of data without official splits (a DICOM folder's 70/10/20 split, Fashion-MNIST's validation
-   * slice); default 0. Keep it apart from the training seed, so that runs with different training seeds are
+   * Seed of the split of data without official splits (a DICOM folder's or a segmentation pack's 70/10/20 split,
+   * Fashion-MNIST's validation slice, a pool's split); default 0. Keep it apart from the training seed, so that runs with different training seeds are
    * evaluated on the same test images.
    */
   splitSeed?: number;
@@ -53,9 +51,9 @@ export async function loadData(spec: string, options: LoadDataOptions = {}): Pro
     return { name: 'fashion-mnist', train: parts.train, val: parts.val, test: loadFashionMNIST('test') };
   }
   if (isSegmentationData(s)) {
-    // Segmentation data as images (MAE pre-training, TPP): the same split as fine-tuning with --task segment uses.
-    const p = await loadSegData(s);
-    return { name: p.name, train: segImages(p.train), val: segImages(p.val), test: segImages(p.test) };
+    // Segmentation data: the masks in `seg`, the images (all that MAE pre-training and TPP use) as the splits.
+    const p = await loadSegData(s, { splitSeed: options.splitSeed ?? 0 });
+    return { name: p.name, train: segImages(p.train), val: segImages(p.val), test: segImages(p.test), seg: { train: p.train, val: p.val, test: p.test } };
   }
   if (fs.existsSync(s) && fs.statSync(s).isDirectory()) {
     const ds = await loadDicomDataset(s, { seed: options.splitSeed ?? 0, size: options.imageSize ?? 28, channels: options.channels === 3 ? 3 : 1 });
@@ -68,8 +66,5 @@ export async function loadData(spec: string, options: LoadDataOptions = {}): Pro
   return { name: parts.train.source.replace(/\/train$/, ''), train: parts.train, val: parts.val, test: parts.test };
 }
 
-/** The first `n` examples (keeps quick profiles and tests small); the whole set when n is undefined or larger. */
-export function limit(ds: Dataset, n?: number): Dataset {
-  if (n === undefined || n >= numExamples(ds)) return ds;
-  return subset(ds, Int32Array.from({ length: n }, (_, i) => i));
-}
+/** `limit` moved to sets/dataset.ts (it touches no file); re-exported for old imports. */
+export { limit } from '../sets/dataset';

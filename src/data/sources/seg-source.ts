@@ -17,15 +17,20 @@ export function isSegmentationData(spec: string): boolean {
   return isSegNpz(s);
 }
 
+/** Throw unless `spec` names segmentation data, saying what segmentation data are. */
+export function requireSegmentationData(spec: string): void {
+  if (!isSegmentationData(spec)) {
+    throw new Error(`${spec.trim()} is not segmentation data: pass a segmentation .npz (arrays images and masks, e.g. data/hc18_64.npz) or a folder with masks.csv (columns image,mask).`);
+  }
+}
+
 /**
  * Load segmentation data and split it by image, deterministically: `splitSeed` (default 0) fixes the split, so
  * runs with different training seeds are scored on the same test images.
  */
 export async function loadSegData(spec: string, options: { splitSeed?: number } = {}): Promise<SegSplits> {
   const s = spec.trim();
-  if (!isSegmentationData(s)) {
-    throw new Error(`${s} is not segmentation data: pass a segmentation .npz (arrays images and masks, e.g. data/hc18_64.npz) or a folder with masks.csv (columns image,mask).`);
-  }
+  requireSegmentationData(s);
   const ds = fs.statSync(s).isDirectory() ? await loadSegFolder(s) : loadSegNpz(s, { name: segPackName(s) });
   return { ...segSplit(ds, { val: 0.1, test: 0.2, seed: options.splitSeed ?? 0 }), name: ds.source };
 }
