@@ -1,8 +1,8 @@
 /**
- * `node --import tsx scripts/regime-distances.ts [--plan FILE] [--out DIR] [--stats-only]`
+ * `node --import tsx scripts/regime-distances.ts [--plan FILE] [--out DIR] [--file NAME] [--stats-only]`
  *
  * The regime map's first piece: the cheap numbers (src/regime/domain.ts) of every (target, TPP arm) of a study plan,
- * computed from the frozen backbone before any TPP, as `distances.csv` in --out (default
+ * computed from the frozen backbone before any TPP, as `distances.csv` (or --file) in --out (default
  * docs/results/regime-2026-12-06). Also writes the backbone's `pool-stats.json` (the statistics of its pre-training
  * pool that the distances need) beside the bundled backbone when it is missing. Needs ../shared/pools.
  */
@@ -71,7 +71,7 @@ async function main(): Promise<void> {
     }
   }
   fs.mkdirSync(out, { recursive: true });
-  const file = path.join(out, 'distances.csv');
+  const file = path.join(out, opt('--file', 'distances.csv'));
   fs.writeFileSync(`${file}.tmp`, rows.join('\n') + '\n');
   fs.renameSync(`${file}.tmp`, file);
   console.log(`wrote ${file}`);
