@@ -8,13 +8,9 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { type FrozenPredictor, fitRidge, leaveOneTargetOut, type RegimeSetting, validate } from '../src/regime/predictor';
-
-function csv(file: string): Record<string, string>[] {
-  const [head, ...lines] = fs.readFileSync(file, 'utf8').trim().split('\n');
-  const cols = head.split(',');
-  return lines.map((l) => Object.fromEntries(l.split(',').map((v, i) => [cols[i], v])));
-}
+import { type FrozenPredictor, fitRidge, leaveOneTargetOut, validate } from '../src/regime/predictor';
+import { regimeSettings } from '../src/regime/settings';
+import { contrastRows, readCsvRows } from '../src/report/study-tables';
 
 function main(): void {
   const argv = process.argv.slice(2);
@@ -24,19 +20,12 @@ function main(): void {
   const version = Number(opt('--version', '1'));
   const file = path.join(out, `predictor-v${version}.json`);
   if (fs.existsSync(file)) throw new Error(`${file} is frozen; give --version ${version + 1} for a new predictor.`);
-  const distances = new Map(csv(path.join(out, 'distances.csv')).map((r) => [`${r.target}/${r.arm}`, r]));
-  const backbone = [...distances.values()][0].backbone;
-  const settings: RegimeSetting[] = csv(path.join(study, 'contrasts.csv'))
-    .filter((r) => r.question === 'tpp-helps' && r.versus === 'none')
-    .map((r) => {
-      const d = distances.get(`${r.target}/${r.arm}`);
-      if (!d) throw new Error(`distances.csv has no row for ${r.target} / ${r.arm}: run scripts/regime-distances.ts first.`);
-      return {
-        target: r.target, arm: r.arm, method: r.method, budget: Number(r.budget.replace('/class', '')),
-        fdPool: Number(d.fd_pool), fdBackbone: Number(d.fd_backbone), surprise: Number(d.surprise), delta: Number(r.delta_mean),
-      };
-    });
-  const metric = [...new Set(csv(path.join(study, 'contrasts.csv')).map((r) => r.metric))].join('/');
+  const distances = readCsvRows(path.join(out, 'distances.csv'));
+  const backbone = distances[0].backbone;
+  const contrasts = contrastRows(readCsvRows(path.join(study, 'contrasts.csv')));
+  // The fitted and frozen settings carry only what the predictor reads (no intervals or verdicts).
+  const settings = regimeSettings(contrasts, distances).map(({ target, arm, method, budget, fdPool, fdBackbone, surprise, delta }) => ({ target, arm, method, budget, fdPool, fdBackbone, surprise, delta }));
+  const metric = [...new Set(contrasts.map((r) => r.metric))].join('/');
   const preds = leaveOneTargetOut(settings);
   const validation = validate(preds);
   const frozen: FrozenPredictor = {

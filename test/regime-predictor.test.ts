@@ -96,3 +96,19 @@ describe('regime predictor', () => {
     assert.throws(() => leaveOneTargetOut(linearSettings().filter((x) => x.target === 'a')), /at least 2 targets/);
   });
 });
+
+describe('the committed predictor v1', () => {
+  it('is what the code fits and validates from the committed study contrasts and distance table', async () => {
+    const fs = await import('node:fs');
+    const { regimeSettings } = await import('../src/regime/settings');
+    const { contrastRows, readCsvRows } = await import('../src/report/study-tables');
+    const dir = 'docs/results/regime-2026-12-06';
+    const all = regimeSettings(contrastRows(readCsvRows('docs/results/study-2026-11-28/contrasts.csv')), readCsvRows(`${dir}/distances.csv`));
+    assert.equal(all.length, 66);
+    const settings = all.map(({ target, arm, method, budget, fdPool, fdBackbone, surprise, delta }) => ({ target, arm, method, budget, fdPool, fdBackbone, surprise, delta }));
+    const frozen = JSON.parse(fs.readFileSync(`${dir}/predictor-v1.json`, 'utf8'));
+    assert.deepEqual(settings, frozen.training);
+    assert.deepEqual(fitRidge(settings), frozen.model);
+    assert.deepEqual(validate(leaveOneTargetOut(settings)), frozen.validation);
+  });
+});
