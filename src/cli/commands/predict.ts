@@ -1,35 +1,10 @@
 /** `tpp-lab predict`: will TPP help this data? The frozen regime predictor on a target's cheap numbers, in seconds. */
-import * as fs from 'fs';
 import * as path from 'path';
 import { signed } from '../../analysis/paired';
-import { fitToBackbone } from '../../data/sets/fit';
-import { loadData } from '../../data/sources/load';
-import { backbonePaths, openBackbone } from '../../io/backbone';
-import { loadDecoder } from '../../io/decoder';
-import { backboneFingerprint } from '../../model/fingerprint';
-import type { PoolStats } from '../../regime/domain';
-import { checkFrozenPredictor, type CandidatePool, predictTarget } from '../../regime/predict';
-import type { FrozenPredictor } from '../../regime/predictor';
-import { capImages } from '../../train/compare-plan';
-import { normalizationFrom } from '../../train/common';
+import { predictData, readPredictor, PREDICT_TPP_IMAGES } from '../../io/regime';
 import { UsageError } from '../args';
 import { Command } from '../command';
-import { dataFromFlags, SPLIT_SEED_FLAG, startBackend } from '../train-shared';
-
-/** The predictor `predict` uses unless `--predictor` names another (frozen before the runs that test it). */
-export const SHIPPED_PREDICTOR = path.resolve(__dirname, '..', '..', '..', 'docs', 'results', 'regime-2026-12-06', 'predictor-v1.json');
-
-/** TPP images per pool, as the study's TPP saw them (the predictor was fitted on such runs). */
-const TPP_IMAGES = 546;
-
-function readJson(file: string, what: string): unknown {
-  if (!fs.existsSync(file)) throw new Error(`${file} is missing: ${what}`);
-  try {
-    return JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new Error(`${file} cannot be read as JSON (${(e as Error).message}): ${what}`);
-  }
-}
+import { SPLIT_SEED_FLAG, startBackend } from '../train-shared';
 
 export const command: Command = {
   name: 'predict',
@@ -38,7 +13,7 @@ export const command: Command = {
   description:
     'Computes, with the backbone alone (seconds to a minute): its MAE loss on the data, the Fréchet distance of the data\'s\n' +
     'features from the backbone\'s pre-training pool (the statistics it ships), and from each TPP pool: the data\'s own\n' +
-    `training images (${TPP_IMAGES}, as the study's TPP saw) and each --pool. The frozen predictor turns them into a predicted Δ per\n` +
+    `training images (${PREDICT_TPP_IMAGES}, as the study's TPP saw) and each --pool. The frozen predictor turns them into a predicted Δ per\n` +
     'method and label budget, with an interval from its leave-one-target-out errors, the nearest measured settings and its\n' +
     'validation figures. Read the validation line first: it says whether the predictor beats "always the mean".',
   flags: [
@@ -54,60 +29,43 @@ export const command: Command = {
   ],
   async run({ flags }) {
     if (!flags.data) throw new UsageError('--data is required (e.g. --data breastmnist).');
-    const predictorFile = path.resolve(String(flags.predictor ?? SHIPPED_PREDICTOR));
-    const predictor: FrozenPredictor = checkFrozenPredictor(readJson(predictorFile, 'give a frozen predictor with --predictor (docs/results/regime-*/predictor-v*.json).'), predictorFile);
+    const predictor = flags.predictor === undefined ? readPredictor() : readPredictor(path.resolve(String(flags.predictor)));
     const backbone = String(flags.backbone ?? predictor.backbone);
-    if (backbone !== predictor.backbone) throw new UsageError(`--backbone ${backbone}: the predictor ${path.basename(predictorFile)} was fitted on settings of the ${predictor.backbone} backbone; its numbers mean nothing for another. Leave --backbone out.`);
+    if (backbone !== predictor.backbone) throw new UsageError(`--backbone ${backbone}: the predictor (v${predictor.version}) was fitted on settings of the ${predictor.backbone} backbone; its numbers mean nothing for another. Leave --backbone out.`);
     const quiet = !!flags.quiet;
     const backend = await startBackend(quiet);
-    const { vit, metadata, paths } = await openBackbone(backbone);
-    try {
-      const statsFile = path.join(path.dirname(backbonePaths(backbone).backbone), 'pool-stats.json');
-      const stats = readJson(statsFile, `the backbone ${backbone} ships no statistics of its pre-training pool, which the distances need.`) as PoolStats;
-      const fp = await backboneFingerprint(vit);
-      if (stats.format !== 'tpp-lab/pool-stats' || stats.backbone !== fp) throw new Error(`${statsFile} does not belong to this backbone (fingerprint ${fp}); take the backbone folder again from the repository.`);
-      if (!paths.decoder) throw new Error(`predict needs the MAE decoder beside ${paths.backbone} (decoder.safetensors).`);
-      const mae = await loadDecoder(paths.decoder, vit);
-      const data = await dataFromFlags(flags, vit);
-      const normalization = normalizationFrom(metadata, data.train);
-      const pools: CandidatePool[] = [{ name: 'own images', images: capImages(data.train, TPP_IMAGES) }];
-      const poolSpecs = (Array.isArray(flags.pool) ? flags.pool : flags.pool === undefined ? [] : [flags.pool]).flatMap((p) => String(p).split(',')).map((p) => p.trim()).filter(Boolean);
-      for (const spec of poolSpecs) {
-        const p = await loadData(spec, { splitSeed: Number(flags['split-seed'] ?? 0), imageSize: vit.config.imageSize, channels: vit.config.channels });
-        pools.push({ name: p.name, images: capImages(fitToBackbone(p.train, vit.config, !!flags.convert), TPP_IMAGES) });
-      }
-      const t0 = Date.now();
-      const r = await predictTarget(predictor, mae, stats, normalization, data.train, pools);
-      const seconds = (Date.now() - t0) / 1000;
-      const v = predictor.validation;
-      const est = (e: { value: number; low: number; high: number }) => `${e.value.toFixed(3)} [${e.low.toFixed(3)}, ${e.high.toFixed(3)}]`;
-      if (flags.json) {
-        console.log(JSON.stringify({ data: data.name, backbone, predictor: path.relative(process.cwd(), predictorFile), metric: predictor.metric, ...r, validation: v, seconds, backend }));
-        return 0;
-      }
-      console.log(`${data.name}: ${data.train.images.shape[0]} training images; backbone ${backbone}; predictor v${predictor.version} (frozen ${predictor.frozen}, fitted on ${predictor.training.length} settings of ${v.targets.join(', ')})`);
-      console.log(`\nValidation, leave one target out: ${v.verdict} (mean |error| ${est(v.meanAbsError)} against the trivial predictor's ${est(v.trivial.meanAbsError)}; Spearman ${est(v.spearman)}; sign agreement ${est(v.signAgreement)}).`);
-      if (v.verdict !== 'beats the trivial predictor') console.log('Read every prediction below as "we cannot tell": this predictor does not beat always predicting the mean Δ.');
-      console.log(`\nCheap numbers (${seconds.toFixed(1)} s): MAE loss on the data ${r.surprise.toFixed(3)} (on the backbone's own held-out images ${r.poolSurprise.toFixed(3)}); Fréchet distance from the backbone's pre-training pool ${r.fdBackbone.toFixed(2)}`);
-      for (const p of r.pools) console.log(`  TPP pool ${p.name}: ${p.images} images, Fréchet distance to the data ${p.fdPool.toFixed(2)}`);
-      const budgets = [...new Set(r.rows.map((x) => x.budget))];
-      const half = v.intervalHalfWidth;
-      console.log(`\nPredicted Δ ${predictor.metric} (TPP − none), each ± ${half.toFixed(3)} (90% of the held-out errors):`);
-      console.log(`pool | method | ${budgets.map((b) => `${b}/class`).join(' | ')}`);
-      for (const pool of r.pools) {
-        for (const method of [...new Set(r.rows.map((x) => x.method))]) {
-          const cells = budgets.map((b) => r.rows.find((x) => x.pool === pool.name && x.method === method && x.budget === b)!);
-          console.log(`${pool.name} | ${method} | ${cells.map((c) => signed(c.delta, 3)).join(' | ')}`);
-        }
-      }
-      console.log('\nNearest measured settings, per pool (what the study measured there):');
-      for (const pool of r.pools) {
-        const row = r.rows.find((x) => x.pool === pool.name)!;
-        console.log(`  ${pool.name}: ${row.nearest.map((s) => `${s.target} + TPP on ${s.arm}, ${s.method}, ${s.budget}/class: ${signed(s.delta ?? NaN, 3)}`).join('; ')}`);
-      }
+    const pools = String(flags.pool ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+    const r = await predictData(String(flags.data), {
+      pools, predictor, convert: !!flags.convert, splitSeed: Number(flags['split-seed'] ?? 0), limit: flags.limit as number | undefined,
+      onNote: quiet ? undefined : (l) => console.error(`note: ${l}`),
+    });
+    const v = predictor.validation;
+    const est = (e: { value: number; low: number; high: number }) => `${e.value.toFixed(3)} [${e.low.toFixed(3)}, ${e.high.toFixed(3)}]`;
+    if (flags.json) {
+      const { predictor: _p, ...rest } = r;
+      console.log(JSON.stringify({ ...rest, predictor: `v${predictor.version} (${predictor.frozen})`, metric: predictor.metric, validation: v, backend }));
       return 0;
-    } finally {
-      vit.dispose();
     }
+    console.log(`${r.data}: ${r.trainImages} training images; backbone ${backbone}; predictor v${predictor.version} (frozen ${predictor.frozen}, fitted on ${predictor.training.length} settings of ${v.targets.join(', ')})`);
+    console.log(`\nValidation, leave one target out: ${v.verdict} (mean |error| ${est(v.meanAbsError)} against the trivial predictor's ${est(v.trivial.meanAbsError)}; Spearman ${est(v.spearman)}; sign agreement ${est(v.signAgreement)}).`);
+    if (v.verdict !== 'beats the trivial predictor') console.log('Read every prediction below as "we cannot tell": this predictor does not beat always predicting the mean Δ.');
+    console.log(`\nCheap numbers (${r.seconds.toFixed(1)} s): MAE loss on the data ${r.surprise.toFixed(3)} (on the backbone's own held-out images ${r.poolSurprise.toFixed(3)}); Fréchet distance from the backbone's pre-training pool ${r.fdBackbone.toFixed(2)}`);
+    for (const p of r.pools) console.log(`  TPP pool ${p.name}: ${p.images} images, Fréchet distance to the data ${p.fdPool.toFixed(2)}`);
+    const budgets = [...new Set(r.rows.map((x) => x.budget))];
+    const half = v.intervalHalfWidth;
+    console.log(`\nPredicted Δ ${predictor.metric} (TPP − none), each ± ${half.toFixed(3)} (90% of the held-out errors):`);
+    console.log(`pool | method | ${budgets.map((b) => `${b}/class`).join(' | ')}`);
+    for (const pool of r.pools) {
+      for (const method of [...new Set(r.rows.map((x) => x.method))]) {
+        const cells = budgets.map((b) => r.rows.find((x) => x.pool === pool.name && x.method === method && x.budget === b)!);
+        console.log(`${pool.name} | ${method} | ${cells.map((c) => signed(c.delta, 3)).join(' | ')}`);
+      }
+    }
+    console.log('\nNearest measured settings, per pool (what the study measured there):');
+    for (const pool of r.pools) {
+      const row = r.rows.find((x) => x.pool === pool.name)!;
+      console.log(`  ${pool.name}: ${row.nearest.map((s) => `${s.target} + TPP on ${s.arm}, ${s.method}, ${s.budget}/class: ${signed(s.delta ?? NaN, 3)}`).join('; ')}`);
+    }
+    return 0;
   },
 };
