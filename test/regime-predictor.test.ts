@@ -112,3 +112,16 @@ describe('the committed predictor v1', () => {
     assert.deepEqual(validate(leaveOneTargetOut(settings)), frozen.validation);
   });
 });
+
+describe('regime tables', () => {
+  it('the prospective table pairs each prediction with its measurement by arm, and says what is not measured yet', async () => {
+    const { prospectiveTable } = await import('../src/regime/tables');
+    const predicted = [{ pool: 'own images', method: 'lora', budget: 1, delta: 0.01, low: -0.2, high: 0.22 }, { pool: 'kermany', method: 'lora', budget: 1, delta: -0.02, low: -0.2, high: 0.2 }];
+    const before = prospectiveTable(predicted, [], { same: 'own images', 'chest-xray': 'kermany' }).split('\n');
+    assert.equal(before[2], '| own images | lora | 1 | +0.010 [−0.200, +0.220] | not measured yet | — |');
+    const m = { target: 'knee', arm: 'chest-xray', method: 'lora', budget: 1, fdPool: 1, fdBackbone: 2, surprise: 0.3, delta: 0.03, ciLow: 0.01, ciHigh: 0.05, verdict: 'helps', metric: 'auc' };
+    const after = prospectiveTable(predicted, [m], { same: 'own images', 'chest-xray': 'kermany' }).split('\n');
+    assert.equal(after[2], '| kermany | lora | 1 | −0.020 [−0.200, +0.200] | +0.030 [+0.010, +0.050] **helps** | 0.050 |');
+    assert.match(after.at(-1)!, /Mean absolute error of the frozen predictions: 0\.050 over 1 measured settings/);
+  });
+});
