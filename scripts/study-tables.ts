@@ -1,5 +1,6 @@
 /**
- * The study's tables in the READMEs, from its committed CSVs (src/report/study-tables.ts).
+ * The study's, the segmentation grid's and the regime map's tables in the READMEs, from their committed files
+ * (src/report/study-tables.ts, src/regime/tables.ts).
  *
  *   node --import tsx scripts/study-tables.ts           check: exit 1 naming each stale block
  *   node --import tsx scripts/study-tables.ts --write   rewrite the blocks
@@ -8,13 +9,42 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { loadSegData } from '../src/data/sources/seg-source';
 import { emptyMaskBaseline } from '../src/train/seg-objective';
-import { type CsvRow, fillBlocks, readCsvRows, segHeadsTable, segResultsTable, segTimesTable, studyBlocks } from '../src/report/study-tables';
+import { readPredictor } from '../src/io/regime';
+import { regimeSettings } from '../src/regime/settings';
+import { distanceTable, type PredictedRow, prospectiveTable, validationTable } from '../src/regime/tables';
+import { readStudyPlan } from '../src/train/study-plan';
+import { contrastRows, type CsvRow, fillBlocks, readCsvRows, segHeadsTable, segResultsTable, segTimesTable, studyBlocks } from '../src/report/study-tables';
 
 export const STUDY = path.resolve(__dirname, '..', 'docs', 'results', 'study-2026-11-28');
 /** The segmentation results: one compare grid per target, and grids that differ only in the head under heads/. */
 export const SEG = path.resolve(__dirname, '..', 'docs', 'results', 'seg-2026-11-29');
-/** Files whose `<!-- study:NAME -->` and `<!-- seg:NAME -->` blocks hold the tables. */
-export const FILES = [path.resolve(__dirname, '..', 'README.md'), path.join(STUDY, 'README.md'), path.resolve(__dirname, '..', 'docs', 'study.md'), path.join(SEG, 'README.md'), path.resolve(__dirname, '..', 'docs', 'segmentation.md')];
+/** The regime map's first piece: distances, the frozen predictor, the knee's prospective test. */
+export const REGIME = path.resolve(__dirname, '..', 'docs', 'results', 'regime-2026-12-06');
+/** Files whose `<!-- study:NAME -->`, `<!-- seg:NAME -->` and `<!-- regime:NAME -->` blocks hold the tables. */
+export const FILES = [
+  path.resolve(__dirname, '..', 'README.md'), path.join(STUDY, 'README.md'), path.resolve(__dirname, '..', 'docs', 'study.md'), path.join(SEG, 'README.md'),
+  path.resolve(__dirname, '..', 'docs', 'segmentation.md'), path.join(REGIME, 'README.md'),
+];
+
+/** The knee grid's arm names → the pools of its prospective prediction. */
+const KNEE_POOLS: Record<string, string> = { same: 'own images', 'chest-xray': 'kermany', natural: 'tinyimagenet' };
+
+/** Tables of the regime map, from its committed files. */
+function regimeBlocks(): Record<string, string> {
+  const predictor = readPredictor(path.join(REGIME, 'predictor-v1.json'));
+  const heldOut = readCsvRows(path.join(REGIME, 'loto-v1.csv')).map((r) => ({ target: r.target, predicted: Number(r.predicted), trivial: Number(r.trivial), delta: Number(r.delta) }));
+  const knee = path.join(REGIME, 'knee', 'contrasts.csv');
+  const measured = fs.existsSync(knee) ? regimeSettings(contrastRows(readCsvRows(knee)), readCsvRows(path.join(REGIME, 'knee-distances.csv'))) : [];
+  // The settings the knee grid measures (its plan's methods and budgets) out of everything the predictor covers.
+  const plan = readStudyPlan(path.join(REGIME, 'knee-plan.json'));
+  const predicted = (JSON.parse(fs.readFileSync(path.join(REGIME, 'knee-prediction-v1.json'), 'utf8')).rows as PredictedRow[])
+    .filter((r) => plan.methods.includes(r.method) && plan.budgets.includes(r.budget));
+  return {
+    distances: distanceTable([...readCsvRows(path.join(REGIME, 'distances.csv')), ...readCsvRows(path.join(REGIME, 'knee-distances.csv'))]),
+    validation: validationTable(predictor, heldOut),
+    knee: prospectiveTable(predicted, measured, KNEE_POOLS),
+  };
+}
 
 /** Tables of the segmentation results (the targets' summary.csv; the head grids' results.json with their wall times). */
 async function segBlocks(): Promise<Record<string, string>> {
@@ -54,11 +84,12 @@ async function main(): Promise<number> {
   const diagnostics = path.join(STUDY, 'diagnostics.csv');
   const blocks = studyBlocks(readCsvRows(path.join(STUDY, 'summary.csv')), readCsvRows(path.join(STUDY, 'contrasts.csv')), fs.existsSync(diagnostics) ? readCsvRows(diagnostics) : []);
   const seg = await segBlocks();
+  const regime = regimeBlocks();
   let stale = 0;
   for (const f of FILES) {
     if (!fs.existsSync(f)) continue;
     const text = fs.readFileSync(f, 'utf8');
-    const filled = fillBlocks(fillBlocks(text, blocks), seg, 'seg');
+    const filled = fillBlocks(fillBlocks(fillBlocks(text, blocks), seg, 'seg'), regime, 'regime');
     if (filled === text) continue;
     if (process.argv.includes('--write')) {
       fs.writeFileSync(f, filled);

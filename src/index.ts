@@ -58,12 +58,20 @@ export { forestFigure, studyContrasts, type ContrastRow } from './report/study-r
 export { baselineMarkdown, contrastRows, pooledRows, pooledTable, questionOneTable, questionTwoTable, readCsvRows, studyBlocks, type CsvRow, type PooledRow } from './report/study-tables';
 export { writeCompareReport, aucBarsFigure, curvesFigure, pairedFigure, summaryTableHtml } from './report/compare-report';
 
-export { meanStd, pairedSentence, pairedSummary, type PairedSummary } from './analysis/paired';
+export { meanStd, pairedSentence, pairedSummary, signed, type PairedSummary } from './analysis/paired';
 export { knnProbe, linearProbe, pooledFeatures, probeMetric, type Features, type FeatureSource, type LinearProbeOptions } from './analysis/probe';
 export { linearCka, type FeatureMatrix } from './analysis/cka';
 export { diagnoseTarget, type CellShift, type DiagnoseOptions, type DiagnoseProgress, type DiagnosticRow, type TppAdapterFile } from './analysis/diagnose';
 export { fileTensors, loraScale, parameterChanges, peftTensors, snapshotBackbone, snapshotTensors, type ParamChange } from './analysis/params';
+export { featureStats, frechetDistance, type FeatureStats } from './analysis/frechet';
+export { symmetricEigen, symmetricEigenvalues, type SymmetricEigen } from './analysis/linalg';
 export { loraCosine, loraSingularValues, loraUpdateRows, pairLoraFactors, type LoraFactors, type LoraUpdateRow, type PlainTensor } from './analysis/lora-svd';
+
+export { domainNumbers, imageStats, sampleImages, surprise, type DomainNumbers, type PoolStats } from './regime/domain';
+export { fitRidge, leaveOneTargetOut, predictDelta, predictWithInterval, spearman, validate, PREDICTOR_FEATURES, type FrozenPredictor, type HeldOutPrediction, type RegimeSetting, type RidgeModel, type Validation } from './regime/predictor';
+export { predictTarget, predictorGrid, type CandidatePool, type PredictionRow, type TargetPrediction } from './regime/predict';
+export { regimeSettings, type MeasuredSetting } from './regime/settings';
+export { predictData, readPredictor, SHIPPED_PREDICTOR, type DataPrediction, type PredictDataOptions } from './io/regime';
 
 export * from './viz/index';
 export { matmulGflops } from './bench/matmul';

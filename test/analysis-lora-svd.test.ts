@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { frobeniusNorm, loraDelta, loraSingularValues, loraUpdateRows, pairLoraFactors, symmetricEigen, symmetricEigenvalues, type LoraFactors } from '../src/analysis/lora-svd';
+import { frobeniusNorm, loraDelta, loraSingularValues, loraUpdateRows, pairLoraFactors, type LoraFactors } from '../src/analysis/lora-svd';
+import { symmetricEigen, symmetricEigenvalues } from '../src/analysis/linalg';
 
 /** Deterministic pseudo-random numbers in [-1, 1). */
 function rand(n: number, seed: number): Float32Array {

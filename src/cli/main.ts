@@ -21,9 +21,10 @@ import { command as bench } from './commands/bench';
 import { command as probe } from './commands/probe';
 import { command as study } from './commands/study';
 import { command as diagnose } from './commands/diagnose';
+import { command as predict } from './commands/predict';
 
 /** Every command, in the order `tpp-lab --help` lists them. */
-export const COMMANDS: readonly Command[] = [info, dataInspect, dataDownload, dicom, pretrain, tpp, finetune, probe, compare, study, diagnose, demo, bench];
+export const COMMANDS: readonly Command[] = [info, dataInspect, dataDownload, dicom, pretrain, tpp, finetune, probe, predict, compare, study, diagnose, demo, bench];
 
 export function commandHelp(cmd: Command): string {
   const lines = [`Usage: tpp-lab ${cmd.usage}`, '', cmd.summary];

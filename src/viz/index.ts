@@ -23,3 +23,4 @@ export * from './pipeline';
 export * from './peft-diagram';
 export * from './reconstructions';
 export * from './seg-figures';
+export * from './regime-figures';

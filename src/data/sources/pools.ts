@@ -10,7 +10,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { concatDatasets } from '../sets/concat';
-import { Dataset, PixelData, seededShuffle } from '../sets/dataset';
+import { Dataset, PixelData, seededShuffle, subset } from '../sets/dataset';
 import { listNpzKeys, readNpz, readNpzStrings } from '../formats/npz';
 import { split } from '../sets/splits';
 
@@ -24,6 +24,12 @@ export interface PoolInfo {
   /** Fractions held out for validation and test. */
   readonly val: number;
   readonly test: number;
+  /**
+   * `original`: the pack's own split, the first folder of each entry of its `filenames` (`train/`, `val/`, `test/`),
+   * used instead of a seeded one where images of one subject must stay on one side (the split seed then only
+   * shuffles each part).
+   */
+  readonly split?: 'original';
   /** Where it comes from, licence; shown by `tpp-lab data list` and reports. */
   readonly about: string;
 }
@@ -55,6 +61,17 @@ export const POOLS: Readonly<Record<string, PoolInfo>> = Object.freeze({
     val: 0.1,
     test: 0.2,
     about: 'Paediatric chest X-rays (Kermany et al. 2018), training split, grey 64x64, 5,216 (3 classes); CC BY 4.0',
+  },
+  knee: {
+    name: 'knee',
+    files: ['knee_oa_kl.npz'],
+    modality: 'knee X-ray',
+    classNames: ['KL0', 'KL1', 'KL2', 'KL3', 'KL4'],
+    val: 0.1,
+    test: 0.2,
+    // Both knees of a subject are separate images; the release's own split keeps each subject on one side.
+    split: 'original',
+    about: 'Knee X-rays graded Kellgren-Lawrence 0-4 (Chen 2018, Mendeley Data doi:10.17632/56rmx5bjcr.1; OAI images), grey 64x64, 2,022; CC BY 4.0',
   },
 });
 
@@ -122,6 +139,18 @@ function readPack(file: string, info: PoolInfo | null): Dataset {
   };
 }
 
+/** The split a pack's `filenames` give (`train/...`, `val/...`, `test/...`), for packs whose subjects must not straddle it. */
+function originalSplit(all: Dataset, files: readonly string[]): { train: Dataset; val: Dataset; test: Dataset } {
+  const names = files.flatMap((f) => readNpzStrings(f, 'filenames').strings);
+  const parts: Record<string, number[]> = { train: [], val: [], test: [] };
+  names.forEach((name, i) => {
+    const part = name.split('/')[0];
+    if (!(part in parts)) throw new Error(`${files.join(', ')}: filename "${name}" does not start with train/, val/ or test/, which this pool's split needs.`);
+    parts[part].push(i);
+  });
+  return { train: subset(all, parts.train), val: subset(all, parts.val), test: subset(all, parts.test) };
+}
+
 /** Options for `loadPool`. */
 export interface LoadPoolOptions {
   /** Seed of the stratified train/val/test split (not the training seed). Default 0. */
@@ -130,8 +159,8 @@ export interface LoadPoolOptions {
 
 /**
  * A pool (by name, or an `.npz` path with `images` + `labels`) split into train / val / test, stratified by
- * class with `splitSeed`. Named pools use their own fractions (Tiny-ImageNet 85/5/10, others 70/10/20); a file
- * 70/10/20.
+ * class with `splitSeed`. Named pools use their own fractions (Tiny-ImageNet 85/5/10, others 70/10/20) or their own
+ * split (`knee`: the release's, by subject); a file 70/10/20.
  */
 export function loadPool(spec: string, options: LoadPoolOptions = {}): { name: string; train: Dataset; val: Dataset; test: Dataset } {
   const info = isPoolName(spec) ? POOLS[spec] : null;
@@ -140,7 +169,7 @@ export function loadPool(spec: string, options: LoadPoolOptions = {}): { name: s
   // The packs of one pool share image shape and classes (concatDatasets checks both).
   const all = concatDatasets(files.map((f) => readPack(f, info)), { source });
   const seed = options.splitSeed ?? 0;
-  const parts = split(all, { val: info?.val ?? 0.1, test: info?.test ?? 0.2, seed, stratify: true });
+  const parts = info?.split === 'original' ? originalSplit(all, files) : split(all, { val: info?.val ?? 0.1, test: info?.test ?? 0.2, seed, stratify: true });
   // Packs may be sorted by class (PBC, Kermany): each part is shuffled with the split seed, so that its first N
   // images (--limit, a TPP image cap) are a random sample, not one class.
   return {

@@ -1,0 +1,76 @@
+/**
+ * The regime map's tables as Markdown, built only from its committed files (distance tables, the frozen predictor,
+ * its prospective predictions and the grids that test them), so the README, docs and the results README show the
+ * same numbers; scripts/study-tables.ts writes them into `<!-- regime:NAME -->` blocks and checks them.
+ */
+import { signed } from '../analysis/paired';
+import type { CsvRow } from '../report/study-tables';
+import type { FrozenPredictor } from './predictor';
+import type { MeasuredSetting } from './settings';
+
+/** A figure with 3 decimals and a true minus sign. */
+const num = (x: number) => (x < 0 ? `−${(-x).toFixed(3)}` : x.toFixed(3));
+
+/** `0.123 [0.100, 0.150]`. */
+const est = (e: { value: number; low: number; high: number }) => `${num(e.value)} [${num(e.low)}, ${num(e.high)}]`;
+
+/** Arm names of a distance table in words. */
+function armTitle(arm: string, pool: string): string {
+  return arm === 'same' ? 'own images' : `${arm} (${pool.replace(/^data\//, '')})`;
+}
+
+/** One row per (target, TPP images): the cheap numbers. */
+export function distanceTable(rows: readonly CsvRow[]): string {
+  const lines = ['| target | TPP images | MAE loss on target | FD pre-training pool → target | FD TPP images → target |', '| --- | --- | --- | --- | --- |'];
+  for (const r of rows) lines.push(`| ${r.target} | ${armTitle(r.arm, r.pool)} | ${Number(r.surprise).toFixed(3)} | ${Number(r.fd_backbone).toFixed(2)} | ${Math.abs(Number(r.fd_pool)) < 5e-4 ? '0.000' : Number(r.fd_pool).toFixed(3)} |`);
+  return lines.join('\n');
+}
+
+/** The predictor's leave-one-target-out figures beside the trivial predictor's, and the verdict in words. */
+export function validationTable(p: FrozenPredictor, heldOut: readonly { target: string; predicted: number; trivial: number; delta: number }[]): string {
+  const v = p.validation;
+  const lines = [
+    '| predictor | Spearman (predicted vs measured Δ) | sign agreement | mean absolute error |', '| --- | --- | --- | --- |',
+    `| v${p.version}: ridge on the cheap numbers | ${est(v.spearman)} | ${est(v.signAgreement)} | ${est(v.meanAbsError)} |`,
+    `| trivial: the mean Δ of the other targets | ${Number.isFinite(v.trivial.spearman) ? num(v.trivial.spearman) : '—'} | ${est(v.trivial.signAgreement)} | ${est(v.trivial.meanAbsError)} |`,
+  ];
+  const perTarget = v.targets.map((t) => {
+    const xs = heldOut.filter((h) => h.target === t);
+    const mae = (f: (h: (typeof xs)[number]) => number) => (xs.reduce((a, h) => a + Math.abs(f(h) - h.delta), 0) / xs.length).toFixed(3);
+    return `${t} ${mae((h) => h.predicted)} (trivial ${mae((h) => h.trivial)})`;
+  });
+  lines.push('', `${v.settings} settings of ${v.targets.length} targets. Gain over the trivial predictor (its absolute error minus the predictor's): ` +
+    `${signed(v.gainOverTrivial.value, 3)} [${signed(v.gainOverTrivial.low, 3)}, ${signed(v.gainOverTrivial.high, 3)}]: **${v.verdict}**. ` +
+    `Mean absolute error per held-out target: ${perTarget.join('; ')}. Interval of a prediction: ± ${v.intervalHalfWidth.toFixed(3)}.`);
+  return lines.join('\n');
+}
+
+/** A prospective prediction file's row (`tpp-lab predict --json`). */
+export interface PredictedRow {
+  pool: string;
+  method: string;
+  budget: number;
+  delta: number;
+  low: number;
+  high: number;
+}
+
+/**
+ * The prospective test: each predicted setting with, once measured, the measured Δ [95 % CI], its verdict and the
+ * error. `poolOfArm` maps the measuring grid's arm names to the prediction's pool names.
+ */
+export function prospectiveTable(predicted: readonly PredictedRow[], measured: readonly MeasuredSetting[], poolOfArm: Readonly<Record<string, string>>): string {
+  const lines = ['| TPP images | method | labels/class | predicted Δ (interval) | measured Δ [95 % CI] | error |', '| --- | --- | --- | --- | --- | --- |'];
+  const armOfPool = Object.fromEntries(Object.entries(poolOfArm).map(([a, p]) => [p, a]));
+  const errors: number[] = [];
+  for (const p of predicted) {
+    const m = measured.find((s) => s.arm === armOfPool[p.pool] && s.method === p.method && s.budget === p.budget);
+    if (!m && measured.length) continue;
+    const err = m ? Math.abs(p.delta - m.delta) : NaN;
+    if (m) errors.push(err);
+    lines.push(`| ${p.pool} | ${p.method} | ${p.budget} | ${signed(p.delta, 3)} [${signed(p.low, 3)}, ${signed(p.high, 3)}] | ` +
+      `${m ? `${signed(m.delta, 3)} [${signed(m.ciLow, 3)}, ${signed(m.ciHigh, 3)}] ${m.verdict === 'no detectable effect' ? 'n.d.e.' : `**${m.verdict}**`}` : 'not measured yet'} | ${m ? err.toFixed(3) : '—'} |`);
+  }
+  if (errors.length) lines.push('', `Mean absolute error of the frozen predictions: ${(errors.reduce((a, b) => a + b, 0) / errors.length).toFixed(3)} over ${errors.length} measured settings.`);
+  return lines.join('\n');
+}

@@ -1,0 +1,127 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { featureStats, frechetDistance } from '../src/analysis/frechet';
+import { fitRidge, leaveOneTargetOut, predictDelta, predictWithInterval, type RegimeSetting, spearman, validate } from '../src/regime/predictor';
+import { mulberry32 } from '../src/data/sets/random';
+
+/** Gaussian samples `[n, d]` with per-column means `mu` and standard deviations `sd` (Box-Muller, seeded). */
+function gaussian(n: number, mu: number[], sd: number[], seed: number): { x: Float64Array; dim: number } {
+  const rand = mulberry32(seed);
+  const d = mu.length;
+  const x = new Float64Array(n * d);
+  for (let i = 0; i < n * d; i++) {
+    const z = Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand());
+    x[i] = mu[i % d] + sd[i % d] * z;
+  }
+  return { x, dim: d };
+}
+
+describe('frechetDistance', () => {
+  it('is 0 for equal statistics, symmetric, and matches the closed form for diagonal covariances', () => {
+    const a = featureStats(gaussian(4000, [0, 1, -1], [1, 2, 0.5], 1));
+    const b = featureStats(gaussian(4000, [0.5, 1, 0], [2, 1, 0.5], 2));
+    assert.ok(frechetDistance(a, a) < 1e-9);
+    assert.ok(Math.abs(frechetDistance(a, b) - frechetDistance(b, a)) < 1e-9);
+    // With diagonal covariances, d² = Σ (μa − μb)² + Σ (σa − σb)²: test it on exact statistics.
+    const diag = (mean: number[], sd: number[]) => ({ n: 10, dim: 3, mean, cov: [sd[0] ** 2, 0, 0, 0, sd[1] ** 2, 0, 0, 0, sd[2] ** 2] });
+    const d = frechetDistance(diag([0, 1, -1], [1, 2, 0.5]), diag([0.5, 1, 0], [2, 1, 0.5]));
+    assert.ok(Math.abs(d - (0.25 + 0 + 1 + 1 + 1 + 0)) < 1e-9, `got ${d}`);
+    // Sample statistics land near the population distance (3.25) of the same two Gaussians.
+    assert.ok(Math.abs(frechetDistance(a, b) - 3.25) < 0.2, `got ${frechetDistance(a, b)}`);
+  });
+  it('matches tr((Σa Σb)^½) for correlated covariances (checked against a 2x2 closed form)', () => {
+    // For 2x2 SPD matrices, tr(sqrt(M)) = sqrt(tr M + 2 sqrt(det M)) with M = Σa Σb.
+    const ca = [2, 0.8, 0.8, 1];
+    const cb = [1, -0.3, -0.3, 0.5];
+    const m = [ca[0] * cb[0] + ca[1] * cb[2], ca[0] * cb[1] + ca[1] * cb[3], ca[2] * cb[0] + ca[3] * cb[2], ca[2] * cb[1] + ca[3] * cb[3]];
+    const trSqrt = Math.sqrt(m[0] + m[3] + 2 * Math.sqrt(m[0] * m[3] - m[1] * m[2]));
+    const expected = 1 + 4 + (2 + 1 + 1 + 0.5) - 2 * trSqrt;
+    const d = frechetDistance({ n: 5, dim: 2, mean: [0, 0], cov: ca }, { n: 5, dim: 2, mean: [1, 2], cov: cb });
+    assert.ok(Math.abs(d - expected) < 1e-9, `got ${d}, expected ${expected}`);
+  });
+  it('refuses features of different widths', () => {
+    assert.throws(() => frechetDistance({ n: 2, dim: 1, mean: [0], cov: [1] }, { n: 2, dim: 2, mean: [0, 0], cov: [1, 0, 0, 1] }), /width 1 and 2/);
+  });
+});
+
+/** Settings whose Δ is an exact linear function of the features the predictor uses. */
+function linearSettings(noise = 0): RegimeSetting[] {
+  const rand = mulberry32(7);
+  const out: RegimeSetting[] = [];
+  for (const [target, fdBackbone] of [['a', 2], ['b', 3], ['c', 8], ['d', 12]] as const) {
+    for (const fdPool of [0, 1, 5, 9]) {
+      for (const method of ['lora', 'adapter']) {
+        for (const budget of [1, 5, 10]) {
+          const delta = -0.02 * Math.log1p(fdPool) + 0.01 * Math.log1p(fdBackbone) - 0.003 * Math.log2(budget) + (method === 'adapter' ? -0.01 : 0) + noise * (rand() - 0.5);
+          out.push({ target, arm: `p${fdPool}`, method, budget, fdPool, fdBackbone, surprise: 0.3, delta });
+        }
+      }
+    }
+  }
+  return out;
+}
+
+describe('regime predictor', () => {
+  it('recovers a linear rule (tiny penalty) and predicts held-out targets from it', () => {
+    const s = linearSettings();
+    const m = fitRidge(s, 1e-9);
+    for (const x of s) assert.ok(Math.abs(predictDelta(m, x) - x.delta!) < 1e-6);
+    const v = validate(leaveOneTargetOut(s, 1e-9));
+    assert.ok(v.spearman.value > 0.99);
+    assert.equal(v.verdict, 'beats the trivial predictor');
+    assert.ok(v.gainOverTrivial.low > 0);
+  });
+  it('says so when the features carry nothing: Δ is noise', () => {
+    const rand = mulberry32(3);
+    const s = linearSettings().map((x) => ({ ...x, delta: (rand() - 0.5) * 0.05 }));
+    const v = validate(leaveOneTargetOut(s));
+    assert.notEqual(v.verdict, 'beats the trivial predictor');
+    assert.ok(v.gainOverTrivial.low <= 0);
+  });
+  it('gives an interval from the held-out errors and the nearest measured settings', () => {
+    const s = linearSettings(0.01);
+    const p = { format: 'tpp-lab/regime-predictor' as const, version: 1, frozen: 'x', backbone: 'b', metric: 'auc', model: fitRidge(s), validation: validate(leaveOneTargetOut(s)), training: s };
+    const r = predictWithInterval(p, { ...s[0], delta: undefined });
+    assert.ok(r.low < r.delta && r.delta < r.high);
+    assert.equal(r.nearest.length, 3);
+    assert.deepEqual([r.nearest[0].target, r.nearest[0].arm, r.nearest[0].method, r.nearest[0].budget], [s[0].target, s[0].arm, s[0].method, s[0].budget]);
+  });
+  it('Spearman: ties averaged, NaN for a constant side', () => {
+    assert.equal(spearman([1, 2, 3, 4], [10, 20, 30, 40]), 1);
+    assert.equal(spearman([1, 2, 3, 4], [4, 3, 2, 1]), -1);
+    assert.ok(Number.isNaN(spearman([1, 1, 1], [1, 2, 3])));
+    assert.ok(Math.abs(spearman([1, 2, 2, 3], [1, 2, 3, 4]) - 0.9486832980505138) < 1e-12);
+  });
+  it('refuses too little data', () => {
+    assert.throws(() => leaveOneTargetOut(linearSettings().filter((x) => x.target === 'a')), /at least 2 targets/);
+  });
+});
+
+describe('the committed predictor v1', () => {
+  it('is what the code fits and validates from the committed study contrasts and distance table', async () => {
+    const fs = await import('node:fs');
+    const { regimeSettings } = await import('../src/regime/settings');
+    const { contrastRows, readCsvRows } = await import('../src/report/study-tables');
+    const dir = 'docs/results/regime-2026-12-06';
+    const all = regimeSettings(contrastRows(readCsvRows('docs/results/study-2026-11-28/contrasts.csv')), readCsvRows(`${dir}/distances.csv`));
+    assert.equal(all.length, 66);
+    const settings = all.map(({ target, arm, method, budget, fdPool, fdBackbone, surprise, delta }) => ({ target, arm, method, budget, fdPool, fdBackbone, surprise, delta }));
+    const frozen = JSON.parse(fs.readFileSync(`${dir}/predictor-v1.json`, 'utf8'));
+    assert.deepEqual(settings, frozen.training);
+    assert.deepEqual(fitRidge(settings), frozen.model);
+    assert.deepEqual(validate(leaveOneTargetOut(settings)), frozen.validation);
+  });
+});
+
+describe('regime tables', () => {
+  it('the prospective table pairs each prediction with its measurement by arm, and says what is not measured yet', async () => {
+    const { prospectiveTable } = await import('../src/regime/tables');
+    const predicted = [{ pool: 'own images', method: 'lora', budget: 1, delta: 0.01, low: -0.2, high: 0.22 }, { pool: 'kermany', method: 'lora', budget: 1, delta: -0.02, low: -0.2, high: 0.2 }];
+    const before = prospectiveTable(predicted, [], { same: 'own images', 'chest-xray': 'kermany' }).split('\n');
+    assert.equal(before[2], '| own images | lora | 1 | +0.010 [−0.200, +0.220] | not measured yet | — |');
+    const m = { target: 'knee', arm: 'chest-xray', method: 'lora', budget: 1, fdPool: 1, fdBackbone: 2, surprise: 0.3, delta: 0.03, ciLow: 0.01, ciHigh: 0.05, verdict: 'helps', metric: 'auc' };
+    const after = prospectiveTable(predicted, [m], { same: 'own images', 'chest-xray': 'kermany' }).split('\n');
+    assert.equal(after[2], '| kermany | lora | 1 | −0.020 [−0.200, +0.200] | +0.030 [+0.010, +0.050] **helps** | 0.050 |');
+    assert.match(after.at(-1)!, /Mean absolute error of the frozen predictions: 0\.050 over 1 measured settings/);
+  });
+});
