@@ -17,7 +17,7 @@ import { backboneFingerprint } from '../src/model/fingerprint';
 import { featureStats } from '../src/analysis/frechet';
 import { pooledFeatures } from '../src/analysis/probe';
 import { domainNumbers, type PoolStats, sampleImages, surprise } from '../src/regime/domain';
-import { capImages } from '../src/train/compare-plan';
+import { capImages } from '../src/data/sets/dataset';
 import { normalizationFrom } from '../src/train/common';
 import { readStudyPlan } from '../src/train/study-plan';
 

@@ -5,7 +5,7 @@
  * built-in it reaches. `src/index.ts` stays the Node entry: the same core plus the Node-only parts (files,
  * processes, the CLI, reports written to disk, the tslab display).
  */
-export { readAll, readScalar, toArray, syncReadsAvailable } from './tensor-io';
+export { readAll, readScalar, toArray, hostFastPaths } from './tensor-io';
 export { Sha256, sha256Tag } from './hash/sha256';
 
 export * from './data/index';

@@ -5,13 +5,14 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { describeFit, fitToBackbone } from '../data/sets/fit';
-import { limit, loadData } from '../data/sources/load';
+import { fitImages, type PrepareOptions } from '../data/sets/prepare';
+import { openData } from '../data/sources/open';
+import { loadData } from '../data/sources/load';
 import { backboneFingerprint } from '../model/fingerprint';
 import type { PoolStats } from '../regime/domain';
 import { checkFrozenPredictor, type CandidatePool, predictTarget, type TargetPrediction } from '../regime/predict';
 import type { FrozenPredictor } from '../regime/predictor';
-import { capImages } from '../train/compare-plan';
+import { capImages } from '../data/sets/dataset';
 import { normalizationFrom } from '../train/common';
 import { backbonePaths, openBackbone } from './backbone';
 import { loadDecoder } from './decoder';
@@ -46,8 +47,8 @@ export interface PredictDataOptions {
   splitSeed?: number;
   /** Use at most the first N training images of the data. */
   limit?: number;
-  /** Notes (what `convert` did to each set), one line each. */
-  onNote?: (line: string) => void;
+  /** Notes (what `convert` did to each set). */
+  onNote?: PrepareOptions['onNote'];
 }
 
 /** What `predictData` answers: the prediction, what it was made from, and how long the cheap numbers took. */
@@ -71,19 +72,13 @@ export async function predictData(spec: string, options: PredictDataOptions = {}
     if (stats.format !== 'tpp-lab/pool-stats' || stats.backbone !== fp) throw new Error(`${statsFile} does not belong to this backbone (fingerprint ${fp}); take the backbone folder again from the repository.`);
     if (!paths.decoder) throw new Error(`predict needs the MAE decoder beside ${paths.backbone} (decoder.safetensors).`);
     const mae = await loadDecoder(paths.decoder, vit);
-    const load = async (s: string, n?: number) => {
-      const d = await loadData(s, { splitSeed: options.splitSeed ?? 0, imageSize: vit.config.imageSize, channels: vit.config.channels, limit: n });
-      const train = limit(d.train, n);
-      const note = options.convert ? describeFit(train, vit.config) : null;
-      if (note) options.onNote?.(`${d.name}: ${note}`);
-      return { name: d.name, train: fitToBackbone(train, vit.config, !!options.convert) };
-    };
-    const data = await load(spec, options.limit);
+    const fit = { config: vit.config, convert: !!options.convert };
+    const data = await openData(spec, { splitSeed: options.splitSeed, limit: options.limit, fit, onNote: options.onNote });
     const train = data.train;
     const pools: CandidatePool[] = [{ name: 'own images', images: capImages(train, PREDICT_TPP_IMAGES) }];
     for (const p of options.pools ?? []) {
-      const d = await load(p);
-      pools.push({ name: d.name, images: capImages(d.train, PREDICT_TPP_IMAGES) });
+      const d = await loadData(p, { splitSeed: options.splitSeed, imageSize: vit.config.imageSize, channels: vit.config.channels });
+      pools.push({ name: d.name, images: fitImages(capImages(d.train, PREDICT_TPP_IMAGES), fit, options.onNote) });
     }
     const t0 = Date.now();
     const r = await predictTarget(predictor, mae, stats, normalizationFrom(metadata, train), train, pools);

@@ -4,7 +4,7 @@ import { signed } from '../../analysis/paired';
 import { predictData, readPredictor, PREDICT_TPP_IMAGES } from '../../io/regime';
 import { UsageError } from '../args';
 import { Command } from '../command';
-import { SPLIT_SEED_FLAG, startBackend } from '../train-shared';
+import { notePrinter, SPLIT_SEED_FLAG, startBackend } from '../train-shared';
 
 export const command: Command = {
   name: 'predict',
@@ -37,7 +37,7 @@ export const command: Command = {
     const pools = String(flags.pool ?? '').split(',').map((p) => p.trim()).filter(Boolean);
     const r = await predictData(String(flags.data), {
       pools, predictor, convert: !!flags.convert, splitSeed: Number(flags['split-seed'] ?? 0), limit: flags.limit as number | undefined,
-      onNote: quiet ? undefined : (l) => console.error(`note: ${l}`),
+      onNote: notePrinter(quiet),
     });
     const v = predictor.validation;
     const est = (e: { value: number; low: number; high: number }) => `${e.value.toFixed(3)} [${e.low.toFixed(3)}, ${e.high.toFixed(3)}]`;
