@@ -72,6 +72,8 @@ test('convertImage: ITU-R 601 luma, rounded; the centred square; RGB kept for RG
   assert.deepEqual([...red], [76]); // 0.299 * 255 = 76.245
   const mix = convertImage({ width: 1, height: 1, channels: 3, data: Uint8Array.from([10, 20, 30]) }, 1, 1);
   assert.deepEqual([...mix], [18]); // 2.99 + 11.74 + 3.42 = 18.15
+  const blue = convertImage({ width: 1, height: 1, channels: 3, data: Uint8Array.from([0, 0, 5]) }, 1, 1);
+  assert.deepEqual([...blue], [1]); // 0.57 rounds up
   // A 5x3 grey image: its centred 3x3 square is columns 1-3.
   const wide = convertImage({ width: 5, height: 3, channels: 1, data: Uint8Array.from({ length: 15 }, (_, i) => i % 5) }, 3, 1);
   assert.deepEqual([...wide], [1, 2, 3, 1, 2, 3, 1, 2, 3]);
@@ -158,7 +160,7 @@ test('pbc: RGB 32 px from PBC_dataset_normal_DIB/<class>/*.jpg, sorted by class 
   }
 });
 
-test('kermany: grey 64 px from chest_xray/train/{NORMAL,PNEUMONIA}, bacteria and virus from the file name, orig_size kept, test/ left out', async () => {
+test('kermany: grey 64 px from chest_xray/train/{NORMAL,PNEUMONIA}, bacteria and virus from the file name, orig_size kept, test/ and copies left out', async () => {
   const files: Array<[string, Uint8Array]> = [
     ['chest_xray/train/NORMAL/IM-0115-0001.jpeg', solidJpeg(40, 30, [100, 100, 100])],
     ['chest_xray/train/NORMAL/IM-0117-0001.jpeg', solidJpeg(30, 40, [60, 60, 60])],
@@ -166,6 +168,8 @@ test('kermany: grey 64 px from chest_xray/train/{NORMAL,PNEUMONIA}, bacteria and
     ['chest_xray/train/PNEUMONIA/person1_virus_6.jpeg', solidJpeg(20, 20, [220, 220, 220])],
     ['chest_xray/train/PNEUMONIA/person10_bacteria_2.jpeg', solidJpeg(16, 24, [30, 30, 30])],
     ['chest_xray/test/NORMAL/IM-0001-0001.jpeg', solidJpeg(8, 8, [0, 0, 0])],
+    // Kaggle's re-packed copy holds the folder twice: the top one is taken.
+    ['chest_xray/chest_xray/train/NORMAL/IM-0115-0001.jpeg', solidJpeg(8, 8, [0, 0, 0])],
     ['__MACOSX/chest_xray/train/NORMAL/._IM-0115-0001.jpeg', Buffer.from('junk')],
   ];
   const out = path.join(dir, 'kermany');
@@ -276,11 +280,14 @@ test('bad archives: one clear error naming the file and the fix', async () => {
   await assert.rejects(buildPool('kermany', archive('flat.zip', [['NORMAL/a.jpeg', solidJpeg(8, 8, [1, 1, 1])]]), out), new Error(
     'flat.zip: no images in the layout chest_xray/train/{NORMAL,PNEUMONIA}/*.jpeg (pneumonia images named *_bacteria_* or *_virus_*). Is this the original ChestXRay2017.zip (https://data.mendeley.com/datasets/rscbjbr9sj/2)? Pass that archive as it was downloaded, not unpacked and re-zipped.',
   ));
-  const twice = [...pbcFiles(1).map(([n, d]): [string, Uint8Array] => [`a/${n}`, d]), ...pbcFiles(1).map(([n, d]): [string, Uint8Array] => [`b/${n}`, d])];
-  await assert.rejects(buildPool('pbc', archive('twice.zip', twice), out), new Error(
-    'twice.zip: the layout PBC_dataset_normal_DIB/<class>/*.jpg is there under several folders: a/, b/. Pass --root FOLDER to choose one.',
+  const twice = [...pbcFiles(1).map(([n, d]): [string, Uint8Array] => [`a/${n}`, d]), ...pbcFiles(1).map(([n, d]): [string, Uint8Array] => [`b/a/${n}`, d])];
+  const twiceZip = archive('twice.zip', twice);
+  await assert.rejects(buildPool('pbc', twiceZip, out), new Error(
+    'twice.zip: the layout PBC_dataset_normal_DIB/<class>/*.jpg is there under several folders: a/, b/a/. Pass --root FOLDER to choose one.',
   ));
-  assert.equal((await buildPool('pbc', archive('twice.zip', twice), out, { root: 'b' })).root, 'b/');
+  await assert.rejects(buildPool('pbc', twiceZip, out, { root: 'c' }), /twice\.zip: --root c matches no folder; the layout .* is under: a\/, b\/a\/\. Pass one of them\./);
+  assert.equal((await buildPool('pbc', twiceZip, path.join(dir, 'bad-b'), { root: 'b/a' })).root, 'b/a/');
+  assert.equal((await buildPool('pbc', twiceZip, out, { root: 'a' })).root, 'a/'); // the full path wins over b/a/
   const noWords = [['tiny-imagenet-200/wnids.txt', Buffer.from('n01443537\n')], ['tiny-imagenet-200/train/n01443537/images/n01443537_0.JPEG', solidJpeg(64, 64, [9, 9, 9])]] as Array<[string, Uint8Array]>;
   await assert.rejects(buildPool('tinyimagenet', archive('nowords.zip', noWords), out, { all: true }), new Error(
     'nowords.zip: tiny-imagenet-200/words.txt is missing (the layout is tiny-imagenet-200/train/<wnid>/images/*.JPEG, with tiny-imagenet-200/wnids.txt and words.txt): the archive is incomplete; download tiny-imagenet-200.zip again (http://cs231n.stanford.edu/tiny-imagenet-200.zip).',

@@ -65,13 +65,16 @@ function chooseRoot(r: PoolRecipe, roots: string[], archive: string, asked?: str
     return w === '' ? root === '' : root === `${w}/` || root.endsWith(`/${w}/`);
   };
   if (asked !== undefined) {
-    const hit = roots.filter((x) => ends(x, asked));
+    // The folder's full path wins over folders that only end with it (`chest_xray/` over `chest_xray/chest_xray/`).
+    const full = asked.replace(/^\/+|\/+$/g, '');
+    const hit = roots.includes(full ? `${full}/` : '') ? [full ? `${full}/` : ''] : roots.filter((x) => ends(x, asked));
     if (hit.length === 1) return hit[0];
     throw new Error(`${archive}: --root ${asked} matches ${hit.length ? hit.map(shown).join(', ') : 'no folder'}; the layout ${r.layout} is under: ${roots.map(shown).join(', ')}. Pass one of them.`);
   }
   if (roots.length === 1) return roots[0];
   const preferred = r.preferRoot ? roots.filter((x) => ends(x, r.preferRoot!)) : [];
   if (preferred.length === 1) return preferred[0];
+  if (preferred.includes(`${r.preferRoot}/`)) return `${r.preferRoot}/`;
   throw new Error(`${archive}: the layout ${r.layout} is there under several folders: ${roots.map(shown).join(', ')}. Pass --root FOLDER to choose one.`);
 }
 
