@@ -11,7 +11,8 @@ import * as jpeg from 'jpeg-js';
 import { listNpzKeys, readNpz, readNpzStrings } from '../src/data/formats/npz';
 import { listZipEntries, bufferSource } from '../src/data/formats/zip';
 import { resizeArea } from '../src/data/sets/resize';
-import { buildPool, convertImage } from '../src/data/sources/pool-build';
+import { convertImage } from '../src/data/sources/pool-build';
+import { buildPool } from '../src/io/pool-build';
 import { POOL_RECIPES } from '../src/data/sources/pool-recipes';
 import { loadPool, POOLS } from '../src/data/sources/pools';
 import { encodeNpz } from '../src/io/npz-write';
@@ -292,11 +293,20 @@ test('bad archives: one clear error naming the file and the fix', async () => {
   await assert.rejects(buildPool('tinyimagenet', archive('nowords.zip', noWords), out, { all: true }), new Error(
     'nowords.zip: tiny-imagenet-200/words.txt is missing (the layout is tiny-imagenet-200/train/<wnid>/images/*.JPEG, with tiny-imagenet-200/wnids.txt and words.txt): the archive is incomplete; download tiny-imagenet-200.zip again (http://cs231n.stanford.edu/tiny-imagenet-200.zip).',
   ));
-  assert.equal(fs.existsSync(out), true); // only the --root run wrote
+  const notZip = path.join(dir, 'pbc.tar.gz');
+  fs.writeFileSync(notZip, Buffer.alloc(100, 7));
+  await assert.rejects(buildPool('pbc', notZip, out), new Error(
+    `pbc.tar.gz cannot be read as a zip archive (${notZip}: not a zip archive or truncated (no end-of-central-directory record found).). ` +
+      'Pass the original PBC_dataset_normal_DIB.zip (https://data.mendeley.com/datasets/snkd93bnjr/1) as downloaded; if the download was cut short, download it again.',
+  ));
+  await assert.rejects(buildPool('knee', path.join(dir, 'nothing.zip'), out), new Error(
+    `${path.join(dir, 'nothing.zip')} does not exist: download KneeXrayData.zip from https://data.mendeley.com/datasets/56rmx5bjcr/1 and pass its path.`,
+  ));
+  assert.equal(fs.existsSync(out), true); // only the --root runs wrote
   assert.deepEqual(fs.readdirSync(out), ['pbc_blood_rgb32.npz']);
 });
 
-test('tpp-lab data pool build: the CLI writes the pack and names it; usage and archive errors', () => {
+test('tpp-lab data pool build: the CLI writes the pack (the same bytes as in this process) and names it; usage and archive errors', async () => {
   const zipFile = archive('cli-pbc.zip', pbcFiles(2));
   const out = path.join(dir, 'cli');
   const r = cli(['data', 'pool', 'build', 'pbc', '--from', zipFile, '--out', out, '--json']);
@@ -304,6 +314,9 @@ test('tpp-lab data pool build: the CLI writes the pack and names it; usage and a
   const j = JSON.parse(r.stdout);
   assert.deepEqual(j.files.map((f: { path: string; images: number }) => [f.path, f.images]), [[path.join(out, 'pbc_blood_rgb32.npz'), 16]]);
   assert.deepEqual(j.counts, new Array(8).fill(2));
+  // Another process, the same bytes.
+  const lib = await buildPool('pbc', zipFile, path.join(dir, 'cli-lib'));
+  assert.deepEqual(fs.readFileSync(lib.files[0].path), fs.readFileSync(j.files[0].path));
   const usage = cli(['data', 'pool', 'build', 'imagenet', '--from', zipFile]);
   assert.equal(usage.code, 2);
   assert.match(usage.stderr, /Unknown pool "imagenet"; pools that can be built: tinyimagenet, pbc, kermany, knee\./);

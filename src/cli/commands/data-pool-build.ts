@@ -2,7 +2,7 @@
 import * as path from 'path';
 import { Command } from '../command';
 import { UsageError } from '../args';
-import { buildPool } from '../../data/sources/pool-build';
+import { buildPool } from '../../io/pool-build';
 import { POOL_RECIPES } from '../../data/sources/pool-recipes';
 
 const REPO = path.resolve(__dirname, '..', '..', '..');

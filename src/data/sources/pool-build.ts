@@ -1,23 +1,21 @@
 /**
- * Make an image pool's `.npz` packs from its original public archive, the same bytes on every run:
- * read the archive's entries (sorted by path) → decode each image (JPEG with jpeg-js, PNG with png-read.ts) →
- * convert (grey by ITU-R 601 luma, centre-crop to a square, area-average resize: `resizeArea`) → take the
- * documented stratified sample (seed 0) → pack (`images` uint8, `labels` int16, `class_names`, `filenames`, stored
- * zip without timestamps, written atomically). One pipeline for every pool; `pool-recipes.ts` holds what differs.
+ * An image pool's packs from its original public archive, the same arrays on every run: read the archive's
+ * entries (sorted by class, then path) → take the documented stratified sample (seed 0) → decode each image (JPEG
+ * with jpeg-js, PNG with png-read.ts) → convert (grey by ITU-R 601 luma, centre-crop to a square, area-average
+ * resize: `resizeArea`) → pack (`images` uint8, `labels` int16, `class_names`, `filenames`). One pipeline for every
+ * pool; `pool-recipes.ts` holds what differs. `src/io/pool-build.ts` opens the archive and writes the `.npz` files.
  */
-import * as fs from 'fs';
-import * as path from 'path';
 import * as jpeg from 'jpeg-js';
 import type { Dataset } from '../sets/dataset';
 import { seededShuffle } from '../sets/dataset';
 import { resizeArea } from '../sets/resize';
 import { subsampleLabels } from '../sets/splits';
 import { decodePng } from '../formats/png-read';
-import { ByteSource, fileSource, listZipEntries, readZipEntry, ZipEntry } from '../formats/zip';
-import { NpyToWrite, writeNpzFile } from '../../io/npz-write';
+import { ByteSource, listZipEntries, readZipEntry, ZipEntry } from '../formats/zip';
+import type { NpyToWrite } from '../../io/npz-write';
 import { PoolClass, PoolRecipe, POOL_RECIPES } from './pool-recipes';
 
-/** Options of `buildPool`. */
+/** Options of `readPoolArchive` (and `buildPool`). */
 export interface BuildPoolOptions {
   /** Keep every image instead of the documented sample. */
   all?: boolean;
@@ -27,15 +25,15 @@ export interface BuildPoolOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-/** What `buildPool` wrote. */
-export interface BuiltPool {
+/** A pool's packs, ready to write: one per file of the recipe, its arrays in the shared packs' key order. */
+export interface PoolPacks {
   name: string;
   /** The folder inside the archive the images came from ('' for the top). */
   root: string;
   classNames: string[];
   /** Images per class, over all files. */
   counts: number[];
-  files: Array<{ path: string; images: number; bytes: number }>;
+  packs: Array<{ file: string; images: number; arrays: Array<[string, NpyToWrite]> }>;
 }
 
 /** One image found in the archive. */
@@ -80,7 +78,13 @@ function chooseRoot(r: PoolRecipe, roots: string[], archive: string, asked?: str
 
 /** The pool's images in the archive, sorted by class then path, with the class names. Checks the layout. */
 function findImages(r: PoolRecipe, src: ByteSource, archive: string, asked?: string): { root: string; found: Found[]; classes: PoolClass[] } {
-  const entries = listZipEntries(src).filter((e) => !e.name.endsWith('/') && !ignored(e.name));
+  let listed: ZipEntry[];
+  try {
+    listed = listZipEntries(src);
+  } catch (e) {
+    throw new Error(`${archive} cannot be read as a zip archive (${(e as Error).message}). Pass the original ${r.archive} (${r.url}) as downloaded; if the download was cut short, download it again.`);
+  }
+  const entries = listed.filter((e) => !e.name.endsWith('/') && !ignored(e.name));
   const byRoot = new Map<string, Array<{ entry: ZipEntry; path: string; key: string }>>();
   for (const entry of entries) {
     const m = r.image.exec(entry.name);
@@ -187,56 +191,48 @@ export function convertImage(img: { width: number; height: number; channels: 1 |
 }
 
 /**
- * Build pool `name` from its original archive (a zip, read in place) into `outDir` (made if missing), one or
- * more `.npz` files named as `POOLS` names them. Without `all`, the documented sample; the same archive gives
- * the same bytes on every run. Errors name the file in the archive and the fix.
+ * Pool `name`'s packs from its original archive (a zip, read in place through `src`), named as `POOLS` names
+ * them. Without `all`, the documented sample; the same archive gives the same arrays on every run. Errors name
+ * the file in the archive and the fix.
  */
-export async function buildPool(name: string, archive: string, outDir: string, options: BuildPoolOptions = {}): Promise<BuiltPool> {
+export function readPoolArchive(name: string, src: ByteSource, options: BuildPoolOptions = {}): PoolPacks {
   const r = recipeOf(name);
-  const src = fileSource(archive);
-  const where = path.basename(archive);
-  try {
-    const { root, found, classes } = findImages(r, src, where, options.root);
-    let items = options.all ? found : sampleImages(r, found, classes, where);
-    if (r.shuffle) items = seededShuffle(items, 0);
-    const side = r.size;
-    const px = side * side * r.channels;
-    const images = new Uint8Array(items.length * px);
-    const orig = new Int32Array(items.length * 2);
-    for (let i = 0; i < items.length; i++) {
-      const it = items[i];
-      let img;
-      try {
-        img = decodeImage(readZipEntry(src, it.entry), it.entry.name);
-      } catch (e) {
-        throw new Error(`${where}: ${it.entry.name} is not a readable image (${(e as Error).message}). The archive is damaged: download ${r.archive} again (${r.url}).`);
-      }
-      images.set(convertImage(img, side, r.channels), i * px);
-      orig[2 * i] = img.width;
-      orig[2 * i + 1] = img.height;
-      options.onProgress?.(i + 1, items.length);
+  const where = src.name.replace(/^.*[\\/]/, '');
+  const { root, found, classes } = findImages(r, src, where, options.root);
+  let items = options.all ? found : sampleImages(r, found, classes, where);
+  if (r.shuffle) items = seededShuffle(items, 0);
+  const side = r.size;
+  const px = side * side * r.channels;
+  const images = new Uint8Array(items.length * px);
+  const orig = new Int32Array(items.length * 2);
+  for (let i = 0; i < items.length; i++) {
+    const it = items[i];
+    let img;
+    try {
+      img = decodeImage(readZipEntry(src, it.entry), it.entry.name);
+    } catch (e) {
+      throw new Error(`${where}: ${it.entry.name} is not a readable image (${(e as Error).message}). The archive is damaged: download ${r.archive} again (${r.url}).`);
     }
-    fs.mkdirSync(outDir, { recursive: true });
-    const per = Math.ceil(items.length / r.files.length);
-    const files: BuiltPool['files'] = [];
-    for (let k = 0; k < r.files.length; k++) {
-      const from = k * per;
-      const to = Math.min(items.length, from + per);
-      const n = to - from;
-      const shape = r.channels === 1 ? [n, side, side] : [n, side, side, r.channels];
-      const arrays: Array<[string, NpyToWrite]> = [
-        ['images', { dtype: 'uint8', shape, data: images.subarray(from * px, to * px) }],
-        ['labels', { dtype: 'int16', shape: [n], data: Int16Array.from(items.slice(from, to), (f) => f.label) }],
-        ['class_names', { dtype: 'unicode', shape: [classes.length], strings: classes.map((c) => c.name) }],
-        ['filenames', { dtype: 'unicode', shape: [n], strings: items.slice(from, to).map((f) => f.path) }],
-      ];
-      if (r.origSize) arrays.push(['orig_size', { dtype: 'int32', shape: [n, 2], data: orig.subarray(2 * from, 2 * to) }]);
-      const file = path.join(outDir, r.files[k]);
-      files.push({ path: file, images: n, bytes: await writeNpzFile(file, arrays) });
-    }
-    const counts = classes.map((_, i) => items.filter((f) => f.label === i).length);
-    return { name, root, classNames: classes.map((c) => c.name), counts, files };
-  } finally {
-    src.close();
+    images.set(convertImage(img, side, r.channels), i * px);
+    orig[2 * i] = img.width;
+    orig[2 * i + 1] = img.height;
+    options.onProgress?.(i + 1, items.length);
   }
+  // Dealt into the files in order: the first `per` images, the next `per`, ...
+  const per = Math.ceil(items.length / r.files.length);
+  const packs = r.files.map((file, k) => {
+    const from = Math.min(items.length, k * per);
+    const to = Math.min(items.length, from + per);
+    const n = to - from;
+    const arrays: Array<[string, NpyToWrite]> = [
+      ['images', { dtype: 'uint8', shape: r.channels === 1 ? [n, side, side] : [n, side, side, r.channels], data: images.subarray(from * px, to * px) }],
+      ['labels', { dtype: 'int16', shape: [n], data: Int16Array.from(items.slice(from, to), (f) => f.label) }],
+      ['class_names', { dtype: 'unicode', shape: [classes.length], strings: classes.map((c) => c.name) }],
+      ['filenames', { dtype: 'unicode', shape: [n], strings: items.slice(from, to).map((f) => f.path) }],
+    ];
+    if (r.origSize) arrays.push(['orig_size', { dtype: 'int32', shape: [n, 2], data: orig.subarray(2 * from, 2 * to) }]);
+    return { file, images: n, arrays };
+  });
+  const counts = classes.map((_, i) => items.filter((f) => f.label === i).length);
+  return { name, root, classNames: classes.map((c) => c.name), counts, packs };
 }
