@@ -265,6 +265,20 @@ test('tinyimagenet: wnids.txt and words.txt name the classes, images shuffled in
   assert.notDeepEqual(labels, [...labels].sort()); // shuffled
   names.forEach((n, i) => assert.equal(labels[i], ['n01443537', 'n02124075', 'n09428293'].indexOf(n.split('/')[2])));
   assert.deepEqual(readNpz(r.files[1].path, { keys: ['images'] }).images.shape, [4, 64, 64]);
+  // The documented sample: 200 of each class (here of 203), shuffled, two halves.
+  const small = solidJpeg(8, 8, [90, 90, 90]);
+  const full: Array<[string, Uint8Array]> = [
+    ['tiny-imagenet-200/wnids.txt', Buffer.from('n01443537\nn02124075\n')],
+    ['tiny-imagenet-200/words.txt', Buffer.from('n01443537\tgoldfish\nn02124075\tEgyptian cat\n')],
+  ];
+  for (const w of ['n01443537', 'n02124075']) for (let i = 0; i < 203; i++) full.push([`tiny-imagenet-200/train/${w}/images/${w}_${i}.JPEG`, small]);
+  const sampled = await buildPool('tinyimagenet', archive('tin-full.zip', full), path.join(dir, 'tin-full'));
+  assert.deepEqual(sampled.counts, [200, 200]);
+  assert.deepEqual(sampled.files.map((f) => f.images), [200, 200]);
+  const kept = sampled.files.flatMap((f) => readNpzStrings(f.path, 'filenames').strings);
+  assert.equal(new Set(kept).size, 400);
+  const firstHalf = [...readNpz(sampled.files[0].path, { keys: ['labels'] }).labels.data];
+  assert.ok(firstHalf.includes(0) && firstHalf.includes(1), 'each half mixes the classes');
 });
 
 test('bad archives: one clear error naming the file and the fix', async () => {
