@@ -4,12 +4,13 @@ import { test } from 'node:test';
 import { classCounts } from '../src/data/sets/dataset';
 import { limit } from '../src/data/sources/load';
 import { capImages } from '../src/train/compare-plan';
-import { isPoolFile, isPoolName, loadPool, poolPaths } from '../src/data/sources/pools';
-import { ROOT } from './helpers';
+import { isPoolFile, isPoolName, loadPool, poolDirs, poolPaths } from '../src/data/sources/pools';
+import { needsPool, ROOT } from './helpers';
 
 const SHARED = path.resolve(ROOT, '..', 'shared', 'pools');
 
-test('the Kermany pool loads with its class names and a stratified 70/10/20 split that only the split seed moves', () => {
+test('the Kermany pool loads with its class names and a stratified 70/10/20 split that only the split seed moves', (t) => {
+  if (!needsPool(t, 'kermany')) return;
   const a = loadPool('kermany');
   assert.equal(a.name, 'kermany');
   assert.deepEqual(a.train.classNames, ['normal', 'pneumonia_bacteria', 'pneumonia_virus']);
@@ -30,25 +31,36 @@ test('the Kermany pool loads with its class names and a stratified 70/10/20 spli
   assert.deepEqual(classCounts(capImages(a.train, 60)).map((k) => k > 0), [true, true, true]);
 });
 
-test('pool files are told apart from MedMNIST files by their keys', () => {
+test('pool files are told apart from MedMNIST files by their keys', (t) => {
   assert.equal(isPoolName('tinyimagenet'), true);
   assert.equal(isPoolName('breastmnist'), false);
-  assert.equal(isPoolFile(path.join(SHARED, 'pbc_blood_rgb32.npz')), true);
+  if (!needsPool(t, 'pbc')) return;
+  assert.equal(isPoolFile(poolPaths('pbc')[0]), true);
   assert.equal(isPoolFile(path.join(ROOT, 'data', 'breastmnist.npz')), false);
   assert.equal(isPoolFile(path.join(ROOT, 'no-such.npz')), false);
 });
 
 test('a missing pool names the file, where it looked and how to fix it', () => {
-  const saved = process.env.TPP_POOLS_DIR;
-  try {
-    process.env.TPP_POOLS_DIR = '/nonexistent-pools';
-    assert.equal(poolPaths('kermany')[0], path.join(SHARED, 'kermany_cxr_grey64.npz'));
-  } finally {
-    if (saved === undefined) delete process.env.TPP_POOLS_DIR;
-    else process.env.TPP_POOLS_DIR = saved;
-  }
   assert.throws(() => poolPaths('nope'), /Unknown pool "nope"; known pools: tinyimagenet, pbc, kermany\./);
   assert.throws(() => poolPaths('kermany', ['/nonexistent-pools']), new Error(
     'kermany_cxr_grey64.npz (pool kermany) is not in /nonexistent-pools. Put the pack in one of them or set TPP_POOLS_DIR to its folder (see docs/study.md).',
   ));
+});
+
+test('pools are looked up in $TPP_POOLS_DIR, data/pools and ../shared/pools; TPP_NO_SHARED_POOLS=1 leaves the last out', () => {
+  const saved = { dir: process.env.TPP_POOLS_DIR, no: process.env.TPP_NO_SHARED_POOLS };
+  try {
+    process.env.TPP_POOLS_DIR = '/nonexistent-pools';
+    delete process.env.TPP_NO_SHARED_POOLS;
+    assert.deepEqual(poolDirs(), ['/nonexistent-pools', path.join(ROOT, 'data', 'pools'), SHARED]);
+    process.env.TPP_NO_SHARED_POOLS = '1';
+    assert.deepEqual(poolDirs(), ['/nonexistent-pools', path.join(ROOT, 'data', 'pools')]);
+    delete process.env.TPP_POOLS_DIR;
+    assert.deepEqual(poolDirs(), [path.join(ROOT, 'data', 'pools')]);
+  } finally {
+    for (const [k, v] of [['TPP_POOLS_DIR', saved.dir], ['TPP_NO_SHARED_POOLS', saved.no]] as const) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
 });

@@ -4,7 +4,10 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import type { TestContext } from 'node:test';
 import type { Dataset } from '../src/data/sets/dataset';
+import { POOLS, poolDirs, poolPaths } from '../src/data/sources/pools';
+import { poolBuildCommand } from '../src/data/sources/pool-recipes';
 
 export const ROOT = path.resolve(__dirname, '..');
 
@@ -50,4 +53,19 @@ export function brightness(n: number, seed: number): Dataset {
     for (let p = 0; p < 784; p++) data[i * 784 + p] = Math.max(0, Math.min(255, (labels[i] === 1 ? 150 : 100) + Math.round((rand() - 0.5) * 160)));
   }
   return { images: { data, shape: [n, 28, 28, 1] }, labels: { data: labels, shape: [n, 1] }, task: 'binary-class', classNames: ['dark', 'bright'], source: `brightness/${seed}` };
+}
+
+/**
+ * Does a real image pool exist here (in `poolDirs()`)? If not, skips the test with a message naming the missing
+ * file and the command that builds it, and returns false: `if (!needsPool(t, 'kermany')) return;`. A clone without
+ * `../shared` skips these tests; CI, which has it, runs them. `TPP_NO_SHARED_POOLS=1` makes this machine act so.
+ */
+export function needsPool(t: TestContext, name: string): boolean {
+  try {
+    poolPaths(name);
+    return true;
+  } catch {
+    t.skip(`needs ${POOLS[name]?.files.join(' + ') ?? name} (pool ${name}) in ${poolDirs().join(', ')}: build it with ${poolBuildCommand(name)}`);
+    return false;
+  }
 }

@@ -11,6 +11,7 @@ import { Command } from './command';
 import { command as info } from './commands/info';
 import { command as dataInspect } from './commands/data-inspect';
 import { command as dataDownload } from './commands/data-download';
+import { command as dataPoolBuild } from './commands/data-pool-build';
 import { command as dicom } from './commands/dicom';
 import { command as pretrain } from './commands/pretrain';
 import { command as tpp } from './commands/tpp';
@@ -24,7 +25,7 @@ import { command as diagnose } from './commands/diagnose';
 import { command as predict } from './commands/predict';
 
 /** Every command, in the order `tpp-lab --help` lists them. */
-export const COMMANDS: readonly Command[] = [info, dataInspect, dataDownload, dicom, pretrain, tpp, finetune, probe, predict, compare, study, diagnose, demo, bench];
+export const COMMANDS: readonly Command[] = [info, dataInspect, dataDownload, dataPoolBuild, dicom, pretrain, tpp, finetune, probe, predict, compare, study, diagnose, demo, bench];
 
 export function commandHelp(cmd: Command): string {
   const lines = [`Usage: tpp-lab ${cmd.usage}`, '', cmd.summary];
@@ -62,9 +63,9 @@ async function withRunFolder(cmd: Command, args: ParsedArgs): Promise<number> {
   }
 }
 
-/** Find the command named by the first one or two words (`data inspect`). */
+/** Find the command named by the first one, two or three words (`data inspect`, `data pool build`). */
 function findCommand(argv: readonly string[]): { cmd: Command; rest: string[] } | null {
-  for (const words of [2, 1]) {
+  for (const words of [3, 2, 1]) {
     const name = argv.slice(0, words).join(' ');
     const cmd = COMMANDS.find((c) => c.name === name);
     if (cmd && argv.length >= words) return { cmd, rest: argv.slice(words) };

@@ -366,3 +366,10 @@ export function parseNpyUnicode(buf: Uint8Array, name = '<npy>'): NpyStrings {
   }
   return { shape: shape as number[], strings };
 }
+
+/** One array to write: numbers (uint8, int16 or int32, C order) or numpy unicode strings (`<U..`). */
+export type NpyToWrite =
+  | { dtype: 'uint8'; shape: readonly number[]; data: Uint8Array }
+  | { dtype: 'int16'; shape: readonly number[]; data: Int16Array }
+  | { dtype: 'int32'; shape: readonly number[]; data: Int32Array }
+  | { dtype: 'unicode'; shape: readonly number[]; strings: readonly string[] };

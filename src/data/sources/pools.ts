@@ -5,7 +5,9 @@
  * training seed sees the same test images, and shuffles each part (packs are often sorted by class).
  *
  * Named pools are looked up, in order, in `$TPP_POOLS_DIR`, the repository's `data/pools/` and a `shared/pools/`
- * folder beside the repository (where this project's machines keep them).
+ * folder beside the repository (where this project's machines keep them); `TPP_NO_SHARED_POOLS=1` leaves the
+ * last one out (to run the tests as a clone without it would). `tpp-lab data pool build` makes the packs from
+ * their original archives (`docs/pools.md`).
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -83,7 +85,8 @@ export function isPoolName(spec: string): boolean {
 /** Folders searched for pool files, in order. */
 export function poolDirs(): string[] {
   const repo = path.resolve(__dirname, '..', '..', '..');
-  const dirs = [path.join(repo, 'data', 'pools'), path.resolve(repo, '..', 'shared', 'pools')];
+  const dirs = [path.join(repo, 'data', 'pools')];
+  if (process.env.TPP_NO_SHARED_POOLS !== '1') dirs.push(path.resolve(repo, '..', 'shared', 'pools'));
   return process.env.TPP_POOLS_DIR ? [path.resolve(process.env.TPP_POOLS_DIR), ...dirs] : dirs;
 }
 
