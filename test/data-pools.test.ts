@@ -41,7 +41,7 @@ test('pool files are told apart from MedMNIST files by their keys', (t) => {
 });
 
 test('a missing pool names the file, where it looked and how to fix it', () => {
-  assert.throws(() => poolPaths('nope'), /Unknown pool "nope"; known pools: tinyimagenet, pbc, kermany\./);
+  assert.throws(() => poolPaths('nope'), /Unknown pool "nope"; known pools: tinyimagenet, pbc, kermany, knee\./);
   assert.throws(() => poolPaths('kermany', ['/nonexistent-pools']), new Error(
     'kermany_cxr_grey64.npz (pool kermany) is not in /nonexistent-pools. Put the pack in one of them or set TPP_POOLS_DIR to its folder (see docs/study.md).',
   ));
@@ -63,4 +63,17 @@ test('pools are looked up in $TPP_POOLS_DIR, data/pools and ../shared/pools; TPP
       else process.env[k] = v;
     }
   }
+});
+
+test('the knee pool keeps its release\'s split, so no subject has knees on both sides', (t) => {
+  if (!needsPool(t, 'knee')) return;
+  const p = loadPool('knee', { splitSeed: 0 });
+  assert.deepEqual([p.train, p.val, p.test].map((d) => d.images.shape[0]), [1410, 194, 418]);
+  assert.deepEqual(p.train.classNames, ['KL0', 'KL1', 'KL2', 'KL3', 'KL4']);
+  // The split seed only reorders each part: the same images, by their pixels' sums, whatever the seed.
+  const sums = (d: typeof p.test) => {
+    const per = d.images.shape[1] * d.images.shape[2];
+    return Array.from({ length: d.images.shape[0] }, (_, i) => { let s = 0; for (let k = 0; k < per; k++) s += d.images.data[i * per + k]; return s; }).sort((a, b) => a - b);
+  };
+  assert.deepEqual(sums(loadPool('knee', { splitSeed: 5 }).test), sums(p.test));
 });
