@@ -42,7 +42,7 @@ function regimeBlocks(): Record<string, string> {
   return {
     distances: distanceTable([...readCsvRows(path.join(REGIME, 'distances.csv')), ...readCsvRows(path.join(REGIME, 'knee-distances.csv'))]),
     validation: validationTable(predictor, heldOut),
-    knee: prospectiveTable(predicted, measured, KNEE_POOLS),
+    knee: prospectiveTable(predicted, measured, KNEE_POOLS, predictor.training.reduce((a, t) => a + (t.delta ?? 0), 0) / predictor.training.length),
   };
 }
 

@@ -59,18 +59,24 @@ export interface PredictedRow {
  * The prospective test: each predicted setting with, once measured, the measured Δ [95 % CI], its verdict and the
  * error. `poolOfArm` maps the measuring grid's arm names to the prediction's pool names.
  */
-export function prospectiveTable(predicted: readonly PredictedRow[], measured: readonly MeasuredSetting[], poolOfArm: Readonly<Record<string, string>>): string {
+export function prospectiveTable(predicted: readonly PredictedRow[], measured: readonly MeasuredSetting[], poolOfArm: Readonly<Record<string, string>>, trivial?: number): string {
   const lines = ['| TPP images | method | labels/class | predicted Δ (interval) | measured Δ [95 % CI] | error |', '| --- | --- | --- | --- | --- | --- |'];
   const armOfPool = Object.fromEntries(Object.entries(poolOfArm).map(([a, p]) => [p, a]));
   const errors: number[] = [];
+  const trivialErrors: number[] = [];
   for (const p of predicted) {
     const m = measured.find((s) => s.arm === armOfPool[p.pool] && s.method === p.method && s.budget === p.budget);
     if (!m && measured.length) continue;
     const err = m ? Math.abs(p.delta - m.delta) : NaN;
     if (m) errors.push(err);
+    if (m && trivial !== undefined) trivialErrors.push(Math.abs(trivial - m.delta));
     lines.push(`| ${p.pool} | ${p.method} | ${p.budget} | ${signed(p.delta, 3)} [${signed(p.low, 3)}, ${signed(p.high, 3)}] | ` +
       `${m ? `${signed(m.delta, 3)} [${signed(m.ciLow, 3)}, ${signed(m.ciHigh, 3)}] ${m.verdict === 'no detectable effect' ? 'n.d.e.' : `**${m.verdict}**`}` : 'not measured yet'} | ${m ? err.toFixed(3) : '—'} |`);
   }
-  if (errors.length) lines.push('', `Mean absolute error of the frozen predictions: ${(errors.reduce((a, b) => a + b, 0) / errors.length).toFixed(3)} over ${errors.length} measured settings.`);
+  const mean = (xs: number[]) => (xs.reduce((a, b) => a + b, 0) / xs.length).toFixed(3);
+  if (errors.length) {
+    lines.push('', `Mean absolute error of the frozen predictions: ${mean(errors)} over ${errors.length} measured settings` +
+      (trivialErrors.length ? `; the trivial predictor (the mean Δ of the training settings, ${signed(trivial!, 3)}) errs by ${mean(trivialErrors)}.` : '.'));
+  }
   return lines.join('\n');
 }
