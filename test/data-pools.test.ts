@@ -3,7 +3,7 @@ import * as path from 'path';
 import { test } from 'node:test';
 import { classCounts } from '../src/data/sets/dataset';
 import { limit } from '../src/data/sources/load';
-import { capImages } from '../src/train/compare-plan';
+import { capImages } from '../src/grid/plan';
 import { isPoolFile, isPoolName, loadPool, poolPaths } from '../src/data/sources/pools';
 import { ROOT } from './helpers';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { validateStudyPlan } from '../src/train/study-plan';
+import { validateStudyPlan } from '../src/grid/study-plan';
 import { cli, tempDir, tinyBackbone } from './helpers';
 
 const base = { methods: ['lora'], budgets: [2], seeds: 2, targets: [{ data: 'breastmnist' }] };

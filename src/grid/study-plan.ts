@@ -1,9 +1,9 @@
 /**
- * A study plan: several targets, each a `compare` grid with named TPP arms, sharing one backbone, methods, label
+ * A study plan: several targets, each a grid with named TPP arms, sharing one backbone, methods, label
  * budgets, seeds and recipe. Plain JSON (see docs/study.md); `readStudyPlan` checks every field and names the bad
  * one, so a typo fails before hours of compute.
  */
-import * as fs from 'fs';
+import { readTextFile } from '../io/folder-store';
 
 /** One target of the study: its data and its TPP arms (arm name → data spec) besides `none` and `same`. */
 export interface StudyTarget {
@@ -37,7 +37,7 @@ export interface StudyPlan {
   references: string[];
   /**
    * Also run the reference arm `continued-mae`: MAE pre-training of the whole backbone continued on each target's
-   * TPP images (same images, epochs, lr and seeds as TPP), then the same PEFT without TPP (src/cli/study-continued.ts).
+   * TPP images (same images, epochs, lr and seeds as TPP), then the same PEFT without TPP (continued.ts).
    */
   continued: boolean;
   /** Label budgets per class. */
@@ -133,14 +133,18 @@ export function validateStudyPlan(raw: unknown): StudyPlan {
   };
 }
 
-/** Read and check a plan file. */
-export function readStudyPlan(file: string): StudyPlan {
-  if (!fs.existsSync(file)) throw new Error(`study plan ${file}: no such file. Give the path of a JSON plan (an example: docs/results/study-2026-11-28/plan.json; the format: docs/study.md).`);
+/** Parse and check a plan's JSON text (`name` says where it came from in errors). */
+export function parseStudyPlan(text: string, name: string): StudyPlan {
   let raw: unknown;
   try {
-    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+    raw = JSON.parse(text);
   } catch (e) {
-    throw new Error(`study plan ${file}: ${(e as Error).message}. Write it as JSON (see docs/study.md).`);
+    throw new Error(`study plan ${name}: ${(e as Error).message}. Write it as JSON (see docs/study.md).`);
   }
   return validateStudyPlan(raw);
+}
+
+/** Read and check a plan file (Node; a web page reads the text its own way and calls `parseStudyPlan`). */
+export function readStudyPlan(file: string): StudyPlan {
+  return parseStudyPlan(readTextFile(file, 'study plan', 'Give the path of a JSON plan (an example: docs/results/study-2026-11-28/plan.json; the format: docs/study.md).'), file);
 }
