@@ -71,9 +71,9 @@ export { baselineMarkdown, contrastRows, pooledRows, pooledTable, questionOneTab
 export { writeCompareReport, aucBarsFigure, curvesFigure, pairedFigure, summaryTableHtml } from './report/compare-report';
 
 export { meanStd, pairedSentence, pairedSummary, type PairedSummary } from './analysis/paired';
-export { knnProbe, linearProbe, pooledFeatures, probeMetric, type Features, type FeatureSource, type LinearProbeOptions } from './analysis/probe';
+export { knnProbe, linearProbe, pooledFeatures, probeMetric, type Features, type FeatureSource, type LinearProbeOptions } from './train/probe';
 export { linearCka, type FeatureMatrix } from './analysis/cka';
-export { diagnoseTarget, type CellShift, type DiagnoseOptions, type DiagnoseProgress, type DiagnosticRow, type TppAdapterFile } from './analysis/diagnose';
+export { diagnoseTarget, type CellShift, type DiagnoseOptions, type DiagnoseProgress, type DiagnosticRow, type TppAdapterFile } from './grid/diagnose';
 export { fileTensors, loraScale, parameterChanges, peftTensors, snapshotBackbone, snapshotTensors, type ParamChange } from './analysis/params';
 export { loraCosine, loraSingularValues, loraUpdateRows, pairLoraFactors, type LoraFactors, type LoraUpdateRow, type PlainTensor } from './analysis/lora-svd';
 

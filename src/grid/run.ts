@@ -14,6 +14,7 @@ import { finetuneSegmentation } from '../train/segment';
 import type { EpochRecord, TrainProgress } from '../train/loop';
 import { settingsRecord } from '../train/settings-record';
 import { targetParameterPretrain } from '../train/tpp';
+import { tppSettings } from '../train/tpp-shared';
 import { budgetLabel, type CellTask, checkReuse, type ComparePlan, pendingTasks, planCompare, type TppTask, tppImages } from './plan';
 import { type CellResult, cellResult, type CompareGrid, type StoredCell } from './types';
 
@@ -48,11 +49,15 @@ export async function runTppTask(grid: CompareGrid, task: TppTask, onTrain?: (p:
   }
   if (!store.exists(recorded)) await store.writeJson(recorded, settingsRecord(task.settings));
   const t0 = Date.now();
-  const r = await targetParameterPretrain({
+  const options = {
     backbone: grid.backbone, method: task.method.config, pretext: grid.tpp.pretext, decoderPath: grid.decoderPath,
     images: tppImages(grid, arm)!, normalization: grid.normalization, epochs: task.epochs,
-    batchSize: grid.tpp.batchSize, lr: grid.tpp.lr, seed: task.seed, outDir: store.locate(task.dir), resume: true, signal: grid.signal,
-    onProgress: onTrain, metadata: { arm: arm.name, armLabel: arm.label, settingsFingerprint: task.fingerprint, settings: task.settings },
+    batchSize: grid.tpp.batchSize, lr: grid.tpp.lr, seed: task.seed, outDir: store.locate(task.dir), resume: true, signal: grid.signal, onProgress: onTrain,
+  };
+  // Besides the grid's own record, the adapter carries the TPP settings in the schema of notebooks' shared adapters
+  // (tpp-shared.ts), so a notebook given this adapter as `ready` reuses it when its settings are the same.
+  const r = await targetParameterPretrain({
+    ...options, metadata: { arm: arm.name, armLabel: arm.label, settingsFingerprint: task.fingerprint, settings: task.settings, tppSettings: await tppSettings(options) },
   });
   const summary = { seconds: (Date.now() - t0) / 1000, finalLoss: r.fit.history[r.fit.history.length - 1]?.loss ?? null, fingerprint: task.fingerprint };
   r.peft.dispose();

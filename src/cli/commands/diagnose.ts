@@ -2,11 +2,11 @@
  * `tpp-lab diagnose`: why TPP helps or not. For a finished study, per target, method, TPP arm and TPP seed against
  * the backbone without an adapter: linear probe and kNN on frozen features, CKA of the features without vs with
  * the adapter, the MAE loss on the test images, and the sizes of the TPP update and of fine-tuning's (see
- * analysis/diagnose.ts). Writes `<study>/diagnostics.csv` (or into `--out`) and prints a table.
+ * grid/diagnose.ts). Writes `<study>/diagnostics.csv` (or into `--out`) and prints a table.
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { type DiagnosticRow, diagnoseTarget, type TppAdapterFile } from '../../analysis/diagnose';
+import { type DiagnosticRow, diagnoseTarget, type TppAdapterFile } from '../../grid/diagnose';
 import { limit } from '../../data/sources/load';
 import { openBackbone } from '../../io/backbone';
 import { writeDiagnosticsCsv } from '../../report/diagnostics';
