@@ -4,19 +4,22 @@
  * store seam holds a grid's records in a folder or in memory.
  */
 import assert from 'node:assert/strict';
+import * as path from 'node:path';
 import { before, describe, test } from 'node:test';
 import { initBackend } from '../src/backend';
 import { computeNormalization } from '../src/data/sets/batches';
-import type { Dataset } from '../src/data/sets/dataset';
+import { type Dataset, numExamples } from '../src/data/sets/dataset';
+import { buildGrid } from '../src/grid/build';
+import { GRID_BACKBONE, type GridSettings } from '../src/grid/settings';
 import { gridMethod, gridMethods } from '../src/grid/methods';
-import { planCompare } from '../src/grid/plan';
+import { planCompare, tppImages } from '../src/grid/plan';
 import type { Arm, CompareGrid } from '../src/grid/types';
 import { folderStore } from '../src/io/folder-store';
 import { type GridStore, memoryStore } from '../src/io/store';
 import { vitConfig } from '../src/model/config';
 import { createViT, type ViT } from '../src/model/vit';
 import { peftConfig } from '../src/peft';
-import { tempDir } from './helpers';
+import { ROOT, tempDir } from './helpers';
 
 function noise(n: number, seed: number, shift: number): Dataset {
   let s = seed;
@@ -119,5 +122,36 @@ describe('grid arms', () => {
     assert.throws(() => gridMethod('lora:depth=2'), /"depth=2" in "lora:depth=2" is not an option of lora as NAME=VALUE; its options: rank/);
     assert.throws(() => gridMethod('lorax'), /Unknown method "lorax"/);
     assert.throws(() => gridMethods(['lora', 'lora']), /listed twice/);
+  });
+});
+
+describe('grid arms from settings', () => {
+  test('an arm mixing the target\'s own images with another pool: both parts, capped each, in its own fingerprints', async () => {
+    const s: GridSettings = {
+      data: 'breastmnist', other: [], methods: ['lora'], arms: ['none', 'same', 'mix'], budgets: [{ perClass: 2 }], seeds: [0], splitSeed: 0,
+      tppEpochs: 1, tppLr: 1e-3, tppImages: 30, pretext: 'mae', epochs: 1, lr: 1e-3, batch: 8, limit: 40, convert: true,
+      armTpp: { mix: { images: 50, pools: [{ data: 'same' }, { data: path.join(ROOT, 'data', 'hc18_64.npz'), images: 20 }] } },
+      out: '/unused', title: 'mix',
+    };
+    const notes: string[] = [];
+    const { grid, vit } = await buildGrid(s, { store: memoryStore(), onNote: (n) => notes.push(n) });
+    try {
+      assert.equal(vit.config.imageSize, 28, `the grid's default backbone is ${GRID_BACKBONE}`);
+      const mix = grid.arms.find((a) => a.name === 'mix')!;
+      assert.equal(numExamples(mix.images!), 40 + 20, 'all 40 own training images, then 20 of HC18');
+      assert.match(mix.label, /^mix: .*breastmnist.* train images \+ hc18_64 train images$/);
+      assert.deepEqual(mix.tpp, { images: 50 });
+      assert.equal(numExamples(tppImages(grid, mix)!), 50, 'the arm\'s own cap');
+      assert.equal(numExamples(tppImages(grid, grid.arms[1])!), 30, 'same keeps the grid\'s cap');
+      assert.ok(notes.some((n) => /hc18/i.test(n)), notes.join('\n'));
+      const plan = await planCompare(grid);
+      const arm = (key: string) => plan.tpp.find((t) => t.key === key)!.settings.arm as { images: string; tpp?: unknown; source: string };
+      assert.notEqual(arm('lora__mix__s0').images, arm('lora__same__s0').images);
+      assert.deepEqual(arm('lora__mix__s0').tpp, { images: 50 });
+      assert.equal(arm('lora__same__s0').tpp, undefined);
+    } finally {
+      vit.dispose();
+    }
+    await assert.rejects(buildGrid({ ...s, armTpp: { nope: { images: 3 } } }, { store: memoryStore() }), /armTpp: "nope" is not a TPP arm of the grid \(same, mix\)/);
   });
 });

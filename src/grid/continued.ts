@@ -16,7 +16,7 @@ import type { GridStore } from '../io/store';
 import { pretrainMAE } from '../train/pretrain';
 import { checkRecord } from '../train/settings-record';
 import { describeDiff } from '../train/settings-fingerprint';
-import { loadTarget, type NoteSink } from './build';
+import { gridBackbone, loadTarget, type NoteSink } from './build';
 import { capImages } from './plan';
 import type { GridSettings } from './settings';
 import type { StudyPlan, StudyTarget } from './study-plan';
@@ -60,7 +60,7 @@ async function continuedBackbone(plan: StudyPlan, t: StudyTarget, base: GridSett
     }
     o.store.remove(dir);
   }
-  const { vit, paths } = await openBackbone(plan.backbone);
+  const { vit, paths } = await openBackbone(gridBackbone(base));
   let images;
   try {
     if (!paths.decoder) throw new Error(`continued MAE needs the decoder saved beside ${paths.backbone}.`);
@@ -72,7 +72,7 @@ async function continuedBackbone(plan: StudyPlan, t: StudyTarget, base: GridSett
   const t0 = Date.now();
   const r = await pretrainMAE({
     train: images, init: { backbonePath: paths.backbone, decoderPath: paths.decoder! }, epochs: plan.tpp.epochs, lr: plan.tpp.lr, batchSize: 64, seed: k, outDir: o.store.locate(dir),
-    provenance: { command: `tpp-lab study (continued MAE of ${plan.backbone ?? 'the default backbone'} on ${t.name}, seed ${k})` },
+    provenance: { command: `tpp-lab study (continued MAE of ${gridBackbone(base)} on ${t.name}, seed ${k})` },
   });
   r.mae.dispose();
   r.mae.encoder.dispose();

@@ -11,7 +11,7 @@ import { limit } from '../../data/sources/load';
 import { openBackbone } from '../../io/backbone';
 import { writeDiagnosticsCsv } from '../../report/diagnostics';
 import { normalizationFrom } from '../../train/common';
-import { loadTarget } from '../../grid/build';
+import { gridBackbone, loadTarget } from '../../grid/build';
 import { readCell } from '../../grid/run';
 import { tppSeedOf, tppTaskKey } from '../../grid/plan';
 import { targetCells, targetSettings } from '../../grid/study';
@@ -115,7 +115,7 @@ export const command: Command = {
     });
     const quiet = !!flags.quiet;
     const backend = await startBackend(quiet);
-    const { vit, metadata, paths } = await openBackbone(plan.backbone);
+    const { vit, metadata, paths } = await openBackbone(gridBackbone({ backbone: plan.backbone }));
     const t0 = Date.now();
     try {
       if (!paths.decoder) throw new Error(`The MAE loss needs decoder.safetensors beside ${paths.backbone} (written by \`tpp-lab pretrain\`).`);

@@ -1,6 +1,7 @@
 /** `tpp-lab study`: a plan of several targets, each a grid (src/grid/study.ts), and a front page that answers the questions. */
 import * as path from 'path';
 import { isSegmentationData } from '../../data/sources/seg-source';
+import { gridBackbone } from '../../grid/build';
 import { CONTINUED_ARM, continuedCells, runContinued } from '../../grid/continued';
 import { parseShard } from '../../grid/plan';
 import { targetCells, targetGrids } from '../../grid/study';
@@ -95,13 +96,13 @@ export const command: Command = {
       console.log(`shard ${shard.index + 1}/${shard.count} of ${targets.length} target grids done; join the shards with --merge.`);
       return 0;
     }
-    const about = `Backbone ${plan.backbone ?? 'bundled'}; methods ${plan.methods.join(', ')}` +
+    const about = `Backbone ${gridBackbone({ backbone: plan.backbone })}; methods ${plan.methods.join(', ')}` +
       `${plan.references.length ? ` (references without TPP: ${plan.references.join(', ')})` : ''}` +
       `${plan.continued ? `; reference arm ${CONTINUED_ARM}: MAE of the whole backbone continued on the TPP images, then the same PEFT` : ''}; ${plan.budgets.join(', ')} labels per class${plan.targets.some((t) => t.budgets) ? ` (own budgets: ${plan.targets.filter((t) => t.budgets).map((t) => `${t.name} ${t.budgets!.join(', ')}${isSegmentationData(t.data) ? ' labelled images' : ' per class'}`).join('; ')})` : ''}; ` +
       `${plan.seeds.length} fine-tuning seeds, ${plan.tppSeeds} TPP seeds; TPP ${plan.tpp.epochs} epochs at lr ${plan.tpp.lr} on up to ${plan.tpp.images} images; ` +
       `fine-tuning ${plan.finetune.epochs} epochs, lr ${plan.finetune.lr}${plan.finetune.headLr ? ` (head ${plan.finetune.headLr})` : ''}, batch ${plan.finetune.batch}` +
       `${plan.finetune.minSteps ? `, at least ${plan.finetune.minSteps} steps an epoch` : ''}.`;
-    const files = await writeStudyReport(out, plan.title, results, { backbone: plan.backbone ?? 'bundled', task: 'classification' }, about);
+    const files = await writeStudyReport(out, plan.title, results, { backbone: gridBackbone({ backbone: plan.backbone }), task: 'classification' }, about);
     console.log(`Front page: ${files.index_html}\nTables: ${files.summary_csv}, ${files.contrasts_csv}`);
     return 0;
   },
