@@ -19,7 +19,7 @@ import { type GridStore, memoryStore } from '../src/io/store';
 import { vitConfig } from '../src/model/config';
 import { createViT, type ViT } from '../src/model/vit';
 import { peftConfig } from '../src/peft';
-import { ROOT, tempDir } from './helpers';
+import { cli, ROOT, tempDir } from './helpers';
 
 function noise(n: number, seed: number, shift: number): Dataset {
   let s = seed;
@@ -154,4 +154,10 @@ describe('grid arms from settings', () => {
     }
     await assert.rejects(buildGrid({ ...s, armTpp: { nope: { images: 3 } } }, { store: memoryStore() }), /armTpp: "nope" is not a TPP arm of the grid \(same, mix\)/);
   });
+});
+
+test('compare --methods takes options per method and refuses an unknown one before loading anything', () => {
+  const r = cli(['compare', '--data', 'breastmnist', '--out', tempDir(), '--methods', 'lora:depth=2,adapter']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /"depth=2" in "lora:depth=2" is not an option of lora as NAME=VALUE; its options: rank, alpha/);
 });
