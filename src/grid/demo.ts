@@ -26,7 +26,9 @@ export function demoSettings(plan: StudyPlan, o: { full: boolean; out: string; r
   const target = plan.targets.find((t) => t.name === DEMO_TARGET);
   if (!target) throw new Error(`${DEMO_STUDY}/plan.json has no ${DEMO_TARGET} target; the demo is a slice of it.`);
   const arms = Object.fromEntries(Object.entries(target.arms).map(([n, d]) => [n, d.startsWith('data/') ? `${o.root}/${d}` : d]));
-  const s = targetSettings(plan, { ...target, arms }, o.out);
+  // The demo's arms ship with the repository; a target's further TPP arms (tppArms) are not in its slice.
+  const { tppArms: _further, ...shipped } = target;
+  const s = targetSettings(plan, { ...shipped, arms }, o.out);
   return {
     ...s, out: o.out, arms: s.arms.filter((a) => OFFLINE_ARMS.includes(a)), other: s.other.filter((x) => OFFLINE_ARMS.includes(x.split('=')[0])),
     ...(o.full ? {} : { methods: ['lora'], budgets: [{ perClass: 10 }], seeds: [0, 1, 2] }),

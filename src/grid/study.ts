@@ -16,6 +16,7 @@ export function targetSettings(plan: StudyPlan, t: StudyTarget, out: string): Gr
   gridMethods(plan.methods);
   gridMethods(plan.references);
   const names = Object.keys(t.arms);
+  const own = Object.keys(t.tppArms ?? {});
   const segment = isSegmentationData(t.data);
   if (segment && !t.budgets) throw new Error(`study plan: target ${t.name} is segmentation data; give its budgets in labelled images, e.g. "budgets": [10, 50, "all"].`);
   if (!segment && t.head !== undefined) throw new Error(`study plan: target ${t.name}: "head" applies to segmentation targets.`);
@@ -24,7 +25,7 @@ export function targetSettings(plan: StudyPlan, t: StudyTarget, out: string): Gr
   if (t.head !== undefined && !(SEG_HEAD_KINDS as readonly string[]).includes(t.head)) throw new Error(`study plan: target ${t.name}: head must be one of ${SEG_HEAD_KINDS.join(', ')}, got "${t.head}".`);
   const budgets: GridBudget[] = segment ? t.budgets!.map((k) => ({ images: k })) : (t.budgets ?? plan.budgets).map((k) => ({ perClass: k as number }));
   return {
-    data: t.data, other: names.map((n) => `${n}=${t.arms[n]}`), methods: plan.methods, arms: ['none', 'same', ...names],
+    data: t.data, other: names.map((n) => `${n}=${t.arms[n]}`), methods: plan.methods, arms: ['none', 'same', ...names, ...own],
     budgets, seeds: plan.seeds, splitSeed: plan.splitSeed,
     ...(segment ? { task: 'segment' as const, head: (t.head ?? DEFAULT_SEG_HEAD) as SegHeadKind } : {}),
     tppEpochs: plan.tpp.epochs, tppLr: plan.tpp.lr, tppImages: plan.tpp.images, pretext: 'mae',
@@ -34,6 +35,7 @@ export function targetSettings(plan: StudyPlan, t: StudyTarget, out: string): Gr
     ...(plan.finetune.headLr !== undefined ? { headLr: plan.finetune.headLr } : {}),
     ...(t.convert ? { convert: true } : {}),
     ...(t.valImages !== undefined ? { valImages: t.valImages } : {}),
+    ...(own.length ? { armTpp: t.tppArms } : {}),
   };
 }
 
@@ -41,7 +43,8 @@ export function targetSettings(plan: StudyPlan, t: StudyTarget, out: string): Gr
 export function referenceSettings(plan: StudyPlan, t: StudyTarget, out: string): GridSettings | null {
   if (!plan.references.length) return null;
   const s = targetSettings(plan, t, out);
-  return { ...s, other: [], arms: ['none'], methods: plan.references, out: `${s.out}/references`, title: `${s.title} (reference methods)` };
+  const { armTpp: _own, ...rest } = s;
+  return { ...rest, other: [], arms: ['none'], methods: plan.references, out: `${s.out}/references`, title: `${s.title} (reference methods)` };
 }
 
 /** The grids of one target: its TPP arms, then its reference methods where the plan has them. */
