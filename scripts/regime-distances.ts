@@ -15,11 +15,11 @@ import { backbonePaths, openBackbone } from '../src/io/backbone';
 import { loadDecoder } from '../src/io/decoder';
 import { backboneFingerprint } from '../src/model/fingerprint';
 import { featureStats } from '../src/analysis/frechet';
-import { pooledFeatures } from '../src/analysis/probe';
+import { pooledFeatures } from '../src/train/probe';
 import { domainNumbers, type PoolStats, sampleImages, surprise } from '../src/regime/domain';
 import { capImages } from '../src/data/sets/dataset';
 import { normalizationFrom } from '../src/train/common';
-import { readStudyPlan } from '../src/train/study-plan';
+import { readStudyPlan } from '../src/grid/study-plan';
 
 const POOL_SAMPLE = 5000;
 

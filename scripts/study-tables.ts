@@ -12,7 +12,7 @@ import { emptyMaskBaseline } from '../src/train/seg-objective';
 import { readPredictor } from '../src/io/regime';
 import { regimeSettings } from '../src/regime/settings';
 import { distanceTable, type PredictedRow, prospectiveTable, validationTable } from '../src/regime/tables';
-import { readStudyPlan } from '../src/train/study-plan';
+import { readStudyPlan } from '../src/grid/study-plan';
 import { contrastRows, type CsvRow, fillBlocks, readCsvRows, segHeadsTable, segResultsTable, segTimesTable, studyBlocks } from '../src/report/study-tables';
 
 export const STUDY = path.resolve(__dirname, '..', 'docs', 'results', 'study-2026-11-28');

@@ -49,12 +49,28 @@ export { fitSegToBackbone } from './train/seg-data';
 export { emptyMaskBaseline, evaluateSegmentation, predictSegMasks, scoreSegMasks, type SegEvaluation } from './train/seg-objective';
 export { fit, type FitResult, type FitSpec, type EpochRecord, type TrainProgress } from './train/loop';
 export { canonicalJson, datasetFingerprint, describeDiff, settingsDiff, settingsFingerprint, RESULTS_VERSION } from './train/settings-fingerprint';
-export { runCompare, summarize, methodSizes, budgetLabel, type Arm, type CellResult, type CompareGrid, type CompareProgress, type SummaryRow } from './train/compare';
-export { capImages } from './train/compare-plan';
-export { readStudyPlan, validateStudyPlan, type StudyPlan, type StudyTarget } from './train/study-plan';
+export { checkRecord, settingsRecord, type RecordCheck, type RecordState, type SettingsRecord } from './train/settings-record';
+export { runCompare, methodSizes, readCell } from './grid/run';
+export { summarize, summarizeSegmentation, type SummaryRow } from './grid/summary';
+export { cellResult, type Arm, type ArmTpp, type CellResult, type CompareGrid, type CompareProgress, type GridBudget } from './grid/types';
+export { budgetLabel, planCompare, tppImages } from './grid/plan';
+export { GRID_BACKBONE, otherArms, type ArmTppSettings, type GridSettings } from './grid/settings';
+export { gridMethod, gridMethods, type GridMethod } from './grid/methods';
+export { runGrid, runGridTask, type GridRun, type RunGridOptions, type TaskRunner } from './grid/comparison';
+export { mergeShards, readGridFile, type GridFile } from './grid/grid-file';
+export { targetSettings, referenceSettings } from './grid/study';
+export { demoSettings } from './grid/demo';
+export { parseStudyPlan, validateStudyPlan, type StudyPlan, type StudyTarget } from './grid/study-plan';
+export { memoryStore, type GridStore } from './io/store';
 
-export { meanStd, pairedSentence, pairedSummary, type PairedSummary } from './analysis/paired';
-export { knnProbe, linearProbe, pooledFeatures, probeMetric, type Features, type FeatureSource, type LinearProbeOptions } from './analysis/probe';
+export { domainNumbers, imageStats, sampleImages, surprise, type DomainNumbers, type PoolStats } from './regime/domain';
+export { fitRidge, leaveOneTargetOut, predictDelta, predictWithInterval, spearman, validate, PREDICTOR_FEATURES, type FrozenPredictor, type HeldOutPrediction, type RegimeSetting, type RidgeModel, type Validation } from './regime/predictor';
+export { predictTarget, predictorGrid, checkFrozenPredictor, type CandidatePool, type PredictionRow, type TargetPrediction } from './regime/predict';
+export { regimeSettings, type MeasuredSetting } from './regime/settings';
+export { featureStats, frechetDistance, type FeatureStats } from './analysis/frechet';
+
+export { meanStd, pairedSentence, pairedSummary, signed, type PairedSummary } from './analysis/paired';
+export { knnProbe, linearProbe, pooledFeatures, probeMetric, type Features, type FeatureSource, type LinearProbeOptions } from './train/probe';
 export { linearCka, type FeatureMatrix } from './analysis/cka';
 export { loraCosine, loraSingularValues, loraUpdateRows, pairLoraFactors, type LoraFactors, type LoraUpdateRow, type PlainTensor } from './analysis/lora-svd';
 

@@ -7,7 +7,7 @@
  *
  * Layers: the backend; data (datasets, splits, batches, MedMNIST, DICOM, data by name); the ViT and MAE model;
  * PEFT methods (`peftConfig`, `applyPeft`, the method registry and its options); checkpoints and backbones; the
- * three training stages and the comparison grid; analysis; figures. Not here: `viz/notebook` (`show`, `showHtml`,
+ * three training stages; the grid and the study (src/grid); analysis; figures. Not here: `viz/notebook` (`show`, `showHtml`,
  * `markdown`: they need the tslab kernel, import them from `./src/viz/notebook`) and the CLI (`src/cli`).
  */
 export { initBackend, parseBackendName, tf, BACKEND_ORDER, type BackendName, type BackendReport, type InitBackendOptions } from './backend';
@@ -52,16 +52,29 @@ export { emptyMaskBaseline, evaluateSegmentation, predictSegMasks, scoreSegMasks
 export { createSegHead, SEG_HEAD_KINDS, SegHead, type SegHeadConfig, type SegHeadKind } from './model/seg-head';
 export { loadSegAdapter, saveSegAdapter } from './io/seg-checkpoint';
 export { fit, NonFiniteLossError, type FitResult, type FitSpec, type EpochRecord, type TrainProgress } from './train/loop';
-export { runCompare, summarize, methodSizes, budgetLabel, type Arm, type CellResult, type CompareGrid, type CompareProgress, type SummaryRow } from './train/compare';
-export { readStudyPlan, validateStudyPlan, type StudyPlan, type StudyTarget } from './train/study-plan';
+export { checkRecord, settingsRecord, type RecordCheck, type RecordState, type SettingsRecord } from './train/settings-record';
+export { runCompare, methodSizes, readCell } from './grid/run';
+export { summarize, summarizeSegmentation, type SummaryRow } from './grid/summary';
+export { cellResult, type Arm, type ArmTpp, type CellResult, type CompareGrid, type CompareProgress, type GridBudget } from './grid/types';
+export { budgetLabel, capImages, planCompare, tppImages } from './grid/plan';
+export { buildGrid, gridBackbone, loadTarget } from './grid/build';
+export { GRID_BACKBONE, otherArms, type ArmTppSettings, type GridSettings } from './grid/settings';
+export { gridMethod, gridMethods, type GridMethod } from './grid/methods';
+export { runGrid, runGridTask, type GridRun, type RunGridOptions, type TaskRunner } from './grid/comparison';
+export { mergeShards, readGridFile, type GridFile } from './grid/grid-file';
+export { targetSettings, referenceSettings, targetGrids, targetCells } from './grid/study';
+export { demoSettings, DEMO_STUDY } from './grid/demo';
+export { parseStudyPlan, readStudyPlan, validateStudyPlan, type StudyPlan, type StudyTarget } from './grid/study-plan';
+export { folderStore } from './io/folder-store';
+export { memoryStore, type GridStore } from './io/store';
 export { forestFigure, studyContrasts, type ContrastRow } from './report/study-report';
 export { baselineMarkdown, contrastRows, pooledRows, pooledTable, questionOneTable, questionTwoTable, readCsvRows, studyBlocks, type CsvRow, type PooledRow } from './report/study-tables';
 export { writeCompareReport, aucBarsFigure, curvesFigure, pairedFigure, summaryTableHtml } from './report/compare-report';
 
 export { meanStd, pairedSentence, pairedSummary, signed, type PairedSummary } from './analysis/paired';
-export { knnProbe, linearProbe, pooledFeatures, probeMetric, type Features, type FeatureSource, type LinearProbeOptions } from './analysis/probe';
+export { knnProbe, linearProbe, pooledFeatures, probeMetric, type Features, type FeatureSource, type LinearProbeOptions } from './train/probe';
 export { linearCka, type FeatureMatrix } from './analysis/cka';
-export { diagnoseTarget, type CellShift, type DiagnoseOptions, type DiagnoseProgress, type DiagnosticRow, type TppAdapterFile } from './analysis/diagnose';
+export { diagnoseTarget, type CellShift, type DiagnoseOptions, type DiagnoseProgress, type DiagnosticRow, type TppAdapterFile } from './grid/diagnose';
 export { fileTensors, loraScale, parameterChanges, peftTensors, snapshotBackbone, snapshotTensors, type ParamChange } from './analysis/params';
 export { featureStats, frechetDistance, type FeatureStats } from './analysis/frechet';
 export { symmetricEigen, symmetricEigenvalues, type SymmetricEigen } from './analysis/linalg';

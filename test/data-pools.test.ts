@@ -3,7 +3,7 @@ import * as path from 'path';
 import { test } from 'node:test';
 import { classCounts } from '../src/data/sets/dataset';
 import { limit } from '../src/data/sources/load';
-import { capImages } from '../src/train/compare-plan';
+import { capImages } from '../src/data/sets/dataset';
 import { isPoolFile, isPoolName, loadPool, poolDirs, poolPaths } from '../src/data/sources/pools';
 import { needsPool, ROOT } from './helpers';
 

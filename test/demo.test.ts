@@ -1,16 +1,20 @@
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { demoSettings, STUDY_DIR, studyComparison } from '../src/cli/commands/demo';
-import { targetSettings } from '../src/cli/commands/study';
-import type { CellResult } from '../src/train/compare';
-import { readStudyPlan } from '../src/train/study-plan';
+import { DEMO_STUDY, demoSettings } from '../src/grid/demo';
+import { targetSettings } from '../src/grid/study';
+import { readStudyPlan } from '../src/grid/study-plan';
+import type { CellResult } from '../src/grid/types';
+import { studyComparison } from '../src/report/demo-comparison';
 import { readCsvRows } from '../src/report/study-tables';
+import { ROOT } from './helpers';
+
+const STUDY_DIR = path.join(ROOT, DEMO_STUDY);
 
 test('the demo is the study\'s BreastMNIST grid restricted to bundled arms, LoRA, 10 labels per class and seeds 0-2', () => {
   const plan = readStudyPlan(path.join(STUDY_DIR, 'plan.json'));
   const study = targetSettings(plan, plan.targets.find((t) => t.name === 'breastmnist')!, '/x');
-  const demo = demoSettings(false, '/y');
+  const demo = demoSettings(plan, { full: false, out: '/y', root: ROOT });
   assert.deepEqual(demo.arms, ['none', 'same', 'same-modality']);
   assert.deepEqual([demo.methods, demo.budgets, demo.seeds], [['lora'], [{ perClass: 10 }], [0, 1, 2]]);
   assert.match(demo.other[0], /^same-modality=\/.*data\/hc18_64\.npz$/);
@@ -18,16 +22,16 @@ test('the demo is the study\'s BreastMNIST grid restricted to bundled arms, LoRA
   for (const k of ['data', 'splitSeed', 'tppEpochs', 'tppLr', 'tppImages', 'tppSeeds', 'epochs', 'lr', 'batch', 'minSteps', 'headLr', 'convert', 'backbone', 'pretext'] as const) {
     assert.deepEqual(demo[k], study[k], k);
   }
-  assert.deepEqual(demoSettings(true, '/z').seeds, plan.seeds);
+  assert.deepEqual(demoSettings(plan, { full: true, out: '/z', root: ROOT }).seeds, plan.seeds);
 });
 
 test('the demo checks its cells against the study\'s and sets its verdicts beside the study\'s', () => {
   const rows = readCsvRows(path.join(STUDY_DIR, 'breastmnist', 'results.csv')).filter((r) => r.method === 'lora' && r.budget === '10/class' && ['none', 'same', 'same-modality'].includes(r.arm) && Number(r.seed) < 3);
   assert.equal(rows.length, 9);
   const cells = rows.map((r) => ({ method: r.method, arm: r.arm, budget: r.budget, seed: Number(r.seed), auc: Number(r.auc), settings: r.settings }) as CellResult);
-  const lines = studyComparison(cells);
+  const lines = studyComparison(cells, STUDY_DIR);
   assert.equal(lines[0], '9 of 9 demo cells reproduced the study\'s test AUC exactly (same settings, same seed).');
   assert.ok(lines.some((l) => /^ {2}lora 10\/class same − none: demo [+-]\d\.\d{3} \[.*\] .*; study [+-]\d\.\d{3} \[/.test(l)), lines.join('\n'));
   cells[0] = { ...cells[0], auc: cells[0].auc + 0.01 };
-  assert.match(studyComparison(cells).join('\n'), /8 of 9 demo cells reproduced[\s\S]*Differ: lora\/none\/10\/class\/seed 0/);
+  assert.match(studyComparison(cells, STUDY_DIR).join('\n'), /8 of 9 demo cells reproduced[\s\S]*Differ: lora\/none\/10\/class\/seed 0/);
 });

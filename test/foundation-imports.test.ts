@@ -47,6 +47,13 @@ describe('layers of src/', () => {
   const rules: [string, string[]][] = [
     ['step', ['train', 'parallel', 'bench', 'cli']],
     ['parallel', ['train', 'bench', 'cli']],
+    // The grid and the study (src/grid) sit above the training stages and below reports and the CLI; analysis and
+    // I/O sit below the stages.
+    ['train', ['grid', 'report', 'cli']],
+    ['analysis', ['train', 'grid', 'report', 'cli']],
+    ['io', ['train', 'grid', 'report', 'cli']],
+    ['grid', ['report', 'cli']],
+    ['report', ['cli']],
   ];
   for (const [folder, forbidden] of rules) {
     test(`src/${folder} imports nothing from ${forbidden.map((f) => `src/${f}`).join(', ')}`, () => {

@@ -2,10 +2,31 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { validateStudyPlan } from '../src/train/study-plan';
+import { referenceSettings, targetSettings } from '../src/grid/study';
+import { validateStudyPlan } from '../src/grid/study-plan';
 import { cli, tempDir, tinyBackbone } from './helpers';
 
 const base = { methods: ['lora'], budgets: [2], seeds: 2, targets: [{ data: 'breastmnist' }] };
+
+test('a target\'s further TPP arms: pools with their own settings, as arms of its grid; none in its reference grid', () => {
+  const mix = { pools: [{ data: 'same' }, { data: 'data/hc18_64.npz', images: 1454 }], images: 2000 };
+  const p = validateStudyPlan({ ...base, references: ['linear-probe'], targets: [{ data: 'breastmnist', arms: { natural: 'tinyimagenet' }, tppArms: { mix, 'same-4x': { pools: [{ data: 'same' }], epochs: 160 } } }] });
+  assert.deepEqual(p.targets[0].tppArms, { mix, 'same-4x': { pools: [{ data: 'same' }], epochs: 160 } });
+  const s = targetSettings(p, p.targets[0], '/out');
+  assert.deepEqual(s.arms, ['none', 'same', 'natural', 'mix', 'same-4x']);
+  assert.deepEqual(s.armTpp, p.targets[0].tppArms);
+  const r = referenceSettings(p, p.targets[0], '/out')!;
+  assert.deepEqual([r.arms, r.armTpp], [['none'], undefined]);
+  // Without further arms the settings are those of before (no armTpp field at all).
+  assert.equal('armTpp' in targetSettings(p, { ...p.targets[0], tppArms: undefined }, '/out'), false);
+  const bad: [unknown, RegExp][] = [
+    [{ natural: { pools: [{ data: 'same' }] } }, /tppArms\.natural is already an arm of the target \(none, same, natural\)/],
+    [{ mix: { pools: [] } }, /tppArms\.mix\.pools must be a non-empty list/],
+    [{ mix: { pools: [{ data: 'same', images: 0 }] } }, /tppArms\.mix\.pools\[0\]\.images must be a whole number >= 1, got 0/],
+    [{ mix: { pools: [{ data: 'same' }], lr: 1 } }, /tppArms\.mix\.lr is not a known field; known: pools, images, epochs, seed/],
+  ];
+  for (const [tppArms, message] of bad) assert.throws(() => validateStudyPlan({ ...base, targets: [{ data: 'breastmnist', arms: { natural: 'tinyimagenet' }, tppArms }] }), message);
+});
 
 test('a study plan fills its defaults and names the first bad field', () => {
   const p = validateStudyPlan({ ...base, targets: [{ data: 'breastmnist', arms: { 'same-modality': 'hc18' } }, { data: 'data/x.npz', convert: true }] });

@@ -12,9 +12,12 @@ import { saveDecoder } from '../src/io/decoder';
 import { readCheckpointInfo } from '../src/io/checkpoint';
 import { peftConfig } from '../src/peft';
 import { meanStd } from '../src/analysis/paired';
-import { type CellResult, readCell, runCompare, summarize, summarizeLong } from '../src/train/compare';
-import { otherArms } from '../src/cli/commands/compare';
-import { SettingsChangedError } from '../src/train/compare-plan';
+import { readCell, runCompare } from '../src/grid/run';
+import { summarize, summarizeLong } from '../src/grid/summary';
+import type { CellResult } from '../src/grid/types';
+import { otherArms } from '../src/grid/settings';
+import { SettingsChangedError } from '../src/grid/plan';
+import { fileFingerprint, folderStore } from '../src/io/folder-store';
 import { settingsFingerprint } from '../src/train/settings-fingerprint';
 import { writeCompareReport } from '../src/report/compare-report';
 import { tempDir } from './helpers';
@@ -87,7 +90,7 @@ describe('compare', () => {
       backbone, decoderPath, normalization: computeNormalization(train), target: { name: 'noise', train, val: noise(8, 2, 60), test: noise(8, 3, 60) },
       methods: [{ name: 'lora', config: peftConfig('lora') }], arms: [{ name: 'none', label: 'no TPP' }, { name: 'same', images: train, label: 'same' }],
       budgets: [{ perClass: 2 }], seeds: [0, 1, 2], tpp: { epochs: 1, batchSize: 8, lr: 1e-3, pretext: 'mae', seeds: 2 },
-      finetune: { epochs: 2, batchSize: 4, lr: 1e-3, minStepsPerEpoch: 3 }, outDir: path.join(dir, 'run'), onProgress: (e) => !e.train && phases.push(e.phase),
+      finetune: { epochs: 2, batchSize: 4, lr: 1e-3, minStepsPerEpoch: 3 }, store: folderStore(path.join(dir, 'run')), decoderFingerprint: fileFingerprint(decoderPath), onProgress: (e) => !e.train && phases.push(e.phase),
     });
     assert.equal(phases.filter((p) => p === 'tpp').length, 2, 'TPP seeds 0 and 1 only');
     assert.deepEqual(cells.map((c) => `${c.arm}:${c.seed}:${c.tppSeed}`).sort(), ['none:0:null', 'none:1:null', 'none:2:null', 'same:0:0', 'same:1:1', 'same:2:0']);
@@ -109,14 +112,16 @@ describe('compare', () => {
       methods: [{ name: 'lora', config: peftConfig('lora') }],
       arms: [{ name: 'none', label: 'no TPP' }, { name: 'same', images: train, label: 'same' }],
       budgets: [{ perClass: 4 }], seeds: [0, 1],
-      tpp: { epochs: 1, batchSize: 8, lr: 1e-3, pretext: 'mae' as const }, finetune: { epochs: 2, batchSize: 8, lr: 1e-3 }, outDir: path.join(dir, 'run'),
+      tpp: { epochs: 1, batchSize: 8, lr: 1e-3, pretext: 'mae' as const }, finetune: { epochs: 2, batchSize: 8, lr: 1e-3 },
+      store: folderStore(path.join(dir, 'run')), decoderFingerprint: fileFingerprint(decoderPath),
     };
+    const outDir = grid.store.root;
     const phases: string[] = [];
     const cells = await runCompare({ ...grid, onProgress: (e) => !e.train && phases.push(e.phase) });
     assert.equal(cells.length, 4);
     assert.deepEqual(phases.filter((p) => p === 'tpp').length, 2, 'one TPP run per (method, arm, seed)');
     assert.ok(cells.every((c) => c.trainExamples === 8 && c.auc >= 0 && c.auc <= 1));
-    const files = await writeCompareReport(grid.outDir, cells, { title: 'test' }, [{ name: 'lora', target: 512, percent: 1 }]);
+    const files = await writeCompareReport(outDir, cells, { title: 'test' }, [{ name: 'lora', target: 512, percent: 1 }]);
     const html = fs.readFileSync(files.report_html, 'utf8');
     assert.match(html, /Plotly\.newPlot/);
     assert.equal((html.match(/class="tpp-plot"/g) ?? []).length, 3, 'AUC bars, paired differences, one learning-curve chart');
@@ -127,11 +132,11 @@ describe('compare', () => {
     assert.deepEqual(again, ['skip', 'skip', 'skip', 'skip']);
     assert.deepEqual(cells2, cells);
     // Every cell and TPP adapter records its full settings; the csv names the run settings of each row.
-    const stored = readCell(path.join(grid.outDir, 'cells', 'lora__same__4_class__s1.json'));
+    const stored = readCell(grid.store, 'cells/lora__same__4_class__s1.json');
     assert.equal(stored.fingerprint, settingsFingerprint(stored.cellSettings));
     assert.deepEqual([(stored.cellSettings.finetune as { epochs: number }).epochs, stored.cellSettings.seed, (stored.cellSettings.tpp as { epochs: number }).epochs], [2, 1, 1]);
-    const tpp = JSON.parse(fs.readFileSync(path.join(grid.outDir, 'tpp', 'lora__same__s1', 'tpp.json'), 'utf8'));
-    const adapterMeta = (await readCheckpointInfo(path.join(grid.outDir, 'tpp', 'lora__same__s1', 'adapter.safetensors'))).metadata;
+    const tpp = JSON.parse(fs.readFileSync(path.join(outDir, 'tpp', 'lora__same__s1', 'tpp.json'), 'utf8'));
+    const adapterMeta = (await readCheckpointInfo(path.join(outDir, 'tpp', 'lora__same__s1', 'adapter.safetensors'))).metadata;
     assert.equal(adapterMeta.settingsFingerprint, tpp.fingerprint);
     assert.equal(settingsFingerprint(adapterMeta.settings), tpp.fingerprint);
     assert.match(fs.readFileSync(files.results_csv, 'utf8').split('\n')[1], /,sha256:[0-9a-f]{64},/);

@@ -15,9 +15,9 @@ import { peftConfig } from '../src/peft/index';
 import { openBackbone } from '../src/io/backbone';
 import { loadMedMNISTSplits } from '../src/data/sources/medmnist';
 import { normalizationFrom } from '../src/train/common';
-import { readStudyPlan } from '../src/train/study-plan';
+import { readStudyPlan } from '../src/grid/study-plan';
 import { settingsDiff } from '../src/train/settings-fingerprint';
-import { capImages } from '../src/train/compare-plan';
+import { capImages } from '../src/grid/plan';
 import { sharedTppAdapter, tppSettings } from '../src/train/tpp-shared';
 import { brightness, ROOT, tempDir } from './helpers';
 

@@ -5,7 +5,7 @@
 import { explainWasmError } from '../kernels/wasm';
 import * as path from 'path';
 import { acquireRunFolder, guardPreviousRun, RunFolderError } from '../io/run-folder';
-import { SettingsChangedError } from '../train/compare-plan';
+import { SettingsChangedError } from '../grid/plan';
 import { formatFlags, parseArgs, type ParsedArgs, UsageError } from './args';
 import { Command } from './command';
 import { command as info } from './commands/info';

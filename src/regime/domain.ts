@@ -12,7 +12,7 @@
 import type { Normalization } from '../data/sets/batches';
 import { type Dataset, numExamples, seededShuffle, subset } from '../data/sets/dataset';
 import { type FeatureStats, featureStats, frechetDistance } from '../analysis/frechet';
-import { pooledFeatures, type FeatureSource } from '../analysis/probe';
+import { pooledFeatures, type FeatureSource } from '../train/probe';
 import type { MAE } from '../model/mae';
 import { maeLoss } from '../train/pretrain';
 

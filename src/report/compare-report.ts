@@ -12,7 +12,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { readPlotlyBundle } from '../io/plotly-bundle';
 import { writeFileAtomic } from '../io/safetensors';
-import { type CellResult, isSegmentationCells, type SegSummaryRow, summarize, summarizeLong, summarizeSegmentation, type SummaryRow } from '../train/compare';
+import { isSegmentationCells, type SegSummaryRow, summarize, summarizeLong, summarizeSegmentation, type SummaryRow } from '../grid/summary';
+import type { CellResult } from '../grid/types';
 import { figureHtml, pageHtml, type Figure } from '../viz/plotly';
 import { chanceLine, withReferences } from '../viz/references';
 

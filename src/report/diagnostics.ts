@@ -1,10 +1,10 @@
 /**
- * `diagnostics.csv` of a study (see analysis/diagnose.ts): one row per target, method, TPP arm and TPP seed, with
+ * `diagnostics.csv` of a study (see grid/diagnose.ts): one row per target, method, TPP arm and TPP seed, with
  * the `none` rows as the baseline. Written with danfojs like the study's other tables (NaN where a figure does not
  * apply, an empty `tpp_seed` for `none`).
  */
 import { writeFileAtomic } from '../io/safetensors';
-import type { DiagnosticRow } from '../analysis/diagnose';
+import type { DiagnosticRow } from '../grid/diagnose';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const dfd = require('danfojs') as { DataFrame: new (rows: object[]) => object; toCSV: (df: object) => string };

@@ -11,7 +11,8 @@ import * as path from 'path';
 import { signed } from '../analysis/paired';
 import { readPlotlyBundle } from '../io/plotly-bundle';
 import { writeFileAtomic } from '../io/safetensors';
-import { type CellMetric, type CellResult, isSegmentationCells, pairedColumns, type PairedColumns, pairedDelta, summarizeLong, type SummaryLongRow } from '../train/compare';
+import { type CellMetric, isSegmentationCells, pairedColumns, type PairedColumns, pairedDelta, summarizeLong, type SummaryLongRow } from '../grid/summary';
+import type { CellResult } from '../grid/types';
 import { figureHtml, pageHtml, type Figure } from '../viz/plotly';
 
 // danfojs writes the CSVs, as in compare-report.ts (loaded with require: it has no type declarations we use).

@@ -1,6 +1,6 @@
 /**
- * A TPP adapter shared between runs: the notebooks (04 writes it, 05 and 07 reuse it) and the ready-made adapters
- * in data/. An adapter is reused only when the settings stored in it equal the ones asked for (backbone weights,
+ * A TPP adapter shared between runs: the notebooks (04 writes it, 05 and 07 reuse it), the ready-made adapters
+ * in data/ and a grid's TPP adapters (`tpp/<key>/adapter.safetensors`, which carry these settings too). An adapter is reused only when the settings stored in it equal the ones asked for (backbone weights,
  * method, pretext, epochs, batch, learning rate, seed, pixel normalisation and the exact images); otherwise TPP
  * runs and writes it. The stored settings also say what differed when an adapter is passed over.
  */
@@ -9,7 +9,8 @@ import { numExamples } from '../data/sets/dataset';
 import { readCheckpointInfo } from '../io/checkpoint';
 import { backboneFingerprint } from '../model/fingerprint';
 import { STAGE_DEFAULTS } from './defaults';
-import { datasetFingerprint, describeDiff, RESULTS_VERSION, settingsDiff, settingsFingerprint } from './settings-fingerprint';
+import { datasetFingerprint, describeDiff, RESULTS_VERSION } from './settings-fingerprint';
+import { checkRecord } from './settings-record';
 import { targetParameterPretrain, type TppOptions, type TppResult } from './tpp';
 
 /** Options of `sharedTppAdapter`: those of TPP, with the folder it writes to and where ready adapters are. */
@@ -60,9 +61,10 @@ async function mismatch(file: string, wanted: Record<string, unknown>): Promise<
     return 'no readable adapter there';
   }
   if (stored === undefined) return 'it stores no TPP settings';
-  if (settingsFingerprint(stored) === settingsFingerprint(wanted)) return '';
+  const check = checkRecord({ settings: stored }, wanted);
+  if (check.state === 'done') return '';
   // Fingerprints (backbone, images) are named, not printed: 64 hex digits say nothing to a reader.
-  const diff = settingsDiff(stored, wanted).map((d) => d.replace(/^([^:]+): "sha256:[0-9a-f]+" → .*$/, '$1 differs'));
+  const diff = check.diff.map((d) => d.replace(/^([^:]+): "sha256:[0-9a-f]+" → .*$/, '$1 differs'));
   return `its settings differ (${describeDiff(diff, 3)})`;
 }
 

@@ -2,23 +2,25 @@
  * `tpp-lab diagnose`: why TPP helps or not. For a finished study, per target, method, TPP arm and TPP seed against
  * the backbone without an adapter: linear probe and kNN on frozen features, CKA of the features without vs with
  * the adapter, the MAE loss on the test images, and the sizes of the TPP update and of fine-tuning's (see
- * analysis/diagnose.ts). Writes `<study>/diagnostics.csv` (or into `--out`) and prints a table.
+ * grid/diagnose.ts). Writes `<study>/diagnostics.csv` (or into `--out`) and prints a table.
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { type DiagnosticRow, diagnoseTarget, type TppAdapterFile } from '../../analysis/diagnose';
+import { type DiagnosticRow, diagnoseTarget, type TppAdapterFile } from '../../grid/diagnose';
 import { limit } from '../../data/sources/load';
 import { openBackbone } from '../../io/backbone';
 import { writeDiagnosticsCsv } from '../../report/diagnostics';
 import { normalizationFrom } from '../../train/common';
-import { type CellResult, cellResult, readCell } from '../../train/compare';
-import { tppSeedOf, tppTaskKey } from '../../train/compare-plan';
-import { readStudyPlan, type StudyPlan } from '../../train/study-plan';
+import { gridBackbone, loadTarget } from '../../grid/build';
+import { readCell } from '../../grid/run';
+import { tppSeedOf, tppTaskKey } from '../../grid/plan';
+import { targetCells, targetSettings } from '../../grid/study';
+import { readStudyPlan, type StudyPlan } from '../../grid/study-plan';
+import { type CellResult, cellResult } from '../../grid/types';
+import { folderStore } from '../../io/folder-store';
 import { UsageError } from '../args';
 import { Command } from '../command';
 import { startBackend } from '../train-shared';
-import { loadTarget } from './compare';
-import { targetCells, targetSettings } from './study';
 
 /** The command that makes a study's folder (or one target's part of it), for error messages. */
 function studyCommand(planFile: string, study: string, target?: string): string {
@@ -27,11 +29,11 @@ function studyCommand(planFile: string, study: string, target?: string): string 
 
 /** The fine-tuning cells of a target folder: results.json when the grid finished, else the cells written so far. */
 function cellsOf(dir: string): { cells: CellResult[]; from: string } {
-  if (fs.existsSync(path.join(dir, 'results.json'))) return { cells: targetCells(dir), from: 'results.json' };
-  const cellDir = path.join(dir, 'cells');
-  if (!fs.existsSync(cellDir)) return { cells: [], from: 'no cells' };
-  const files = fs.readdirSync(cellDir).filter((f) => f.endsWith('.json')).sort();
-  return { cells: files.map((f) => cellResult(readCell(path.join(cellDir, f)))), from: `${files.length} files in cells/` };
+  const store = folderStore(dir);
+  if (store.exists('results.json')) return { cells: targetCells(store), from: 'results.json' };
+  if (!store.exists('cells')) return { cells: [], from: 'no cells' };
+  const files = store.list('cells').filter((f) => f.endsWith('.json'));
+  return { cells: files.map((f) => cellResult(readCell(store, `cells/${f}`))), from: `${files.length} files in cells/` };
 }
 
 /** The TPP adapters the plan's grid of one target makes (method x arm x TPP seed), in grid order. */
@@ -113,13 +115,13 @@ export const command: Command = {
     });
     const quiet = !!flags.quiet;
     const backend = await startBackend(quiet);
-    const { vit, metadata, paths } = await openBackbone(plan.backbone);
+    const { vit, metadata, paths } = await openBackbone(gridBackbone({ backbone: plan.backbone }));
     const t0 = Date.now();
     try {
       if (!paths.decoder) throw new Error(`The MAE loss needs decoder.safetensors beside ${paths.backbone} (written by \`tpp-lab pretrain\`).`);
       const rows: DiagnosticRow[] = [];
       for (const { t, s, adapters } of jobs) {
-        const target = await loadTarget(s, vit, quiet);
+        const target = await loadTarget(s, vit, quiet ? undefined : (n) => console.error(`note: ${n}`));
         // The study's normalisation: from the backbone's metadata, or the whole training split (as buildGrid does).
         const normalization = normalizationFrom(metadata, target.train);
         const { cells, from } = cellsOf(s.out);

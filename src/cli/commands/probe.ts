@@ -1,5 +1,5 @@
 /** `tpp-lab probe`: what a backbone's frozen features (optionally with a TPP adapter) are worth on a dataset. */
-import { knnProbe, linearProbe, pooledFeatures, type FeatureSource } from '../../analysis/probe';
+import { knnProbe, linearProbe, pooledFeatures, type FeatureSource } from '../../train/probe';
 import { loadAdapter } from '../../io/checkpoint';
 import { normalizationFrom } from '../../train/common';
 import { limit } from '../../data/sets/dataset';

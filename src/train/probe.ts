@@ -9,8 +9,8 @@ import type { Normalization } from '../data/sets/batches';
 import { Dataset, numClasses, numExamples } from '../data/sets/dataset';
 import { linear, matMul2d } from '../model/dense';
 import type { ClassifierOutput, ForwardOptions } from '../model/vit';
-import { predictAll } from '../train/common';
-import { evaluate, type Metrics, type TaskKind } from '../train/metrics';
+import { predictAll } from './common';
+import { evaluate, type Metrics, type TaskKind } from './metrics';
 
 /** Anything with a detailed forward pass: a ViT, or a PEFT model (its hooks included). */
 export interface FeatureSource {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { initBackend } from '../src/backend';
-import { knnProbe, linearProbe, pooledFeatures, type Features } from '../src/analysis/probe';
+import { knnProbe, linearProbe, pooledFeatures, type Features } from '../src/train/probe';
 import { mulberry32 } from '../src/data/sets/random';
 import { createViT } from '../src/model/vit';
 import { vitConfig } from '../src/model/config';

@@ -2,9 +2,9 @@
  * Why TPP helps or not, not only whether: for one target and each TPP adapter of a study (method x arm x TPP
  * seed), against the backbone without any adapter (arm `none`):
  *
- * 1. frozen-feature quality: the linear probe and weighted kNN of probe.ts on the target's training split (all
+ * 1. frozen-feature quality: the linear probe and weighted kNN of train/probe.ts on the target's training split (all
  *    labels), scored on its test split;
- * 2. how far the adapter moves the features: linear CKA (cka.ts) between the pooled test features without and
+ * 2. how far the adapter moves the features: linear CKA (analysis/cka.ts) between the pooled test features without and
  *    with it;
  * 3. the pretext itself: the MAE masked-patch loss on the test images, with the same masks (fixed seed) without
  *    and with it;
@@ -22,10 +22,10 @@ import type { VitHooks } from '../model/hooks';
 import type { ViT } from '../model/vit';
 import { applyPeft, type PeftModel } from '../peft/index';
 import { maeLoss } from '../train/pretrain';
-import { linearCka } from './cka';
-import type { PlainTensor } from './lora-svd';
-import { parameterChanges, snapshotTensors } from './params';
-import { type FeatureSource, type Features, knnProbe, linearProbe, pooledFeatures, probeMetric } from './probe';
+import { linearCka } from '../analysis/cka';
+import type { PlainTensor } from '../analysis/lora-svd';
+import { parameterChanges, snapshotTensors } from '../analysis/params';
+import { type FeatureSource, type Features, knnProbe, linearProbe, pooledFeatures, probeMetric } from '../train/probe';
 
 /** A TPP adapter of a study: `<target>/tpp/<method>__<arm>__s<tppSeed>/adapter.safetensors`. */
 export interface TppAdapterFile {

@@ -1,9 +1,10 @@
 /**
- * A study plan: several targets, each a `compare` grid with named TPP arms, sharing one backbone, methods, label
+ * A study plan: several targets, each a grid with named TPP arms, sharing one backbone, methods, label
  * budgets, seeds and recipe. Plain JSON (see docs/study.md); `readStudyPlan` checks every field and names the bad
  * one, so a typo fails before hours of compute.
  */
-import * as fs from 'fs';
+import { readTextFile } from '../io/folder-store';
+import type { ArmTppSettings } from './settings';
 
 /** One target of the study: its data and its TPP arms (arm name → data spec) besides `none` and `same`. */
 export interface StudyTarget {
@@ -22,6 +23,12 @@ export interface StudyTarget {
   budgets?: (number | 'all')[];
   /** A segmentation target's head (default: the library's). */
   head?: string;
+  /**
+   * Further TPP arms made of pools with their own TPP settings (arm name → settings; settings.ts `ArmTppSettings`):
+   * e.g. `"same-2000": { "pools": [{ "data": "same" }], "images": 2000 }` or the target's own images topped up with
+   * another pool. `same` in `pools` is the target's own training images.
+   */
+  tppArms?: Record<string, ArmTppSettings>;
 }
 
 /** The whole plan, with defaults filled in. */
@@ -37,7 +44,7 @@ export interface StudyPlan {
   references: string[];
   /**
    * Also run the reference arm `continued-mae`: MAE pre-training of the whole backbone continued on each target's
-   * TPP images (same images, epochs, lr and seeds as TPP), then the same PEFT without TPP (src/cli/study-continued.ts).
+   * TPP images (same images, epochs, lr and seeds as TPP), then the same PEFT without TPP (continued.ts).
    */
   continued: boolean;
   /** Label budgets per class. */
@@ -79,6 +86,29 @@ function targetBudgets(v: unknown, where: string): (number | 'all')[] {
   return v.map((x, i) => (x === 'all' ? 'all' : posInt(x, `${where}[${i}]`)));
 }
 
+/** A target's further TPP arms: each with `pools` (a non-empty list of `{ data, images? }`) and optional images, epochs, seed. */
+function tppArms(v: unknown, where: string, taken: string[]): Record<string, ArmTppSettings> {
+  const arms = obj(v, where, Object.keys(v ?? {}));
+  const out: Record<string, ArmTppSettings> = {};
+  for (const [name, raw] of Object.entries(arms)) {
+    const w = `${where}.${name}`;
+    if (!/^[A-Za-z0-9_-]+$/.test(name)) fail(w, 'must be a name of letters, digits, - or _.');
+    if (taken.includes(name)) fail(w, `is already an arm of the target (${taken.join(', ')}); pick another name.`);
+    const a = obj(raw, w, ['pools', 'images', 'epochs', 'seed']);
+    if (!Array.isArray(a.pools) || a.pools.length === 0) fail(`${w}.pools`, `must be a non-empty list of { "data": ..., "images": N }, got ${JSON.stringify(a.pools)}.`);
+    const pools = a.pools.map((p, i) => {
+      const q = obj(p, `${w}.pools[${i}]`, ['data', 'images']);
+      if (typeof q.data !== 'string' || !q.data) fail(`${w}.pools[${i}].data`, 'must name a dataset, or "same" for the target\'s own images.');
+      return { data: q.data, ...(q.images !== undefined ? { images: posInt(q.images, `${w}.pools[${i}].images`) } : {}) };
+    });
+    out[name] = {
+      pools, ...(a.images !== undefined ? { images: posInt(a.images, `${w}.images`) } : {}), ...(a.epochs !== undefined ? { epochs: posInt(a.epochs, `${w}.epochs`) } : {}),
+      ...(a.seed !== undefined ? { seed: posInt(a.seed, `${w}.seed`, 0) } : {}),
+    };
+  }
+  return out;
+}
+
 /** Check a parsed plan and fill in its defaults; throws naming the first bad field. */
 export function validateStudyPlan(raw: unknown): StudyPlan {
   const p = obj(raw, 'the plan', KNOWN);
@@ -96,7 +126,7 @@ export function validateStudyPlan(raw: unknown): StudyPlan {
   const tpp = obj(p.tpp ?? {}, 'tpp', ['epochs', 'lr', 'images']);
   const ft = obj(p.finetune ?? {}, 'finetune', ['epochs', 'lr', 'batch', 'minSteps', 'headLr', 'patience']);
   const targets = list('targets', (v, w) => {
-    const t = obj(v, w, ['data', 'name', 'arms', 'convert', 'valImages', 'budgets', 'head']);
+    const t = obj(v, w, ['data', 'name', 'arms', 'convert', 'valImages', 'budgets', 'head', 'tppArms']);
     if (typeof t.data !== 'string' || !t.data) fail(`${w}.data`, 'must name a dataset (e.g. "pneumoniamnist").');
     const arms = obj(t.arms ?? {}, `${w}.arms`, Object.keys(t.arms ?? {}));
     for (const [name, spec] of Object.entries(arms)) {
@@ -110,6 +140,7 @@ export function validateStudyPlan(raw: unknown): StudyPlan {
       ...(t.valImages !== undefined ? { valImages: posInt(t.valImages, `${w}.valImages`) } : {}),
       ...(t.budgets !== undefined ? { budgets: targetBudgets(t.budgets, `${w}.budgets`) } : {}),
       ...(t.head !== undefined ? { head: typeof t.head === 'string' && t.head ? t.head : fail(`${w}.head`, 'must name a head (linear or progressive).') } : {}),
+      ...(t.tppArms !== undefined ? { tppArms: tppArms(t.tppArms, `${w}.tppArms`, ['none', 'same', ...Object.keys(arms)]) } : {}),
     };
   }) as StudyTarget[];
   const names = targets.map((t) => t.name);
@@ -133,14 +164,18 @@ export function validateStudyPlan(raw: unknown): StudyPlan {
   };
 }
 
-/** Read and check a plan file. */
-export function readStudyPlan(file: string): StudyPlan {
-  if (!fs.existsSync(file)) throw new Error(`study plan ${file}: no such file. Give the path of a JSON plan (an example: docs/results/study-2026-11-28/plan.json; the format: docs/study.md).`);
+/** Parse and check a plan's JSON text (`name` says where it came from in errors). */
+export function parseStudyPlan(text: string, name: string): StudyPlan {
   let raw: unknown;
   try {
-    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+    raw = JSON.parse(text);
   } catch (e) {
-    throw new Error(`study plan ${file}: ${(e as Error).message}. Write it as JSON (see docs/study.md).`);
+    throw new Error(`study plan ${name}: ${(e as Error).message}. Write it as JSON (see docs/study.md).`);
   }
   return validateStudyPlan(raw);
+}
+
+/** Read and check a plan file (Node; a web page reads the text its own way and calls `parseStudyPlan`). */
+export function readStudyPlan(file: string): StudyPlan {
+  return parseStudyPlan(readTextFile(file, 'study plan', 'Give the path of a JSON plan (an example: docs/results/study-2026-11-28/plan.json; the format: docs/study.md).'), file);
 }

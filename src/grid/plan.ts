@@ -1,33 +1,27 @@
 /**
- * The plan of a `compare` grid: its tasks (one TPP run per method x TPP arm x seed, one fine-tuning cell per
+ * The plan of a grid: its tasks (one TPP run per method x TPP arm x seed, one fine-tuning cell per
  * method x arm x budget x seed), the settings and fingerprint of each, what a folder already holds for them, and
- * a deterministic partition into shards. `runCompare` runs a plan in one process; `tpp-lab compare --jobs` and
- * `--shard` run its tasks in several.
+ * a deterministic partition into shards. `runCompare` (run.ts) runs a plan in one process; `runGrid` (comparison.ts)
+ * hands its tasks to a runner (the CLI's process pool) and runs a shard of it.
  *
  * Every task records the full settings that produce its result: the run settings (results version, backbone
  * fingerprint, data contents, normalisation, decoder, stage settings and whatever else the caller passes in
  * `grid.settings`) plus its own coordinates (method config, arm and its images, budget, seed). A cached result is
- * reused only when its fingerprint equals the task's (see settings-fingerprint.ts).
+ * reused only when its fingerprint equals the task's (the settings record, train/settings-record.ts).
  */
 import { bytesOf, sha256Tag } from '../hash/sha256';
-import * as fs from 'fs';
-import * as path from 'path';
-import type { SubsampleSpec } from '../data/sets/splits';
 import { backboneFingerprint } from '../model/fingerprint';
 import type { PeftConfig } from '../peft/index';
 import type { SegDataset } from '../data/sets/segmentation';
-import type { CompareGrid } from './compare';
-import { type Dataset, numExamples, seededShuffle } from '../data/sets/dataset';
-import { limit } from '../data/sources/load';
-import { datasetFingerprint, describeDiff, RESULTS_VERSION, settingsDiff, settingsFingerprint } from './settings-fingerprint';
+import { capImages, type Dataset } from '../data/sets/dataset';
 
-/** A segmentation grid's label budget: this many labelled images, or all of them. */
-export interface ImageBudget {
-  images: number | 'all';
-}
+export { capImages };
+import type { GridStore } from '../io/store';
+import { checkRecord, type RecordState } from '../train/settings-record';
+import { datasetFingerprint, describeDiff, RESULTS_VERSION, settingsFingerprint } from '../train/settings-fingerprint';
+import type { Arm, ArmTpp, CompareGrid, GridBudget } from './types';
 
-/** A grid's label budget: per class or a fraction (classification), or a number of images (segmentation). */
-export type GridBudget = SubsampleSpec | ImageBudget;
+export type { GridBudget, ImageBudget } from './types';
 
 /** `10/class`, `10%`, `10 images` or `all images`. */
 export function budgetLabel(b: GridBudget): string {
@@ -40,7 +34,7 @@ function safe(s: string): string {
 }
 
 /** What a folder holds for a task: nothing yet (`pending`), a matching result (`done`), or one made otherwise. */
-export type TaskState = 'pending' | 'done' | 'changed';
+export type TaskState = RecordState;
 
 /** TPP of one method on one arm's images with one seed; its adapter starts every budget's cell. */
 export interface TppTask {
@@ -51,8 +45,10 @@ export interface TppTask {
   method: { name: string; config: PeftConfig };
   arm: string;
   seed: number;
-  /** `tpp/<key>/`: settings.json, checkpoint, adapter.safetensors, tpp.json. */
+  /** The store's `tpp/<key>` folder: settings.json, checkpoint, adapter.safetensors, tpp.json. */
   dir: string;
+  /** TPP epochs of this run (the arm's own, else the grid's). */
+  epochs: number;
   settings: Record<string, unknown>;
   fingerprint: string;
   state: TaskState;
@@ -69,7 +65,7 @@ export interface CellTask {
   arm: string;
   budget: GridBudget;
   seed: number;
-  /** `cells/<key>.json`. */
+  /** The store's key of the cell, `cells/<key>.json`. */
   file: string;
   /** The TPP task whose adapter it starts from (absent for the `none` arm). */
   tpp?: string;
@@ -93,39 +89,36 @@ export interface ComparePlan {
 /** Stage settings the TPP runs do not depend on (left out of TPP fingerprints). */
 const FINETUNE_ONLY = ['finetune', 'target', 'segment'];
 
-function fileHash(file: string): string {
-  return sha256Tag(fs.readFileSync(file));
-}
-
-function readJson(file: string): Record<string, unknown> | null {
-  if (!fs.existsSync(file)) return null;
+/** A stored record, or `{}` (a record of nothing, so it counts as changed) when the file is not readable JSON. */
+function readRecord(store: GridStore, key: string): Record<string, unknown> | null {
   try {
-    return JSON.parse(fs.readFileSync(file, 'utf8'));
+    return store.readJson<Record<string, unknown>>(key);
   } catch {
     return {};
   }
 }
 
-/** State of a cached result file against the settings that would make it now. */
-function stateOf(recorded: { fingerprint?: unknown; settings?: unknown } | null, settings: Record<string, unknown>, fingerprint: string): { state: TaskState; diff: string[] } {
-  if (!recorded) return { state: 'pending', diff: [] };
-  if (recorded.fingerprint === fingerprint) return { state: 'done', diff: [] };
-  if (!recorded.settings) return { state: 'changed', diff: ['settings: none recorded (made by an older tpp-lab) → recorded'] };
-  return { state: 'changed', diff: settingsDiff(recorded.settings, settings) };
+/**
+ * The fields of an arm's TPP settings that differ from the grid's (`{}` when none do). Only these enter the arm's
+ * fingerprints, so an arm with the grid's settings has the fingerprints it had before arms had settings.
+ */
+export function armTppOverrides(grid: Pick<CompareGrid, 'tpp'>, arm: Pick<Arm, 'tpp'>): ArmTpp {
+  const t = arm.tpp ?? {};
+  return {
+    ...(t.images !== undefined && t.images !== grid.tpp.maxImages ? { images: t.images } : {}),
+    ...(t.epochs !== undefined && t.epochs !== grid.tpp.epochs ? { epochs: t.epochs } : {}),
+    ...(t.seed ? { seed: t.seed } : {}),
+  };
 }
 
 /**
- * The images TPP runs on for `arm`, or null for no TPP: at most `grid.tpp.maxImages`, drawn at random (seed 0) when
- * the pool is larger, so a pool stored sorted by class still gives a mixed sample.
+ * The images TPP runs on for `arm`, or null for no TPP: at most the arm's `tpp.images` (else `grid.tpp.maxImages`),
+ * drawn at random (seed 0) when the pool is larger, so a pool stored sorted by class still gives a mixed sample.
  */
-export function tppImages(grid: CompareGrid, arm: { images?: Dataset }): Dataset | null {
-  return arm.images ? capImages(arm.images, grid.tpp.maxImages) : null;
+export function tppImages(grid: Pick<CompareGrid, 'tpp'>, arm: Pick<Arm, 'images' | 'tpp'>): Dataset | null {
+  return arm.images ? capImages(arm.images, arm.tpp?.images ?? grid.tpp.maxImages) : null;
 }
 
-/** At most `cap` images of `ds`: all of them, or a random sample (seed 0) in a random order. */
-export function capImages(ds: Dataset, cap: number | undefined): Dataset {
-  return cap === undefined || cap >= numExamples(ds) ? ds : limit(seededShuffle(ds, 0), cap);
-}
 
 /** The TPP seed fine-tuning seed `seed` starts from: `seed mod tppSeeds` when TPP runs are shared, else `seed`. */
 export function tppSeedOf(seed: number, tppSeeds: number | undefined): number {
@@ -143,14 +136,16 @@ function segmentSettings(seg: NonNullable<CompareGrid['segment']>): Record<strin
   return { head: seg.head, masks: { train: masks(seg.train), val: masks(seg.val), test: masks(seg.test) } };
 }
 
-/** Plan `grid` against what `grid.outDir` holds. Reads cached files; writes nothing. */
+/** Plan `grid` against what `grid.store` holds. Reads cached records; writes nothing. */
 export async function planCompare(grid: CompareGrid): Promise<ComparePlan> {
   const target = grid.target;
+  const store = grid.store;
+  if (grid.decoderPath && grid.tpp.pretext === 'mae' && !grid.decoderFingerprint) throw new Error(`grid: give decoderFingerprint (fileFingerprint of ${grid.decoderPath}, src/io/folder-store.ts) with decoderPath; the results record it.`);
   const runSettings: Record<string, unknown> = {
     ...(grid.settings ?? {}),
     version: RESULTS_VERSION,
     backbone: await backboneFingerprint(grid.backbone),
-    decoder: grid.decoderPath && grid.tpp.pretext === 'mae' ? fileHash(grid.decoderPath) : null,
+    decoder: grid.decoderPath && grid.tpp.pretext === 'mae' ? grid.decoderFingerprint : null,
     normalization: grid.normalization,
     target: { name: target.name, train: datasetFingerprint(target.train), val: datasetFingerprint(target.val), test: datasetFingerprint(target.test) },
     ...(grid.segment ? { segment: segmentSettings(grid.segment) } : {}),
@@ -160,7 +155,8 @@ export async function planCompare(grid: CompareGrid): Promise<ComparePlan> {
   const tppRun = Object.fromEntries(Object.entries(runSettings).filter(([k]) => !FINETUNE_ONLY.includes(k)));
   const armData = new Map(grid.arms.map((a) => {
     const images = tppImages(grid, a);
-    return [a.name, images ? { source: images.source, images: datasetFingerprint(images) } : null] as const;
+    const own = armTppOverrides(grid, a);
+    return [a.name, images ? { source: images.source, images: datasetFingerprint(images), ...(Object.keys(own).length ? { tpp: own } : {}) } : null] as const;
   }));
   const plan: ComparePlan = {
     runSettings, runFingerprint: settingsFingerprint(runSettings),
@@ -180,27 +176,30 @@ export async function planCompare(grid: CompareGrid): Promise<ComparePlan> {
     for (const [tppSeed, seeds] of groups) {
       for (const arm of grid.arms) {
         const data = armData.get(arm.name)!;
+        // An arm's own seed shifts its TPP seeds (0 for the grid's: the seeds TPP always had).
+        const runSeed = tppSeed + (arm.tpp?.seed ?? 0);
         let tppKey: string | undefined;
         if (data) {
-          tppKey = tppTaskKey(method.name, arm.name, tppSeed);
-          const settings = { ...tppRun, method, arm: { name: arm.name, ...data }, seed: tppSeed };
+          tppKey = tppTaskKey(method.name, arm.name, runSeed);
+          const settings = { ...tppRun, method, arm: { name: arm.name, ...data }, seed: runSeed };
           const fingerprint = settingsFingerprint(settings);
-          const dir = path.join(grid.outDir, 'tpp', tppKey);
+          const dir = `tpp/${tppKey}`;
           // settings.json is written when a TPP run starts: a half-done run with other settings counts as changed.
-          const recorded = readJson(path.join(dir, 'settings.json')) ?? (fs.existsSync(dir) ? {} : null);
-          let { state, diff } = stateOf(recorded, settings, fingerprint);
-          if (state === 'done' && readJson(path.join(dir, 'tpp.json'))?.fingerprint !== fingerprint) state = 'pending';
-          plan.tpp.push({ kind: 'tpp', key: tppKey, unit, method, arm: arm.name, seed: tppSeed, dir, settings, fingerprint, state, diff });
+          const recorded = readRecord(store, `${dir}/settings.json`) ?? (store.exists(dir) ? {} : null);
+          let { state, diff } = checkRecord(recorded, settings, fingerprint);
+          if (state === 'done' && readRecord(store, `${dir}/tpp.json`)?.fingerprint !== fingerprint) state = 'pending';
+          const epochs = arm.tpp?.epochs ?? grid.tpp.epochs;
+          plan.tpp.push({ kind: 'tpp', key: tppKey, unit, method, arm: arm.name, seed: runSeed, dir, epochs, settings, fingerprint, state, diff });
         }
         for (const seed of seeds) {
           for (const budget of grid.budgets) {
             const key = `${method.name}__${arm.name}__${safe(budgetLabel(budget))}__s${seed}`;
-            const tppPart = data && k ? { tppSeed } : {};
+            const tppPart = data && (k || runSeed !== tppSeed) ? { tppSeed: runSeed } : {};
             const settings = { ...runSettings, ...(data ? {} : { tpp: null }), method, arm: { name: arm.name, tpp: data, ...tppPart }, budget, seed };
             const fingerprint = settingsFingerprint(settings);
-            const file = path.join(grid.outDir, 'cells', `${key}.json`);
-            const stored = readJson(file);
-            const { state, diff } = stateOf(stored && { fingerprint: stored.fingerprint, settings: stored.cellSettings }, settings, fingerprint);
+            const file = `cells/${key}.json`;
+            const stored = readRecord(store, file);
+            const { state, diff } = checkRecord(stored && { fingerprint: stored.fingerprint, settings: stored.cellSettings }, settings, fingerprint);
             plan.cells.push({ kind: 'cell', key, unit, method, arm: arm.name, budget, seed, file, tpp: tppKey, settings, fingerprint, state, diff });
           }
         }
@@ -223,7 +222,7 @@ export class SettingsChangedError extends Error {
  * Throw `SettingsChangedError` when any task in `plan` holds a result made with other settings, naming what
  * changed in one line; with `recompute`, mark those tasks pending instead (their results are then redone).
  */
-export function checkReuse(plan: ComparePlan, outDir: string, recompute: boolean): void {
+export function checkReuse(plan: ComparePlan, where: string, recompute: boolean): void {
   const changed = [...plan.tpp, ...plan.cells].filter((t) => t.state === 'changed');
   if (!changed.length) return;
   if (recompute) {
@@ -235,7 +234,7 @@ export function checkReuse(plan: ComparePlan, outDir: string, recompute: boolean
   const tpps = changed.length - cells;
   const what = [cells ? `${cells} of ${plan.cells.length} cells` : '', tpps ? `${tpps} TPP adapter${tpps > 1 ? 's' : ''}` : ''].filter(Boolean).join(' and ');
   throw new SettingsChangedError(
-    `${outDir} holds ${what} made with other settings (${describeDiff(diffs)}). Rerun with --recompute to redo them, or use a new --out.`,
+    `${where} holds ${what} made with other settings (${describeDiff(diffs)}). Rerun with --recompute to redo them, or use a new --out.`,
   );
 }
 
@@ -263,10 +262,9 @@ export function parseShard(text: string): { index: number; count: number } | nul
  * shard). Depends only on the grid's settings, so every shard of the same command computes the same partition.
  */
 export function shardUnits(plan: ComparePlan, index: number, count: number): Set<number> {
-  const tppEpochs = Number((plan.runSettings.tpp as { epochs?: number } | undefined)?.epochs ?? 1);
   const ftEpochs = Number((plan.runSettings.finetune as { epochs?: number } | undefined)?.epochs ?? 1);
   const units = [...new Set(plan.cells.map((c) => c.unit))];
-  const cost = new Map(units.map((u) => [u, plan.cells.filter((c) => c.unit === u).length * ftEpochs + (plan.tpp.some((t) => t.unit === u) ? tppEpochs : 0)]));
+  const cost = new Map(units.map((u) => [u, plan.cells.filter((c) => c.unit === u).length * ftEpochs + (plan.tpp.find((t) => t.unit === u)?.epochs ?? 0)]));
   const order = [...units].sort((a, b) => cost.get(b)! - cost.get(a)! || a - b);
   const load = new Array(count).fill(0);
   const mine = new Set<number>();

@@ -1,11 +1,11 @@
 /**
- * Summaries of a `compare` grid's cells: per (method, budget, arm) the mean and sd of each metric over seeds and
+ * Summaries of a grid's cells: per (method, budget, arm) the mean and sd of each metric over seeds and
  * the paired difference to the `none` arm (same seed) with its 95 % t interval, wins, verdict and minimum detectable
  * effect. Classification summarises AUC, balanced accuracy and accuracy; segmentation Dice, IoU, HD95 and (HC18) the
  * head-circumference error, where lower is better for the last two.
  */
 import { meanStd, pairedSummary, type PairedSummary } from '../analysis/paired';
-import type { CellResult } from './compare';
+import type { CellResult } from './types';
 
 /** A summary row per (method, budget, arm): mean ± std of the test metrics and the paired difference to `none`. */
 export interface SummaryRow {

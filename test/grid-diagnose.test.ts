@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { linearCka } from '../src/analysis/cka';
-import { diagnoseTarget } from '../src/analysis/diagnose';
+import { diagnoseTarget } from '../src/grid/diagnose';
 import { initBackend } from '../src/backend';
 import { computeNormalization } from '../src/data/sets/batches';
 import { mulberry32 } from '../src/data/sets/random';
