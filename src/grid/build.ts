@@ -4,27 +4,25 @@
  * the data (conversions, a DICOM folder's failed files) is said through `onNote`, never printed.
  */
 import { initBackend } from '../backend';
-import { formatDicomLoad } from '../data/dicom/dicom-dataset';
 import { concatDatasets } from '../data/sets/concat';
 import type { Dataset } from '../data/sets/dataset';
-import { describeFit, fitToBackbone } from '../data/sets/fit';
-import { numSegExamples, segImages, segSubset, type SegDataset } from '../data/sets/segmentation';
-import { limit, loadData } from '../data/sources/load';
-import { loadSegData } from '../data/sources/seg-source';
+import { fitImages, type NoteLevel } from '../data/sets/prepare';
+import type { SegDataset } from '../data/sets/segmentation';
+import { loadData } from '../data/sources/load';
+import { openData } from '../data/sources/open';
 import { openBackbone, SEGMENTATION_BACKBONE } from '../io/backbone';
 import { fileFingerprint } from '../io/folder-store';
 import type { GridStore } from '../io/store';
 import { DEFAULT_SEG_HEAD } from '../model/seg-head';
 import type { ViT } from '../model/vit';
 import { normalizationFrom } from '../train/common';
-import { fitSegToBackbone } from '../train/seg-data';
 import { gridMethods } from './methods';
 import { capImages } from './plan';
 import { extraSettings, GRID_BACKBONE, type GridSettings, otherArms } from './settings';
 import type { Arm, ArmTpp, CompareGrid } from './types';
 
-/** Receives one line about what loading did (a conversion, a DICOM folder's left-out files). */
-export type NoteSink = (line: string) => void;
+/** Receives one line about what loading did (a conversion, a DICOM folder's left-out files); `warning` when data were left out. */
+export type NoteSink = (line: string, level?: NoteLevel) => void;
 
 /** The target's splits as a grid loads them. */
 export interface GridTarget {
@@ -34,36 +32,19 @@ export interface GridTarget {
   test: Dataset;
 }
 
-/** `fitToBackbone`, saying through `onNote` what `convert` did to the images. */
-function fitNoted(ds: Dataset, config: ViT['config'], convert: boolean, onNote?: NoteSink): Dataset {
-  const note = convert && onNote ? describeFit(ds, config) : null;
-  if (note) onNote!(note);
-  return fitToBackbone(ds, config, convert);
-}
-
 /** The backbone a grid of `s` starts from: `s.backbone`, else the bundled default (segmentation data: its own). */
 export function gridBackbone(s: Pick<GridSettings, 'backbone' | 'task'>): string {
   return s.backbone ?? (s.task === 'segment' ? SEGMENTATION_BACKBONE : GRID_BACKBONE);
 }
 
-/** The target of `s` (its `limit` applied, converted to fit `vit` where `s.convert`), as the grid and `diagnose` load it. */
-export async function loadTarget(s: GridSettings, vit: ViT, onNote?: NoteSink): Promise<GridTarget> {
-  const convert = !!s.convert;
-  const loaded = await loadData(s.data, { splitSeed: s.splitSeed, imageSize: vit.config.imageSize, channels: vit.config.channels });
-  if (loaded.dicomLoad) onNote?.(formatDicomLoad(s.data, loaded.dicomLoad));
-  return {
-    name: loaded.name, train: fitNoted(limit(loaded.train, s.limit), vit.config, convert, onNote), val: fitToBackbone(capImages(loaded.val, s.valImages), vit.config, convert), test: fitToBackbone(loaded.test, vit.config, convert),
-  };
-}
-
-/** A segmentation target's splits (its `limit` applied, fitted to `vit`: converted where `s.convert`, else checked). */
-export async function loadSegTarget(s: GridSettings, vit: ViT): Promise<{ name: string; train: SegDataset; val: SegDataset; test: SegDataset }> {
-  const splits = await loadSegData(s.data, { splitSeed: s.splitSeed });
-  const fit = (ds: SegDataset) => fitSegToBackbone(ds, vit.config, !!s.convert);
-  const n = numSegExamples(splits.train);
-  const train = s.limit !== undefined && s.limit < n ? segSubset(splits.train, Array.from({ length: s.limit }, (_, i) => i)) : splits.train;
-  if (s.valImages !== undefined) throw new Error('--val-images applies to classification targets; a segmentation grid scores every validation image.');
-  return { name: splits.name, train: fit(train), val: fit(splits.val), test: fit(splits.test) };
+/**
+ * The target of `s` (its `limit` applied, validation capped at `valImages`, fitted to `vit`: converted where
+ * `s.convert`, else checked), as the grid, `diagnose` and the continued arm load it: the data opener's splits, with
+ * a segmentation pack's masks in `seg`.
+ */
+export async function loadTarget(s: GridSettings, vit: ViT, onNote?: NoteSink): Promise<GridTarget & { seg?: { train: SegDataset; val: SegDataset; test: SegDataset } }> {
+  if (s.task === 'segment' && s.valImages !== undefined) throw new Error('--val-images applies to classification targets; a segmentation grid scores every validation image.');
+  return openData(s.data, { splitSeed: s.splitSeed, limit: s.limit, valImages: s.valImages, fit: { config: vit.config, convert: !!s.convert }, onNote });
 }
 
 /** An arm's own TPP settings as the grid takes them (undefined members dropped; undefined when there are none). */
@@ -77,7 +58,7 @@ function armTpp(s: GridSettings, arm: string): ArmTpp | undefined {
 /** The arms of `s` with their images: none, the target's own, a pool, or a mix of pools. */
 async function buildArms(s: GridSettings, target: GridTarget, vit: ViT, onNote?: NoteSink): Promise<Arm[]> {
   const specs = otherArms(s.other);
-  const fit = (ds: Dataset) => fitNoted(ds, vit.config, !!s.convert, onNote);
+  const fit = (ds: Dataset) => fitImages(ds, { config: vit.config, convert: !!s.convert }, onNote);
   const pool = async (spec: string) => loadData(spec, { splitSeed: s.splitSeed, imageSize: vit.config.imageSize, channels: vit.config.channels });
   for (const name of Object.keys(s.armTpp ?? {})) if (!s.arms.includes(name) || name === 'none') throw new Error(`armTpp: "${name}" is not a TPP arm of the grid (${s.arms.filter((a) => a !== 'none').join(', ')}).`);
   const arms: Arm[] = [];
@@ -133,10 +114,10 @@ export async function buildGrid(s: GridSettings, o: BuildGridOptions): Promise<B
   const backend = (await initBackend()).name;
   const { vit, metadata, paths } = await openBackbone(gridBackbone(s));
   try {
-    const segment = s.task === 'segment' ? await loadSegTarget(s, vit) : undefined;
-    const target = segment
-      ? { name: segment.name, train: segImages(segment.train), val: segImages(segment.val), test: segImages(segment.test) }
-      : await loadTarget(s, vit, o.onNote);
+    const loaded = await loadTarget(s, vit, o.onNote);
+    const segment = s.task === 'segment' ? loaded.seg : undefined;
+    if (s.task === 'segment' && !segment) throw new Error(`${s.data} has no masks: a segmentation grid needs a segmentation pack or a folder with masks.csv.`);
+    const target: GridTarget = { name: loaded.name, train: loaded.train, val: loaded.val, test: loaded.test };
     const normalization = normalizationFrom(metadata, target.train);
     const arms = await buildArms(s, target, vit, o.onNote);
     if (s.pretext === 'mae' && !paths.decoder) throw new Error(`The mae pretext needs decoder.safetensors beside ${paths.backbone}.`);
