@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { loadSegData } from '../src/data/sources/seg-source';
 import { emptyMaskBaseline } from '../src/train/seg-objective';
-import { readPredictor } from '../src/io/regime';
+import { readPredictor } from '../src/regime/open';
 import { regimeSettings } from '../src/regime/settings';
 import { distanceTable, type PredictedRow, prospectiveTable, validationTable } from '../src/regime/tables';
 import { readStudyPlan } from '../src/grid/study-plan';

@@ -84,7 +84,7 @@ export { domainNumbers, imageStats, sampleImages, surprise, type DomainNumbers, 
 export { fitRidge, leaveOneTargetOut, predictDelta, predictWithInterval, spearman, validate, PREDICTOR_FEATURES, type FrozenPredictor, type HeldOutPrediction, type RegimeSetting, type RidgeModel, type Validation } from './regime/predictor';
 export { predictTarget, predictorGrid, type CandidatePool, type PredictionRow, type TargetPrediction } from './regime/predict';
 export { regimeSettings, type MeasuredSetting } from './regime/settings';
-export { predictData, readPredictor, SHIPPED_PREDICTOR, type DataPrediction, type PredictDataOptions } from './io/regime';
+export { predictData, readPredictor, SHIPPED_PREDICTOR, type DataPrediction, type PredictDataOptions } from './regime/open';
 
 export * from './viz/index';
 export { matmulGflops } from './bench/matmul';

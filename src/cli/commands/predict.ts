@@ -1,7 +1,7 @@
 /** `tpp-lab predict`: will TPP help this data? The frozen regime predictor on a target's cheap numbers, in seconds. */
 import * as path from 'path';
 import { signed } from '../../analysis/paired';
-import { predictData, readPredictor, PREDICT_TPP_IMAGES } from '../../io/regime';
+import { predictData, readPredictor, PREDICT_TPP_IMAGES } from '../../regime/open';
 import { UsageError } from '../args';
 import { Command } from '../command';
 import { notePrinter, SPLIT_SEED_FLAG, startBackend } from '../train-shared';

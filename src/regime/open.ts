@@ -1,7 +1,8 @@
 /**
  * The regime predictor's files, and "will TPP help this data?" in one call, for the CLI (`tpp-lab predict`) and the
  * notebooks: opens the frozen predictor, the backbone with its decoder and the statistics of its pre-training pool,
- * loads the data and the candidate pools, and runs `predictTarget` (src/regime/predict.ts).
+ * loads the data and the candidate pools, and runs `predictTarget` (src/regime/predict.ts). Node only (it reads
+ * files): the browser entry src/core.ts leaves it out; a page calls `predictTarget` with what it loaded itself.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -9,13 +10,13 @@ import { fitImages, type PrepareOptions } from '../data/sets/prepare';
 import { openData } from '../data/sources/open';
 import { loadData } from '../data/sources/load';
 import { backboneFingerprint } from '../model/fingerprint';
-import type { PoolStats } from '../regime/domain';
-import { checkFrozenPredictor, type CandidatePool, predictTarget, type TargetPrediction } from '../regime/predict';
-import type { FrozenPredictor } from '../regime/predictor';
+import type { PoolStats } from './domain';
+import { checkFrozenPredictor, type CandidatePool, predictTarget, type TargetPrediction } from './predict';
+import type { FrozenPredictor } from './predictor';
 import { capImages } from '../data/sets/dataset';
 import { normalizationFrom } from '../train/common';
-import { backbonePaths, openBackbone } from './backbone';
-import { loadDecoder } from './decoder';
+import { backbonePaths, openBackbone } from '../io/backbone';
+import { loadDecoder } from '../io/decoder';
 
 /** The predictor `predict` uses unless told otherwise: v1, frozen before the runs that test it. */
 export const SHIPPED_PREDICTOR = path.resolve(__dirname, '..', '..', 'docs', 'results', 'regime-2026-12-06', 'predictor-v1.json');
