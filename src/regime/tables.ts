@@ -5,6 +5,7 @@
  */
 import { signed } from '../analysis/paired';
 import type { CsvRow } from '../report/study-tables';
+import type { PredictionRow } from './predict';
 import type { FrozenPredictor } from './predictor';
 import type { MeasuredSetting } from './settings';
 
@@ -45,15 +46,8 @@ export function validationTable(p: FrozenPredictor, heldOut: readonly { target: 
   return lines.join('\n');
 }
 
-/** A prospective prediction file's row (`tpp-lab predict --json`). */
-export interface PredictedRow {
-  pool: string;
-  method: string;
-  budget: number;
-  delta: number;
-  low: number;
-  high: number;
-}
+/** A prospective prediction file's row (`tpp-lab predict --json`): a prediction without its nearest settings. */
+export type PredictedRow = Omit<PredictionRow, 'nearest'>;
 
 /**
  * The prospective test: each predicted setting with, once measured, the measured Δ [95 % CI], its verdict and the
