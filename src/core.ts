@@ -45,7 +45,7 @@ export { headSize, scoresFromLogits, taskKind, taskLoss } from './train/objectiv
 export { evaluate, type Metrics, type TaskKind } from './train/metrics';
 export { finetuneSegmentation, segForward, type SegFinetuneOptions, type SegFinetuneResult } from './train/segment';
 export { ellipsePerimeter, fitEllipse, hd95, headCircumference, overlap, segScores, type SegScores } from './train/seg-metrics';
-export { fitSegToBackbone } from './train/seg-data';
+export { fitSegToBackbone } from './data/sets/fit';
 export { emptyMaskBaseline, evaluateSegmentation, predictSegMasks, scoreSegMasks, type SegEvaluation } from './train/seg-objective';
 export { fit, type FitResult, type FitSpec, type EpochRecord, type TrainProgress } from './train/loop';
 export { canonicalJson, datasetFingerprint, describeDiff, settingsDiff, settingsFingerprint, RESULTS_VERSION } from './train/settings-fingerprint';

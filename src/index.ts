@@ -56,7 +56,7 @@ export { checkRecord, settingsRecord, type RecordCheck, type RecordState, type S
 export { runCompare, methodSizes, readCell } from './grid/run';
 export { summarize, summarizeSegmentation, type SummaryRow } from './grid/summary';
 export { cellResult, type Arm, type ArmTpp, type CellResult, type CompareGrid, type CompareProgress, type GridBudget } from './grid/types';
-export { budgetLabel, capImages, planCompare, tppImages } from './grid/plan';
+export { budgetLabel, planCompare, tppImages } from './grid/plan';
 export { buildGrid, gridBackbone, loadTarget } from './grid/build';
 export { GRID_BACKBONE, otherArms, type ArmTppSettings, type GridSettings } from './grid/settings';
 export { gridMethod, gridMethods, type GridMethod } from './grid/methods';

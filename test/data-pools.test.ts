@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import * as path from 'path';
 import { test } from 'node:test';
 import { classCounts } from '../src/data/sets/dataset';
-import { limit } from '../src/data/sources/load';
+import { limit } from '../src/data/sets/dataset';
 import { capImages } from '../src/data/sets/dataset';
 import { isPoolFile, isPoolName, loadPool, poolDirs, poolPaths } from '../src/data/sources/pools';
 import { needsPool, ROOT } from './helpers';

@@ -7,7 +7,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { before, describe, test } from 'node:test';
 import { initBackend } from '../src/backend';
-import { limit } from '../src/data/sources/load';
 import { readCheckpointInfo } from '../src/io/checkpoint';
 import { vitConfig } from '../src/model/config';
 import { createViT } from '../src/model/vit';
@@ -17,7 +16,7 @@ import { loadMedMNISTSplits } from '../src/data/sources/medmnist';
 import { normalizationFrom } from '../src/train/common';
 import { readStudyPlan } from '../src/grid/study-plan';
 import { settingsDiff } from '../src/train/settings-fingerprint';
-import { capImages } from '../src/grid/plan';
+import { capImages, limit } from '../src/data/sets/dataset';
 import { sharedTppAdapter, tppSettings } from '../src/train/tpp-shared';
 import { brightness, ROOT, tempDir } from './helpers';
 

@@ -17,7 +17,7 @@ import { DEFAULT_SEG_HEAD } from '../model/seg-head';
 import type { ViT } from '../model/vit';
 import { normalizationFrom } from '../train/common';
 import { gridMethods } from './methods';
-import { capImages } from './plan';
+import { capImages } from '../data/sets/dataset';
 import { extraSettings, GRID_BACKBONE, type GridSettings, otherArms } from './settings';
 import type { Arm, ArmTpp, CompareGrid } from './types';
 

@@ -17,7 +17,7 @@ import { pretrainMAE } from '../train/pretrain';
 import { checkRecord } from '../train/settings-record';
 import { describeDiff } from '../train/settings-fingerprint';
 import { gridBackbone, loadTarget, type NoteSink } from './build';
-import { capImages } from './plan';
+import { capImages } from '../data/sets/dataset';
 import type { GridSettings } from './settings';
 import type { StudyPlan, StudyTarget } from './study-plan';
 import type { CellResult } from './types';

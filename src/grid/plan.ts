@@ -14,8 +14,6 @@ import { backboneFingerprint } from '../model/fingerprint';
 import type { PeftConfig } from '../peft/index';
 import type { SegDataset } from '../data/sets/segmentation';
 import { capImages, type Dataset } from '../data/sets/dataset';
-
-export { capImages };
 import type { GridStore } from '../io/store';
 import { checkRecord, type RecordState } from '../train/settings-record';
 import { datasetFingerprint, describeDiff, RESULTS_VERSION, settingsFingerprint } from '../train/settings-fingerprint';

@@ -7,7 +7,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { type DiagnosticRow, diagnoseTarget, type TppAdapterFile } from '../../grid/diagnose';
-import { limit } from '../../data/sources/load';
+import { limit } from '../../data/sets/dataset';
 import { openBackbone } from '../../io/backbone';
 import { writeDiagnosticsCsv } from '../../report/diagnostics';
 import { normalizationFrom } from '../../train/common';

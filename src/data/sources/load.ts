@@ -67,4 +67,3 @@ export async function loadData(spec: string, options: LoadDataOptions = {}): Pro
 }
 
 /** `limit` moved to sets/dataset.ts (it touches no file); re-exported for old imports. */
-export { limit } from '../sets/dataset';
