@@ -88,7 +88,7 @@ export async function runCellTask(grid: CompareGrid, plan: ComparePlan, task: Ce
     const seg = grid.segment;
     const r = await finetuneSegmentation({
       backbone: grid.backbone, method: task.method.config, init: adapter, head: seg.head, train: seg.train, val: seg.val, test: seg.test,
-      labels: b.images === 'all' ? undefined : b.images, normalization: grid.normalization, epochs: grid.finetune.epochs, batchSize: grid.finetune.batchSize,
+      labelBudget: b.images === 'all' ? undefined : b.images, normalization: grid.normalization, epochs: grid.finetune.epochs, batchSize: grid.finetune.batchSize,
       lr: grid.finetune.lr, patience: grid.finetune.patience, minStepsPerEpoch: grid.finetune.minStepsPerEpoch, seed: task.seed, signal: grid.signal, onProgress: onTrain,
     });
     const t = r.test!;

@@ -34,8 +34,6 @@ export interface SegFinetuneOptions extends StageRunOptions {
   test?: SegDataset;
   /** Label budget: this many labelled training images (stratified by image label, by `seed`); default all. */
   labelBudget?: number;
-  /** @deprecated The old name of `labelBudget` (still read, for notebooks written before the rename). */
-  labels?: number;
   normalization: Normalization;
   weightDecay?: number;
   /**
@@ -83,7 +81,7 @@ export async function finetuneSegmentation(options: SegFinetuneOptions): Promise
     checkImagesFit(segImages(ds), cfg, 'finetune --task segment');
     if (numMaskClasses(ds) !== numMaskClasses(options.train)) throw new Error(`finetune --task segment: ${ds.source} has ${numMaskClasses(ds)} mask classes, the training data ${numMaskClasses(options.train)}.`);
   }
-  const labelBudget = options.labelBudget ?? options.labels;
+  const labelBudget = options.labelBudget;
   const train = labelBudget !== undefined ? segLabelBudget(options.train, labelBudget, seed) : options.train;
   const batchSize = Math.min(options.batchSize ?? STAGE_DEFAULTS.segment.batchSize, numSegExamples(train));
   const headKind = options.head ?? DEFAULT_SEG_HEAD;
