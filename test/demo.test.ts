@@ -32,6 +32,8 @@ test('the demo checks its cells against the study\'s and sets its verdicts besid
   const lines = studyComparison(cells, STUDY_DIR);
   assert.equal(lines[0], '9 of 9 demo cells reproduced the study\'s test AUC exactly (same settings, same seed).');
   assert.ok(lines.some((l) => /^ {2}lora 10\/class same − none: demo [+-]\d\.\d{3} \[.*\] .*; study [+-]\d\.\d{3} \[/.test(l)), lines.join('\n'));
+  // The last line points to the whole map, counted from the study's contrasts (66 settings: 1 helps, 13 hurt).
+  assert.match(lines.at(-1)!, /over the study's 66 settings .* TPP helped in 1, hurt in 13 and showed no detectable effect in 52\. For your own data, `tpp-lab predict --data YOURS`/);
   cells[0] = { ...cells[0], auc: cells[0].auc + 0.01 };
   assert.match(studyComparison(cells, STUDY_DIR).join('\n'), /8 of 9 demo cells reproduced[\s\S]*Differ: lora\/none\/10\/class\/seed 0/);
 });

@@ -46,6 +46,12 @@ export function studyComparison(cells: CellResult[], studyDir: string): string[]
         'can come out narrow by chance. Trust the study\'s verdict; the demo shows how the numbers are made.');
     }
   }
+  // One setting is the least informative answer: point to the whole map, counted from the study's own contrasts.
+  const all = readCsvRows(path.join(studyDir, 'contrasts.csv')).filter((r) => r.question === 'tpp-helps' && r.versus === 'none');
+  const n = (v: string) => all.filter((r) => r.verdict === v).length;
+  out.push(`One setting says little: over the study's ${all.length} settings (targets x TPP images x methods x budgets), TPP helped in ${n('helps')}, ` +
+    `hurt in ${n('hurts')} and showed no detectable effect in ${n('no detectable effect')}. For your own data, \`tpp-lab predict --data YOURS\` ` +
+    'computes where it sits on that map in seconds and says what the map can and cannot tell (docs/results/regime-2026-12-06, notebook 11).');
   return out;
 }
 
