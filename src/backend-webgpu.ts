@@ -10,6 +10,9 @@
  * globals, load `@tensorflow/tfjs-backend-webgpu` (it registers itself only if `navigator.gpu` exists at load
  * time) and start it on a device that has the adapter's own limits (`DEVICE_LIMITS`), not WebGPU's defaults.
  *
+ * Steps (3) and (4) are src/webgpu-start.ts, shared with a web page (backend-webgpu.browser.ts, the page's own
+ * `navigator.gpu`, which bundlers use instead of this file through package.json's "browser" field).
+ *
  * In Node, `dataSync()`/`arraySync()` throw on this backend (they need `OffscreenCanvas`); see `tensor-io.ts`.
  */
 import * as fs from 'fs';
