@@ -10,93 +10,25 @@
  * globals, load `@tensorflow/tfjs-backend-webgpu` (it registers itself only if `navigator.gpu` exists at load
  * time) and start it on a device that has the adapter's own limits (`DEVICE_LIMITS`), not WebGPU's defaults.
  *
+ * Steps (3) and (4) are src/webgpu-start.ts, shared with a web page (backend-webgpu.browser.ts, the page's own
+ * `navigator.gpu`, which bundlers use instead of this file through package.json's "browser" field).
+ *
  * In Node, `dataSync()`/`arraySync()` throw on this backend (they need `OffscreenCanvas`); see `tensor-io.ts`.
  */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import * as tf from '@tensorflow/tfjs';
+import { firstLine, type GpuLike, startOnGpu, type WebGpuStart } from './webgpu-start';
 
-/** The adapter limits that decide what fits on the GPU. */
-export interface WebGpuLimits {
-  /** Largest single buffer in bytes, i.e. the largest tensor. */
-  maxBufferSize: number;
-  /** Largest buffer (bytes) one shader may bind as storage: the practical cap on one tensor an op reads or writes. */
-  maxStorageBufferBindingSize: number;
-  /** Workgroup shared memory in bytes (matmul tiles). */
-  maxComputeWorkgroupStorageSize: number;
-  /** Storage buffers one shader may bind: an op's inputs plus its output (e.g. how many tensors one addN sums). */
-  maxStorageBuffersPerShaderStage: number;
-  /** Threads in one workgroup. */
-  maxComputeInvocationsPerWorkgroup: number;
-}
-
-/**
- * The limits a device is asked for, each at the adapter's own value. Without them Dawn gives a device WebGPU's
- * defaults (8 storage buffers per shader stage where lavapipe offers 16 and desktop GPUs more), and
- * tfjs-backend-webgpu's own device request raises only some of them.
- */
-export const DEVICE_LIMITS = [
-  'maxStorageBuffersPerShaderStage',
-  'maxStorageBufferBindingSize',
-  'maxBufferSize',
-  'maxComputeWorkgroupStorageSize',
-  'maxComputeInvocationsPerWorkgroup',
-  'maxComputeWorkgroupSizeX',
-  'maxComputeWorkgroupSizeY',
-  'maxComputeWorkgroupSizeZ',
-  'maxComputeWorkgroupsPerDimension',
-] as const;
-
-/** `requiredLimits` for a device on an adapter with `limits`: every `DEVICE_LIMITS` entry the adapter reports. */
-export function requiredLimits(limits: Record<string, number>): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const name of DEVICE_LIMITS) {
-    const v = Number(limits[name]);
-    if (Number.isFinite(v) && v > 0) out[name] = v;
-  }
-  return out;
-}
-
-/** What Dawn says about the adapter `webgpu` would run on. */
-export interface WebGpuAdapterInfo {
-  vendor: string;
-  architecture: string;
-  device: string;
-  description: string;
-  /** The adapter's own `isFallbackAdapter` flag. */
-  isFallbackAdapter: boolean;
-  /** Our verdict: a CPU/software implementation (fallback flag, or cpu/llvmpipe/lavapipe/swiftshader named). */
-  software: boolean;
-  limits: WebGpuLimits;
-}
-
-/** Outcome of trying to start the webgpu backend. */
-export interface WebGpuStart {
-  /** null when webgpu is now the tfjs backend; otherwise why not (one line). */
-  reason: string | null;
-  /** The adapter, when Dawn found one (also when it was not used). */
-  adapter: WebGpuAdapterInfo | null;
-  /**
-   * Whether a failure deserves a warning line in automatic selection. Missing Vulkan or a software adapter is
-   * normal on a machine without a GPU; a real GPU that fails to start is not.
-   */
-  notable: boolean;
-}
+export {
+  adapterLabel, DEVICE_LIMITS, describeAdapter, isSoftwareAdapter, requiredLimits, type WebGpuAdapterInfo, type WebGpuLimits, type WebGpuStart,
+} from './webgpu-start';
 
 /** What to install when Vulkan is missing (Linux), used in reasons and in test failures. */
 export const VULKAN_INSTALL_HINT =
   'install the Vulkan loader and a driver: NVIDIA: the proprietary driver (it ships the Vulkan ICD) + `apt-get install libvulkan1`; ' +
   'AMD/Intel: `apt-get install libvulkan1 mesa-vulkan-drivers`; CPU-only tests (lavapipe): Mesa >= 25, on Debian 12 ' +
   '`apt-get install -t bookworm-backports mesa-vulkan-drivers` + `apt-get install libvulkan1` (see .ci/run)';
-
-const SOFTWARE_NAMES = /\b(cpu|llvmpipe|lavapipe|swiftshader|softpipe|software)\b/i;
-
-/** Whether an adapter description names a software (CPU) implementation. */
-export function isSoftwareAdapter(info: Omit<WebGpuAdapterInfo, 'software' | 'limits'>): boolean {
-  if (info.isFallbackAdapter) return true;
-  return SOFTWARE_NAMES.test([info.vendor, info.architecture, info.device, info.description].join(' '));
-}
 
 /** Where the Vulkan loader looks for driver manifests (ICD json files) on Linux, in its order. */
 export function vulkanIcdDirs(env: NodeJS.ProcessEnv = process.env): string[] {
@@ -169,17 +101,6 @@ interface Dawn {
   create(flags: string[]): GpuLike;
   globals: Record<string, unknown>;
 }
-interface GpuLike {
-  requestAdapter(options?: object): Promise<GpuAdapterLike | null>;
-}
-interface GpuAdapterLike {
-  info?: Record<string, unknown>;
-  isFallbackAdapter?: boolean;
-  limits: Record<string, number>;
-  features: { has(name: string): boolean };
-  requestDevice(descriptor: { requiredFeatures: string[]; requiredLimits: Record<string, number> }): Promise<unknown>;
-}
-
 /** Load `dawn.node` straight from the `webgpu` package (its index.js is an ES module; we are CommonJS). */
 function loadDawn(): Dawn {
   const dir = path.dirname(require.resolve('webgpu/package.json'));
@@ -188,37 +109,6 @@ function loadDawn(): Dawn {
   if (!fs.existsSync(file)) throw new Error(`the webgpu package has no Dawn build for ${process.platform}-${arch}`);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require(file) as Dawn;
-}
-
-function describeAdapter(adapter: GpuAdapterLike): WebGpuAdapterInfo {
-  const info = adapter.info ?? {};
-  const str = (k: string) => (typeof info[k] === 'string' ? (info[k] as string) : '');
-  const base = {
-    vendor: str('vendor'),
-    architecture: str('architecture'),
-    device: str('device'),
-    description: str('description'),
-    isFallbackAdapter: info.isFallbackAdapter === true || adapter.isFallbackAdapter === true,
-  };
-  const limits = {
-    maxBufferSize: Number(adapter.limits.maxBufferSize),
-    maxStorageBufferBindingSize: Number(adapter.limits.maxStorageBufferBindingSize),
-    maxComputeWorkgroupStorageSize: Number(adapter.limits.maxComputeWorkgroupStorageSize),
-    maxStorageBuffersPerShaderStage: Number(adapter.limits.maxStorageBuffersPerShaderStage),
-    maxComputeInvocationsPerWorkgroup: Number(adapter.limits.maxComputeInvocationsPerWorkgroup),
-  };
-  return { ...base, software: isSoftwareAdapter(base), limits };
-}
-
-/** One line naming an adapter, e.g. `mesa llvmpipe (software)`. */
-export function adapterLabel(a: WebGpuAdapterInfo): string {
-  const name = [a.vendor, a.description || a.device || a.architecture].filter(Boolean).join(' ');
-  return `${name || 'unnamed adapter'}${a.software ? ' (software)' : ''}`;
-}
-
-function firstLine(e: unknown): string {
-  const msg = e instanceof Error ? e.message : String(e);
-  return msg.split('\n')[0].slice(0, 200);
 }
 
 /** Put Dawn's `gpu` where tfjs-backend-webgpu looks (`navigator.gpu`) and its WebGPU classes on globalThis. */
@@ -231,29 +121,8 @@ function installGlobals(dawn: Dawn, gpu: unknown): void {
 }
 
 /**
- * Register tfjs's `webgpu` backend again (its module registered it on load) with a device that has the adapter's
- * own limits (`DEVICE_LIMITS`) and the same optional features tfjs asks for.
- */
-function registerWithAdapterLimits(gpu: GpuLike): void {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { WebGPUBackend } = require('@tensorflow/tfjs-backend-webgpu') as { WebGPUBackend: new (device: unknown, info?: unknown) => tf.KernelBackend };
-  tf.removeBackend('webgpu');
-  tf.registerBackend(
-    'webgpu',
-    async () => {
-      const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-      if (!adapter) throw new Error('Dawn offered no adapter the second time it was asked');
-      const requiredFeatures = ['timestamp-query', 'bgra8unorm-storage'].filter((f) => adapter.features.has(f));
-      const device = await adapter.requestDevice({ requiredFeatures, requiredLimits: requiredLimits(adapter.limits) });
-      return new WebGPUBackend(device, adapter.info);
-    },
-    3,
-  );
-}
-
-/**
- * Try to make `webgpu` the tfjs backend. `allowSoftware` (a forced `TPP_BACKEND=webgpu`) accepts a software
- * adapter; automatic selection does not. Never throws.
+ * Try to make `webgpu` the tfjs backend on Dawn. `allowSoftware` (a forced `TPP_BACKEND=webgpu`) accepts a
+ * software adapter; automatic selection does not. Never throws.
  */
 export async function startWebGpu(allowSoftware: boolean): Promise<WebGpuStart> {
   const missing = vulkanMissingReason();
@@ -268,34 +137,14 @@ export async function startWebGpu(allowSoftware: boolean): Promise<WebGpuStart> 
     }
     return { reason: `Dawn (webgpu package) failed to load: ${firstLine(e)}`, adapter: null, notable: false };
   }
-  let adapter: WebGpuAdapterInfo | null = null;
+  let gpu: GpuLike;
   try {
-    const gpu = dawn.create([]);
-    const found = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-    if (!found) {
-      return {
-        reason:
-          'Dawn found no usable GPU adapter (no GPU, or a Vulkan driver Dawn refuses: Mesa older than 25, an old NVIDIA driver); ' +
-          'for NVIDIA point VK_DRIVER_FILES at nvidia_icd.json',
-        adapter: null,
-        notable: false,
-      };
-    }
-    adapter = describeAdapter(found);
-    if (adapter.software && !allowSoftware) {
-      return {
-        reason: `software adapter ${adapterLabel(adapter)} is never chosen automatically (slower than wasm); force it with TPP_BACKEND=webgpu`,
-        adapter,
-        notable: false,
-      };
-    }
-    installGlobals(dawn, gpu);
-    require('@tensorflow/tfjs-backend-webgpu');
-    if (!tf.findBackendFactory('webgpu')) return { reason: 'tfjs-backend-webgpu did not register (it was loaded before navigator.gpu existed)', adapter, notable: true };
-    registerWithAdapterLimits(gpu);
-    if (!(await tf.setBackend('webgpu'))) return { reason: `the webgpu backend failed to initialise on ${adapterLabel(adapter)}`, adapter, notable: true };
-    return { reason: null, adapter, notable: false };
+    gpu = dawn.create([]);
   } catch (e) {
-    return { reason: `webgpu failed: ${firstLine(e)}`, adapter, notable: adapter !== null };
+    return { reason: `webgpu failed: ${firstLine(e)}`, adapter: null, notable: false };
   }
+  const noAdapter =
+    'Dawn found no usable GPU adapter (no GPU, or a Vulkan driver Dawn refuses: Mesa older than 25, an old NVIDIA driver); ' +
+    'for NVIDIA point VK_DRIVER_FILES at nvidia_icd.json';
+  return startOnGpu(gpu, allowSoftware, noAdapter, () => installGlobals(dawn, gpu));
 }

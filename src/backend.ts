@@ -150,7 +150,7 @@ async function nodeGpuHasDevice(): Promise<boolean> {
 
 async function select(options: InitBackendOptions): Promise<BackendReport> {
   const warn = options.warn ?? ((line: string) => console.warn(line));
-  const raw = options.backend ?? process.env.TPP_BACKEND ?? '';
+  const raw = options.backend ?? (typeof process === 'undefined' ? undefined : process.env.TPP_BACKEND) ?? '';
   const forced = raw.trim() ? parseBackendName(raw) : null;
   // A forced backend is tried first, then the usual order below it.
   const order: BackendName[] = forced ? [forced, ...BACKEND_ORDER.slice(BACKEND_ORDER.indexOf(forced) + 1)] : [...BACKEND_ORDER];

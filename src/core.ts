@@ -12,6 +12,7 @@ export * from './data/index';
 export { inflateRaw, inflateRawStream, inflateZlib, gunzip, InflateError, InflateLimitError } from './data/formats/inflate';
 export { crc32 } from './data/formats/crc32';
 export { decodePng, type DecodedPng } from './data/formats/png-read';
+export { encodePng } from './data/formats/png-write';
 export { checkImagesFit, fitToBackbone } from './data/sets/fit';
 export { readDicom, readDicomTags, DicomError, type DicomImage, type DicomTags, type ReadDicomOptions } from './data/dicom/dicom';
 export { WINDOW_PRESETS, parseWindow, windowToUint8, type Window, type WindowSpec } from './data/dicom/dicom-window';

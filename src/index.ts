@@ -15,11 +15,13 @@ export { byProfile, profile, type Profile } from './profile';
 export { hostFastPaths, readAll, readScalar, toArray } from './tensor-io';
 
 export * from './data/index';
+export * from './data/sources/index';
 export { loadData, type DataSplits, type LoadDataOptions } from './data/sources/load';
 export { openData, type OpenDataOptions } from './data/sources/open';
 export { prepareSplits, fitImages, type Splits, type PrepareOptions, type NoteLevel } from './data/sets/prepare';
 export { checkImagesFit, fitSegToBackbone, fitToBackbone } from './data/sets/fit';
-export { readDicom, readDicomTags, DicomError, type DicomImage, type DicomTags, type ReadDicomOptions } from './data/dicom/dicom';
+export { DicomError, type DicomImage, type DicomTags, type ReadDicomOptions } from './data/dicom/dicom';
+export { readDicom, readDicomBytes, readDicomTags } from './io/dicom-file';
 export { listFilesSorted, loadDicomDataset, summarizeFailures, type DicomDatasetOptions, type DicomFailure, type DicomLoadResult } from './data/dicom/dicom-dataset';
 export { WINDOW_PRESETS, parseWindow, windowToUint8, type Window, type WindowSpec } from './data/dicom/dicom-window';
 export { pixelStats, type PixelStats } from './data/dicom/dicom-pixels';
@@ -32,7 +34,7 @@ export * from './peft/index';
 export * from './io/index';
 export { BUNDLED_BACKBONE_DIR, backbonePaths, openBackbone, type BackbonePaths } from './io/backbone';
 export { loadDecoder, saveDecoder } from './io/decoder';
-export { encodePng } from './io/png';
+export { encodePng } from './data/formats/png-write';
 export { SiteRegistry, type SiteEntry } from './io/site-registry';
 
 export { normalizationFrom, type StageRunOptions } from './train/common';

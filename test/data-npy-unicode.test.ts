@@ -4,6 +4,7 @@ import { parseNpy, parseNpyUnicode } from '../src/data/formats/npy';
 import * as path from 'node:path';
 import { readNpzInfo } from '../src/data/formats/npz';
 import { ROOT } from './helpers';
+import { fileSource } from '../src/io/file-source';
 
 /** A version-1 .npy file as numpy writes it: magic, header dict padded to 64 bytes, then the data. */
 function npy(header: string, data: Uint8Array): Uint8Array {
@@ -51,7 +52,7 @@ describe('numpy unicode string arrays (<U..)', () => {
 
 test('readNpzInfo describes numpy string arrays (dtype unicode) beside numbers, and refuses one whose header lies about its size', async () => {
   const { npy, zip } = await import('./fixtures/make_bad_inputs');
-  const info = readNpzInfo(path.join(ROOT, 'data', 'busi_64.npz'));
+  const info = readNpzInfo(fileSource(path.join(ROOT, 'data', 'busi_64.npz')));
   const byKey = new Map(info.map((e) => [e.key, e]));
   assert.deepEqual([byKey.get('filenames')!.dtype, byKey.get('filenames')!.descr, byKey.get('filenames')!.shape], ['unicode', '<U29', [780]]);
   assert.equal(byKey.get('images')!.dtype, 'uint8');

@@ -6,6 +6,7 @@ import * as path from 'path';
 import { readNpz, readNpzInfo } from '../src/data/formats/npz';
 import { parseNpy } from '../src/data/formats/npy';
 import { crc32 } from '../src/data/formats/crc32';
+import { fileSource } from '../src/io/file-source';
 
 const DIR = path.join(__dirname, 'fixtures', 'npz');
 const fixture = (name: string) => path.join(DIR, name);
@@ -17,7 +18,7 @@ const expected: Expected = JSON.parse(fs.readFileSync(fixture('expected.json'), 
 describe('npz written by numpy', () => {
   for (const [file, arrays] of Object.entries(expected.files)) {
     test(`${file}: every array has numpy's shape, dtype and values`, () => {
-      const got = readNpz(fixture(file));
+      const got = readNpz(fileSource(fixture(file)));
       assert.deepEqual(Object.keys(got).sort(), Object.keys(arrays).sort());
       for (const [key, want] of Object.entries(arrays)) {
         const a = got[key];
@@ -30,21 +31,21 @@ describe('npz written by numpy', () => {
 
   test('reads from a Buffer the same as from a path', () => {
     const fromBuf = readNpz(fs.readFileSync(fixture('dtypes_be_deflate.npz')));
-    const fromPath = readNpz(fixture('dtypes_be_deflate.npz'));
+    const fromPath = readNpz(fileSource(fixture('dtypes_be_deflate.npz')));
     assert.deepEqual(Array.from(fromBuf.f8.data), Array.from(fromPath.f8.data));
   });
 
   test('typed arrays match the dtype', () => {
-    const a = readNpz(fixture('dtypes_be_deflate.npz'));
+    const a = readNpz(fileSource(fixture('dtypes_be_deflate.npz')));
     assert.ok(a.u1.data instanceof Uint8Array && a.i1.data instanceof Int8Array && a.u2.data instanceof Uint16Array);
     assert.ok(a.i2.data instanceof Int16Array && a.u4.data instanceof Uint32Array && a.i4.data instanceof Int32Array);
     assert.ok(a.f4.data instanceof Float32Array && a.f8.data instanceof Float64Array && a.b1.data instanceof Uint8Array);
     assert.equal(a.b1.dtype, 'bool');
-    assert.equal(readNpz(fixture('orders.npz')).int64.dtype, 'int64');
+    assert.equal(readNpz(fileSource(fixture('orders.npz'))).int64.dtype, 'int64');
   });
 
   test('Fortran-order arrays come back in C order', () => {
-    const { f3d } = readNpz(fixture('orders.npz'));
+    const { f3d } = readNpz(fileSource(fixture('orders.npz')));
     assert.equal(f3d.fortranOrder, true);
     assert.deepEqual(f3d.shape, [2, 3, 4]);
     // element [1, 2, 3] is the last one in C order
@@ -52,20 +53,20 @@ describe('npz written by numpy', () => {
   });
 
   test('header versions 2.0 and 3.0, and ZIP64 central directory records', () => {
-    assert.deepEqual(Array.from(readNpz(fixture('versions.npz')).v2.data), [0, -3, -6, -9, -12, -15]);
-    const z = readNpz(fixture('zip64.npz'));
+    assert.deepEqual(Array.from(readNpz(fileSource(fixture('versions.npz'))).v2.data), [0, -3, -6, -9, -12, -15]);
+    const z = readNpz(fileSource(fixture('zip64.npz')));
     assert.deepEqual(z.a.shape, [3, 4]);
     assert.equal(z.a.data[11], 2.75);
   });
 
   test('readNpzInfo reads headers only; keys option reads a subset', () => {
-    const info = readNpzInfo(path.join(__dirname, '..', 'data', 'breastmnist.npz'));
+    const info = readNpzInfo(fileSource(path.join(__dirname, '..', 'data', 'breastmnist.npz')));
     const train = info.find((e) => e.key === 'train_images');
     assert.deepEqual(train?.shape, [546, 28, 28]);
     assert.equal(train?.descr, '|u1');
-    const some = readNpz(fixture('orders.npz'), { keys: ['vector'] });
+    const some = readNpz(fileSource(fixture('orders.npz')), { keys: ['vector'] });
     assert.deepEqual(Object.keys(some), ['vector']);
-    assert.throws(() => readNpz(fixture('orders.npz'), { keys: ['nope'] }), /no array "nope" in this \.npz; it holds: f3d, f2d_be, c3d, scalar, empty, vector, int64\./);
+    assert.throws(() => readNpz(fileSource(fixture('orders.npz')), { keys: ['nope'] }), /no array "nope" in this \.npz; it holds: f3d, f2d_be, c3d, scalar, empty, vector, int64\./);
   });
 
   test('crc32 matches the standard check value', () => {
@@ -88,7 +89,7 @@ describe('malformed files give the right error', () => {
     ['bad_crc.npz', /entry "u1\.npy" fails its CRC-32 check: the file is damaged\./],
   ];
   for (const [file, message] of cases) {
-    test(file, () => assert.throws(() => readNpz(fixture(file)), message));
+    test(file, () => assert.throws(() => readNpz(fileSource(fixture(file))), message));
   }
 
   test('a .npy whose data are cut short, and one with trailing bytes', () => {

@@ -16,9 +16,10 @@ import { buildPool } from '../src/io/pool-build';
 import { POOL_RECIPES } from '../src/data/sources/pool-recipes';
 import { loadPool, POOLS } from '../src/data/sources/pools';
 import { encodeNpz } from '../src/io/npz-write';
-import { encodePng } from '../src/io/png';
+import { encodePng } from '../src/data/formats/png-write';
 import { zip } from './fixtures/make_bad_inputs';
 import { cli, tempDir } from './helpers';
+import { fileSource } from '../src/io/file-source';
 
 const dir = tempDir('tpp-lab-pool-build-');
 
@@ -30,7 +31,7 @@ function solidJpeg(width: number, height: number, rgb: [number, number, number])
 }
 
 /** A grey `width` x `height` PNG of one value. */
-function solidPng(width: number, height: number, v: number): Buffer {
+function solidPng(width: number, height: number, v: number): Uint8Array {
   return encodePng({ width, height, channels: 1, data: new Uint8Array(width * height).fill(v) });
 }
 
@@ -129,14 +130,14 @@ test('pbc: RGB 32 px from PBC_dataset_normal_DIB/<class>/*.jpg, sorted by class 
   assert.equal(r.root, '');
   const file = path.join(outA, 'pbc_blood_rgb32.npz');
   assert.deepEqual(r.files.map((f) => [f.path, f.images]), [[file, 40]]);
-  assert.deepEqual(listNpzKeys(file), ['images', 'labels', 'class_names', 'filenames']);
-  const a = readNpz(file, { keys: ['images', 'labels'] });
+  assert.deepEqual(listNpzKeys(fileSource(file)), ['images', 'labels', 'class_names', 'filenames']);
+  const a = readNpz(fileSource(file), { keys: ['images', 'labels'] });
   assert.equal(a.images.dtype, 'uint8');
   assert.deepEqual(a.images.shape, [40, 32, 32, 3]);
   assert.equal(a.labels.dtype, 'int16');
   assert.deepEqual([...a.labels.data], Array.from({ length: 40 }, (_, i) => Math.floor(i / 5)));
-  assert.deepEqual(readNpzStrings(file, 'class_names').strings, PBC_CLASSES.map((c) => c.key));
-  const names = readNpzStrings(file, 'filenames').strings;
+  assert.deepEqual(readNpzStrings(fileSource(file), 'class_names').strings, PBC_CLASSES.map((c) => c.key));
+  const names = readNpzStrings(fileSource(file), 'filenames').strings;
   assert.deepEqual(names.slice(0, 5), [1, 2, 3, 4, 5].map((i) => `PBC_dataset_normal_DIB/basophil/BA_${i}.jpg`));
   // Each image is its class's colour (JPEG at quality 95 is within a few levels of it).
   for (let i = 0; i < 40; i++) {
@@ -177,12 +178,12 @@ test('kermany: grey 64 px from chest_xray/train/{NORMAL,PNEUMONIA}, bacteria and
   const r = await buildPool('kermany', archive('ChestXRay2017.zip', files), out);
   assert.equal(r.root, 'chest_xray/');
   const file = path.join(out, 'kermany_cxr_grey64.npz');
-  assert.deepEqual(listNpzKeys(file), ['images', 'labels', 'class_names', 'filenames', 'orig_size']);
-  const a = readNpz(file, { keys: ['images', 'labels', 'orig_size'] });
+  assert.deepEqual(listNpzKeys(fileSource(file)), ['images', 'labels', 'class_names', 'filenames', 'orig_size']);
+  const a = readNpz(fileSource(file), { keys: ['images', 'labels', 'orig_size'] });
   assert.deepEqual(a.images.shape, [5, 64, 64]);
   assert.deepEqual([...a.labels.data], [0, 0, 1, 1, 2]);
-  assert.deepEqual(readNpzStrings(file, 'class_names').strings, ['normal', 'pneumonia_bacteria', 'pneumonia_virus']);
-  assert.deepEqual(readNpzStrings(file, 'filenames').strings, [
+  assert.deepEqual(readNpzStrings(fileSource(file), 'class_names').strings, ['normal', 'pneumonia_bacteria', 'pneumonia_virus']);
+  assert.deepEqual(readNpzStrings(fileSource(file), 'filenames').strings, [
     'train/NORMAL/IM-0115-0001.jpeg', 'train/NORMAL/IM-0117-0001.jpeg',
     'train/PNEUMONIA/person10_bacteria_2.jpeg', 'train/PNEUMONIA/person1_bacteria_1.jpeg', 'train/PNEUMONIA/person1_virus_6.jpeg',
   ]);
@@ -217,11 +218,11 @@ test('knee: the stratified 24.5 % sample (seed 0) of train/val/test, or --all; k
   assert.equal(r.root, 'KneeXrayData/ClsKLData/kneeKL224/');
   assert.deepEqual(r.counts, [2, 2, 2, 2, 2]); // round(0.245 * 8) of each grade
   const file = path.join(out, 'knee_oa_kl.npz');
-  const a = readNpz(file, { keys: ['images', 'labels'] });
+  const a = readNpz(fileSource(file), { keys: ['images', 'labels'] });
   assert.deepEqual(a.images.shape, [10, 64, 64]);
   assert.deepEqual([...a.labels.data], [0, 0, 1, 1, 2, 2, 3, 3, 4, 4]);
-  assert.deepEqual(readNpzStrings(file, 'class_names').strings, ['KL0', 'KL1', 'KL2', 'KL3', 'KL4']);
-  const names = readNpzStrings(file, 'filenames').strings;
+  assert.deepEqual(readNpzStrings(fileSource(file), 'class_names').strings, ['KL0', 'KL1', 'KL2', 'KL3', 'KL4']);
+  const names = readNpzStrings(fileSource(file), 'filenames').strings;
   names.forEach((n, i) => {
     assert.match(n, new RegExp(`^(train|val|test)/${Math.floor(i / 2)}/9\\d{6}[LR]\\.png$`));
     // PNG is exact: every pixel is the value the file was written with (10 * grade + index).
@@ -258,13 +259,13 @@ test('tinyimagenet: wnids.txt and words.txt name the classes, images shuffled in
   const out = path.join(dir, 'tin');
   const r = await buildPool('tinyimagenet', zipFile, out, { all: true });
   assert.deepEqual(r.files.map((f) => [path.basename(f.path), f.images]), [['tinyimagenet200_grey64_0.npz', 5], ['tinyimagenet200_grey64_1.npz', 4]]);
-  const names = r.files.flatMap((f) => readNpzStrings(f.path, 'filenames').strings);
-  const labels = r.files.flatMap((f) => [...readNpz(f.path, { keys: ['labels'] }).labels.data]);
-  assert.deepEqual(readNpzStrings(r.files[0].path, 'class_names').strings, ['n01443537 goldfish', 'n02124075 Egyptian cat', 'n09428293 seashore']);
+  const names = r.files.flatMap((f) => readNpzStrings(fileSource(f.path), 'filenames').strings);
+  const labels = r.files.flatMap((f) => [...readNpz(fileSource(f.path), { keys: ['labels'] }).labels.data]);
+  assert.deepEqual(readNpzStrings(fileSource(r.files[0].path), 'class_names').strings, ['n01443537 goldfish', 'n02124075 Egyptian cat', 'n09428293 seashore']);
   assert.deepEqual([...names].sort(), wnids.flatMap((w) => [0, 1, 2].map((i) => `tiny-imagenet-200/train/${w}/images/${w}_${i}.JPEG`)).sort());
   assert.notDeepEqual(labels, [...labels].sort()); // shuffled
   names.forEach((n, i) => assert.equal(labels[i], ['n01443537', 'n02124075', 'n09428293'].indexOf(n.split('/')[2])));
-  assert.deepEqual(readNpz(r.files[1].path, { keys: ['images'] }).images.shape, [4, 64, 64]);
+  assert.deepEqual(readNpz(fileSource(r.files[1].path), { keys: ['images'] }).images.shape, [4, 64, 64]);
   // The documented sample: 200 of each class (here of 203), shuffled, two halves.
   const small = solidJpeg(8, 8, [90, 90, 90]);
   const full: Array<[string, Uint8Array]> = [
@@ -275,9 +276,9 @@ test('tinyimagenet: wnids.txt and words.txt name the classes, images shuffled in
   const sampled = await buildPool('tinyimagenet', archive('tin-full.zip', full), path.join(dir, 'tin-full'));
   assert.deepEqual(sampled.counts, [200, 200]);
   assert.deepEqual(sampled.files.map((f) => f.images), [200, 200]);
-  const kept = sampled.files.flatMap((f) => readNpzStrings(f.path, 'filenames').strings);
+  const kept = sampled.files.flatMap((f) => readNpzStrings(fileSource(f.path), 'filenames').strings);
   assert.equal(new Set(kept).size, 400);
-  const firstHalf = [...readNpz(sampled.files[0].path, { keys: ['labels'] }).labels.data];
+  const firstHalf = [...readNpz(fileSource(sampled.files[0].path), { keys: ['labels'] }).labels.data];
   assert.ok(firstHalf.includes(0) && firstHalf.includes(1), 'each half mixes the classes');
 });
 

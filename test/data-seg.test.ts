@@ -7,7 +7,7 @@ import { batches } from '../src/data/sets/batches';
 import { loadSegFolder } from '../src/data/sources/seg-folder';
 import { loadSegNpz } from '../src/data/sources/seg-load';
 import { resizeMasksNearest, segLabelBudget, segSplit, validateSegDataset } from '../src/data/sets/segmentation';
-import { encodePng } from '../src/io/png';
+import { encodePng } from '../src/data/formats/png-write';
 import { decodePng } from '../src/data/formats/png-read';
 import { vitConfig } from '../src/model/config';
 import { fitSegToBackbone } from '../src/data/sets/fit';

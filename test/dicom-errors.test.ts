@@ -2,10 +2,11 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
-import { DicomError, readDicom } from '../src/data/dicom/dicom';
+import { DicomError } from '../src/data/dicom/dicom';
+import { readDicom } from '../src/io/dicom-file';
 import { decodeRleFrame, unpackBits } from '../src/data/dicom/dicom-rle';
 import { parseWindow, WINDOW_PRESETS, windowToUint8, windowValue } from '../src/data/dicom/dicom-window';
-import { encodePng } from '../src/io/png';
+import { encodePng } from '../src/data/formats/png-write';
 import { resizeBilinear } from '../src/data/sets/resize';
 import { expected, fixture, readPng } from './dicom-helpers';
 

@@ -77,7 +77,8 @@ export function blockMeans(values: ArrayLike<number>, rows: number, cols: number
 }
 
 /** Decode a PNG written by our encoder (8-bit grey or RGB, filter type 0): an independent check of its bytes. */
-export function readPng(buf: Buffer): { width: number; height: number; channels: number; data: Uint8Array } {
+export function readPng(file: Uint8Array): { width: number; height: number; channels: number; data: Uint8Array } {
+  const buf = Buffer.from(file.buffer, file.byteOffset, file.byteLength);
   if (buf.subarray(0, 8).toString('hex') !== '89504e470d0a1a0a') throw new Error('not a PNG signature');
   let pos = 8;
   let width = 0;

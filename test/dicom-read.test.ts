@@ -2,7 +2,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
-import { readDicom, readDicomTags } from '../src/data/dicom/dicom';
+import { readDicom, readDicomTags } from '../src/io/dicom-file';
 import { blockMeans, expected, fixture } from './dicom-helpers';
 
 const EXACT = [

@@ -16,7 +16,8 @@ before(async () => {
 });
 
 /** Decode the PNG files our encoder writes (8-bit, filter 0 on every row, one IDAT). */
-function decodePng(png: Buffer): { width: number; height: number; channels: number; data: Uint8Array } {
+function decodePng(file: Uint8Array): { width: number; height: number; channels: number; data: Uint8Array } {
+  const png = Buffer.from(file);
   assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
   let pos = 8;
   let width = 0, height = 0, channels = 0;
@@ -108,7 +109,7 @@ describe('gallery', () => {
     assert.match(html, /a &lt;b&gt; &amp; &quot;c&quot;/);
     assert.match(html, /T&lt;1&gt;/);
     assert.match(html, /width:90px/);
-    assert.ok(html.includes(png.toString('base64')));
+    assert.ok(html.includes(Buffer.from(png).toString('base64')));
   });
 });
 

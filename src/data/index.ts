@@ -1,8 +1,9 @@
 /**
- * The data layer in one import: `import { loadMedMNIST, batches, split } from './src/data'`.
+ * The data layer's core in one import: `import { readNpz, batches, split } from './src/data'`.
  * Rooms by role: `formats/` (the file readers: npy, npz, zip, inflate, idx, PNG), `dicom/` (DICOM files, pixel
  * decoding, windowing, folders of series), `sets/` (the Dataset type, splits, batches, augmentation, fitting to a
- * backbone) and `sources/` (data by name: MedMNIST, the image pools, segmentation packs, download, inspect).
+ * backbone), all of which run in a web page too, and `sources/` (data by name from disk and the network: MedMNIST,
+ * Fashion-MNIST, the image pools, segmentation packs, download, inspect), Node only: `./sources/index`.
  */
 export * from './sets/dataset';
 export * from './sets/random';
@@ -13,8 +14,4 @@ export * from './sets/batches';
 export * from './formats/npy';
 export * from './formats/npz';
 export * from './sources/medmnist-info';
-export * from './sources/medmnist';
-export * from './sources/download';
-export * from './sources/inspect';
 export * from './formats/idx';
-export * from './sources/pools';

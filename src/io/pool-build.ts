@@ -5,7 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { fileSource } from '../data/formats/zip';
+import { fileSource } from './file-source';
 import { BuildPoolOptions, readPoolArchive } from '../data/sources/pool-build';
 import { POOL_RECIPES } from '../data/sources/pool-recipes';
 import { writeNpzFile } from './npz-write';

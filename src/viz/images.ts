@@ -8,7 +8,7 @@
  * ```
  */
 import type * as tf from '@tensorflow/tfjs';
-import { encodePng } from '../io/png';
+import { encodePng } from '../data/formats/png-write';
 
 /** A batch of images `[N, H, W, C]` channels last, flattened (C = 1 grey or 3 RGB). */
 export interface ImageBatch {
@@ -116,13 +116,15 @@ export function gridPixels(batch: ImageBatch, options: ImageGridOptions = {}): P
 }
 
 /** `gridPixels` encoded as a PNG file. */
-export function imageGrid(batch: ImageBatch, options: ImageGridOptions = {}): Buffer {
+export function imageGrid(batch: ImageBatch, options: ImageGridOptions = {}): Uint8Array {
   return encodePng(gridPixels(batch, options));
 }
 
 /** A `data:image/png;base64,...` URL for a PNG file. */
 export function pngDataUrl(png: Uint8Array): string {
-  return `data:image/png;base64,${Buffer.from(png.buffer, png.byteOffset, png.byteLength).toString('base64')}`;
+  let text = '';
+  for (let i = 0; i < png.length; i += 0x8000) text += String.fromCharCode(...png.subarray(i, i + 0x8000));
+  return `data:image/png;base64,${btoa(text)}`; // btoa: the same base64 in Node and in a page
 }
 
 /** HTML-escape text for element content and attribute values. */

@@ -97,7 +97,7 @@ export interface MaskCase {
  * magenta). `truth` and `prediction` are `[N, H, W, K]` masks of the same images. Returns one PNG per case, for a
  * `gallery`.
  */
-export function maskStrips(images: ImageBatch, truth: MaskBatch, prediction: MaskBatch, cases: readonly MaskCase[], options: Pick<ImageGridOptions, 'scale' | 'gap'> = {}): Buffer[] {
+export function maskStrips(images: ImageBatch, truth: MaskBatch, prediction: MaskBatch, cases: readonly MaskCase[], options: Pick<ImageGridOptions, 'scale' | 'gap'> = {}): Uint8Array[] {
   const [n, h, w, c] = images.shape;
   const k = truth.shape[3];
   const per = h * w;

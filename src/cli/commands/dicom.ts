@@ -3,11 +3,12 @@ import { promises as fs } from 'fs';
 import * as path from 'path';
 import { UsageError } from '../args';
 import { Command } from '../command';
-import { DicomError, DicomImage, DicomTags, readDicom, readDicomTags } from '../../data/dicom/dicom';
+import { DicomError, DicomImage, DicomTags } from '../../data/dicom/dicom';
+import { readDicom, readDicomTags } from '../../io/dicom-file';
 import { listFilesSorted } from '../../data/dicom/dicom-dataset';
 import { pixelStats, PixelStats } from '../../data/dicom/dicom-pixels';
 import { parseWindow, Window, WindowSpec, windowToUint8 } from '../../data/dicom/dicom-window';
-import { encodePng } from '../../io/png';
+import { encodePng } from '../../data/formats/png-write';
 
 /** The `--json` object for one file. Keys are stable; see docs/cli-dicom.md. */
 export interface DicomReport {

@@ -13,7 +13,8 @@
 import { createReadStream, promises as fs } from 'fs';
 import * as path from 'path';
 import { Dataset, validateDataset } from '../sets/dataset';
-import { DicomError, DicomImage, readDicom } from './dicom';
+import { DicomError, DicomImage } from './dicom';
+import { readDicom } from '../../io/dicom-file';
 import { resolveWindow, windowValue, WindowSpec } from './dicom-window';
 import { resizeBilinear } from '../sets/resize';
 import { split, SplitDatasets } from '../sets/splits';

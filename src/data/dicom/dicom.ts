@@ -3,13 +3,14 @@
  * Parsing is done by `dicom-parser`; pixel decoding (native, RLE, JPEG) is ours, see `dicom-pixels`,
  * `dicom-rle` and `dicom-jpeg`.
  *
+ * Everything here takes bytes, so it runs in a web page too; `readDicom(path)` in Node is src/io/dicom-file.ts.
+ *
  * ```ts
- * const ct = await readDicom('CT_small.dcm');
+ * const ct = await readDicom(bytes);
  * ct.shape;  // [frames, rows, columns, samples] = [1, 128, 128, 1]
  * ct.pixels; // Hounsfield units (modality LUT applied), channels last
  * ```
  */
-import { promises as fs } from 'fs';
 import * as dicomParser from 'dicom-parser';
 import { applyModalityLut, decodeNative, DICOM_LIMITS, DicomPixelArray, checkLayout, PixelLayout, pixelDataBytes, samplesPerFrame } from './dicom-pixels';
 import { inflateRaw, InflateLimitError, inflateRawStream } from '../formats/inflate';
@@ -370,7 +371,7 @@ function decodeDataSet(ds: dicomParser.DataSet, options: ReadDicomOptions): Dico
 }
 
 /**
- * Read a DICOM file (path) or its bytes and decode its pixel data.
+ * Decode a DICOM file's bytes: its tags and pixel data (a file by path in Node: src/io/dicom-file.ts).
  *
  * Decoded transfer syntaxes: implicit/explicit VR little endian, deflated explicit VR little endian, explicit
  * VR big endian, RLE Lossless, JPEG Baseline/Extended with 8-bit precision, JPEG Lossless Process 14. Others
@@ -378,27 +379,14 @@ function decodeDataSet(ds: dicomParser.DataSet, options: ReadDicomOptions): Dico
  * `unsupported-transfer-syntax` that names the syntax and its UID. Truncated or malformed files throw
  * `DicomError` (`truncated`, `malformed`, `not-dicom`, `no-pixel-data`), never partial pixels.
  */
-export async function readDicom(source: string | Uint8Array, options: ReadDicomOptions = {}): Promise<DicomImage> {
-  const bytes = await inflateBounded(typeof source === 'string' ? await readBytes(source) : source);
+export async function readDicom(source: Uint8Array, options: ReadDicomOptions = {}): Promise<DicomImage> {
+  const bytes = await inflateBounded(source);
   return decodeDataSet(parseDataSet(bytes, true), options);
 }
 
 /** Only the tags (no pixel decoding): works for files whose pixel data we cannot decode. */
-export async function readDicomTags(source: string | Uint8Array, options: ReadDicomOptions = {}): Promise<DicomTags> {
-  const bytes = await inflateBounded(typeof source === 'string' ? await readBytes(source) : source);
+export async function readDicomTags(source: Uint8Array, options: ReadDicomOptions = {}): Promise<DicomTags> {
+  const bytes = await inflateBounded(source);
   return tagsOf(parseDataSet(bytes, true), options.includeIds);
 }
 
-/**
- * A file's bytes: only regular files (a device such as /dev/zero has no end, and opening a FIFO without a
- * writer blocks), at most `DICOM_LIMITS.maxFileBytes`.
- */
-async function readBytes(path: string): Promise<Uint8Array> {
-  const st = await fs.stat(path);
-  if (!st.isFile()) throw new DicomError('not-a-file', `${path} is not a regular file (a device, FIFO, socket or folder); only regular files are read as DICOM.`);
-  if (st.size > DICOM_LIMITS.maxFileBytes) {
-    throw new DicomError('too-large', `${path} is ${st.size} bytes, more than the ${DICOM_LIMITS.maxFileBytes}-byte limit for one DICOM file; split the series into smaller files.`);
-  }
-  // dicom-parser's Node paths expect a Buffer; keep it one
-  return fs.readFile(path);
-}

@@ -8,7 +8,7 @@
  * `NPZ_LIMITS.maxRatio`:1 (a decompression bomb, or an array of constant values that should be stored
  * uncompressed). `readNpzHead` inflates only the first rows of an array.
  */
-import { bufferSource, ByteSource, fileSource, listZipEntries, readZipEntry, readZipEntryHead, readZipEntryPrefix, ZipEntry } from './zip';
+import { bufferSource, ByteSource, listZipEntries, readZipEntry, readZipEntryHead, readZipEntryPrefix, ZipEntry } from './zip';
 import { decodeNpyData, headerText, NpyArray, NpyDtype, NpyHeader, npyDataBytes, NpyStrings, parseNpy, parseNpyHeader, parseNpyUnicode, parseNpyUnicodeHeader, shapeSize } from './npy';
 
 /** Limits on what an .npz entry may declare (see the file comment); documented in docs/cli-data.md. */
@@ -36,8 +36,14 @@ export interface NpzEntryInfo {
   compressedSize: number;
 }
 
-function openSource(input: string | Uint8Array): ByteSource {
-  return typeof input === 'string' ? fileSource(input) : bufferSource(input);
+/**
+ * An .npz to read: its bytes, or a `ByteSource` (in Node `fileSource(path)` from src/io/file-source.ts reads a
+ * file without loading it whole). A source passed in is closed when the read is done.
+ */
+export type NpzInput = Uint8Array | ByteSource;
+
+function openSource(input: NpzInput): ByteSource {
+  return input instanceof Uint8Array ? bufferSource(input) : input;
 }
 
 function arrayEntries(src: ByteSource): Map<string, ZipEntry> {
@@ -88,7 +94,7 @@ function checkRatio(src: ByteSource, e: ZipEntry, inflated = e.size): void {
  * List the arrays in an .npz (file path or bytes) with dtype and shape, reading only their headers. Each
  * header is checked against its entry's declared size (an impossible shape is an Error, never reported).
  */
-export function readNpzInfo(input: string | Uint8Array): NpzEntryInfo[] {
+export function readNpzInfo(input: NpzInput): NpzEntryInfo[] {
   const src = openSource(input);
   try {
     return [...arrayEntries(src)].map(([key, e]) => {
@@ -117,7 +123,7 @@ function missingKey(src: ByteSource, entries: Map<string, ZipEntry>, key: string
  * Error that lists the keys present. Memory: every header is checked against its entry's size and the ratio
  * limit before anything is inflated; each entry is then inflated once, bounded by its declared size.
  */
-export function readNpz(input: string | Uint8Array, options: { keys?: readonly string[] } = {}): Record<string, NpyArray> {
+export function readNpz(input: NpzInput, options: { keys?: readonly string[] } = {}): Record<string, NpyArray> {
   const src = openSource(input);
   try {
     const entries = arrayEntries(src);
@@ -140,7 +146,7 @@ export function readNpz(input: string | Uint8Array, options: { keys?: readonly s
 }
 
 /** The array names (keys) of an .npz, in archive order, without reading any array. */
-export function listNpzKeys(input: string | Uint8Array): string[] {
+export function listNpzKeys(input: NpzInput): string[] {
   const src = openSource(input);
   try {
     return [...arrayEntries(src).keys()];
@@ -150,7 +156,7 @@ export function listNpzKeys(input: string | Uint8Array): string[] {
 }
 
 /** Read one array of numpy unicode strings (`<U..`, e.g. file names) from an .npz; see `parseNpyUnicode`. */
-export function readNpzStrings(input: string | Uint8Array, key: string): NpyStrings {
+export function readNpzStrings(input: NpzInput, key: string): NpyStrings {
   const src = openSource(input);
   try {
     const entries = arrayEntries(src);
@@ -168,7 +174,7 @@ export function readNpzStrings(input: string | Uint8Array, key: string): NpyStri
  * `--limit` that costs what it keeps. The whole array is read when it has `rows` rows or fewer, or is stored in
  * Fortran order (whose first rows are not contiguous). Not CRC-checked when only a part is read.
  */
-export async function readNpzHead(input: string | Uint8Array, key: string, rows: number): Promise<NpyArray> {
+export async function readNpzHead(input: NpzInput, key: string, rows: number): Promise<NpyArray> {
   if (!Number.isInteger(rows) || rows < 0) throw new Error(`readNpzHead: rows must be a whole number >= 0, got ${rows}.`);
   const src = openSource(input);
   try {

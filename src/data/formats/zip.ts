@@ -2,12 +2,11 @@
  * A small, strict zip reader for `.npz` files: stored and deflate entries, ZIP64, sizes taken from the central
  * directory (numpy writes ZIP64 local headers whose size fields are placeholders), CRC-32 checked.
  *
- * Reads from bytes in memory or from a file by positioned reads, so opening a large archive only reads its directory
- * and the entries asked for. Every offset and size is checked against the file before anything is read or
+ * Reads from bytes in memory or from any `ByteSource` (a file by positioned reads: src/io/file-source.ts), so
+ * opening a large archive only reads its directory and the entries asked for. Every offset and size is checked against the file before anything is read or
  * allocated: a damaged or lying archive is an Error, never a huge allocation.
  * Format reference: PKWARE APPNOTE.TXT (sections 4.3.7 local header, 4.3.12 central directory, 4.3.14-16 ZIP64).
  */
-import * as fs from 'fs';
 import { inflateRaw, InflateLimitError, inflateRawStream } from './inflate';
 import { crc32 } from './crc32';
 
@@ -40,7 +39,7 @@ const SIG_CENTRAL = 0x02014b50;
 const SIG_LOCAL = 0x04034b50;
 const U32_MAX = 0xffffffff;
 /** The longest entry read into one array (Node 20's Buffer limit, 4 GiB; engines refuse longer typed arrays). */
-const MAX_ARRAY = 2 ** 32;
+export const MAX_ARRAY = 2 ** 32;
 const utf8 = new TextDecoder();
 
 /** A byte source over an in-memory buffer. */
@@ -55,36 +54,6 @@ export function bufferSource(b: Uint8Array, name = '<buffer>'): ByteSource {
       return b.subarray(offset, offset + length);
     },
     close() {},
-  };
-}
-
-/** A byte source over a file, read with positioned reads (the file is not loaded whole). Call `close()`. */
-export function fileSource(path: string): ByteSource {
-  // Checked before opening: opening a FIFO without a writer blocks, and a device has no end.
-  const st = fs.statSync(path);
-  if (!st.isFile()) throw new Error(`${path} is not a regular file (a device, FIFO, socket or folder); pass an .npz file.`);
-  const fd = fs.openSync(path, 'r');
-  const size = fs.fstatSync(fd).size;
-  return {
-    size,
-    name: path,
-    read(offset, length) {
-      if (offset < 0 || length < 0 || offset + length > size) {
-        throw new Error(`${path}: read of ${length} bytes at offset ${offset} is outside the ${size}-byte file (truncated or damaged).`);
-      }
-      if (length > MAX_ARRAY) throw new Error(`${path}: an entry of ${length} bytes is larger than one array can hold.`);
-      const out = new Uint8Array(length);
-      let done = 0;
-      while (done < length) {
-        const n = fs.readSync(fd, out, done, length - done, offset + done);
-        if (n === 0) throw new Error(`${path}: file ended early while reading (was it changed while open?).`);
-        done += n;
-      }
-      return out;
-    },
-    close() {
-      fs.closeSync(fd);
-    },
   };
 }
 

@@ -8,6 +8,7 @@ import { md5File } from './download';
 import { resolveMedMNIST, MedMNISTLocation, SPLITS, Split } from './medmnist';
 import { medmnistInfo, MedMNISTSize } from './medmnist-info';
 import { readNpz, readNpzInfo } from '../formats/npz';
+import { fileSource } from '../../io/file-source';
 
 /** One split of a MedMNIST-style file. */
 export interface SplitReport {
@@ -47,10 +48,10 @@ export interface InspectReport {
 export async function inspectNpz(flagOrPath: string, options: MedMNISTLocation = {}): Promise<InspectReport> {
   const where = resolveMedMNIST(flagOrPath, options);
   const info = where.flag ? medmnistInfo(where.flag) : null;
-  const entries = readNpzInfo(where.path);
+  const entries = readNpzInfo(fileSource(where.path));
   const byKey = new Map(entries.map((e) => [e.key, e]));
   const present = SPLITS.filter((s) => byKey.has(`${s}_images`) && byKey.has(`${s}_labels`));
-  const labels = readNpz(where.path, { keys: present.map((s) => `${s}_labels`) });
+  const labels = readNpz(fileSource(where.path), { keys: present.map((s) => `${s}_labels`) });
   const splits: Partial<Record<Split, SplitReport>> = {};
   for (const s of present) {
     const img = byKey.get(`${s}_images`)!;

@@ -8,7 +8,7 @@
 import * as fs from 'fs';
 import { Dataset, numExamples } from '../sets/dataset';
 import { loadDicomDataset, type DicomLoadSummary } from '../dicom/dicom-dataset';
-import { loadFashionMNIST } from '../formats/idx';
+import { loadFashionMNIST } from './fashion-mnist';
 import { loadMedMNISTSplits } from './medmnist';
 import { isPoolFile, isPoolName, loadPool } from './pools';
 import { isSegmentationData, loadSegData } from './seg-source';

@@ -13,6 +13,7 @@ import { Dataset, PixelData, Task, validateDataset } from '../sets/dataset';
 import { NpyArray } from '../formats/npy';
 import { readNpz, readNpzHead, readNpzInfo } from '../formats/npz';
 import { MedMNISTFlag, MedMNISTInfo, MedMNISTSize, checkMedMNISTSize, isMedMNISTFlag, medmnistFileName, medmnistInfo } from './medmnist-info';
+import { fileSource } from '../../io/file-source';
 
 /** The official splits. */
 export type Split = 'train' | 'val' | 'test';
@@ -199,7 +200,7 @@ function headOfLabels(lab: Dataset['labels'], n?: number): Dataset['labels'] {
  * Throws before anything large is inflated; header shapes are already checked against entry sizes.
  */
 function checkHeaders(file: string, splits: readonly Split[]): void {
-  const info = new Map(readNpzInfo(file).map((e) => [e.key, e]));
+  const info = new Map(readNpzInfo(fileSource(file)).map((e) => [e.key, e]));
   for (const s of splits) {
     const img = info.get(`${s}_images`);
     const lab = info.get(`${s}_labels`);
@@ -219,14 +220,14 @@ async function loadSplits(flagOrPath: string, splits: readonly Split[], options:
   // For a file without a catalogue entry, classes come from the labels of all splits, so every split agrees.
   const labelSplits = info ? splits : SPLITS;
   checkHeaders(where.path, labelSplits);
-  const arrays = readNpz(where.path, { keys: labelSplits.map((s) => `${s}_labels`) });
+  const arrays = readNpz(fileSource(where.path), { keys: labelSplits.map((s) => `${s}_labels`) });
   const labels = new Map(labelSplits.map((s) => [s, toLabels(arrays[`${s}_labels`], `${where.path}: ${s}_labels`)]));
   const meta = info ? { task: info.task, classNames: [...info.classNames] } : inferTask(labels, where.path);
   const out: Partial<Record<Split, MedMNISTDataset>> = {};
   for (const split of splits) {
     // Only the kept images are inflated; val and test (no limit) are read whole.
     const n = limits[split];
-    const raw = n === undefined ? readNpz(where.path, { keys: [`${split}_images`] })[`${split}_images`] : await readNpzHead(where.path, `${split}_images`, n);
+    const raw = n === undefined ? readNpz(fileSource(where.path), { keys: [`${split}_images`] })[`${split}_images`] : await readNpzHead(fileSource(where.path), `${split}_images`, n);
     const images = toImages(raw, `${where.path}: ${split}_images`);
     if (info && images.shape[3] !== info.channels) {
       throw new Error(`${where.path}: ${split}_images have ${images.shape[3]} channels but ${info.flag} has ${info.channels}; is the file damaged or misnamed?`);

@@ -15,6 +15,7 @@ import { concatDatasets } from '../sets/concat';
 import { Dataset, PixelData, seededShuffle, subset } from '../sets/dataset';
 import { listNpzKeys, readNpz, readNpzStrings } from '../formats/npz';
 import { split } from '../sets/splits';
+import { fileSource } from '../../io/file-source';
 
 /** A named pool: its files (concatenated in order), what it shows, and its split fractions. */
 export interface PoolInfo {
@@ -106,13 +107,13 @@ export function poolPaths(name: string, dirs: readonly string[] = poolDirs()): s
 /** Does this .npz hold a pool (`images` + `labels`, no MedMNIST split keys)? Reads the zip directory only. */
 export function isPoolFile(file: string): boolean {
   if (!file.endsWith('.npz') || !fs.existsSync(file)) return false;
-  const keys = new Set(listNpzKeys(file));
+  const keys = new Set(listNpzKeys(fileSource(file)));
   return keys.has('images') && keys.has('labels') && !keys.has('train_images');
 }
 
 /** One pack's images and labels as a Dataset (not yet split). */
 function readPack(file: string, info: PoolInfo | null): Dataset {
-  const a = readNpz(file, { keys: ['images', 'labels'] });
+  const a = readNpz(fileSource(file), { keys: ['images', 'labels'] });
   const s = a.images.shape;
   if (s.length !== 3 && s.length !== 4) throw new Error(`${file}: images must have shape [N, H, W] or [N, H, W, C], got [${s.join(', ')}].`);
   if (a.labels.shape.length !== 1 || a.labels.shape[0] !== s[0]) {
@@ -129,7 +130,7 @@ function readPack(file: string, info: PoolInfo | null): Dataset {
   }
   const k = info?.classNames?.length ?? max + 1;
   if (max >= k) throw new Error(`${file}: label ${max} is outside the ${k} classes of pool ${info?.name} (${info?.classNames?.join(', ')}).`);
-  const stored = listNpzKeys(file).includes('class_names') ? readNpzStrings(file, 'class_names').strings : null;
+  const stored = listNpzKeys(fileSource(file)).includes('class_names') ? readNpzStrings(fileSource(file), 'class_names').strings : null;
   const classNames = info?.classNames ? [...info.classNames] : stored && stored.length === k ? [...stored] : Array.from({ length: k }, (_, i) => String(i));
   const data: PixelData = a.images.data;
   return {
@@ -144,7 +145,7 @@ function readPack(file: string, info: PoolInfo | null): Dataset {
 
 /** The split a pack's `filenames` give (`train/...`, `val/...`, `test/...`), for packs whose subjects must not straddle it. */
 function originalSplit(all: Dataset, files: readonly string[]): { train: Dataset; val: Dataset; test: Dataset } {
-  const names = files.flatMap((f) => readNpzStrings(f, 'filenames').strings);
+  const names = files.flatMap((f) => readNpzStrings(fileSource(f), 'filenames').strings);
   const parts: Record<string, number[]> = { train: [], val: [], test: [] };
   names.forEach((name, i) => {
     const part = name.split('/')[0];

@@ -15,11 +15,12 @@ import * as path from 'path';
 import type { NpyArray } from '../formats/npy';
 import { listNpzKeys, readNpz, readNpzStrings } from '../formats/npz';
 import { Masks, SegDataset, validateSegDataset } from '../sets/segmentation';
+import { fileSource } from '../../io/file-source';
 
 /** Whether the `.npz` at `file` is a segmentation pack (has `images` and `masks`). Reads only the directory. */
 export function isSegNpz(file: string): boolean {
   if (!file.endsWith('.npz')) return false;
-  const keys = listNpzKeys(file);
+  const keys = listNpzKeys(fileSource(file));
   return keys.includes('images') && keys.includes('masks');
 }
 
@@ -58,7 +59,7 @@ function intsOf(a: NpyArray, where: string): Int32Array {
 /** Load a segmentation `.npz` (keys in the module comment). `name` replaces the file path in `source`. */
 export function loadSegNpz(file: string, options: { name?: string; modality?: string } = {}): SegDataset {
   const where = `${file}`;
-  const keys = listNpzKeys(file);
+  const keys = listNpzKeys(fileSource(file));
   for (const k of ['images', 'masks']) {
     if (!keys.includes(k)) throw new Error(`${where}: a segmentation .npz needs arrays "images" and "masks"; it holds ${keys.join(', ') || 'none'}.`);
   }
@@ -67,10 +68,10 @@ export function loadSegNpz(file: string, options: { name?: string; modality?: st
   const text: Record<string, string[]> = {};
   for (const key of keys) {
     try {
-      arrays[key] = readNpz(file, { keys: [key] })[key];
+      arrays[key] = readNpz(fileSource(file), { keys: [key] })[key];
     } catch (e) {
       if (!/numpy unicode strings/.test((e as Error).message)) throw e;
-      text[key] = readNpzStrings(file, key).strings;
+      text[key] = readNpzStrings(fileSource(file), key).strings;
     }
   }
   const img = arrays.images;
