@@ -13,6 +13,7 @@
  */
 import * as dicomParser from 'dicom-parser';
 import { applyModalityLut, decodeNative, DICOM_LIMITS, DicomPixelArray, checkLayout, PixelLayout, pixelDataBytes, samplesPerFrame } from './dicom-pixels';
+import { concatBytes } from '../formats/bytes';
 import { inflateRaw, InflateLimitError, inflateRawStream } from '../formats/inflate';
 import { decodeRleFrame } from './dicom-rle';
 import { decodeJpegBaselineFrame, decodeJpegLosslessFrame } from './dicom-jpeg';
@@ -79,17 +80,6 @@ export interface ReadDicomOptions {
 }
 
 const PIXEL_DATA = 'x7fe00010';
-
-/** `parts` joined into one array. */
-function concatBytes(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 /** Synchronous inflation of a deflated data set (`decodeDicom` on bytes), capped at `maxFileBytes`. */
 function inflate(bytes: Uint8Array, position: number): Uint8Array {

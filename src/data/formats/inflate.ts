@@ -4,6 +4,7 @@
  * and in a web page. Every entry point bounds its output: a reader keeps only what it needs and stops as soon
  * as the output passes a bound it knows, instead of inflating a bomb whole.
  */
+import { concatBytes } from './bytes';
 import { crc32 } from './crc32';
 import { decodeDeflate, InflateError } from './deflate-decode';
 
@@ -19,18 +20,6 @@ export class InflateLimitError extends Error {
 
 function whole(bytes: Uint8Array) {
   return { size: bytes.length, read: (offset: number, length: number) => bytes.subarray(offset, offset + length) };
-}
-
-/** Join chunks into one array of `total` bytes. */
-function concat(chunks: Uint8Array[], total: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0];
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
 }
 
 /**
@@ -52,7 +41,7 @@ function inflateRawWithEnd(bytes: Uint8Array, options: { maxOutput?: number; par
     chunks.push(c);
     return true;
   }, { partial: options.partial });
-  return { data: concat(chunks, total), inputUsed };
+  return { data: concatBytes(chunks), inputUsed };
 }
 
 /**
@@ -124,5 +113,5 @@ export function gunzip(bytes: Uint8Array, options: { maxOutput?: number } = {}):
     total += data.length;
     at = end + 8;
   } while (at < bytes.length && bytes[at] === 0x1f);
-  return concat(parts, total);
+  return concatBytes(parts);
 }

@@ -5,6 +5,7 @@
  * dropped, 16-bit samples keep their high byte. Palette images give their palette indices with `palette` set,
  * which is what a mask stored as a palette PNG means (class = index).
  */
+import { concatBytes } from './bytes';
 import { crc32 } from './crc32';
 import { inflateZlib } from './inflate';
 
@@ -29,17 +30,6 @@ function paeth(a: number, b: number, c: number): number {
   const pb = Math.abs(p - b);
   const pc = Math.abs(p - c);
   return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
-}
-
-/** The IDAT chunks' data as one zlib stream. */
-function joined(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 /** Decode a PNG file's bytes; `name` starts error messages. */
@@ -80,7 +70,7 @@ export function decodePng(bytes: Uint8Array, name = '<png>'): DecodedPng {
   let raw: Uint8Array;
   try {
     // Bounded by what the header says the image holds: a tiny file cannot inflate into gigabytes.
-    raw = inflateZlib(joined(idat), { maxOutput: (stride + 1) * height });
+    raw = inflateZlib(concatBytes(idat), { maxOutput: (stride + 1) * height });
   } catch (e) {
     throw new Error(`${name}: image data do not inflate (${(e as Error).message}): the file is damaged.`);
   }

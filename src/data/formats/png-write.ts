@@ -5,6 +5,7 @@
  * page (no zlib needed), and the price is size (a 28x28 grey image takes 880 bytes: its 784 pixels and 96 of framing), which is
  * small for the figures and check images this library draws.
  */
+import { concatBytes } from './bytes';
 import { crc32 } from './crc32';
 
 /** Largest stored deflate block (its length is a 16-bit field). */
@@ -78,11 +79,5 @@ export function encodePng(image: { width: number; height: number; channels: 1 | 
   const raw = new Uint8Array((stride + 1) * height);
   for (let y = 0; y < height; y++) raw.set(data.subarray(y * stride, (y + 1) * stride), y * (stride + 1) + 1); // filter byte 0: none
   const parts = [Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', zlibStored(raw)), chunk('IEND', new Uint8Array(0))];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
