@@ -55,7 +55,7 @@ export function inflateRawStream(size: number, read: (offset: number, length: nu
 }
 
 /** Adler-32 (RFC 1950), the zlib stream's checksum. */
-function adler32(data: Uint8Array): number {
+export function adler32(data: Uint8Array): number {
   let a = 1;
   let b = 0;
   for (let i = 0; i < data.length;) {

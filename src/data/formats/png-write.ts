@@ -7,25 +7,10 @@
  */
 import { concatBytes } from './bytes';
 import { crc32 } from './crc32';
+import { adler32 } from './inflate';
 
 /** Largest stored deflate block (its length is a 16-bit field). */
 const STORED_MAX = 0xffff;
-
-/** Adler-32 of `data` (RFC 1950), the zlib stream's trailer. */
-function adler32(data: Uint8Array): number {
-  let a = 1;
-  let b = 0;
-  for (let i = 0; i < data.length; ) {
-    const end = Math.min(i + 5552, data.length); // the largest run before the sums must be reduced
-    for (; i < end; i++) {
-      a += data[i];
-      b += a;
-    }
-    a %= 65521;
-    b %= 65521;
-  }
-  return ((b << 16) | a) >>> 0;
-}
 
 /** `data` as a zlib stream (RFC 1950) of stored deflate blocks (RFC 1951 §3.2.4): valid, uncompressed. */
 export function zlibStored(data: Uint8Array): Uint8Array {
