@@ -75,6 +75,16 @@ const EXPECTED: Record<string, Expected> = {
       { what: 'the identity line of the HC scatter in a legend', pattern: /class="legendtext"[^>]*>identity \(y = x\)</ },
     ],
   },
+  // The regime map (LoRA, adapter: Δ against the TPP images' distance, a trace per target) and the knee's
+  // predicted-against-measured plot, all read from the committed files; the predictor table.
+  '11-will-tpp-help.ipynb': {
+    figures: 3,
+    shows: [
+      { what: 'a target in the map\'s legend', pattern: /class="legendtext"[^>]*>pneumoniamnist</ },
+      { what: 'the knee prospective test', pattern: /Knee X-rays: predicted \(before\) against measured \(after\)/ },
+      { what: 'the predictor against the trivial one', pattern: /trivial: the mean Δ of the other targets/ },
+    ],
+  },
 };
 
 /** The DOM after the page's scripts ran, as headless Chromium serialises it. */
