@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { before, describe, test } from 'node:test';
 import { initBackend } from '../src/backend';
+import { encodeSafetensors } from '../src/checkpoint/safetensors';
 import { parseArgs } from '../src/cli/args';
 import { command as compare, limitsFromFlags } from '../src/cli/commands/compare';
 import { computeNormalization } from '../src/data/sets/batches';
@@ -120,7 +121,7 @@ describe('records that cannot be read', () => {
     }
   });
 
-  test('a TPP run\'s unreadable settings.json or tpp.json is corrupt too; two files are counted in one sentence', async () => {
+  test('a TPP run\'s unreadable settings.json, tpp.json, adapter or checkpoint is corrupt too; two files are counted in one sentence', async () => {
     const store = memoryStore('mem');
     const [task] = (await planCompare(grid(store))).tpp;
     await store.writeBytes(`${task.dir}/settings.json`, new TextEncoder().encode('garbage'));
@@ -135,6 +136,17 @@ describe('records that cannot be read', () => {
     const summary = await planCompare(grid(store));
     assert.equal(summary.tpp[0].state, 'corrupt');
     assert.match(summary.tpp[0].corrupt!, /tpp\.json is corrupt/);
+    // A finished run: its adapter must read (absent: the run is redone); a half-done run: its checkpoint.
+    await store.writeJson(`${task.dir}/tpp.json`, { seconds: 1, finalLoss: 0.5, fingerprint: task.fingerprint });
+    assert.equal((await planCompare(grid(store))).tpp[0].state, 'pending');
+    await store.writeBytes(`${task.dir}/adapter.safetensors`, encodeSafetensors(new Map([['w', { dtype: 'F32', shape: [2], data: Float32Array.of(1, 2) }]])));
+    assert.equal((await planCompare(grid(store))).tpp[0].state, 'done');
+    await store.writeBytes(`${task.dir}/adapter.safetensors`, encodeSafetensors(new Map([['w', { dtype: 'F32', shape: [2], data: Float32Array.of(1, 2) }]])).subarray(0, 30));
+    assert.match((await planCompare(grid(store))).tpp[0].corrupt!, /^mem\/tpp\/lora__same__s0\/adapter\.safetensors is corrupt \(not a safetensors file: header length \d+ is larger than the file \(30 bytes\)\)$/);
+    store.remove(`${task.dir}/tpp.json`);
+    store.remove(`${task.dir}/adapter.safetensors`);
+    await store.writeBytes(`${task.dir}/checkpoint.safetensors`, new TextEncoder().encode('garbage!garbage!'));
+    assert.match((await planCompare(grid(store))).tpp[0].corrupt!, /checkpoint\.safetensors is corrupt \(not a safetensors file: /);
   });
 
   test('an unreadable grid.json names itself and the fix', async () => {

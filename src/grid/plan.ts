@@ -9,6 +9,7 @@
  * `grid.settings`) plus its own coordinates (method config, arm and its images, budget, seed). A cached result is
  * reused only when its fingerprint equals the task's (the settings record, train/settings-record.ts).
  */
+import { decodeSafetensors } from '../checkpoint/safetensors';
 import { bytesOf, sha256Tag } from '../hash/sha256';
 import { backboneFingerprint } from '../model/fingerprint';
 import type { PeftConfig } from '../peft/index';
@@ -110,6 +111,22 @@ function readRecord(store: GridStore, key: string): { record: Record<string, unk
 }
 
 /**
+ * Why the safetensors file at `key` cannot be read (`<path> is corrupt (...)`), or undefined when it reads or is
+ * absent: a TPP run's adapter (which its cells start from) or its checkpoint (which a half-done run resumes from).
+ */
+function unreadableTensors(store: GridStore, key: string): string | undefined {
+  const bytes = store.readBytes(key);
+  if (!bytes) return undefined;
+  const where = `${store.root}/${key}`;
+  try {
+    decodeSafetensors(bytes, where);
+    return undefined;
+  } catch (e) {
+    return `${where} is corrupt (${(e as Error).message.replace(`Invalid safetensors file ${where}: `, 'not a safetensors file: ').replace(/\.$/, '')})`;
+  }
+}
+
+/**
  * The fields of an arm's TPP settings that differ from the grid's (`{}` when none do). Only these enter the arm's
  * fingerprints, so an arm with the grid's settings has the fingerprints it had before arms had settings.
  */
@@ -200,9 +217,11 @@ export async function planCompare(grid: CompareGrid): Promise<ComparePlan> {
           let { state, diff }: { state: TaskState; diff: string[] } = checkRecord(recorded.record ?? (store.exists(dir) ? {} : null), settings, fingerprint);
           let corrupt = recorded.corrupt;
           if (!corrupt && state === 'done') {
+            // A finished run's cells start from its adapter; a half-done run resumes from its checkpoint.
             const summary = readRecord(store, `${dir}/tpp.json`);
             corrupt = summary.corrupt;
-            if (summary.record?.fingerprint !== fingerprint) state = 'pending';
+            if (summary.record?.fingerprint !== fingerprint || !store.exists(`${dir}/adapter.safetensors`)) state = 'pending';
+            corrupt ??= unreadableTensors(store, `${dir}/${state === 'done' ? 'adapter' : 'checkpoint'}.safetensors`);
           }
           if (corrupt) state = 'corrupt';
           const epochs = arm.tpp?.epochs ?? grid.tpp.epochs;
