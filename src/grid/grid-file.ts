@@ -91,6 +91,7 @@ function shardFileError(e: unknown, dir: string, file: string, fix: string): unk
   return new CorruptResultError(`the shard folder ${dir} holds a corrupt ${file} (not JSON: ${record.reason}); ${fix}, then merge again.`, record);
 }
 
+/** `mergeShards` without its explanation of failed writes. */
 async function mergeInto(shards: GridStore[], out: GridStore, command: string): Promise<MergedShards> {
   if (!shards.length) throw new Error('--merge needs the shard folders, e.g. --merge runs/grid/shard-* --out runs/grid/all.');
   const grids = shards.map((store) => {
