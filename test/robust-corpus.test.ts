@@ -4,11 +4,16 @@
  * bombs a peak-memory bound (the child's own maxRSS). A child is killed when it passes `KILL_RSS_MB` (measured
  * from /proc where there is one) or its time limit, which then fails the row: the way the old code "handled"
  * the bombs and the FIFO. Set ROBUST_CORPUS_REPORT=file.json to write every row's outcome there.
+ *
+ * The grid's faults (issue 24) follow the rows: sizes bounded before any work, an unreadable cell named in a rerun
+ * and in --merge, and a full disk (a small tmpfs where this process may mount one, i.e. root on Linux; otherwise a
+ * write that fails at the file layer, into /dev/full): each said in one sentence, nothing finished lost.
  */
-import { spawn } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
-import { after, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ROOT, tempDir } from './helpers';
 import { makeBadInputs } from './fixtures/make_bad_inputs';
@@ -80,6 +85,10 @@ function runCli(args: string[], timeoutS: number): Promise<Outcome> {
   });
 }
 
+/** A tiny real grid for the grid rows and scenarios: 2 cells (LoRA, no TPP, 4 labels per class, seeds 0 and 1), one epoch each. */
+const grid = (dest: string, ...rest: string[]) => ['compare', '--data', 'breastmnist', '--methods', 'lora', '--arms', 'none', '--labels', '4', '--seeds', '0,1',
+  '--limit', '40', '--epochs', '1', '--batch', '8', '--quiet', '--out', dest, ...rest];
+
 interface Row {
   /** Issue 16 category: bomb (unbounded memory), hang, silent (silently wrong), inspect (impossible shapes), flags, message (internal message). */
   category: 'bomb' | 'hang' | 'silent' | 'inspect' | 'flags' | 'message';
@@ -124,10 +133,16 @@ const ROWS: Row[] = [
   { category: 'flags', name: '--limit 0 is bad usage', args: () => train('breastmnist', '--limit', '0'), code: 2, says: ['--limit'] },
   { category: 'flags', name: '--mask-ratio 0 is bad usage (pretrain)', args: () => ['pretrain', '--data', 'breastmnist', '--out', out(), '--epochs', '1', '--limit', '10', '--mask-ratio', '0', '--quiet'], code: 2, says: ['--mask-ratio'] },
   { category: 'flags', name: '--mask-ratio 1 is bad usage (tpp)', args: () => ['tpp', '--data', 'breastmnist', '--out', out(), '--epochs', '1', '--limit', '10', '--mask-ratio', '1', '--quiet'], code: 2, says: ['--mask-ratio'] },
+  // The grid's sizes, bounded before any work (issue 24)
+  { category: 'bomb', name: 'study plan: "seeds": 1000000000 is refused at once, with its cells and the limit', args: () => ['study', '--plan', bad.planSeeds1e9, '--out', out()], code: 2, says: ['has 2,000,000,000 cells', 'limit of 100,000', '"maxCells"'], maxMB: BOMB_RSS_MB, timeoutS: 20 },
+  { category: 'flags', name: 'compare: --epochs 100000000 is refused with its estimated time and the limit', args: () => grid(out(), '--epochs', '100000000'), code: 2, says: ['years of compute', 'limit of 720 hours', '--max-hours'] },
+  { category: 'flags', name: 'compare: --jobs above 4 x the cores is refused', args: () => grid(out(), '--jobs', String(maxWorkers().max + 1)), code: 2, says: ['--jobs', 'cores'] },
+  // --out that is a file (issue 24): one sentence, not EEXIST from mkdir
+  { category: 'message', name: 'compare: --out naming a file is refused in one sentence', args: () => grid(bad.notAFolder), code: 2, says: [`--out ${bad.notAFolder} is a file, not a folder; give a folder path.`] },
 ];
 
 /** Messages that come from inside the code rather than from a check written for the user. */
-const INTERNAL = /Invalid typed array length|oneHot|numClasses|Array buffer allocation failed|Maximum call stack/;
+const INTERNAL = /Invalid typed array length|oneHot|numClasses|Array buffer allocation failed|Maximum call stack|heap out of memory|: Unexpected end of JSON input$|: (EEXIST|ENOSPC): /m;
 
 const report: unknown[] = [];
 after(() => {
@@ -171,3 +186,114 @@ for (const [key, dtype] of [['npzUint16', 'uint16'], ['npzInt16', 'int16']] as c
     assert.equal(px[0], dtype === 'uint16' ? 1 : 0);
   });
 }
+
+// ---------- the grid's faults (issue 24): unreadable results and a full disk, on a tiny real grid ----------
+
+/** Every file under `dir` whose name marks a temporary of an atomic write (none may be left after a failed write). */
+function temporaries(dir: string): string[] {
+  return fs.readdirSync(dir, { recursive: true }).map(String).filter((f) => /\.tmp-\d+$/.test(f));
+}
+
+/** The cells of a grid folder's results.json, by key fields, with what training produced (not timings or paths). */
+function trained(cells: Record<string, unknown>[]): unknown[] {
+  return cells.map((c) => [c.method, c.arm, c.budget, c.seed, c.auc, c.accuracy, c.balanced_accuracy, c.f1, c.val_auc, c.bestEpoch, c.steps]);
+}
+
+/**
+ * A tmpfs of `sizeKB` mounted on a new folder, or null where this process may not mount one (not root, no mount,
+ * or `TPP_TMPFS_TEST=0`, which forces the file-layer fallback); `unmount` it in a finally.
+ */
+function mountTmpfs(sizeKB: number): { dir: string; unmount: () => void } | null {
+  if (process.env.TPP_TMPFS_TEST === '0' || process.platform !== 'linux' || process.getuid?.() !== 0) return null;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tpp-lab-tmpfs-'));
+  if (spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${sizeKB}k`, 'tmpfs', dir]).status !== 0) {
+    fs.rmdirSync(dir);
+    return null;
+  }
+  return { dir, unmount: () => void (spawnSync('umount', [dir]).status === 0 && fs.rmdirSync(dir)) };
+}
+
+describe('the grid\'s faults', () => {
+  const serial = out();
+  const results = (dir: string) => JSON.parse(fs.readFileSync(path.join(dir, 'results.json'), 'utf8')).cells as Record<string, unknown>[];
+  before(async () => {
+    const r = await runCli(grid(serial, '--jobs', '1'), 120);
+    assert.equal(r.code, 0, r.stderr);
+  });
+
+  test('[grid] a truncated cell in a shard: the rerun and --merge name the file; --recompute redoes only it, equal to a serial run', async () => {
+    const shard = out();
+    assert.equal((await runCli(grid(shard, '--shard', '1/1', '--jobs', '1'), 120)).code, 0);
+    const [kept, broken] = fs.readdirSync(path.join(shard, 'cells')).sort().map((f) => path.join(shard, 'cells', f));
+    const keptBytes = fs.readFileSync(kept);
+    fs.truncateSync(broken, 100);
+    const again = await runCli(grid(shard, '--shard', '1/1', '--jobs', '1'), 60);
+    assert.equal(again.code, 2, again.stderr);
+    assert.match(again.stderr, new RegExp(`${broken.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is corrupt \\(not JSON: .*\\): rerun with --recompute to redo it`));
+    const merged = await runCli(['compare', '--merge', shard, '--out', out(), '--quiet'], 60);
+    assert.equal(merged.code, 2, merged.stderr);
+    assert.ok(merged.stderr.includes(`the shard folder ${shard} holds a corrupt cells/${path.basename(broken)} (not JSON: `), merged.stderr);
+    assert.match(merged.stderr, /rerun that shard's command with --recompute .*then merge again\./);
+    const redo = await runCli(grid(shard, '--shard', '1/1', '--jobs', '1', '--recompute'), 120);
+    assert.equal(redo.code, 0, redo.stderr);
+    assert.deepEqual(fs.readFileSync(kept), keptBytes, 'the readable cell is kept as it was');
+    assert.equal(fs.readFileSync(path.join(shard, 'results.csv'), 'utf8'), fs.readFileSync(path.join(serial, 'results.csv'), 'utf8'));
+    for (const r of [again, merged, redo]) assert.doesNotMatch(`${r.stdout}${r.stderr}`, INTERNAL);
+    report.push({ category: 'grid', name: 'truncated cell: rerun, merge, --recompute', pass: true, tail: [again.stderr.trim().split('\n')[0], merged.stderr.trim().split('\n')[0]] });
+  });
+
+  test('[grid] a full disk names the file, keeps the finished cells, and the rerun resumes to the serial run\'s results', async (t) => {
+    const [first, second] = results(serial).map((c) => `cells/${c.method}__${c.arm}__${String(c.budget).replace('/', '_')}__s${c.seed}.json`);
+    const says = (text: string, dir: string) => {
+      assert.ok(text.includes(`Cannot write ${path.join(dir, second)}: no space left on the device (ENOSPC); the finished cells in ${dir} are intact`), text);
+      assert.match(text, /free some space and rerun the same command, which resumes from them\./);
+      assert.deepEqual(fs.readdirSync(path.join(dir, 'cells')), [path.basename(first)], 'the first cell finished, the second left nothing');
+      assert.deepEqual(temporaries(dir), []);
+      JSON.parse(fs.readFileSync(path.join(dir, first), 'utf8'));
+    };
+    const tmpfs = mountTmpfs(8 << 10);
+    if (tmpfs) {
+      try {
+        // Fill the tmpfs to 3 free pages: the lock, grid.json and the first cell (a page each; folders take none).
+        const filler = path.join(tmpfs.dir, 'filler');
+        const room = fs.statfsSync(tmpfs.dir);
+        fs.writeFileSync(filler, Buffer.alloc((room.bavail - 3) * room.bsize));
+        const dir = path.join(tmpfs.dir, 'grid');
+        const full = await runCli(grid(dir, '--jobs', '1'), 120);
+        assert.equal(full.code, 1);
+        says(full.stderr, dir);
+        assert.doesNotMatch(full.stderr, INTERNAL);
+        fs.rmSync(filler);
+        const rerun = await runCli(grid(dir, '--jobs', '1').filter((a) => a !== '--quiet'), 120);
+        assert.equal(rerun.code, 0, rerun.stderr);
+        assert.match(rerun.stderr, /\[1\/2\] done earlier: lora \/ none \/ 4\/class \/ seed 0/);
+        assert.equal(fs.readFileSync(path.join(dir, 'results.csv'), 'utf8'), fs.readFileSync(path.join(serial, 'results.csv'), 'utf8'));
+        report.push({ category: 'grid', name: 'full disk (tmpfs)', pass: true, tail: [full.stderr.trim().split('\n')[0]] });
+      } finally {
+        tmpfs.unmount();
+      }
+      return;
+    }
+    // No tmpfs here: the same run in this process through a real folder store whose second cell's write goes to
+    // /dev/full (the atomic write's temporary file is a link to it), which fails with ENOSPC at the file layer.
+    if (!fs.existsSync('/dev/full')) return t.skip('neither a tmpfs nor /dev/full on this machine');
+    const { runGrid } = await import('../src/grid/comparison');
+    const { folderStore } = await import('../src/io/folder-store');
+    const dir = out();
+    const settings = {
+      data: 'breastmnist', other: [], methods: ['lora'], arms: ['none'], budgets: [{ perClass: 4 }], seeds: [0, 1], splitSeed: 0, limit: 40,
+      tppEpochs: 20, tppLr: 3e-3, tppImages: 546, pretext: 'mae' as const, epochs: 1, lr: 3e-3, batch: 8, out: dir, title: 'full disk',
+    };
+    fs.mkdirSync(path.join(dir, 'cells'), { recursive: true });
+    fs.symlinkSync('/dev/full', path.join(dir, `${second}.tmp-${process.pid}`));
+    const failed = await runGrid(settings, { store: folderStore(dir) }).then(() => null, (e: Error) => e.message);
+    assert.ok(failed, 'the write into /dev/full fails');
+    says(failed, dir);
+    // The failed write removed its temporary file (the link), which frees the "disk".
+    const phases: string[] = [];
+    const run = await runGrid(settings, { store: folderStore(dir), onProgress: (e) => phases.push(e.phase) });
+    assert.deepEqual(phases.filter((p) => p !== 'finetune'), ['skip'], 'the rerun reuses the finished cell');
+    assert.deepEqual(trained(run.stored as unknown as Record<string, unknown>[]), trained(results(serial)));
+    report.push({ category: 'grid', name: 'full disk (/dev/full)', pass: true, tail: [failed] });
+  });
+});

@@ -5,7 +5,8 @@
 import { explainWasmError } from '../kernels/wasm';
 import * as path from 'path';
 import { acquireRunFolder, guardPreviousRun, RunFolderError } from '../io/run-folder';
-import { SettingsChangedError } from '../grid/plan';
+import { CorruptResultError, SettingsChangedError } from '../grid/plan';
+import { GridSizeError } from '../grid/size';
 import { formatFlags, parseArgs, type ParsedArgs, UsageError } from './args';
 import { Command } from './command';
 import { command as info } from './commands/info';
@@ -105,8 +106,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       console.error(`tpp-lab ${cmd.name}: ${e.message}\nUsage: tpp-lab ${cmd.usage}  (see --help)`);
       return 2;
     }
-    if (e instanceof RunFolderError || e instanceof SettingsChangedError) {
-      // A refusal to overwrite or mix results: the user chooses (another --out, --resume, --force, --recompute).
+    if (e instanceof RunFolderError || e instanceof SettingsChangedError || e instanceof CorruptResultError || e instanceof GridSizeError) {
+      // A refusal to overwrite, mix or trust results, or to start an absurd grid: the user chooses (another --out,
+      // --resume, --force, --recompute, a smaller grid or a higher limit).
       console.error(`tpp-lab ${cmd.name}: ${e.message}`);
       return 2;
     }

@@ -43,7 +43,9 @@ export async function runTaskProcesses(outDir: string, tasks: GridTask[], jobs: 
             if (task.kind === 'tpp') pendingTpp.delete(task.key);
             onDone(task, (Date.now() - t0) / 1000);
           } else if (!failure) {
-            failure = new Error(`compare: task ${taskLabel(task)} failed (${signal ?? `exit code ${code}`}); finished tasks are kept, rerun the same command to resume.\n${output.trim().split('\n').slice(-12).join('\n')}`);
+            // The child's own hint about TPP_DEBUG would repeat the parent's; its last lines say what failed.
+            const tail = output.trim().split('\n').filter((l) => !l.startsWith('(set TPP_DEBUG=1')).slice(-12).join('\n');
+            failure = new Error(`compare: task ${taskLabel(task)} failed (${signal ?? `exit code ${code}`}); finished tasks are kept, rerun the same command to resume.\n${tail}`);
           }
           launch();
         });

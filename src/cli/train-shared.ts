@@ -4,6 +4,7 @@
  */
 import { isSegmentationData } from '../data/sources/seg-source';
 import { SEGMENTATION_BACKBONE } from '../io/backbone';
+import { notAFolder } from '../io/run-folder';
 import * as path from 'path';
 import { initBackend } from '../backend';
 import type { Dataset } from '../data/sets/dataset';
@@ -117,6 +118,8 @@ export function stageRunFromFlags(flags: FlagValues): Required<Pick<StageRunOpti
 /** Resolve `--out` (required) to an absolute folder. */
 export function outDir(flags: FlagValues): string {
   if (!flags.out) throw new UsageError('--out DIR is required: checkpoints and results go there.');
+  const problem = notAFolder(String(flags.out));
+  if (problem) throw new UsageError(problem);
   return path.resolve(String(flags.out));
 }
 

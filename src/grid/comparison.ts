@@ -4,7 +4,7 @@
  * pending tasks of the whole grid or of one shard (in this process, or through a runner such as the CLI's process
  * pool) and read back the cells. Writing the report is the caller's (report/compare-report.ts).
  */
-import type { GridStore } from '../io/store';
+import { explainWriteFailure, type GridStore } from '../io/store';
 import { describeDiff, settingsDiff } from '../train/settings-fingerprint';
 import type { TrainProgress } from '../train/loop';
 import { buildGrid, type NoteSink } from './build';
@@ -14,6 +14,7 @@ import { methodSizes, readCell, runCellTask, runCompare, runTppTask } from './ru
 import type { GridSettings } from './settings';
 import { type CellResult, cellResult, type CompareProgress, type StoredCell } from './types';
 import { DEFAULT_SEG_HEAD } from '../model/seg-head';
+import { checkGridSettings, type GridLimits } from './size';
 
 /** A task of the grid: a TPP run or a fine-tuning cell. */
 export type GridTask = TppTask | CellTask;
@@ -40,6 +41,8 @@ export interface RunGridOptions {
   /** Each task a runner finished, with the stored cell for a cell task. */
   onTaskDone?: (t: GridTask, seconds: number, cell?: StoredCell) => void;
   onNote?: NoteSink;
+  /** The most cells and estimated hours the grid may have (size.ts; default GRID_LIMITS). */
+  limits?: Partial<GridLimits>;
   /** How the report names the backbone's file (default: as given). */
   describePath?: (file: string) => string;
   signal?: AbortSignal;
@@ -59,8 +62,20 @@ export function taskLabel(t: GridTask): string {
   return t.kind === 'tpp' ? `tpp ${t.method.name} / ${t.arm} / seed ${t.seed}` : `${t.method.name} / ${t.arm} / ${budgetLabel(t.budget)} / seed ${t.seed}`;
 }
 
-/** Run (or resume) the grid of `s` in `o.store`; returns its cells (the shard's, with `o.shard`). */
+/**
+ * A failed write during a grid run (a full disk), said with what it means: the file, that the finished cells in
+ * `root` are intact, and that the same command resumes from them.
+ */
+export function gridWriteFailure(e: unknown, root: string): unknown {
+  return explainWriteFailure(e, `the finished cells in ${root} are intact`, 'rerun the same command, which resumes from them');
+}
+
+/**
+ * Run (or resume) the grid of `s` in `o.store`; returns its cells (the shard's, with `o.shard`). A grid larger than
+ * `o.limits` is refused (`GridSizeError`) before anything is loaded.
+ */
 export async function runGrid(s: GridSettings, o: RunGridOptions): Promise<GridRun> {
+  checkGridSettings(s, o.limits);
   const command = o.command ?? null;
   const { grid, vit, backend, backbonePath } = await buildGrid(s, { store: o.store, recompute: o.recompute, command: o.command, onNote: o.onNote });
   try {
@@ -92,6 +107,8 @@ export async function runGrid(s: GridSettings, o: RunGridOptions): Promise<GridR
     }
     const stored = mine.map((c) => readCell(o.store, c.file));
     return { cells: stored.map(cellResult), stored, plan, gridFile, backend };
+  } catch (e) {
+    throw gridWriteFailure(e, o.store.root);
   } finally {
     vit.dispose();
   }
@@ -111,6 +128,8 @@ export async function runGridTask(store: GridStore, key: string, o: { onTrain?: 
     if (!task) throw new Error(`--task ${key} is not a task of the grid in ${store.root}.`);
     if (task.kind === 'tpp') await runTppTask(grid, task, o.onTrain);
     else await runCellTask(grid, plan, task, o.onTrain);
+  } catch (e) {
+    throw gridWriteFailure(e, store.root);
   } finally {
     vit.dispose();
   }

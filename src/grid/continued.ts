@@ -12,12 +12,13 @@
  */
 import { initBackend } from '../backend';
 import { openBackbone } from '../io/backbone';
-import type { GridStore } from '../io/store';
+import { CorruptRecordError, type GridStore } from '../io/store';
 import { pretrainMAE } from '../train/pretrain';
 import { checkRecord } from '../train/settings-record';
 import { describeDiff } from '../train/settings-fingerprint';
 import { gridBackbone, loadTarget, type NoteSink } from './build';
 import { capImages } from '../data/sets/dataset';
+import { CorruptResultError } from './plan';
 import type { GridSettings } from './settings';
 import type { StudyPlan, StudyTarget } from './study-plan';
 import type { CellResult } from './types';
@@ -35,6 +36,11 @@ function continuedKey(k: number): string {
   return `continued/s${k}`;
 }
 
+/** The TPP seeds with a continued backbone: `s mod tppSeeds` of the fine-tuning seeds, once each, in order (not 0..tppSeeds-1: a huge tppSeeds must not loop). */
+function continuedSeeds(plan: Pick<StudyPlan, 'seeds' | 'tppSeeds'>): number[] {
+  return [...new Set(plan.seeds.map((s) => s % plan.tppSeeds))].sort((a, b) => a - b);
+}
+
 /** Options of `runContinued`. */
 export interface ContinuedOptions {
   /** The target's store (the folder of its grid, `base.out`). */
@@ -50,10 +56,19 @@ async function continuedBackbone(plan: StudyPlan, t: StudyTarget, base: GridSett
   const want = continuedSettings(plan, t, k);
   const dir = continuedKey(k);
   const record = `${dir}/continued.json`;
-  const had = o.store.readJson<Record<string, unknown>>(record);
+  let had: Record<string, unknown> | null;
+  try {
+    had = o.store.readJson<Record<string, unknown>>(record);
+  } catch (e) {
+    // A corrupt record is refused like a changed one (plan.ts, CorruptResultError, says why), or made again.
+    if (!(e instanceof CorruptRecordError)) throw e;
+    if (!o.recompute) throw new CorruptResultError(`${e.message}: rerun with --recompute to make that continued backbone again.`);
+    had = {};
+  }
   if (had) {
     // continued.json holds the settings' fields beside the run's time and loss: compare the settings' fields only.
-    const check = checkRecord({ settings: Object.fromEntries(Object.keys(want).map((key) => [key, had[key]])) }, want);
+    const recorded = had;
+    const check = checkRecord({ settings: Object.fromEntries(Object.keys(want).map((key) => [key, recorded[key]])) }, want);
     if (check.state === 'done' && o.store.exists(`${dir}/backbone.safetensors`)) return;
     if (check.state === 'changed' && !o.recompute) {
       throw new Error(`${o.store.root}/${dir} holds a continued backbone made with other settings (${describeDiff(check.diff)}); rerun with --recompute to make it again.`);
@@ -86,9 +101,8 @@ async function continuedBackbone(plan: StudyPlan, t: StudyTarget, base: GridSett
  */
 export async function runContinued(plan: StudyPlan, t: StudyTarget, base: GridSettings, o: ContinuedOptions): Promise<void> {
   await initBackend();
-  for (let k = 0; k < plan.tppSeeds; k++) {
+  for (const k of continuedSeeds(plan)) {
     const seeds = plan.seeds.filter((s) => s % plan.tppSeeds === k);
-    if (!seeds.length) continue;
     await continuedBackbone(plan, t, base, k, o);
     const dir = `${base.out}/${continuedKey(k)}`;
     await o.runGrid({ ...base, backbone: dir, other: [], arms: ['none'], seeds, out: `${dir}/grid`, title: `${base.title} (continued MAE, seed ${k})` });
@@ -98,7 +112,7 @@ export async function runContinued(plan: StudyPlan, t: StudyTarget, base: GridSe
 /** The continued-MAE cells of a target (its store), as arm `continued-mae` with their TPP seed (none when the arm did not run). */
 export function continuedCells(plan: StudyPlan, store: GridStore): CellResult[] {
   const out: CellResult[] = [];
-  for (let k = 0; k < plan.tppSeeds; k++) {
+  for (const k of continuedSeeds(plan)) {
     const r = store.readJson<{ cells: CellResult[] }>(`${continuedKey(k)}/grid/results.json`);
     for (const c of r?.cells ?? []) out.push({ ...c, arm: CONTINUED_ARM, tppSeed: k });
   }

@@ -4,9 +4,9 @@
  * order, and the shard's share. tpp-lab schedules nothing beyond one machine: on a cluster, the cluster's engine runs
  * the shards (docs/grids.md) and `mergeShards` joins their folders.
  */
-import type { GridStore } from '../io/store';
+import { CorruptRecordError, explainWriteFailure, type GridStore } from '../io/store';
 import { describeDiff, settingsDiff } from '../train/settings-fingerprint';
-import { budgetLabel, type CellTask, type ComparePlan, type TppTask } from './plan';
+import { budgetLabel, type CellTask, type ComparePlan, CorruptResultError, type TppTask } from './plan';
 import { readCell } from './run';
 import { type CellResult, cellResult, type StoredCell } from './types';
 
@@ -37,9 +37,16 @@ export async function writeGridFile(store: GridStore, g: GridFile): Promise<void
   await store.writeJson('grid.json', g);
 }
 
-/** Read the store's `grid.json`, or explain what is missing. */
+/** Read the store's `grid.json`, or explain what is missing or cannot be read. */
 export function readGridFile(store: GridStore): GridFile {
-  const g = store.readJson<GridFile>('grid.json');
+  let g: GridFile | null;
+  try {
+    g = store.readJson<GridFile>('grid.json');
+  } catch (e) {
+    // Every run of the grid's command writes grid.json afresh (keeping the finished cells), so that is the fix.
+    if (e instanceof CorruptRecordError) throw new CorruptResultError(`${e.message}: rerun the grid's command, which writes it again and keeps the finished cells.`, e);
+    throw e;
+  }
   if (!g) throw new Error(`${store.root} has no grid.json: is it the --out folder of a \`tpp-lab compare\` run?`);
   if (g.format !== GRID_FORMAT) throw new Error(`${store.root}/grid.json is not a compare grid file (format ${JSON.stringify(g.format)}).`);
   return g;
@@ -65,8 +72,35 @@ export interface MergedShards {
  * report (report/compare-report.ts) from what it returns.
  */
 export async function mergeShards(shards: GridStore[], out: GridStore, command: string): Promise<MergedShards> {
+  try {
+    return await mergeInto(shards, out, command);
+  } catch (e) {
+    throw mergeWriteFailure(e);
+  }
+}
+
+/** A failed write while merging (a full disk): the file, that the shards are untouched, and to merge again. */
+export function mergeWriteFailure(e: unknown): unknown {
+  return explainWriteFailure(e, 'the shard folders are untouched', 'run the merge again');
+}
+
+/** A shard's file that cannot be read, said with the shard folder, the file and the fix; other errors as they are. */
+function shardFileError(e: unknown, dir: string, file: string, fix: string): unknown {
+  const record = e instanceof CorruptRecordError ? e : e instanceof CorruptResultError ? e.record : undefined;
+  if (!record) return e;
+  return new CorruptResultError(`the shard folder ${dir} holds a corrupt ${file} (not JSON: ${record.reason}); ${fix}, then merge again.`, record);
+}
+
+/** `mergeShards` without its explanation of failed writes. */
+async function mergeInto(shards: GridStore[], out: GridStore, command: string): Promise<MergedShards> {
   if (!shards.length) throw new Error('--merge needs the shard folders, e.g. --merge runs/grid/shard-* --out runs/grid/all.');
-  const grids = shards.map((store) => ({ dir: store.root, store, g: readGridFile(store) }));
+  const grids = shards.map((store) => {
+    try {
+      return { dir: store.root, store, g: readGridFile(store) };
+    } catch (e) {
+      throw shardFileError(e, store.root, 'grid.json', 'rerun that shard\'s command (it writes grid.json again and keeps its finished cells)');
+    }
+  });
   const first = grids[0];
   for (const { dir, g } of grids.slice(1)) {
     const diff = settingsDiff({ run: first.g.runSettings, grid: first.g.axes }, { run: g.runSettings, grid: g.axes });
@@ -90,7 +124,12 @@ export async function mergeShards(shards: GridStore[], out: GridStore, command: 
     for (const key of g.owned) {
       const file = `cells/${key}.json`;
       if (!store.exists(file)) throw new Error(`compare --merge: ${dir} lacks cell ${key}: that shard has not finished; rerun it (it resumes), then merge.`);
-      const cell = readCell(store, file);
+      let cell: StoredCell;
+      try {
+        cell = readCell(store, file);
+      } catch (e) {
+        throw shardFileError(e, dir, file, 'rerun that shard\'s command with --recompute (it redoes only what cannot be read)');
+      }
       if (cell.fingerprint !== expected.get(key)) throw new Error(`compare --merge: cell ${dir}/${file} was made with other settings than its shard's grid.json records; rerun that shard.`);
       stored.set(key, cell);
     }

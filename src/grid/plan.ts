@@ -9,12 +9,13 @@
  * `grid.settings`) plus its own coordinates (method config, arm and its images, budget, seed). A cached result is
  * reused only when its fingerprint equals the task's (the settings record, train/settings-record.ts).
  */
+import { decodeSafetensors } from '../checkpoint/safetensors';
 import { bytesOf, sha256Tag } from '../hash/sha256';
 import { backboneFingerprint } from '../model/fingerprint';
 import type { PeftConfig } from '../peft/index';
 import type { SegDataset } from '../data/sets/segmentation';
 import { capImages, type Dataset } from '../data/sets/dataset';
-import type { GridStore } from '../io/store';
+import { CorruptRecordError, type GridStore } from '../io/store';
 import { checkRecord, type RecordState } from '../train/settings-record';
 import { datasetFingerprint, describeDiff, RESULTS_VERSION, settingsFingerprint } from '../train/settings-fingerprint';
 import type { Arm, ArmTpp, CompareGrid, GridBudget } from './types';
@@ -31,8 +32,11 @@ function safe(s: string): string {
   return s.replace(/[^A-Za-z0-9._-]+/g, '_');
 }
 
-/** What a folder holds for a task: nothing yet (`pending`), a matching result (`done`), or one made otherwise. */
-export type TaskState = RecordState;
+/**
+ * What a folder holds for a task: nothing yet (`pending`), a matching result (`done`), one made otherwise
+ * (`changed`), or a file that cannot be read (`corrupt`).
+ */
+export type TaskState = RecordState | 'corrupt';
 
 /** TPP of one method on one arm's images with one seed; its adapter starts every budget's cell. */
 export interface TppTask {
@@ -52,6 +56,8 @@ export interface TppTask {
   state: TaskState;
   /** For `changed`: what differs (`field: old → new`). */
   diff: string[];
+  /** For `corrupt`: which file cannot be read, and why (`<path> is corrupt (not JSON: ...)`). */
+  corrupt?: string;
 }
 
 /** Fine-tuning of one method with one label budget and seed, from one arm's TPP adapter (or none). */
@@ -71,6 +77,7 @@ export interface CellTask {
   fingerprint: string;
   state: TaskState;
   diff: string[];
+  corrupt?: string;
 }
 
 /** Every task of a grid in grid order, with the settings they share. */
@@ -87,12 +94,33 @@ export interface ComparePlan {
 /** Stage settings the TPP runs do not depend on (left out of TPP fingerprints). */
 const FINETUNE_ONLY = ['finetune', 'target', 'segment'];
 
-/** A stored record, or `{}` (a record of nothing, so it counts as changed) when the file is not readable JSON. */
-function readRecord(store: GridStore, key: string): Record<string, unknown> | null {
+/** A stored record: the object, null when there is none, or `corrupt`: a sentence naming the file that cannot be read. */
+function readRecord(store: GridStore, key: string): { record: Record<string, unknown> | null; corrupt?: string } {
+  let v: unknown;
   try {
-    return store.readJson<Record<string, unknown>>(key);
-  } catch {
-    return {};
+    v = store.readJson(key);
+  } catch (e) {
+    if (e instanceof CorruptRecordError) return { record: null, corrupt: e.message };
+    throw e;
+  }
+  if (v === null && !store.exists(key)) return { record: null };
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return { record: null, corrupt: `${store.root}/${key} is corrupt (not a JSON object)` };
+  return { record: v as Record<string, unknown> };
+}
+
+/**
+ * Why the safetensors file at `key` cannot be read (`<path> is corrupt (...)`), or undefined when it reads or is
+ * absent: a TPP run's adapter (which its cells start from) or its checkpoint (which a half-done run resumes from).
+ */
+function unreadableTensors(store: GridStore, key: string): string | undefined {
+  const bytes = store.readBytes(key);
+  if (!bytes) return undefined;
+  const where = `${store.root}/${key}`;
+  try {
+    decodeSafetensors(bytes, where);
+    return undefined;
+  } catch (e) {
+    return `${where} is corrupt (${(e as Error).message.replace(`Invalid safetensors file ${where}: `, 'not a safetensors file: ').replace(/\.$/, '')})`;
   }
 }
 
@@ -183,11 +211,19 @@ export async function planCompare(grid: CompareGrid): Promise<ComparePlan> {
           const fingerprint = settingsFingerprint(settings);
           const dir = `tpp/${tppKey}`;
           // settings.json is written when a TPP run starts: a half-done run with other settings counts as changed.
-          const recorded = readRecord(store, `${dir}/settings.json`) ?? (store.exists(dir) ? {} : null);
-          let { state, diff } = checkRecord(recorded, settings, fingerprint);
-          if (state === 'done' && readRecord(store, `${dir}/tpp.json`)?.fingerprint !== fingerprint) state = 'pending';
+          const recorded = readRecord(store, `${dir}/settings.json`);
+          let { state, diff }: { state: TaskState; diff: string[] } = checkRecord(recorded.record ?? (store.exists(dir) ? {} : null), settings, fingerprint);
+          let corrupt = recorded.corrupt;
+          if (!corrupt && state === 'done') {
+            // A finished run's cells start from its adapter; a half-done run resumes from its checkpoint.
+            const summary = readRecord(store, `${dir}/tpp.json`);
+            corrupt = summary.corrupt;
+            if (summary.record?.fingerprint !== fingerprint || !store.exists(`${dir}/adapter.safetensors`)) state = 'pending';
+            corrupt ??= unreadableTensors(store, `${dir}/${state === 'done' ? 'adapter' : 'checkpoint'}.safetensors`);
+          }
+          if (corrupt) state = 'corrupt';
           const epochs = arm.tpp?.epochs ?? grid.tpp.epochs;
-          plan.tpp.push({ kind: 'tpp', key: tppKey, unit, method, arm: arm.name, seed: runSeed, dir, epochs, settings, fingerprint, state, diff });
+          plan.tpp.push({ kind: 'tpp', key: tppKey, unit, method, arm: arm.name, seed: runSeed, dir, epochs, settings, fingerprint, state, diff, ...(corrupt ? { corrupt } : {}) });
         }
         for (const seed of seeds) {
           for (const budget of grid.budgets) {
@@ -196,9 +232,9 @@ export async function planCompare(grid: CompareGrid): Promise<ComparePlan> {
             const settings = { ...runSettings, ...(data ? {} : { tpp: null }), method, arm: { name: arm.name, tpp: data, ...tppPart }, budget, seed };
             const fingerprint = settingsFingerprint(settings);
             const file = `cells/${key}.json`;
-            const stored = readRecord(store, file);
+            const { record: stored, corrupt } = readRecord(store, file);
             const { state, diff } = checkRecord(stored && { fingerprint: stored.fingerprint, settings: stored.cellSettings }, settings, fingerprint);
-            plan.cells.push({ kind: 'cell', key, unit, method, arm: arm.name, budget, seed, file, tpp: tppKey, settings, fingerprint, state, diff });
+            plan.cells.push({ kind: 'cell', key, unit, method, arm: arm.name, budget, seed, file, tpp: tppKey, settings, fingerprint, state: corrupt ? 'corrupt' : state, diff, ...(corrupt ? { corrupt } : {}) });
           }
         }
         unit++;
@@ -217,16 +253,38 @@ export class SettingsChangedError extends Error {
 }
 
 /**
- * Throw `SettingsChangedError` when any task in `plan` holds a result made with other settings, naming what
- * changed in one line; with `recompute`, mark those tasks pending instead (their results are then redone).
+ * Thrown when a folder holds a cell or TPP record that cannot be read and the caller did not ask to recompute.
+ * Refusing is the default because the grid writes every file atomically (a temporary file, then a rename): a crash,
+ * a kill or a full disk never leaves a half file, so a corrupt one was damaged by something else (a copy cut short,
+ * a failing disk, an edit). Quietly recomputing it would hide that damage and whatever else it touched; the user
+ * looks, then `--recompute` redoes exactly the unreadable results and keeps the rest.
+ */
+export class CorruptResultError extends Error {
+  /** `record`: the unreadable file, where one file is meant. */
+  constructor(message: string, readonly record?: CorruptRecordError) {
+    super(message);
+    this.name = 'CorruptResultError';
+  }
+}
+
+/**
+ * Throw `CorruptResultError` when any task in `plan` holds a file that cannot be read, or `SettingsChangedError`
+ * when any holds a result made with other settings, in one line naming the file or what changed; with `recompute`,
+ * mark those tasks pending instead (their results are then redone).
  */
 export function checkReuse(plan: ComparePlan, where: string, recompute: boolean): void {
-  const changed = [...plan.tpp, ...plan.cells].filter((t) => t.state === 'changed');
-  if (!changed.length) return;
+  const redo = [...plan.tpp, ...plan.cells].filter((t) => t.state === 'changed' || t.state === 'corrupt');
+  if (!redo.length) return;
   if (recompute) {
-    for (const t of changed) t.state = 'pending';
+    for (const t of redo) t.state = 'pending';
     return;
   }
+  const corrupt = redo.filter((t) => t.state === 'corrupt');
+  if (corrupt.length) {
+    const more = corrupt.length > 1 ? `, as ${corrupt.length > 2 ? `are ${corrupt.length - 1} more files` : 'is 1 more file'}` : '';
+    throw new CorruptResultError(`${corrupt[0].corrupt}${more}: rerun with --recompute to redo ${corrupt.length > 1 ? 'them' : 'it'} (the finished results that read fine are kept), or use a new --out.`);
+  }
+  const changed = redo;
   const diffs = [...new Set(changed.flatMap((t) => t.diff))];
   const cells = changed.filter((t) => t.kind === 'cell').length;
   const tpps = changed.length - cells;

@@ -32,7 +32,7 @@ export function readCell(store: GridStore, key: string): StoredCell {
 
 /**
  * Run one TPP task: record its settings, pre-train (resuming a half-done run with the same settings), save the
- * adapter and `tpp.json` (time, final loss, fingerprint). A changed task's folder is cleared first.
+ * adapter and `tpp.json` (time, final loss, fingerprint). A changed or corrupt task's folder is cleared first.
  */
 export async function runTppTask(grid: CompareGrid, task: TppTask, onTrain?: (p: TrainProgress) => void): Promise<void> {
   const arm = grid.arms.find((a) => a.name === task.arm)!;
@@ -45,7 +45,7 @@ export async function runTppTask(grid: CompareGrid, task: TppTask, onTrain?: (p:
     } catch {
       same = false;
     }
-    if (!same) store.remove(task.dir);
+    if (!same || task.corrupt) store.remove(task.dir);
   }
   if (!store.exists(recorded)) await store.writeJson(recorded, settingsRecord(task.settings));
   const t0 = Date.now();

@@ -5,6 +5,8 @@
  */
 import { readTextFile } from '../io/folder-store';
 import type { ArmTppSettings } from './settings';
+import { addSizes, checkGridSize, count, type GridLimits, gridSize } from './size';
+import { studyShapes } from './study';
 
 /** One target of the study: its data and its TPP arms (arm name → data spec) besides `none` and `same`. */
 export interface StudyTarget {
@@ -56,9 +58,12 @@ export interface StudyPlan {
   tpp: { epochs: number; lr: number; images: number };
   finetune: { epochs: number; lr: number; batch: number; minSteps?: number; headLr?: number; patience?: number };
   targets: StudyTarget[];
+  /** The most cells of the whole study, and estimated hours of compute (size.ts; default GRID_LIMITS). */
+  maxCells?: number;
+  maxHours?: number;
 }
 
-const KNOWN = ['title', 'backbone', 'methods', 'references', 'continued', 'budgets', 'seeds', 'tppSeeds', 'splitSeed', 'tpp', 'finetune', 'targets'];
+const KNOWN = ['title', 'backbone', 'methods', 'references', 'continued', 'budgets', 'seeds', 'tppSeeds', 'splitSeed', 'tpp', 'finetune', 'targets', 'maxCells', 'maxHours'];
 
 function fail(where: string, what: string): never {
   throw new Error(`study plan: ${where} ${what}`);
@@ -109,8 +114,11 @@ function tppArms(v: unknown, where: string, taken: string[]): Record<string, Arm
   return out;
 }
 
-/** Check a parsed plan and fill in its defaults; throws naming the first bad field. */
-export function validateStudyPlan(raw: unknown): StudyPlan {
+/**
+ * Check a parsed plan and fill in its defaults; throws naming the first bad field, or (`GridSizeError`) when the
+ * study is larger than its limits: `limits` (the command's flags), else the plan's `maxCells` and `maxHours`.
+ */
+export function validateStudyPlan(raw: unknown, limits: Partial<GridLimits> = {}): StudyPlan {
   const p = obj(raw, 'the plan', KNOWN);
   const list = (k: string, each: (v: unknown, where: string) => unknown) => {
     const v = p[k];
@@ -121,8 +129,10 @@ export function validateStudyPlan(raw: unknown): StudyPlan {
   const references = p.references === undefined ? [] : (list('references', (v, w) => (typeof v === 'string' && v ? v : fail(w, 'must be a method name.'))) as string[]);
   for (const r of references) if (methods.includes(r)) fail('references', `repeats the method "${r}" of methods.`);
   const budgets = list('budgets', (v, w) => posInt(v, w)) as number[];
-  const seeds = typeof p.seeds === 'number' ? Array.from({ length: posInt(p.seeds, 'seeds') }, (_, i) => i) : (list('seeds', (v, w) => posInt(v, w, 0)) as number[]);
-  if (new Set(seeds).size !== seeds.length) fail('seeds', 'must not repeat a seed.');
+  // A count of seeds becomes a list only after the study's size is checked (a huge count must not fill the heap).
+  const seedCount = typeof p.seeds === 'number' ? posInt(p.seeds, 'seeds') : undefined;
+  const seedList = seedCount === undefined ? (list('seeds', (v, w) => posInt(v, w, 0)) as number[]) : undefined;
+  if (seedList && new Set(seedList).size !== seedList.length) fail('seeds', 'must not repeat a seed.');
   const tpp = obj(p.tpp ?? {}, 'tpp', ['epochs', 'lr', 'images']);
   const ft = obj(p.finetune ?? {}, 'finetune', ['epochs', 'lr', 'batch', 'minSteps', 'headLr', 'patience']);
   const targets = list('targets', (v, w) => {
@@ -145,10 +155,10 @@ export function validateStudyPlan(raw: unknown): StudyPlan {
   }) as StudyTarget[];
   const names = targets.map((t) => t.name);
   if (new Set(names).size !== names.length) fail('targets', `need distinct names (give "name"), got ${names.join(', ')}.`);
-  return {
+  const plan: Omit<StudyPlan, 'seeds'> = {
     title: typeof p.title === 'string' ? p.title : 'TPP study',
     backbone: p.backbone === undefined ? undefined : String(p.backbone),
-    methods, references, budgets, seeds,
+    methods, references, budgets,
     continued: p.continued === undefined ? false : p.continued === true ? true : p.continued === false ? false : fail('continued', `must be true or false, got ${JSON.stringify(p.continued)}.`),
     tppSeeds: p.tppSeeds === undefined ? 3 : posInt(p.tppSeeds, 'tppSeeds'),
     splitSeed: p.splitSeed === undefined ? 0 : posInt(p.splitSeed, 'splitSeed', 0),
@@ -162,20 +172,31 @@ export function validateStudyPlan(raw: unknown): StudyPlan {
     },
     targets,
   };
+  // The command's limits win over the plan's; either is kept in the plan, so each target's grid is checked alike.
+  const maxCells = limits.maxCells ?? (p.maxCells === undefined ? undefined : posInt(p.maxCells, 'maxCells'));
+  const maxHours = limits.maxHours ?? (p.maxHours === undefined ? undefined : posNum(p.maxHours, 'maxHours'));
+  if (maxCells !== undefined) plan.maxCells = maxCells;
+  if (maxHours !== undefined) plan.maxHours = maxHours;
+  const n = seedCount ?? seedList!.length;
+  const made = `${targets.length} target${targets.length > 1 ? 's' : ''}; ${methods.length} method${methods.length > 1 ? 's' : ''}` +
+    `${references.length ? ` and ${references.length} reference${references.length > 1 ? 's' : ''}` : ''} x ${count(n)} seed${n > 1 ? 's' : ''}, ${count(plan.finetune.epochs)} epochs`;
+  checkGridSize(addSizes(studyShapes(plan, n).map(gridSize)), made, { maxCells: plan.maxCells, maxHours: plan.maxHours },
+    { cells: '"maxCells" in the plan (or --max-cells N)', hours: '"maxHours" in the plan (or --max-hours H)' }, 'the study plan');
+  return { ...plan, seeds: seedList ?? Array.from({ length: n }, (_, i) => i) };
 }
 
-/** Parse and check a plan's JSON text (`name` says where it came from in errors). */
-export function parseStudyPlan(text: string, name: string): StudyPlan {
+/** Parse and check a plan's JSON text (`name` says where it came from in errors; `limits` as in `validateStudyPlan`). */
+export function parseStudyPlan(text: string, name: string, limits?: Partial<GridLimits>): StudyPlan {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (e) {
     throw new Error(`study plan ${name}: ${(e as Error).message}. Write it as JSON (see docs/study.md).`);
   }
-  return validateStudyPlan(raw);
+  return validateStudyPlan(raw, limits);
 }
 
 /** Read and check a plan file (Node; a web page reads the text its own way and calls `parseStudyPlan`). */
-export function readStudyPlan(file: string): StudyPlan {
-  return parseStudyPlan(readTextFile(file, 'study plan', 'Give the path of a JSON plan (an example: docs/results/study-2026-11-28/plan.json; the format: docs/study.md).'), file);
+export function readStudyPlan(file: string, limits?: Partial<GridLimits>): StudyPlan {
+  return parseStudyPlan(readTextFile(file, 'study plan', 'Give the path of a JSON plan (an example: docs/results/study-2026-11-28/plan.json; the format: docs/study.md).'), file, limits);
 }

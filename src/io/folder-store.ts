@@ -2,7 +2,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { createHash } from 'crypto';
-import { type GridStore, jsonText } from './store';
+import { CorruptRecordError, type GridStore, jsonText, writeFailure } from './store';
 import { writeFileAtomic } from './safetensors';
 
 /** A store on the folder `dir` (created on the first write). */
@@ -10,8 +10,12 @@ export function folderStore(dir: string): GridStore {
   const root = path.resolve(dir);
   const at = (key: string) => path.join(root, ...key.split('/'));
   const write = async (key: string, bytes: Uint8Array) => {
-    fs.mkdirSync(path.dirname(at(key)), { recursive: true });
-    await writeFileAtomic(at(key), bytes);
+    try {
+      fs.mkdirSync(path.dirname(at(key)), { recursive: true });
+      await writeFileAtomic(at(key), bytes);
+    } catch (e) {
+      throw writeFailure(at(key), e);
+    }
   };
   return {
     root,
@@ -23,7 +27,7 @@ export function folderStore(dir: string): GridStore {
       try {
         return JSON.parse(text) as T;
       } catch (e) {
-        throw new Error(`${at(key)} is not JSON: ${(e as Error).message}`);
+        throw new CorruptRecordError(at(key), (e as Error).message);
       }
     },
     writeJson: (key, value) => write(key, Buffer.from(jsonText(value))),

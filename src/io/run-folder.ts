@@ -12,6 +12,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { writeFailure } from './store';
 
 /** The lock file's name inside a run folder. */
 export const LOCK_FILE = 'run.lock';
@@ -85,10 +86,30 @@ export function describeHolder(info: LockInfo): string {
 }
 
 /**
+ * Why `dir` cannot be a run folder, or null when it can: it, or a folder above it, is a file. One sentence, for
+ * `--out` (which is what every run folder is given as).
+ */
+export function notAFolder(dir: string): string | null {
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(d);
+    } catch {
+      if (path.dirname(d) === d) return null;
+      continue;
+    }
+    if (stat.isDirectory()) return null;
+    return d === path.resolve(dir) ? `--out ${dir} is a file, not a folder; give a folder path.` : `--out ${dir}: ${d} is a file, not a folder; give a folder path.`;
+  }
+}
+
+/**
  * Take the lock of `dir` (created if needed) for `command`. A live holder makes this throw `RunFolderError`; a
  * dead holder's lock (or an unreadable lock file) is replaced, with a note. Orphan temporary files are removed.
  */
 export function acquireRunFolder(dir: string, command: string): RunFolder {
+  const problem = notAFolder(dir);
+  if (problem) throw new RunFolderError(problem);
   fs.mkdirSync(dir, { recursive: true });
   const lockPath = path.join(dir, LOCK_FILE);
   const me: LockInfo = { pid: process.pid, host: os.hostname(), startTime: processStartTime(process.pid), command, started: new Date().toISOString() };
@@ -96,7 +117,12 @@ export function acquireRunFolder(dir: string, command: string): RunFolder {
   const notes: string[] = [];
   // The lock appears with its content in one step (a hard link of a written file), so no reader sees it empty.
   const mine = `${lockPath}.tmp-${process.pid}`;
-  fs.writeFileSync(mine, text);
+  try {
+    fs.writeFileSync(mine, text);
+  } catch (e) {
+    fs.rmSync(mine, { force: true });
+    throw writeFailure(lockPath, e);
+  }
   try {
     for (let attempt = 0; ; attempt++) {
       try {

@@ -5,6 +5,8 @@
 import { promises as fs } from 'node:fs';
 import { headerLength, MAX_HEADER_BYTES, parseHeaderBytes, validateHeader, encodeSafetensors, type SafetensorsContents, type SafetensorsEntry, type SafetensorsHeader, type TensorToWrite } from '../checkpoint/safetensors';
 
+import { writeFailure } from './store';
+
 export * from '../checkpoint/safetensors';
 
 /** Read and validate only the header of a file (no tensor data is read). */
@@ -40,7 +42,10 @@ export async function readSafetensorsFile(path: string, maxHeaderBytes = MAX_HEA
   }
 }
 
-/** Write bytes atomically: `<path>.tmp-<pid>` then rename, so readers never see a half-written file. */
+/**
+ * Write bytes atomically: `<path>.tmp-<pid>` then rename, so readers never see a half-written file. A failure (a
+ * full disk) removes the temporary file and throws `FileWriteError` naming `path`, which keeps what it held.
+ */
 export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
   const tmp = `${path}.tmp-${process.pid}`;
   try {
@@ -48,7 +53,7 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<
     await fs.rename(tmp, path);
   } catch (e) {
     await fs.rm(tmp, { force: true });
-    throw e;
+    throw writeFailure(path, e);
   }
 }
 

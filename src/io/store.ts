@@ -14,9 +14,12 @@ export interface GridStore {
    */
   locate(key: string): string;
   exists(key: string): boolean;
-  /** The parsed JSON at `key`, or null when there is none; throws (naming the key) when it is not JSON. */
+  /** The parsed JSON at `key`, or null when there is none; throws `CorruptRecordError` when it is not JSON. */
   readJson<T = unknown>(key: string): T | null;
-  /** Write `value` as JSON at `key`, atomically (a reader sees the old record or the new one, never a part). */
+  /**
+   * Write `value` as JSON at `key`, atomically (a reader sees the old record or the new one, never a part); a failed
+   * write throws `FileWriteError` naming the file and leaves the old record (or none).
+   */
   writeJson(key: string, value: unknown): Promise<void>;
   readBytes(key: string): Uint8Array | null;
   writeBytes(key: string, bytes: Uint8Array): Promise<void>;
@@ -24,6 +27,51 @@ export interface GridStore {
   list(prefix: string): string[];
   /** Remove `key` and everything under it. */
   remove(key: string): void;
+}
+
+/**
+ * A stored record that cannot be read as JSON (truncated, garbage). The grid's own writes are atomic, so such a file
+ * was damaged by something else; `where` is its path (or key) for messages, `reason` the parser's complaint.
+ */
+export class CorruptRecordError extends Error {
+  constructor(readonly where: string, readonly reason: string) {
+    super(`${where} is corrupt (not JSON: ${reason})`);
+    this.name = 'CorruptRecordError';
+  }
+}
+
+/**
+ * A write that failed (a full disk, a quota, no permission), naming the file; `code` is the system's (`ENOSPC`,
+ * `EDQUOT`, ...). The write was atomic, so the file holds what it held before, or does not exist.
+ */
+export class FileWriteError extends Error {
+  constructor(readonly file: string, readonly code: string | undefined, reason: string) {
+    super(`Cannot write ${file}: ${reason}.`);
+    this.name = 'FileWriteError';
+  }
+}
+
+/** Whether `code` means the device has no room left (a full disk or a quota). */
+export function isNoSpace(code: string | undefined): boolean {
+  return code === 'ENOSPC' || code === 'EDQUOT';
+}
+
+/** A failed write of `file` as a `FileWriteError` (kept as it is when it already is one). */
+export function writeFailure(file: string, e: unknown): FileWriteError {
+  if (e instanceof FileWriteError) return e;
+  const code = (e as { code?: string }).code;
+  const reason = code === 'ENOSPC' ? 'no space left on the device (ENOSPC)' : code === 'EDQUOT' ? 'the disk quota is exceeded (EDQUOT)' : (e as Error).message;
+  return new FileWriteError(file, code, reason);
+}
+
+/**
+ * A failed write said with what it means for the run: `kept` (what is intact, e.g. the finished cells) and `again`
+ * (how to go on). Errors other than `FileWriteError` are returned as they are.
+ */
+export function explainWriteFailure(e: unknown, kept: string, again: string): unknown {
+  if (!(e instanceof FileWriteError)) return e;
+  const fix = isNoSpace(e.code) ? 'free some space' : 'fix that';
+  return new Error(`${e.message.replace(/\.$/, '')}; ${kept} (each file is written whole or not at all): ${fix} and ${again}.`);
 }
 
 /** Join key parts with `/` (empty parts dropped). */
@@ -57,7 +105,7 @@ export function memoryStore(root = 'memory'): GridStore {
       try {
         return JSON.parse(new TextDecoder().decode(b)) as T;
       } catch (e) {
-        throw new Error(`${root}/${key} is not JSON: ${(e as Error).message}`);
+        throw new CorruptRecordError(`${root}/${key}`, (e as Error).message);
       }
     },
     async writeJson(key, value) {

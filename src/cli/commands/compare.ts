@@ -8,18 +8,19 @@ import { isSegmentationData } from '../../data/sources/seg-source';
 import { SEG_HEAD_KINDS } from '../../model/seg-head';
 import { parseImageBudget, segHeadFromFlags } from './finetune-segment';
 import { PEFT_METHOD_NAMES } from '../../peft/index';
-import { runGrid, runGridTask, taskLabel } from '../../grid/comparison';
-import { mergeShards } from '../../grid/grid-file';
+import { gridWriteFailure, runGrid, runGridTask, taskLabel } from '../../grid/comparison';
+import { mergeShards, mergeWriteFailure } from '../../grid/grid-file';
 import { gridMethods } from '../../grid/methods';
 import { parseShard, type GridBudget } from '../../grid/plan';
 import { GRID_BACKBONE, type GridSettings, otherArms } from '../../grid/settings';
+import { checkGridSettings, GRID_LIMITS, type GridLimits } from '../../grid/size';
 import { isSegmentationCells, summarize, summarizeSegmentation } from '../../grid/summary';
 import type { CellResult, CompareProgress } from '../../grid/types';
 import { folderStore } from '../../io/folder-store';
 import { acquireRunFolder } from '../../io/run-folder';
 import { PRETEXT_NAMES, type PretextName } from '../../train/pretext';
 import { writeCompareReport } from '../../report/compare-report';
-import { type FlagSpec, FlagValues, UsageError } from '../args';
+import { type FlagSpec, FlagValues, maxWorkers, UsageError } from '../args';
 import { Command } from '../command';
 import { BACKBONE_FLAG, labelBudgetFromFlag, outDir, SPLIT_SEED_FLAG } from '../train-shared';
 import { enterTaskChild, runTaskProcesses } from '../task-pool';
@@ -48,7 +49,7 @@ function asUsage<T>(f: () => T): T {
 
 function settingsFromFlags(flags: FlagValues): GridSettings {
   if (!flags.data) throw new UsageError('--data is required (the target dataset, e.g. breastmnist).');
-  if (!flags.out) throw new UsageError('--out DIR is required.');
+  const out = outDir(flags);
   const methods = list(flags.methods, 'methods');
   asUsage(() => gridMethods(methods));
   const segment = isSegmentationData(String(flags.data));
@@ -71,7 +72,7 @@ function settingsFromFlags(flags: FlagValues): GridSettings {
     data: String(flags.data), other, methods, arms, budgets, seeds: ints(flags.seeds, 'seeds'), splitSeed: flags['split-seed'] as number,
     tppEpochs: flags['tpp-epochs'] as number, tppLr: flags['tpp-lr'] as number, tppImages: flags['tpp-images'] as number,
     pretext: flags.pretext as PretextName, epochs: flags.epochs as number, lr: flags.lr as number, batch: flags.batch as number,
-    patience: flags.patience as number | undefined, limit: flags.limit as number | undefined, backbone: flags.backbone as string | undefined, out: path.resolve(String(flags.out)),
+    patience: flags.patience as number | undefined, limit: flags.limit as number | undefined, backbone: flags.backbone as string | undefined, out,
     ...(flags['tpp-seeds'] !== undefined ? { tppSeeds: flags['tpp-seeds'] as number } : {}),
     ...(flags['min-steps'] !== undefined ? { minSteps: flags['min-steps'] as number } : {}),
     ...(flags['head-lr'] !== undefined ? { headLr: flags['head-lr'] as number } : {}),
@@ -102,6 +103,16 @@ export interface ComparisonRunOptions {
   shard?: { index: number; count: number };
   /** Redo cells and TPP runs made with other settings instead of refusing. */
   recompute?: boolean;
+  /** The most cells and estimated hours of compute (`--max-cells`, `--max-hours`; default GRID_LIMITS). */
+  limits?: Partial<GridLimits>;
+}
+
+/** `--max-cells` and `--max-hours` as grid limits (absent flags: the defaults). */
+export function limitsFromFlags(flags: FlagValues): Partial<GridLimits> {
+  return {
+    ...(flags['max-cells'] !== undefined ? { maxCells: flags['max-cells'] as number } : {}),
+    ...(flags['max-hours'] !== undefined ? { maxHours: flags['max-hours'] as number } : {}),
+  };
 }
 
 /** The command line as typed (for the records). */
@@ -122,6 +133,8 @@ export async function runComparison(s: GridSettings, flags: ComparisonRunOptions
   const jobs = flags.jobs ?? 1;
   const t0 = Date.now();
   const command = commandLine();
+  // Before the folder is made: an absurd grid leaves nothing behind.
+  checkGridSettings(s, flags.limits);
   const folder = acquireRunFolder(s.out, command);
   try {
     for (const n of folder.notes) console.error(`note: ${n}`);
@@ -129,7 +142,7 @@ export async function runComparison(s: GridSettings, flags: ComparisonRunOptions
     let done = 0;
     let total = 0;
     const run = await runGrid(s, {
-      store, shard: flags.shard, recompute: !!flags.recompute, command,
+      store, shard: flags.shard, recompute: !!flags.recompute, command, limits: flags.limits,
       describePath: (f) => path.relative(process.cwd(), f),
       onNote: quiet ? undefined : (n) => console.error(`note: ${n}`),
       onProgress: progressLine(quiet),
@@ -151,6 +164,8 @@ export async function runComparison(s: GridSettings, flags: ComparisonRunOptions
     const seconds = (Date.now() - t0) / 1000;
     const files = await writeCompareReport(s.out, run.cells, { ...run.gridFile.report, 'wall time of this run (s)': Math.round(seconds), finished: new Date().toISOString() }, run.gridFile.sizes, {
       command, runs: { [run.plan.runFingerprint]: run.plan.runSettings }, cellCommands: run.stored.map((c) => c.command),
+    }).catch((e) => {
+      throw gridWriteFailure(e, s.out);
     });
     printSummary(run.cells, files, seconds, run.backend, !!flags.json);
     return 0;
@@ -217,8 +232,13 @@ export function jobsFrom(flags: FlagValues): number {
 /** Flags of the grid's execution, shared by compare and demo. */
 /** How a grid runs: processes, recomputing changed results, output. Shared with `study`. */
 export const RUN_FLAGS: readonly FlagSpec[] = [
-  { name: 'jobs', type: 'int', value: 'N', help: 'run the grid\'s tasks as N child processes (1: in this process)', default: os.availableParallelism() },
-  { name: 'recompute', type: 'boolean', help: 'redo cells and TPP runs in --out that were made with other settings (default: refuse and name what changed)' },
+  {
+    name: 'jobs', type: 'int', value: 'N', help: 'run the grid\'s tasks as N child processes (1: in this process)', default: os.availableParallelism(),
+    min: 1, max: maxWorkers().max, maxReason: maxWorkers().reason.replace('worker', 'process'),
+  },
+  { name: 'recompute', type: 'boolean', help: 'redo cells and TPP runs in --out that were made with other settings or cannot be read (default: refuse and name what changed or which file)' },
+  { name: 'max-cells', type: 'int', value: 'N', help: `refuse a grid of more than N cells before any work (default ${GRID_LIMITS.maxCells})`, min: 1 },
+  { name: 'max-hours', type: 'number', value: 'H', help: `refuse a grid estimated to take more than H hours of compute (default ${GRID_LIMITS.maxHours}; docs/grids.md)`, exclusiveMin: 0 },
   { name: 'json', type: 'boolean', help: 'print one JSON object (files and summary) as the last line' },
   { name: 'quiet', type: 'boolean', help: 'no progress lines' },
 ];
@@ -278,7 +298,7 @@ export const command: Command = {
       if (!parsed) throw new UsageError(`--shard takes I/N with 1 <= I <= N (e.g. 2/8), got "${flags.shard}".`);
       shard = parsed;
     }
-    return runComparison(settingsFromFlags(flags), { json: !!flags.json, quiet: !!flags.quiet, jobs: jobsFrom(flags), shard, recompute: !!flags.recompute });
+    return runComparison(settingsFromFlags(flags), { json: !!flags.json, quiet: !!flags.quiet, jobs: jobsFrom(flags), shard, recompute: !!flags.recompute, limits: limitsFromFlags(flags) });
   },
 };
 
@@ -294,6 +314,8 @@ export async function mergeFolders(dirs: string[], out: string, command: string)
     const m = await mergeShards(dirs.map((d) => folderStore(d)), folderStore(out), command);
     const files = await writeCompareReport(out, m.cells, { ...m.grid.report, merged: m.shards.join(', ') }, m.grid.sizes, {
       command, runs: { [m.grid.runFingerprint]: m.grid.runSettings }, cellCommands: m.stored.map((c) => c.command),
+    }).catch((e) => {
+      throw mergeWriteFailure(e);
     });
     return { files, cells: m.cells };
   } finally {

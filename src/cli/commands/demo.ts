@@ -26,7 +26,8 @@ export const demoCommand: Command = {
   flags: [
     { name: 'full', type: 'boolean', help: 'the study\'s whole offline BreastMNIST slice (takes much longer)' },
     { name: 'out', type: 'string', value: 'DIR', help: 'output folder', default: 'out/demo' },
-    ...RUN_FLAGS,
+    // The demo's grid has a fixed, small size: the size limits of compare and study do not apply.
+    ...RUN_FLAGS.filter((f) => !f.name.startsWith('max-')),
   ],
   async run({ flags }) {
     const full = !!flags.full;

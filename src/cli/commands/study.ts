@@ -11,7 +11,7 @@ import { writeStudyReport, type StudyTargetResult } from '../../report/study-rep
 import { UsageError } from '../args';
 import { Command } from '../command';
 import { outDir } from '../train-shared';
-import { mergeFolders, RUN_FLAGS, runComparison } from './compare';
+import { limitsFromFlags, mergeFolders, RUN_FLAGS, runComparison } from './compare';
 
 export const command: Command = {
   name: 'study',
@@ -33,11 +33,12 @@ export const command: Command = {
     if (!flags.plan) throw new UsageError('--plan FILE is required (a JSON study plan; see docs/study.md).');
     let plan: StudyPlan;
     try {
-      plan = readStudyPlan(String(flags.plan));
+      plan = readStudyPlan(String(flags.plan), limitsFromFlags(flags));
     } catch (e) {
       throw new UsageError((e as Error).message);
     }
     const out = outDir(flags);
+    const limits = { maxCells: plan.maxCells, maxHours: plan.maxHours };
     const only = flags.targets ? String(flags.targets).split(',').map((s) => s.trim()).filter(Boolean) : null;
     for (const n of only ?? []) if (!plan.targets.some((t) => t.name === n)) throw new UsageError(`--targets: "${n}" is not a target of the plan (${plan.targets.map((t) => t.name).join(', ')}).`);
     const targets = plan.targets.filter((t) => !only || only.includes(t.name));
@@ -59,7 +60,7 @@ export const command: Command = {
           await mergeFolders(dirs, s.out, `tpp-lab ${process.argv.slice(2).join(' ')}`);
         } else {
           if (!flags.quiet) console.error(`== ${t.name}: ${t.data}, methods ${s.methods.join(', ')}, arms ${s.arms.map((a) => (t.arms[a] ? `${a} (${t.arms[a]})` : a)).join(', ')}`);
-          const code = await runComparison(s, { quiet: !!flags.quiet, jobs: flags.jobs as number, shard, recompute: !!flags.recompute });
+          const code = await runComparison(s, { quiet: !!flags.quiet, jobs: flags.jobs as number, shard, recompute: !!flags.recompute, limits });
           if (code !== 0) return code;
         }
       }
@@ -70,7 +71,7 @@ export const command: Command = {
           store: folderStore(base.out), recompute: !!flags.recompute,
           onNote: flags.quiet ? undefined : (n) => console.error(n),
           runGrid: async (s) => {
-            if (!failed) failed = await runComparison(s, { quiet: !!flags.quiet, jobs: flags.jobs as number, recompute: !!flags.recompute });
+            if (!failed) failed = await runComparison(s, { quiet: !!flags.quiet, jobs: flags.jobs as number, recompute: !!flags.recompute, limits });
           },
         });
         if (failed) return failed;
