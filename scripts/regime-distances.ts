@@ -11,13 +11,13 @@ import * as path from 'path';
 import { startBackend } from '../src/cli/train-shared';
 import { fitToBackbone } from '../src/data/sets/fit';
 import { loadData } from '../src/data/sources/load';
-import { backbonePaths, openBackbone } from '../src/io/backbone';
+import { openBackbone } from '../src/io/backbone';
 import { loadDecoder } from '../src/io/decoder';
 import { backboneFingerprint } from '../src/model/fingerprint';
 import { featureStats } from '../src/analysis/frechet';
 import { pooledFeatures } from '../src/train/probe';
-import { domainNumbers, type PoolStats, sampleImages, surprise } from '../src/regime/domain';
-import { capImages } from '../src/data/sets/dataset';
+import { type PoolStats, sampleImages, surprise, TARGET_SAMPLE } from '../src/regime/domain';
+import { measureData, poolStatsFile } from '../src/regime/open';
 import { normalizationFrom } from '../src/train/common';
 import { readStudyPlan } from '../src/grid/study-plan';
 
@@ -32,22 +32,15 @@ async function main(): Promise<void> {
   const backbone = plan.backbone ?? 'imagenet28';
   const { vit, metadata, paths } = await openBackbone(backbone);
   const mae = await loadDecoder(paths.decoder!, vit);
-  const fp = await backboneFingerprint(vit);
-  const statsFile = path.join(path.dirname(backbonePaths(backbone).backbone), 'pool-stats.json');
-  const fit = (ds: Parameters<typeof fitToBackbone>[0]) => fitToBackbone(ds, vit.config, true);
-
-  let stats: PoolStats;
-  if (fs.existsSync(statsFile)) {
-    stats = JSON.parse(fs.readFileSync(statsFile, 'utf8')) as PoolStats;
-    if (stats.backbone !== fp) throw new Error(`${statsFile} was computed for backbone ${stats.backbone}, not ${fp}: delete it and run again.`);
-  } else {
+  const statsFile = poolStatsFile(backbone);
+  if (!fs.existsSync(statsFile)) {
     // The backbone's own pre-training data: Tiny-ImageNet's training split (split seed 0), as its README says.
+    const fit = (ds: Parameters<typeof fitToBackbone>[0]) => fitToBackbone(ds, vit.config, true);
     const pool = await loadData('tinyimagenet', { splitSeed: 0 });
     const normalization = normalizationFrom(metadata, pool.train);
-    const train = fit(sampleImages(pool.train, POOL_SAMPLE, 2));
-    const f = await pooledFeatures(vit, train, normalization);
-    stats = {
-      format: 'tpp-lab/pool-stats', backbone: fp,
+    const f = await pooledFeatures(vit, fit(sampleImages(pool.train, POOL_SAMPLE, 2)), normalization);
+    const stats: PoolStats = {
+      format: 'tpp-lab/pool-stats', backbone: await backboneFingerprint(vit),
       source: `tinyimagenet training split (split seed 0), ${POOL_SAMPLE} images sampled with seed 2, converted to ${vit.config.imageSize} px x ${vit.config.channels}; surprise on its 2,000 validation images`,
       features: featureStats(f), surprise: await surprise(mae, fit(pool.val), normalization),
     };
@@ -55,20 +48,19 @@ async function main(): Promise<void> {
     fs.renameSync(`${statsFile}.tmp`, statsFile);
     console.error(`wrote ${statsFile} (pool surprise ${stats.surprise.toFixed(4)})`);
   }
+  vit.dispose();
   if (argv.includes('--stats-only')) return;
 
+  // Each target is measured once (its own images first, then the plan's arms in order), as `tpp-lab predict` does.
   const rows: string[] = ['backbone,target,arm,pool,n_target,n_pool,surprise,pool_surprise,fd_backbone,fd_pool'];
   for (const t of plan.targets) {
-    const target = await loadData(t.data, { splitSeed: plan.splitSeed });
-    const train = fit(target.train);
-    const normalization = normalizationFrom(metadata, train);
     const arms: [string, string][] = [['same', t.data], ...Object.entries(t.arms)];
-    for (const [arm, spec] of arms) {
-      const poolImages = arm === 'same' ? capImages(train, plan.tpp.images) : capImages(fit((await loadData(spec, { splitSeed: plan.splitSeed })).train), plan.tpp.images);
-      const n = await domainNumbers(mae, stats, normalization, train, poolImages);
-      rows.push([backbone, t.name, arm, spec, Math.min(train.images.shape[0], 2000), poolImages.images.shape[0], n.surprise, stats.surprise, n.fdBackbone, n.fdPool].join(','));
-      console.error(`${t.name} ${arm} (${spec}): surprise ${n.surprise.toFixed(4)}, FD backbone ${n.fdBackbone.toFixed(3)}, FD pool ${n.fdPool.toFixed(3)}`);
-    }
+    const m = await measureData(t.data, { backbone, pools: arms.slice(1).map(([, spec]) => spec), tppImages: plan.tpp.images, convert: true, splitSeed: plan.splitSeed });
+    arms.forEach(([arm, spec], i) => {
+      const p = m.pools[i];
+      rows.push([backbone, t.name, arm, spec, Math.min(m.trainImages, TARGET_SAMPLE), p.images, m.surprise, m.poolSurprise, m.fdBackbone, p.fdPool].join(','));
+      console.error(`${t.name} ${arm} (${spec}): surprise ${m.surprise.toFixed(4)}, FD backbone ${m.fdBackbone.toFixed(3)}, FD pool ${p.fdPool.toFixed(3)}`);
+    });
   }
   fs.mkdirSync(out, { recursive: true });
   const file = path.join(out, opt('--file', 'distances.csv'));

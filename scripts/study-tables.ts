@@ -11,7 +11,8 @@ import { loadSegData } from '../src/data/sources/seg-source';
 import { emptyMaskBaseline } from '../src/train/seg-objective';
 import { readPredictor } from '../src/regime/open';
 import { regimeSettings } from '../src/regime/settings';
-import { distanceTable, type PredictedRow, prospectiveTable, validationTable } from '../src/regime/tables';
+import { meanDelta } from '../src/regime/predictor';
+import { distanceTable, KNEE_POOL_OF_ARM, type PredictedRow, prospectiveTable, validationTable } from '../src/regime/tables';
 import { readStudyPlan } from '../src/grid/study-plan';
 import { contrastRows, type CsvRow, fillBlocks, readCsvRows, segHeadsTable, segResultsTable, segTimesTable, studyBlocks } from '../src/report/study-tables';
 
@@ -26,9 +27,6 @@ export const FILES = [
   path.resolve(__dirname, '..', 'docs', 'segmentation.md'), path.join(REGIME, 'README.md'),
 ];
 
-/** The knee grid's arm names → the pools of its prospective prediction. */
-const KNEE_POOLS: Record<string, string> = { same: 'own images', 'chest-xray': 'kermany', natural: 'tinyimagenet' };
-
 /** Tables of the regime map, from its committed files. */
 function regimeBlocks(): Record<string, string> {
   const predictor = readPredictor(path.join(REGIME, 'predictor-v1.json'));
@@ -42,7 +40,7 @@ function regimeBlocks(): Record<string, string> {
   return {
     distances: distanceTable([...readCsvRows(path.join(REGIME, 'distances.csv')), ...readCsvRows(path.join(REGIME, 'knee-distances.csv'))]),
     validation: validationTable(predictor, heldOut),
-    knee: prospectiveTable(predicted, measured, KNEE_POOLS, predictor.training.reduce((a, t) => a + (t.delta ?? 0), 0) / predictor.training.length),
+    knee: prospectiveTable(predicted, measured, KNEE_POOL_OF_ARM, meanDelta(predictor.training)),
   };
 }
 

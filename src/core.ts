@@ -64,10 +64,11 @@ export { demoSettings } from './grid/demo';
 export { parseStudyPlan, validateStudyPlan, type StudyPlan, type StudyTarget } from './grid/study-plan';
 export { memoryStore, type GridStore } from './io/store';
 
-export { domainNumbers, imageStats, sampleImages, surprise, type DomainNumbers, type PoolStats } from './regime/domain';
-export { fitRidge, leaveOneTargetOut, predictDelta, predictWithInterval, spearman, validate, PREDICTOR_FEATURES, type FrozenPredictor, type HeldOutPrediction, type RegimeSetting, type RidgeModel, type Validation } from './regime/predictor';
-export { predictTarget, predictorGrid, checkFrozenPredictor, type CandidatePool, type PredictionRow, type TargetPrediction } from './regime/predict';
+export { imageStats, poolDistance, sampleImages, surprise, targetNumbers, type PoolStats, type TargetNumbers } from './regime/domain';
+export { fitRidge, leaveOneTargetOut, meanDelta, predictDelta, predictWithInterval, spearman, validate, PREDICTOR_FEATURES, type FrozenPredictor, type HeldOutPrediction, type RegimeSetting, type RidgeModel, type Validation } from './regime/predictor';
+export { measureTarget, predictRows, predictTarget, predictorGrid, checkFrozenPredictor, type CandidatePool, type PredictionRow, type TargetMeasurement, type TargetPrediction } from './regime/predict';
 export { regimeSettings, type MeasuredSetting } from './regime/settings';
+export { KNEE_POOL_OF_ARM } from './regime/tables';
 export { featureStats, frechetDistance, type FeatureStats } from './analysis/frechet';
 
 export { meanStd, pairedSentence, pairedSummary, signed, type PairedSummary } from './analysis/paired';

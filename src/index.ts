@@ -82,11 +82,12 @@ export { featureStats, frechetDistance, type FeatureStats } from './analysis/fre
 export { symmetricEigen, symmetricEigenvalues, type SymmetricEigen } from './analysis/linalg';
 export { loraCosine, loraSingularValues, loraUpdateRows, pairLoraFactors, type LoraFactors, type LoraUpdateRow, type PlainTensor } from './analysis/lora-svd';
 
-export { domainNumbers, imageStats, sampleImages, surprise, type DomainNumbers, type PoolStats } from './regime/domain';
-export { fitRidge, leaveOneTargetOut, predictDelta, predictWithInterval, spearman, validate, PREDICTOR_FEATURES, type FrozenPredictor, type HeldOutPrediction, type RegimeSetting, type RidgeModel, type Validation } from './regime/predictor';
-export { predictTarget, predictorGrid, type CandidatePool, type PredictionRow, type TargetPrediction } from './regime/predict';
+export { imageStats, poolDistance, sampleImages, surprise, targetNumbers, type PoolStats, type TargetNumbers } from './regime/domain';
+export { fitRidge, leaveOneTargetOut, meanDelta, predictDelta, predictWithInterval, spearman, validate, PREDICTOR_FEATURES, type FrozenPredictor, type HeldOutPrediction, type RegimeSetting, type RidgeModel, type Validation } from './regime/predictor';
+export { measureTarget, predictRows, predictTarget, predictorGrid, type CandidatePool, type PredictionRow, type TargetMeasurement, type TargetPrediction } from './regime/predict';
 export { regimeSettings, type MeasuredSetting } from './regime/settings';
-export { predictData, readPredictor, SHIPPED_PREDICTOR, type DataPrediction, type PredictDataOptions } from './regime/open';
+export { KNEE_POOL_OF_ARM } from './regime/tables';
+export { measureData, predictData, readPoolStats, readPredictor, SHIPPED_PREDICTOR, type DataMeasurement, type DataPrediction, type MeasureDataOptions, type PredictDataOptions } from './regime/open';
 
 export * from './viz/index';
 export { matmulGflops } from './bench/matmul';

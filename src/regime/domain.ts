@@ -53,26 +53,22 @@ export function surprise(mae: MAE, images: Dataset, normalization: Normalization
   return maeLoss(mae, images, normalization, { seed: SURPRISE_MASK_SEED });
 }
 
-/** The cheap numbers of one (backbone, target, TPP pool) setting. */
-export interface DomainNumbers {
+/** The cheap numbers of a target, measured once for all the pools it is compared with. */
+export interface TargetNumbers {
   surprise: number;
   fdBackbone: number;
-  /** NaN when no pool was given. */
-  fdPool: number;
+  /** Feature statistics of its `TARGET_SAMPLE` sample, which each pool's distance is taken to. */
+  stats: FeatureStats;
 }
 
-/**
- * The numbers of `target` (a `TARGET_SAMPLE` sample of it is used) and, when given, of `pool` (the images the
- * arm's TPP would see) for the backbone of `mae`, with `stats` its shipped pool statistics.
- */
-export async function domainNumbers(mae: MAE, stats: PoolStats, normalization: Normalization, target: Dataset, pool?: Dataset): Promise<DomainNumbers & { targetStats: FeatureStats }> {
+/** The numbers of `target` (a `TARGET_SAMPLE` sample of it) for the backbone of `mae`, with `stats` its shipped pool statistics. */
+export async function targetNumbers(mae: MAE, stats: PoolStats, normalization: Normalization, target: Dataset): Promise<TargetNumbers> {
   const sample = sampleImages(target, TARGET_SAMPLE, 1);
   const targetStats = await imageStats(mae.encoder, sample, normalization);
-  const poolStats = pool ? await imageStats(mae.encoder, pool, normalization) : null;
-  return {
-    surprise: await surprise(mae, sample, normalization),
-    fdBackbone: frechetDistance(stats.features, targetStats),
-    fdPool: poolStats ? frechetDistance(poolStats, targetStats) : NaN,
-    targetStats,
-  };
+  return { surprise: await surprise(mae, sample, normalization), fdBackbone: frechetDistance(stats.features, targetStats), stats: targetStats };
+}
+
+/** The distance between a TPP pool (the images an arm would pre-train on) and a target measured by `targetNumbers`. */
+export async function poolDistance(model: FeatureSource, normalization: Normalization, target: TargetNumbers, pool: Dataset): Promise<number> {
+  return frechetDistance(await imageStats(model, pool, normalization), target.stats);
 }

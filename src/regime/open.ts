@@ -1,8 +1,9 @@
 /**
  * The regime predictor's files, and "will TPP help this data?" in one call, for the CLI (`tpp-lab predict`) and the
  * notebooks: opens the frozen predictor, the backbone with its decoder and the statistics of its pre-training pool,
- * loads the data and the candidate pools, and runs `predictTarget` (src/regime/predict.ts). Node only (it reads
- * files): the browser entry src/core.ts leaves it out; a page calls `predictTarget` with what it loaded itself.
+ * loads the data and the candidate pools, measures them (`measureTarget`, src/regime/predict.ts) and predicts. Node
+ * only (it reads files): the browser entry src/core.ts leaves it out; a page calls `predictTarget` with what it
+ * loaded itself.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -11,7 +12,7 @@ import { openData } from '../data/sources/open';
 import { loadData } from '../data/sources/load';
 import { backboneFingerprint } from '../model/fingerprint';
 import type { PoolStats } from './domain';
-import { checkFrozenPredictor, type CandidatePool, predictTarget, type TargetPrediction } from './predict';
+import { checkFrozenPredictor, type CandidatePool, measureTarget, predictRows, type TargetMeasurement, type TargetPrediction } from './predict';
 import type { FrozenPredictor } from './predictor';
 import { capImages } from '../data/sets/dataset';
 import { normalizationFrom } from '../train/common';
@@ -38,11 +39,27 @@ export function readPredictor(file = SHIPPED_PREDICTOR): FrozenPredictor {
   return checkFrozenPredictor(readJson(file, 'give a frozen predictor (docs/results/regime-*/predictor-v*.json).'), file);
 }
 
-/** Options of `predictData`. */
-export interface PredictDataOptions {
+/** Where a bundled backbone keeps the statistics of its pre-training pool (`pool-stats.json` beside it). */
+export function poolStatsFile(backbone: string): string {
+  return path.join(path.dirname(backbonePaths(backbone).backbone), 'pool-stats.json');
+}
+
+/** The shipped pool statistics of `backbone`, checked to belong to the backbone of fingerprint `fingerprint`. */
+export function readPoolStats(backbone: string, fingerprint: string): PoolStats {
+  const file = poolStatsFile(backbone);
+  const stats = readJson(file, `the backbone ${backbone} ships no statistics of its pre-training pool, which the distances need.`) as PoolStats;
+  if (stats.format !== 'tpp-lab/pool-stats' || stats.backbone !== fingerprint) throw new Error(`${file} does not belong to this backbone (fingerprint ${fingerprint}); take the backbone folder again from the repository.`);
+  return stats;
+}
+
+/** Options of `measureData`. */
+export interface MeasureDataOptions {
+  /** The backbone whose cheap numbers are measured (a bundled name). */
+  backbone: string;
   /** Other TPP pools (pool names or .npz files) besides the data's own images. */
   pools?: readonly string[];
-  predictor?: FrozenPredictor;
+  /** TPP images per pool (default `PREDICT_TPP_IMAGES`, as the study's TPP saw). */
+  tppImages?: number;
   /** Resize images and convert channels of the data and the pools to fit the backbone. */
   convert?: boolean;
   splitSeed?: number;
@@ -52,39 +69,55 @@ export interface PredictDataOptions {
   onNote?: PrepareOptions['onNote'];
 }
 
-/** What `predictData` answers: the prediction, what it was made from, and how long the cheap numbers took. */
-export interface DataPrediction extends TargetPrediction {
+/** What `measureData` found, what it was made from, and how long the cheap numbers took. */
+export interface DataMeasurement extends TargetMeasurement {
   data: string;
   trainImages: number;
   backbone: string;
-  predictor: FrozenPredictor;
   seconds: number;
 }
 
-/** Predict TPP's Δ for `spec` (own images, and each of `options.pools`) with the frozen predictor's backbone. */
-export async function predictData(spec: string, options: PredictDataOptions = {}): Promise<DataPrediction> {
-  const predictor = options.predictor ?? readPredictor();
-  const backbone = predictor.backbone;
+/**
+ * The cheap numbers of `spec` and of each candidate pool (its own training images first, then `options.pools`, in
+ * order) for a bundled backbone: what `predict` and the regime map's distance tables are made of.
+ */
+export async function measureData(spec: string, options: MeasureDataOptions): Promise<DataMeasurement> {
+  const { backbone } = options;
+  const images = options.tppImages ?? PREDICT_TPP_IMAGES;
   const { vit, metadata, paths } = await openBackbone(backbone);
   try {
-    const statsFile = path.join(path.dirname(backbonePaths(backbone).backbone), 'pool-stats.json');
-    const stats = readJson(statsFile, `the backbone ${backbone} ships no statistics of its pre-training pool, which the distances need.`) as PoolStats;
-    const fp = await backboneFingerprint(vit);
-    if (stats.format !== 'tpp-lab/pool-stats' || stats.backbone !== fp) throw new Error(`${statsFile} does not belong to this backbone (fingerprint ${fp}); take the backbone folder again from the repository.`);
+    const stats = readPoolStats(backbone, await backboneFingerprint(vit));
     if (!paths.decoder) throw new Error(`predict needs the MAE decoder beside ${paths.backbone} (decoder.safetensors).`);
     const mae = await loadDecoder(paths.decoder, vit);
     const fit = { config: vit.config, convert: !!options.convert };
     const data = await openData(spec, { splitSeed: options.splitSeed, limit: options.limit, fit, onNote: options.onNote });
     const train = data.train;
-    const pools: CandidatePool[] = [{ name: 'own images', images: capImages(train, PREDICT_TPP_IMAGES) }];
+    const pools: CandidatePool[] = [{ name: 'own images', images: capImages(train, images) }];
     for (const p of options.pools ?? []) {
       const d = await loadData(p, { splitSeed: options.splitSeed, imageSize: vit.config.imageSize, channels: vit.config.channels });
-      pools.push({ name: d.name, images: fitImages(capImages(d.train, PREDICT_TPP_IMAGES), fit, options.onNote) });
+      pools.push({ name: d.name, images: fitImages(capImages(d.train, images), fit, options.onNote) });
     }
     const t0 = Date.now();
-    const r = await predictTarget(predictor, mae, stats, normalizationFrom(metadata, train), train, pools);
-    return { ...r, data: data.name, trainImages: train.images.shape[0], backbone, predictor, seconds: (Date.now() - t0) / 1000 };
+    const m = await measureTarget(mae, stats, normalizationFrom(metadata, train), train, pools);
+    return { ...m, data: data.name, trainImages: train.images.shape[0], backbone, seconds: (Date.now() - t0) / 1000 };
   } finally {
     vit.dispose();
   }
+}
+
+/** Options of `predictData`: those of `measureData` but the backbone, which is the predictor's. */
+export interface PredictDataOptions extends Omit<MeasureDataOptions, 'backbone' | 'tppImages'> {
+  predictor?: FrozenPredictor;
+}
+
+/** What `predictData` answers: the prediction, what it was made from, and how long the cheap numbers took. */
+export interface DataPrediction extends DataMeasurement, TargetPrediction {
+  predictor: FrozenPredictor;
+}
+
+/** Predict TPP's Δ for `spec` (own images, and each of `options.pools`) with the frozen predictor's backbone. */
+export async function predictData(spec: string, options: PredictDataOptions = {}): Promise<DataPrediction> {
+  const predictor = options.predictor ?? readPredictor();
+  const m = await measureData(spec, { ...options, backbone: predictor.backbone });
+  return { ...m, rows: predictRows(predictor, m), predictor };
 }

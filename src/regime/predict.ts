@@ -6,7 +6,7 @@
 import type { Normalization } from '../data/sets/batches';
 import type { Dataset } from '../data/sets/dataset';
 import type { MAE } from '../model/mae';
-import { domainNumbers, type PoolStats } from './domain';
+import { poolDistance, type PoolStats, targetNumbers } from './domain';
 import { type FrozenPredictor, predictWithInterval, type RegimeSetting } from './predictor';
 
 /** A candidate TPP pool: a name for the printout and the images TPP would see (already capped and fitted). */
@@ -26,12 +26,16 @@ export interface PredictionRow {
   nearest: RegimeSetting[];
 }
 
-/** The whole answer for one target. */
-export interface TargetPrediction {
+/** A target's cheap numbers and each candidate pool's distance to it: what a prediction is made from. */
+export interface TargetMeasurement {
   surprise: number;
   poolSurprise: number;
   fdBackbone: number;
   pools: { name: string; images: number; fdPool: number }[];
+}
+
+/** The whole answer for one target. */
+export interface TargetPrediction extends TargetMeasurement {
   rows: PredictionRow[];
 }
 
@@ -48,22 +52,25 @@ export function predictorGrid(p: FrozenPredictor): { methods: string[]; budgets:
   return { methods: [...new Set(p.training.map((s) => s.method))], budgets: [...new Set(p.training.map((s) => s.budget))].sort((a, b) => a - b) };
 }
 
+/** Measure `target` once and the distance of each of `pools` to it. */
+export async function measureTarget(mae: MAE, stats: PoolStats, normalization: Normalization, target: Dataset, pools: readonly CandidatePool[]): Promise<TargetMeasurement> {
+  const t = await targetNumbers(mae, stats, normalization, target);
+  const measured: TargetMeasurement['pools'] = [];
+  for (const pool of pools) measured.push({ name: pool.name, images: pool.images.images.shape[0], fdPool: await poolDistance(mae.encoder, normalization, t, pool.images) });
+  return { surprise: t.surprise, poolSurprise: stats.surprise, fdBackbone: t.fdBackbone, pools: measured };
+}
+
+/** The predictor's Δ for each measured pool, for every method and budget it was fitted on. */
+export function predictRows(predictor: FrozenPredictor, m: TargetMeasurement): PredictionRow[] {
+  const { methods, budgets } = predictorGrid(predictor);
+  return m.pools.flatMap((pool) => methods.flatMap((method) => budgets.map((budget) => {
+    const s: RegimeSetting = { target: 'new', arm: pool.name, method, budget, fdPool: pool.fdPool, fdBackbone: m.fdBackbone, surprise: m.surprise };
+    return { pool: pool.name, method, budget, ...predictWithInterval(predictor, s) };
+  })));
+}
+
 /** Predict Δ for `target` with each of `pools` as the TPP images, for every method and budget of `predictor`. */
 export async function predictTarget(predictor: FrozenPredictor, mae: MAE, stats: PoolStats, normalization: Normalization, target: Dataset, pools: readonly CandidatePool[]): Promise<TargetPrediction> {
-  const { methods, budgets } = predictorGrid(predictor);
-  const rows: PredictionRow[] = [];
-  const out: TargetPrediction = { surprise: NaN, poolSurprise: stats.surprise, fdBackbone: NaN, pools: [], rows };
-  for (const pool of pools) {
-    const n = await domainNumbers(mae, stats, normalization, target, pool.images);
-    out.surprise = n.surprise;
-    out.fdBackbone = n.fdBackbone;
-    out.pools.push({ name: pool.name, images: pool.images.images.shape[0], fdPool: n.fdPool });
-    for (const method of methods) {
-      for (const budget of budgets) {
-        const s: RegimeSetting = { target: 'new', arm: pool.name, method, budget, fdPool: n.fdPool, fdBackbone: n.fdBackbone, surprise: n.surprise };
-        rows.push({ pool: pool.name, method, budget, ...predictWithInterval(predictor, s) });
-      }
-    }
-  }
-  return out;
+  const m = await measureTarget(mae, stats, normalization, target, pools);
+  return { ...m, rows: predictRows(predictor, m) };
 }

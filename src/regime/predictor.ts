@@ -69,6 +69,12 @@ function solve(a: number[][], b: number[]): number[] {
   return x;
 }
 
+/** The trivial predictor's answer: the mean measured Δ of `settings` (every prediction is held against it). */
+export function meanDelta(settings: readonly RegimeSetting[]): number {
+  const measured = settings.filter((s) => Number.isFinite(s.delta));
+  return measured.reduce((a, s) => a + s.delta!, 0) / measured.length;
+}
+
 /** Fit the ridge predictor on measured settings. A feature constant over them gets sd 1 (and a coefficient near 0). */
 export function fitRidge(settings: readonly RegimeSetting[], lambda = RIDGE_LAMBDA): RidgeModel {
   const rows = settings.filter((s) => Number.isFinite(s.delta));
@@ -80,7 +86,7 @@ export function fitRidge(settings: readonly RegimeSetting[], lambda = RIDGE_LAMB
   const sd = Array.from({ length: p }, (_, j) => Math.sqrt(raw.reduce((a, r) => a + (r[j] - mean[j]) ** 2, 0) / n) || 1);
   const x = raw.map((r) => r.map((v, j) => (v - mean[j]) / sd[j]));
   const y = rows.map((s) => s.delta!);
-  const yMean = y.reduce((a, b) => a + b, 0) / n;
+  const yMean = meanDelta(rows);
   const gram = Array.from({ length: p }, (_, i) => Array.from({ length: p }, (_, j) => x.reduce((a, r) => a + r[i] * r[j], 0) / n + (i === j ? lambda : 0)));
   const rhs = Array.from({ length: p }, (_, i) => x.reduce((a, r, k) => a + r[i] * (y[k] - yMean), 0) / n);
   return { features: PREDICTOR_FEATURES.map((f) => f.name), mean, sd, coefficients: solve(gram, rhs), intercept: yMean, lambda };
@@ -113,7 +119,7 @@ export function leaveOneTargetOut(settings: readonly RegimeSetting[], lambda = R
   for (const t of targets) {
     const train = measured.filter((s) => s.target !== t);
     const model = fitRidge(train, lambda);
-    const trivial = train.reduce((a, s) => a + s.delta!, 0) / train.length;
+    const trivial = meanDelta(train);
     for (const s of measured.filter((s) => s.target === t)) out.push({ setting: s, predicted: predictDelta(model, s), trivial });
   }
   return out;

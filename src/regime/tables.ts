@@ -46,6 +46,9 @@ export function validationTable(p: FrozenPredictor, heldOut: readonly { target: 
   return lines.join('\n');
 }
 
+/** The knee grid's arm names → the pools of its prospective prediction (`knee-plan.json`, `knee-prediction-v1.json`). */
+export const KNEE_POOL_OF_ARM: Readonly<Record<string, string>> = Object.freeze({ same: 'own images', 'chest-xray': 'kermany', natural: 'tinyimagenet' });
+
 /** A prospective prediction file's row (`tpp-lab predict --json`): a prediction without its nearest settings. */
 export type PredictedRow = Omit<PredictionRow, 'nearest'>;
 
