@@ -49,7 +49,14 @@ CONF
   echo "slurm-local: the node did not come up; see $dir/log/" >&2; sinfo >&2 || true; exit 1
   ;;
 stop)
-  for f in slurmd slurmctld; do [ -f "$dir/$f.pid" ] && kill "$(cat "$dir/$f.pid")" 2>/dev/null || true; done
+  # Wait until each daemon has gone: slurmctld saves its state on the way out, and a caller that removes DIR at
+  # once would race those writes (rm then fails with "directory not empty").
+  for f in slurmd slurmctld; do
+    [ -f "$dir/$f.pid" ] || continue
+    pid=$(cat "$dir/$f.pid")
+    kill "$pid" 2>/dev/null || continue
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  done
   ;;
 *) echo "usage: slurm-local.sh start|stop DIR" >&2; exit 2 ;;
 esac
