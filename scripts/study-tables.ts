@@ -12,7 +12,8 @@ import { emptyMaskBaseline } from '../src/train/seg-objective';
 import { readPredictor } from '../src/regime/open';
 import { regimeSettings } from '../src/regime/settings';
 import { meanDelta } from '../src/regime/predictor';
-import { distanceTable, KNEE_POOL_OF_ARM, type PredictedRow, prospectiveTable, validationTable } from '../src/regime/tables';
+import { readCheckpointInfo } from '../src/io/checkpoint';
+import { type ArmDose, distanceTable, doseTable, KNEE_POOL_OF_ARM, type PredictedRow, prospectiveTable, validationTable } from '../src/regime/tables';
 import { readStudyPlan } from '../src/grid/study-plan';
 import { contrastRows, type CsvRow, fillBlocks, readCsvRows, segHeadsTable, segResultsTable, segTimesTable, studyBlocks } from '../src/report/study-tables';
 
@@ -27,8 +28,30 @@ export const FILES = [
   path.resolve(__dirname, '..', 'docs', 'segmentation.md'), path.join(REGIME, 'README.md'),
 ];
 
+/**
+ * What each TPP arm of a study folder's targets trained on, read from its seed-0 adapter (the TPP settings it
+ * carries: the image count and source, the epochs): `{ target: { arm: { images, epochs } } }`.
+ */
+async function armDoses(dir: string): Promise<Record<string, Record<string, ArmDose>>> {
+  const out: Record<string, Record<string, ArmDose>> = {};
+  for (const target of fs.readdirSync(dir).filter((t) => fs.existsSync(path.join(dir, t, 'grid.json'))).sort()) {
+    const arms = (JSON.parse(fs.readFileSync(path.join(dir, target, 'grid.json'), 'utf8')).axes.arms as string[]).filter((a) => a !== 'none');
+    out[target] = {};
+    for (const arm of arms) {
+      const file = path.join(dir, target, 'tpp', `lora__${arm}__s0`, 'adapter.safetensors');
+      if (!fs.existsSync(file)) continue;
+      const meta = (await readCheckpointInfo(file)).metadata as { armLabel?: string; settings?: { arm?: { tpp?: { images?: number } } }; tppSettings?: { epochs: number; images: { count: number } } };
+      const count = meta.tppSettings!.images.count;
+      const cap = meta.settings?.arm?.tpp?.images;
+      const words = meta.armLabel?.startsWith('mix: ') ? ` (${meta.armLabel.slice(5).replace(/ train images/g, '')})` : cap !== undefined && cap > count ? ' (all)' : '';
+      out[target][arm] = { images: `${count.toLocaleString('en-US')}${words}`, epochs: meta.tppSettings!.epochs };
+    }
+  }
+  return out;
+}
+
 /** Tables of the regime map, from its committed files. */
-function regimeBlocks(): Record<string, string> {
+async function regimeBlocks(): Promise<Record<string, string>> {
   const predictor = readPredictor(path.join(REGIME, 'predictor-v1.json'));
   const heldOut = readCsvRows(path.join(REGIME, 'loto-v1.csv')).map((r) => ({ target: r.target, predicted: Number(r.predicted), trivial: Number(r.trivial), delta: Number(r.delta) }));
   const knee = path.join(REGIME, 'knee', 'contrasts.csv');
@@ -37,11 +60,16 @@ function regimeBlocks(): Record<string, string> {
   const plan = readStudyPlan(path.join(REGIME, 'knee-plan.json'));
   const predicted = (JSON.parse(fs.readFileSync(path.join(REGIME, 'knee-prediction-v1.json'), 'utf8')).rows as PredictedRow[])
     .filter((r) => plan.methods.includes(r.method) && plan.budgets.includes(r.budget));
-  return {
+  const blocks: Record<string, string> = {
     distances: distanceTable([...readCsvRows(path.join(REGIME, 'distances.csv')), ...readCsvRows(path.join(REGIME, 'knee-distances.csv'))]),
     validation: validationTable(predictor, heldOut),
     knee: prospectiveTable(predicted, measured, KNEE_POOL_OF_ARM, meanDelta(predictor.training)),
   };
+  for (const piece of ['dose', 'mix']) {
+    const file = path.join(REGIME, piece, 'contrasts.csv');
+    if (fs.existsSync(file)) blocks[piece] = doseTable(readCsvRows(file), await armDoses(path.join(REGIME, piece)));
+  }
+  return blocks;
 }
 
 /** Tables of the segmentation results (the targets' summary.csv; the head grids' results.json with their wall times). */
@@ -82,7 +110,7 @@ async function main(): Promise<number> {
   const diagnostics = path.join(STUDY, 'diagnostics.csv');
   const blocks = studyBlocks(readCsvRows(path.join(STUDY, 'summary.csv')), readCsvRows(path.join(STUDY, 'contrasts.csv')), fs.existsSync(diagnostics) ? readCsvRows(diagnostics) : []);
   const seg = await segBlocks();
-  const regime = regimeBlocks();
+  const regime = await regimeBlocks();
   let stale = 0;
   for (const f of FILES) {
     if (!fs.existsSync(f)) continue;

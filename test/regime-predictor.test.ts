@@ -124,4 +124,21 @@ describe('regime tables', () => {
     assert.equal(after[2], '| kermany | lora | 1 | −0.020 [−0.200, +0.200] | +0.030 [+0.010, +0.050] **helps** | 0.050 |');
     assert.match(after.at(-1)!, /Mean absolute error of the frozen predictions: 0\.050 over 1 measured settings/);
   });
+
+  it('the dose table gives each arm against no TPP and against 546 own images, reading same − arm the other way round', async () => {
+    const { doseTable } = await import('../src/regime/tables');
+    const row = (question: string, arm: string, versus: string, d: number, lo: number, hi: number, verdict: string) =>
+      ({ target: 'pbc', method: 'lora', budget: '1/class', metric: 'auc', question, arm, versus, delta_mean: String(d), delta_ci_low: String(lo), delta_ci_high: String(hi), verdict });
+    const contrasts = [
+      row('tpp-helps', 'same', 'none', 0.01, -0.01, 0.03, 'no detectable effect'),
+      row('tpp-helps', 'own-all', 'none', 0.05, 0.02, 0.08, 'helps'),
+      row('modality', 'same', 'own-all', -0.04, -0.07, -0.01, 'hurts'),
+      row('tpp-helps', 'own-all', 'none', 0.9, 0.9, 0.9, 'helps'),
+    ];
+    contrasts[3].metric = 'balanced_accuracy';
+    const lines = doseTable(contrasts, { pbc: { same: { images: '546', epochs: 40 }, 'own-all': { images: '11,963 (all)', epochs: 40 }, 'own-x': { images: '9', epochs: 1 } } }).split('\n');
+    assert.equal(lines.length, 4, 'one row per measured arm: own-x has no contrast, balanced accuracy is not the metric');
+    assert.equal(lines[2], '| pbc | lora | 1/class | own images | 546 | 40 | +0.010 [−0.010, +0.030] n.d.e. | (reference) |');
+    assert.equal(lines[3], '| pbc | lora | 1/class | own-all | 11,963 (all) | 40 | +0.050 [+0.020, +0.080] **helps** | +0.040 [+0.010, +0.070] **helps** |');
+  });
 });

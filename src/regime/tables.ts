@@ -77,3 +77,46 @@ export function prospectiveTable(predicted: readonly PredictedRow[], measured: r
   }
   return lines.join('\n');
 }
+
+/** What a TPP arm of the dose or mix grids trained on: its images in words and its TPP epochs. */
+export interface ArmDose {
+  /** E.g. `546`, `4,708 (all)` or `546 own + 546 HC18`. */
+  images: string;
+  epochs: number;
+}
+
+/** `a − b` of a contrast row read the other way round (`b − a`): the sign, the interval and the verdict flip. */
+function flipped(r: CsvRow): CsvRow {
+  const verdict = r.verdict === 'helps' ? 'hurts' : r.verdict === 'hurts' ? 'helps' : r.verdict;
+  return { ...r, delta_mean: String(-Number(r.delta_mean)), delta_ci_low: String(-Number(r.delta_ci_high)), delta_ci_high: String(-Number(r.delta_ci_low)), verdict };
+}
+
+/** `+0.012 [−0.010, +0.034] n.d.e.` (helps and hurts in bold). */
+function pairedCell(r: CsvRow | undefined): string {
+  if (!r) return '—';
+  const v = r.verdict === 'no detectable effect' ? 'n.d.e.' : `**${r.verdict}**`;
+  return `${signed(Number(r.delta_mean), 3)} [${signed(Number(r.delta_ci_low), 3)}, ${signed(Number(r.delta_ci_high), 3)}] ${v}`;
+}
+
+/**
+ * The dose axis (and the mix arms) from a study's contrasts.csv: per target, method and labels per class, each TPP
+ * arm's images and epochs, its Δ against no TPP and against TPP on 546 own images (`same`), both paired over the
+ * same fine-tuning seeds with 95 % intervals. `doses` gives each arm's images and epochs per target.
+ */
+export function doseTable(contrasts: readonly CsvRow[], doses: Readonly<Record<string, Readonly<Record<string, ArmDose>>>>, metric = 'auc'): string {
+  const lines = ['| target | method | labels/class | TPP arm | TPP images | TPP epochs | Δ AUC vs no TPP [95 % CI] | Δ AUC vs 546 own images, 40 epochs [95 % CI] |', '| --- | --- | --- | --- | --- | --- | --- | --- |'];
+  const rows = contrasts.filter((r) => r.metric === metric);
+  const groups = [...new Set(rows.map((r) => `${r.target}|${r.method}|${r.budget}`))];
+  for (const g of groups) {
+    const [target, method, budget] = g.split('|');
+    const here = rows.filter((r) => r.target === target && r.method === method && r.budget === budget);
+    for (const arm of Object.keys(doses[target] ?? {})) {
+      const d = doses[target][arm];
+      const vsNone = here.find((r) => r.question === 'tpp-helps' && r.arm === arm && r.versus === 'none');
+      const vsSame = arm === 'same' ? undefined : here.find((r) => r.question === 'modality' && r.arm === 'same' && r.versus === arm);
+      if (!vsNone) continue;
+      lines.push(`| ${target} | ${method} | ${budget} | ${arm === 'same' ? 'own images' : arm} | ${d.images} | ${d.epochs} | ${pairedCell(vsNone)} | ${arm === 'same' ? '(reference)' : pairedCell(vsSame && flipped(vsSame))} |`);
+    }
+  }
+  return lines.join('\n');
+}
