@@ -17,7 +17,8 @@ import { AdamW } from '../step/optimizer';
 import { computeGradients, type LossAndGrads, trainStep } from '../step/step';
 import { DEFAULT_WEIGHT_DECAY } from './defaults';
 import { lrAt, Schedule } from './schedule';
-import { describeDiff, settingsDiff } from './settings-fingerprint';
+import { describeDiff } from './settings-fingerprint';
+import { checkRecord } from './settings-record';
 
 export { NonFiniteLossError } from '../step/step';
 
@@ -253,9 +254,10 @@ async function loadTrainState<B>(spec: FitSpec<B>, opt: AdamW, bytes: Uint8Array
   if (file.metadata.stage !== spec.stage) {
     throw new Error(`${path} is a "${file.metadata.stage}" checkpoint; cannot resume the "${spec.stage}" stage from it. Use another --out folder or drop --resume.`);
   }
-  const diff = settingsDiff(JSON.parse(file.metadata.meta ?? '{}'), spec.meta ?? {});
-  if (diff.length) {
-    throw new Error(`${path} was written with other settings; resuming would mix two runs (${describeDiff(diff)}). Run with the same settings, or without --resume to start over.`);
+  // The checkpoint's settings are a settings record (settings-record.ts), checked as a grid's cells are.
+  const check = checkRecord({ settings: JSON.parse(file.metadata.meta ?? '{}') }, spec.meta ?? {});
+  if (check.state === 'changed') {
+    throw new Error(`${path} was written with other settings; resuming would mix two runs (${describeDiff(check.diff)}). Run with the same settings, or without --resume to start over.`);
   }
   const read = (key: string, like: tf.Tensor): tf.Tensor => {
     const e = file.tensors.get(key);
