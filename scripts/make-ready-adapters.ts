@@ -12,7 +12,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import {
-  capImages, finetune, initBackend, loadMedMNISTSplits, normalizationFrom, openBackbone, peftConfig, readStudyPlan, sharedTppAdapter,
+  capImages, fileBytes, finetune, initBackend, loadMedMNISTSplits, normalizationFrom, openBackbone, peftConfig, readStudyPlan, sharedTppAdapter, stageFiles,
 } from '../src/index';
 
 export const READY_DIR = path.resolve(__dirname, '..', 'data', 'adapters-imagenet28');
@@ -30,15 +30,15 @@ async function main(): Promise<void> {
   const method = peftConfig('lora', { rank: 4 });
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ready-adapters-'));
   const tpp = await sharedTppAdapter({
-    backbone: vit, method, pretext: 'mae', decoderPath: paths.decoder!, images: capImages(splits.train, plan.tpp.images), normalization,
-    epochs: plan.tpp.epochs, lr: plan.tpp.lr, seed: 0, outDir: path.join(work, 'tpp'), recompute: true,
+    backbone: vit, method, pretext: 'mae', decoder: fileBytes(paths.decoder!, 'decoder'), images: capImages(splits.train, plan.tpp.images), normalization,
+    epochs: plan.tpp.epochs, lr: plan.tpp.lr, seed: 0, files: stageFiles(path.join(work, 'tpp')), recompute: true,
     metadata: { madeBy: 'scripts/make-ready-adapters.ts' },
   });
   tpp.trained!.peft.dispose();
   const ft = await finetune({
-    backbone: vit, method, init: tpp.adapterPath, train: splits.train, val: splits.val, test: splits.test, labelBudget: { perClass: 10 },
+    backbone: vit, method, init: tpp.adapter, train: splits.train, val: splits.val, test: splits.test, labelBudget: { perClass: 10 },
     normalization, epochs: plan.finetune.epochs, batchSize: plan.finetune.batch, lr: plan.finetune.lr, minStepsPerEpoch: plan.finetune.minSteps,
-    seed: 0, outDir: path.join(work, 'ft'),
+    seed: 0, files: stageFiles(path.join(work, 'ft')),
     metadata: { madeBy: 'scripts/make-ready-adapters.ts', init: 'tpp-breastmnist-lora4.safetensors (the TPP adapter beside it)' },
   });
   fs.mkdirSync(out, { recursive: true });

@@ -19,7 +19,7 @@ import { pooledFeatures } from '../src/train/probe';
 import { type PoolStats, sampleImages, surprise, TARGET_SAMPLE } from '../src/regime/domain';
 import { measureData, poolStatsFile } from '../src/regime/open';
 import { normalizationFrom } from '../src/train/common';
-import { readStudyPlan } from '../src/grid/study-plan';
+import { readStudyPlan } from '../src/grid/study-plan-file';
 
 const POOL_SAMPLE = 5000;
 

@@ -14,7 +14,7 @@ import { regimeSettings } from '../src/regime/settings';
 import { meanDelta } from '../src/regime/predictor';
 import { readCheckpointInfo } from '../src/io/checkpoint';
 import { type ArmDose, distanceTable, doseTable, KNEE_POOL_OF_ARM, type PredictedRow, prospectiveTable, validationTable } from '../src/regime/tables';
-import { readStudyPlan } from '../src/grid/study-plan';
+import { readStudyPlan } from '../src/grid/study-plan-file';
 import { contrastRows, type CsvRow, fillBlocks, readCsvRows, segHeadsTable, segResultsTable, segTimesTable, studyBlocks } from '../src/report/study-tables';
 
 export const STUDY = path.resolve(__dirname, '..', 'docs', 'results', 'study-2026-11-28');

@@ -26,16 +26,19 @@ export { useOwnKernels, ownKernelsActive } from './kernels/wasm';
 
 export * from './peft/index';
 export {
-  ADAPTER_FORMAT, BACKBONE_FORMAT, checkpointInfo, decodeAdapter, decodeBackbone, encodeAdapter, encodeBackbone, OTHER_HEAD_PREFIXES,
+  ADAPTER_FORMAT, BACKBONE_FORMAT, checkpointInfo, checkpointInfoOf, decodeAdapter, decodeBackbone, encodeAdapter, encodeBackbone, OTHER_HEAD_PREFIXES,
   type CheckpointInfo, type CheckpointMetadata, type EncodedCheckpoint, type LoadAdapterOptions, type LoadBackboneOptions, type OtherHead,
 } from './checkpoint/checkpoint';
-export { decodeSafetensors, encodeSafetensors, entryToFloat32, type SafetensorsContents, type SafetensorsEntry, type TensorToWrite } from './checkpoint/safetensors';
+export { DECODER_FORMAT, decodeDecoder, encodeDecoder } from './checkpoint/decoder';
+export { decodeSegAdapter, encodeSegAdapter, type LoadedSegAdapter } from './checkpoint/seg-adapter';
+export { decodeSafetensors, decodeSafetensorsHeader, encodeSafetensors, entryToFloat32, type SafetensorsContents, type SafetensorsEntry, type TensorToWrite } from './checkpoint/safetensors';
 
 export { AdamW, clipByGlobalNorm, defaultNoDecay, type AdamWOptions } from './step/optimizer';
 export { computeGradients, trainStep, NonFiniteLossError, type LossAndGrads, type StepSettings } from './step/step';
 export { epochSeed, stepSeed } from './step/seed';
 
-export { normalizationFrom, type StageRunOptions } from './train/common';
+export { normalizationFrom, type StageRunOptions, type WorkerOptions } from './train/common';
+export { type GradientSource, type StartWorkers } from './parallel/gradients';
 export { STAGE_DEFAULTS, type StageDefaults, type StageName } from './train/defaults';
 export { pretrainMAE, maeLoss, type PretrainOptions, type PretrainResult } from './train/pretrain';
 export { targetParameterPretrain, type TppOptions, type TppResult } from './train/tpp';
@@ -48,21 +51,24 @@ export { finetuneSegmentation, segForward, type SegFinetuneOptions, type SegFine
 export { ellipsePerimeter, fitEllipse, hd95, headCircumference, overlap, segScores, type SegScores } from './train/seg-metrics';
 export { fitSegToBackbone } from './data/sets/fit';
 export { emptyMaskBaseline, evaluateSegmentation, predictSegMasks, scoreSegMasks, type SegEvaluation } from './train/seg-objective';
-export { fit, type FitResult, type FitSpec, type EpochRecord, type TrainProgress } from './train/loop';
+export { CHECKPOINT_FILE, fit, type FitResult, type FitSpec, type EpochRecord, type TrainProgress } from './train/loop';
 export { canonicalJson, datasetFingerprint, describeDiff, settingsDiff, settingsFingerprint, RESULTS_VERSION } from './train/settings-fingerprint';
 export { checkRecord, settingsRecord, type RecordCheck, type RecordState, type SettingsRecord } from './train/settings-record';
 export { runCompare, methodSizes, readCell } from './grid/run';
 export { summarize, summarizeSegmentation, type SummaryRow } from './grid/summary';
 export { cellResult, type Arm, type ArmTpp, type CellResult, type CompareGrid, type CompareProgress, type GridBudget } from './grid/types';
 export { budgetLabel, planCompare, tppImages } from './grid/plan';
-export { GRID_BACKBONE, otherArms, type ArmTppSettings, type GridSettings } from './grid/settings';
+export { type GridSources, type OpenedBackbone } from './grid/sources';
+export { openWith, checkDicomLoad, type LoadData, type OpenDataOptions } from './data/sources/open-with';
+export { GRID_BACKBONE, SEGMENTATION_BACKBONE, otherArms, type ArmTppSettings, type GridSettings } from './grid/settings';
 export { gridMethod, gridMethods, type GridMethod } from './grid/methods';
+export { buildGrid, gridBackbone, loadTarget, type BuildGridOptions, type BuiltGrid } from './grid/build';
 export { runGrid, runGridTask, type GridRun, type RunGridOptions, type TaskRunner } from './grid/comparison';
 export { mergeShards, readGridFile, type GridFile } from './grid/grid-file';
 export { targetSettings, referenceSettings } from './grid/study';
 export { demoSettings } from './grid/demo';
 export { parseStudyPlan, validateStudyPlan, type StudyPlan, type StudyTarget } from './grid/study-plan';
-export { memoryStore, type GridStore } from './io/store';
+export { memoryStore, namedBytes, subStore, whereIs, type FileStore, type GridStore, type NamedBytes } from './io/store';
 
 export { imageStats, poolDistance, sampleImages, surprise, targetNumbers, type PoolStats, type TargetNumbers } from './regime/domain';
 export { fitRidge, leaveOneTargetOut, meanDelta, predictDelta, predictWithInterval, spearman, validate, PREDICTOR_FEATURES, type FrozenPredictor, type HeldOutPrediction, type RegimeSetting, type RidgeModel, type Validation } from './regime/predictor';

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { DEMO_STUDY, demoSettings } from '../src/grid/demo';
 import { targetSettings } from '../src/grid/study';
-import { readStudyPlan } from '../src/grid/study-plan';
+import { readStudyPlan } from '../src/grid/study-plan-file';
 import type { CellResult } from '../src/grid/types';
 import { studyComparison } from '../src/report/demo-comparison';
 import { readCsvRows } from '../src/report/study-tables';

@@ -14,6 +14,7 @@ import { DIAGNOSTIC_COLUMNS } from '../src/report/diagnostics';
 import { pretrainMAE } from '../src/train/pretrain';
 import { targetParameterPretrain } from '../src/train/tpp';
 import { brightness, cli, tempDir, tinyBackbone } from './helpers';
+import { fileBytes, stageFiles } from '../src/io/stage-files';
 
 /** `[n, d]` row-major with entries uniform in [-1, 1). */
 function randomMatrix(n: number, d: number, seed: number): Float64Array {
@@ -129,10 +130,10 @@ test('diagnoseTarget leaves the backbone as it found it, also for BitFit, whose 
   const dir = tempDir();
   const [train, test_] = [brightness(32, 1), brightness(16, 2)];
   const normalization = computeNormalization(train);
-  const pre = await pretrainMAE({ train, preset: 'tiny', epochs: 1, batchSize: 16, outDir: path.join(dir, 'pre') });
+  const pre = await pretrainMAE({ train, preset: 'tiny', epochs: 1, batchSize: 16, files: stageFiles(path.join(dir, 'pre')) });
   // BitFit's TPP trains the biases of the backbone it is given in place: diagnose a fresh copy.
   const tpp = await targetParameterPretrain({
-    backbone: pre.mae.encoder, method: peftConfig('bitfit'), decoderPath: pre.decoderPath, images: train, normalization, epochs: 2, batchSize: 16, lr: 1e-2, seed: 0, outDir: path.join(dir, 'tpp'),
+    backbone: pre.mae.encoder, method: peftConfig('bitfit'), decoder: fileBytes(pre.decoderPath!), images: train, normalization, epochs: 2, batchSize: 16, lr: 1e-2, seed: 0, files: stageFiles(path.join(dir, 'tpp')),
   });
   tpp.peft.dispose();
   pre.mae.dispose();

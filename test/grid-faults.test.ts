@@ -18,7 +18,9 @@ import { checkReuse, CorruptResultError, planCompare } from '../src/grid/plan';
 import type { GridSettings } from '../src/grid/settings';
 import { checkGridSettings, checkGridSize, GRID_LIMITS, gridShape, gridSize, GridSizeError, addSizes } from '../src/grid/size';
 import { studyShapes, targetGrids } from '../src/grid/study';
-import { readStudyPlan, validateStudyPlan } from '../src/grid/study-plan';
+import { validateStudyPlan } from '../src/grid/study-plan';
+import { readStudyPlan } from '../src/grid/study-plan-file';
+import { nodeGridSources } from '../src/io/grid-sources';
 import type { Arm, CompareGrid } from '../src/grid/types';
 import { folderStore } from '../src/io/folder-store';
 import { acquireRunFolder, notAFolder, RunFolderError } from '../src/io/run-folder';
@@ -61,14 +63,14 @@ describe('grid sizes, before any work', () => {
   test('a study plan of 10^9 seeds is refused from its counts, before its seed list exists', () => {
     const plan = { methods: ['lora'], budgets: [1], seeds: 1e9, targets: [{ data: 'breastmnist' }] };
     const t0 = Date.now();
-    assert.throws(() => validateStudyPlan(plan), GridSizeError);
-    assert.throws(() => validateStudyPlan(plan), /the study plan has 2,000,000,000 cells \(1 target; 1 method x 1,000,000,000 seeds, 30 epochs\), more than the limit of 100,000; .*"maxCells" in the plan \(or --max-cells N\)/);
+    assert.throws(() => validateStudyPlan(plan, nodeGridSources), GridSizeError);
+    assert.throws(() => validateStudyPlan(plan, nodeGridSources), /the study plan has 2,000,000,000 cells \(1 target; 1 method x 1,000,000,000 seeds, 30 epochs\), more than the limit of 100,000; .*"maxCells" in the plan \(or --max-cells N\)/);
     assert.ok(Date.now() - t0 < 2000, 'no list of 10^9 seeds was built');
     // The plan's own limit, and the command's, which wins.
-    assert.throws(() => validateStudyPlan({ ...plan, seeds: 3, maxCells: 5 }), /has 6 cells .* limit of 5;/);
-    assert.equal(validateStudyPlan({ ...plan, seeds: 3, maxCells: 5 }, { maxCells: 6 }).maxCells, 6);
-    assert.throws(() => validateStudyPlan({ ...plan, seeds: 3, maxCells: 0 }), /maxCells must be a whole number >= 1/);
-    assert.equal(validateStudyPlan({ ...plan, seeds: 3 }).maxCells, undefined);
+    assert.throws(() => validateStudyPlan({ ...plan, seeds: 3, maxCells: 5 }, nodeGridSources), /has 6 cells .* limit of 5;/);
+    assert.equal(validateStudyPlan({ ...plan, seeds: 3, maxCells: 5 }, nodeGridSources, { maxCells: 6 }).maxCells, 6);
+    assert.throws(() => validateStudyPlan({ ...plan, seeds: 3, maxCells: 0 }, nodeGridSources), /maxCells must be a whole number >= 1/);
+    assert.equal(validateStudyPlan({ ...plan, seeds: 3 }, nodeGridSources).maxCells, undefined);
   });
 
   test('a study\'s shapes from counts are its grids\' shapes', () => {

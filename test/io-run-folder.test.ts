@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { acquireRunFolder, guardPreviousRun, LOCK_FILE, RunFolderError } from '../src/io/run-folder';
+import { stageFiles } from '../src/io/stage-files';
 import { fit } from '../src/train/loop';
 import { canonicalJson, settingsDiff, settingsFingerprint } from '../src/train/settings-fingerprint';
 import { cli, ROOT, tempDir } from './helpers';
@@ -30,7 +31,7 @@ describe('settings fingerprints', () => {
     const w = tf.variable(tf.zeros([2]), true, 'w-resume-test');
     const spec = (lr: number) => ({
       stage: 'test', params: new Map([['w', w]]), epochs: 1, stepsPerEpoch: 1, batches: () => [0], loss: () => tf.sum(tf.square(tf.sub(w, 1))) as tf.Scalar,
-      batchSize: () => 1, dispose: () => {}, lr, checkpointPath: path.join(dir, 'ckpt.safetensors'), resume: true, meta: { lr, method: { rank: 4 } },
+      batchSize: () => 1, dispose: () => {}, lr, files: stageFiles(dir), resume: true, meta: { lr, method: { rank: 4 } },
     });
     await fit(spec(0.1));
     await assert.rejects(fit(spec(0.2)), /written with other settings; resuming would mix two runs \(lr: 0\.1 → 0\.2\)/);

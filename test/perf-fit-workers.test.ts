@@ -10,6 +10,7 @@ import { peftConfig } from '../src/peft';
 import { finetune } from '../src/train/finetune';
 import { pretrainMAE } from '../src/train/pretrain';
 import { brightness } from './helpers';
+import { startWorkerGradients } from '../src/parallel/workers';
 
 
 describe('fit with worker threads', () => {
@@ -20,7 +21,7 @@ describe('fit with worker threads', () => {
     const normalization = computeNormalization(train);
     const backbone = createViT(vitConfig('tiny'), { seed: 0 });
     const run = async (workers: number) => {
-      const r = await finetune({ backbone, method: peftConfig('lora'), train, val, normalization, epochs: 2, batchSize: 13, lr: 5e-3, seed: 1, workers });
+      const r = await finetune({ backbone, method: peftConfig('lora'), train, val, normalization, epochs: 2, batchSize: 13, lr: 5e-3, seed: 1, workers, startWorkers: startWorkerGradients });
       const weights = new Map([...r.peft.trainableParameters()].map(([n, v]) => [n, v.dataSync().slice() as Float32Array]));
       const out = { losses: r.fit.history.map((h) => h.loss), weights, auc: r.val.auc };
       r.peft.dispose();
@@ -44,7 +45,7 @@ describe('fit with worker threads', () => {
     await initBackend({ warn: () => {} });
     const train = brightness(24, 5);
     const run = async (workers: number) => {
-      const r = await pretrainMAE({ train, preset: 'tiny', epochs: 1, batchSize: 11, lr: 5e-3, seed: 2, workers });
+      const r = await pretrainMAE({ train, preset: 'tiny', epochs: 1, batchSize: 11, lr: 5e-3, seed: 2, workers, startWorkers: startWorkerGradients });
       const weights = new Map([...r.mae.trainableParameters()].map(([n, v]) => [n, v.dataSync().slice() as Float32Array]));
       const out = { losses: r.fit.history.map((h) => h.loss), weights };
       r.mae.dispose();

@@ -279,6 +279,7 @@ describe('the grid\'s faults', () => {
     if (!fs.existsSync('/dev/full')) return t.skip('neither a tmpfs nor /dev/full on this machine');
     const { runGrid } = await import('../src/grid/comparison');
     const { folderStore } = await import('../src/io/folder-store');
+    const { nodeGridSources } = await import('../src/io/grid-sources');
     const dir = out();
     const settings = {
       data: 'breastmnist', other: [], methods: ['lora'], arms: ['none'], budgets: [{ perClass: 4 }], seeds: [0, 1], splitSeed: 0, limit: 40,
@@ -286,12 +287,12 @@ describe('the grid\'s faults', () => {
     };
     fs.mkdirSync(path.join(dir, 'cells'), { recursive: true });
     fs.symlinkSync('/dev/full', path.join(dir, `${second}.tmp-${process.pid}`));
-    const failed = await runGrid(settings, { store: folderStore(dir) }).then(() => null, (e: Error) => e.message);
+    const failed = await runGrid(settings, { store: folderStore(dir), sources: nodeGridSources }).then(() => null, (e: Error) => e.message);
     assert.ok(failed, 'the write into /dev/full fails');
     says(failed, dir);
     // The failed write removed its temporary file (the link), which frees the "disk".
     const phases: string[] = [];
-    const run = await runGrid(settings, { store: folderStore(dir), onProgress: (e) => phases.push(e.phase) });
+    const run = await runGrid(settings, { store: folderStore(dir), sources: nodeGridSources, onProgress: (e) => phases.push(e.phase) });
     assert.deepEqual(phases.filter((p) => p !== 'finetune'), ['skip'], 'the rerun reuses the finished cell');
     assert.deepEqual(trained(run.stored as unknown as Record<string, unknown>[]), trained(results(serial)));
     report.push({ category: 'grid', name: 'full disk (/dev/full)', pass: true, tail: [failed] });

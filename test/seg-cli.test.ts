@@ -12,6 +12,7 @@ import { backboneFingerprint } from '../src/model/fingerprint';
 import { pretrainMAE } from '../src/train/pretrain';
 import { fitSegToBackbone } from '../src/data/sets/fit';
 import { cli, ROOT, tempDir } from './helpers';
+import { stageFiles } from '../src/io/stage-files';
 
 const lastJson = (stdout: string) => JSON.parse(stdout.trim().split('\n').pop()!);
 const HC18 = path.join(ROOT, 'data', 'hc18_64.npz');
@@ -25,7 +26,7 @@ describe('tpp-lab finetune --task segment', () => {
     await initBackend();
     const config = vitConfig('tiny', { imageSize: 32, patchSize: 8 });
     const pool = fitSegToBackbone(segSubset((await loadSegData(BUSI)).train, Array.from({ length: 32 }, (_, i) => i)), config, true);
-    const r = await pretrainMAE({ train: segImages(pool), preset: config, epochs: 1, batchSize: 16, seed: 0, outDir: pre });
+    const r = await pretrainMAE({ train: segImages(pool), preset: config, epochs: 1, batchSize: 16, seed: 0, files: stageFiles(pre) });
     r.mae.dispose();
     r.mae.encoder.dispose();
     const t = cli(['tpp', '--data', BUSI, '--convert', '--backbone', pre, '--method', 'lora', '--limit', '16', '--epochs', '1', '--batch', '16', '--out', path.join(dir, 'tpp'), '--json', '--quiet']);

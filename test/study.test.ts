@@ -4,13 +4,14 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { referenceSettings, targetSettings } from '../src/grid/study';
 import { validateStudyPlan } from '../src/grid/study-plan';
+import { nodeGridSources } from '../src/io/grid-sources';
 import { cli, tempDir, tinyBackbone } from './helpers';
 
 const base = { methods: ['lora'], budgets: [2], seeds: 2, targets: [{ data: 'breastmnist' }] };
 
 test('a target\'s further TPP arms: pools with their own settings, as arms of its grid; none in its reference grid', () => {
   const mix = { pools: [{ data: 'same' }, { data: 'data/hc18_64.npz', images: 1454 }], images: 2000 };
-  const p = validateStudyPlan({ ...base, references: ['linear-probe'], targets: [{ data: 'breastmnist', arms: { natural: 'tinyimagenet' }, tppArms: { mix, 'same-4x': { pools: [{ data: 'same' }], epochs: 160 } } }] });
+  const p = validateStudyPlan({ ...base, references: ['linear-probe'], targets: [{ data: 'breastmnist', arms: { natural: 'tinyimagenet' }, tppArms: { mix, 'same-4x': { pools: [{ data: 'same' }], epochs: 160 } } }] }, nodeGridSources);
   assert.deepEqual(p.targets[0].tppArms, { mix, 'same-4x': { pools: [{ data: 'same' }], epochs: 160 } });
   const s = targetSettings(p, p.targets[0], '/out');
   assert.deepEqual(s.arms, ['none', 'same', 'natural', 'mix', 'same-4x']);
@@ -25,17 +26,17 @@ test('a target\'s further TPP arms: pools with their own settings, as arms of it
     [{ mix: { pools: [{ data: 'same', images: 0 }] } }, /tppArms\.mix\.pools\[0\]\.images must be a whole number >= 1, got 0/],
     [{ mix: { pools: [{ data: 'same' }], lr: 1 } }, /tppArms\.mix\.lr is not a known field; known: pools, images, epochs, seed/],
   ];
-  for (const [tppArms, message] of bad) assert.throws(() => validateStudyPlan({ ...base, targets: [{ data: 'breastmnist', arms: { natural: 'tinyimagenet' }, tppArms }] }), message);
+  for (const [tppArms, message] of bad) assert.throws(() => validateStudyPlan({ ...base, targets: [{ data: 'breastmnist', arms: { natural: 'tinyimagenet' }, tppArms }] }, nodeGridSources), message);
 });
 
 test('a study plan fills its defaults and names the first bad field', () => {
-  const p = validateStudyPlan({ ...base, targets: [{ data: 'breastmnist', arms: { 'same-modality': 'hc18' } }, { data: 'data/x.npz', convert: true }] });
+  const p = validateStudyPlan({ ...base, targets: [{ data: 'breastmnist', arms: { 'same-modality': 'hc18' } }, { data: 'data/x.npz', convert: true }] }, nodeGridSources);
   assert.deepEqual(p.seeds, [0, 1]);
   assert.equal(p.tppSeeds, 3);
   assert.deepEqual(p.targets.map((t) => [t.name, t.convert]), [['breastmnist', false], ['x', true]]);
   assert.deepEqual(p.targets[0].arms, { 'same-modality': 'hc18' });
   assert.equal(p.targets[0].valImages, undefined);
-  assert.equal(validateStudyPlan({ ...base, targets: [{ data: 'pbc', valImages: 500 }] }).targets[0].valImages, 500);
+  assert.equal(validateStudyPlan({ ...base, targets: [{ data: 'pbc', valImages: 500 }] }, nodeGridSources).targets[0].valImages, 500);
   const bad: [unknown, RegExp][] = [
     [{ ...base, budget: [1] }, /the plan\.budget is not a known field/],
     [{ ...base, budgets: [0] }, /budgets\[0\] must be a whole number >= 1, got 0/],
@@ -47,7 +48,7 @@ test('a study plan fills its defaults and names the first bad field', () => {
     [{ ...base, references: ['lora'] }, /references repeats the method "lora"/],
     [{ ...base, targets: [{ data: 'pbc', valImages: 0 }] }, /targets\[0\]\.valImages must be a whole number >= 1, got 0/],
   ];
-  for (const [plan, message] of bad) assert.throws(() => validateStudyPlan(plan), message);
+  for (const [plan, message] of bad) assert.throws(() => validateStudyPlan(plan, nodeGridSources), message);
 });
 
 test('tpp-lab study runs every target as a compare grid and writes the front page, summary.csv and contrasts.csv', () => {

@@ -17,10 +17,11 @@ import { summarize, summarizeLong } from '../src/grid/summary';
 import type { CellResult } from '../src/grid/types';
 import { otherArms } from '../src/grid/settings';
 import { SettingsChangedError } from '../src/grid/plan';
-import { fileFingerprint, folderStore } from '../src/io/folder-store';
+import { folderStore } from '../src/io/folder-store';
 import { settingsFingerprint } from '../src/train/settings-fingerprint';
 import { writeCompareReport } from '../src/report/compare-report';
 import { tempDir } from './helpers';
+import { fileBytes } from '../src/io/stage-files';
 
 before(async () => {
   await initBackend({ warn: () => {} });
@@ -87,10 +88,10 @@ describe('compare', () => {
     const train = noise(24, 1, 60);
     const phases: string[] = [];
     const cells = await runCompare({
-      backbone, decoderPath, normalization: computeNormalization(train), target: { name: 'noise', train, val: noise(8, 2, 60), test: noise(8, 3, 60) },
+      backbone, decoder: fileBytes(decoderPath), normalization: computeNormalization(train), target: { name: 'noise', train, val: noise(8, 2, 60), test: noise(8, 3, 60) },
       methods: [{ name: 'lora', config: peftConfig('lora') }], arms: [{ name: 'none', label: 'no TPP' }, { name: 'same', images: train, label: 'same' }],
       budgets: [{ perClass: 2 }], seeds: [0, 1, 2], tpp: { epochs: 1, batchSize: 8, lr: 1e-3, pretext: 'mae', seeds: 2 },
-      finetune: { epochs: 2, batchSize: 4, lr: 1e-3, minStepsPerEpoch: 3 }, store: folderStore(path.join(dir, 'run')), decoderFingerprint: fileFingerprint(decoderPath), onProgress: (e) => !e.train && phases.push(e.phase),
+      finetune: { epochs: 2, batchSize: 4, lr: 1e-3, minStepsPerEpoch: 3 }, store: folderStore(path.join(dir, 'run')), onProgress: (e) => !e.train && phases.push(e.phase),
     });
     assert.equal(phases.filter((p) => p === 'tpp').length, 2, 'TPP seeds 0 and 1 only');
     assert.deepEqual(cells.map((c) => `${c.arm}:${c.seed}:${c.tppSeed}`).sort(), ['none:0:null', 'none:1:null', 'none:2:null', 'same:0:0', 'same:1:1', 'same:2:0']);
@@ -108,12 +109,12 @@ describe('compare', () => {
     const train = noise(24, 1, 60);
     const target = { name: 'noise', train, val: noise(16, 2, 60), test: noise(16, 3, 60) };
     const grid = {
-      backbone, decoderPath, normalization: computeNormalization(train), target,
+      backbone, decoder: fileBytes(decoderPath), normalization: computeNormalization(train), target,
       methods: [{ name: 'lora', config: peftConfig('lora') }],
       arms: [{ name: 'none', label: 'no TPP' }, { name: 'same', images: train, label: 'same' }],
       budgets: [{ perClass: 4 }], seeds: [0, 1],
       tpp: { epochs: 1, batchSize: 8, lr: 1e-3, pretext: 'mae' as const }, finetune: { epochs: 2, batchSize: 8, lr: 1e-3 },
-      store: folderStore(path.join(dir, 'run')), decoderFingerprint: fileFingerprint(decoderPath),
+      store: folderStore(path.join(dir, 'run')),
     };
     const outDir = grid.store.root;
     const phases: string[] = [];

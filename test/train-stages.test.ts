@@ -15,6 +15,7 @@ import { pretrainMAE } from '../src/train/pretrain';
 import { targetParameterPretrain } from '../src/train/tpp';
 import { readSafetensorsFile } from '../src/io/safetensors';
 import { brightness, tempDir } from './helpers';
+import { fileBytes, stageFiles } from '../src/io/stage-files';
 
 before(async () => {
   await initBackend({ warn: () => {} });
@@ -74,14 +75,14 @@ describe('training stages (tiny preset)', () => {
 
   test('pretrain → TPP → finetune: TPP trains only target parameters, and fine-tuning starts from its adapter', async () => {
     const dir = tempDir();
-    const pre = await pretrainMAE({ train, preset: 'tiny', epochs: 1, batchSize: 16, outDir: path.join(dir, 'pre') });
+    const pre = await pretrainMAE({ train, preset: 'tiny', epochs: 1, batchSize: 16, files: stageFiles(path.join(dir, 'pre')) });
     assert.ok(fs.existsSync(pre.backbonePath!) && fs.existsSync(pre.decoderPath!));
     const meta = (await readCheckpointInfo(pre.backbonePath!)).metadata;
     assert.deepEqual(meta.normalization, pre.normalization);
     const backbone = pre.mae.encoder;
     const before = snapshot(backbone);
     const lora = peftConfig('lora');
-    const tpp = await targetParameterPretrain({ backbone, method: lora, decoderPath: pre.decoderPath, images: train, normalization, epochs: 2, batchSize: 16, lr: 1e-2, outDir: path.join(dir, 'tpp') });
+    const tpp = await targetParameterPretrain({ backbone, method: lora, decoder: fileBytes(pre.decoderPath!), images: train, normalization, epochs: 2, batchSize: 16, lr: 1e-2, files: stageFiles(path.join(dir, 'tpp')) });
     const after = snapshot(backbone);
     for (const [k, v] of before) assert.ok(sameBits(v, after.get(k)!), `TPP left ${k} bitwise unchanged`);
     const bs = [...tpp.peft.targetParameters()].filter(([k]) => k.endsWith('lora_B'));
@@ -103,11 +104,11 @@ describe('training stages (tiny preset)', () => {
     for (const [k, v] of tpp.peft.targetParameters()) assert.ok(sameBits(v.dataSync() as Float32Array, loaded.targetParameters().get(k)!.dataSync() as Float32Array), `${k} loaded as saved`);
     loaded.dispose();
     model.dispose();
-    const ft = await finetune({ backbone, method: lora, init: tpp.adapterPath, train, val, normalization, epochs: 1, batchSize: 16 });
+    const ft = await finetune({ backbone, method: lora, init: fileBytes(tpp.adapterPath!), train, val, normalization, epochs: 1, batchSize: 16 });
     assert.ok(ft.val.auc >= 0 && ft.val.auc <= 1);
     ft.peft.dispose();
     ft.model.dispose();
-    assert.rejects(() => finetune({ backbone, method: peftConfig('lora', { rank: 2, alpha: 2 }), init: tpp.adapterPath, train, val, normalization, epochs: 1 }), /PEFT config mismatch|is a .* adapter, but the method asked for/);
+    assert.rejects(() => finetune({ backbone, method: peftConfig('lora', { rank: 2, alpha: 2 }), init: fileBytes(tpp.adapterPath!), train, val, normalization, epochs: 1 }), /PEFT config mismatch|is a .* adapter, but the method asked for/);
     tpp.peft.dispose();
     pre.mae.dispose();
     backbone.dispose();
@@ -128,23 +129,23 @@ describe('training stages (tiny preset)', () => {
     const dir = tempDir();
     const backbone = createViT(vitConfig('tiny'), { seed: 0 });
     const opts = { backbone, method: peftConfig('lora'), train, val, normalization, epochs: 3, batchSize: 16, seed: 9 };
-    const full = await finetune({ ...opts, outDir: path.join(dir, 'full') });
+    const full = await finetune({ ...opts, files: stageFiles(path.join(dir, 'full')) });
     const fullWeights = [...full.peft.trainableParameters()].map(([k, v]) => [k, v.dataSync().slice()] as const);
     full.peft.dispose();
     full.model.dispose();
     // Kill: abort as soon as the first epoch's checkpoint has been written.
     const ctl = new AbortController();
     await assert.rejects(
-      finetune({ ...opts, outDir: path.join(dir, 'killed'), signal: ctl.signal, onProgress: (p) => p.kind === 'epoch' && p.epoch === 0 && ctl.abort() }),
+      finetune({ ...opts, files: stageFiles(path.join(dir, 'killed')), signal: ctl.signal, onProgress: (p) => p.kind === 'epoch' && p.epoch === 0 && ctl.abort() }),
       /stopped by request/,
     );
-    const resumed = await finetune({ ...opts, outDir: path.join(dir, 'killed'), resume: true });
+    const resumed = await finetune({ ...opts, files: stageFiles(path.join(dir, 'killed')), resume: true });
     assert.equal(resumed.fit.startEpoch, 1);
     for (const [k, v] of fullWeights) assert.ok(sameBits(v as Float32Array, resumed.peft.trainableParameters().get(k)!.dataSync() as Float32Array), `${k} equal after resume`);
     resumed.peft.dispose();
     resumed.model.dispose();
     // Resuming with other settings is refused rather than mixing two runs.
-    await assert.rejects(finetune({ ...opts, lr: 0.5, outDir: path.join(dir, 'killed'), resume: true }), /written with other settings/);
+    await assert.rejects(finetune({ ...opts, lr: 0.5, files: stageFiles(path.join(dir, 'killed')), resume: true }), /written with other settings/);
     backbone.dispose();
   });
 

@@ -3,7 +3,7 @@
  * an adapter file (PyTorch layout), and a before/after comparison ("which tensors did training change?").
  */
 import * as tf from '@tensorflow/tfjs';
-import { entryToFloat32, readSafetensorsFile } from '../io/safetensors';
+import { decodeSafetensors, entryToFloat32 } from '../checkpoint/safetensors';
 import type { ViT } from '../model/vit';
 import type { PeftConfig, PeftModel } from '../peft/index';
 import { frobeniusNorm, type PlainTensor } from './lora-svd';
@@ -30,9 +30,9 @@ export async function peftTensors(peft: PeftModel): Promise<Map<string, PlainTen
   }
 }
 
-/** The tensors of an adapter (or any safetensors) file, as float32. */
-export async function fileTensors(path: string): Promise<Map<string, PlainTensor>> {
-  const contents = await readSafetensorsFile(path);
+/** The tensors of an adapter (or any safetensors) file's bytes, as float32 (`where` names the file in errors). */
+export async function fileTensors(bytes: Uint8Array, where?: string): Promise<Map<string, PlainTensor>> {
+  const contents = decodeSafetensors(bytes, where);
   const out = new Map<string, PlainTensor>();
   for (const [name, e] of contents.tensors) out.set(name, { data: entryToFloat32(name, e), shape: [...e.shape] });
   return out;

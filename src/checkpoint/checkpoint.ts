@@ -23,7 +23,7 @@ import { withNewHead } from '../model/head';
 import { fromTorchLayout, torchShape, type ParamLayout } from '../model/layout';
 import { createViT, HEAD_PARAMS, ViT } from '../model/vit';
 import { applyPeft, PeftModel, validatePeftConfig, type PeftConfig } from '../peft/index';
-import { encodeSafetensors, entryToFloat32, type SafetensorsContents, type SafetensorsHeader, type TensorToWrite } from './safetensors';
+import { decodeSafetensorsHeader, encodeSafetensors, entryToFloat32, type SafetensorsContents, type SafetensorsHeader, type TensorToWrite } from './safetensors';
 
 /** `format` of backbone files. */
 export const BACKBONE_FORMAT = 'tpp-lab/vit-backbone';
@@ -352,4 +352,9 @@ export function checkpointInfo(header: SafetensorsHeader, size: number, path: st
     fingerprint: meta.fingerprint ?? null,
     metadata: parseJson<CheckpointMetadata>(path, meta, 'metadata') ?? {},
   };
+}
+
+/** `checkpointInfo` of a whole checkpoint held in memory (`where` names it in errors). */
+export function checkpointInfoOf(bytes: Uint8Array, where: string): CheckpointInfo {
+  return checkpointInfo(decodeSafetensorsHeader(bytes, where), bytes.byteLength, where);
 }

@@ -120,11 +120,16 @@ export function headerLength(first8: Uint8Array, totalBytes: number, source: str
   return Number(n);
 }
 
+/** The validated header of a whole file held in memory (no tensor is copied). */
+export function decodeSafetensorsHeader(bytes: Uint8Array, source = '<buffer>', maxHeaderBytes = MAX_HEADER_BYTES): SafetensorsHeader {
+  const n = headerLength(bytes.subarray(0, 8), bytes.byteLength, source, maxHeaderBytes);
+  return validateHeader(parseHeaderBytes(bytes.subarray(8, 8 + n), source), bytes.byteLength - 8 - n, n, source);
+}
+
 /** Decode a whole file held in memory. Tensor data are copies (aligned, safe to view as typed arrays). */
 export function decodeSafetensors(bytes: Uint8Array, source = '<buffer>', maxHeaderBytes = MAX_HEADER_BYTES): SafetensorsContents {
-  const n = headerLength(bytes.subarray(0, 8), bytes.byteLength, source, maxHeaderBytes);
-  const dataStart = 8 + n;
-  const header = validateHeader(parseHeaderBytes(bytes.subarray(8, dataStart), source), bytes.byteLength - dataStart, n, source);
+  const header = decodeSafetensorsHeader(bytes, source, maxHeaderBytes);
+  const dataStart = 8 + header.headerBytes;
   const tensors = new Map<string, SafetensorsEntry>();
   for (const [name, e] of header.entries) {
     tensors.set(name, { dtype: e.dtype, shape: e.shape, data: bytes.slice(dataStart + e.begin, dataStart + e.end) });

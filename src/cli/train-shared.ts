@@ -3,8 +3,10 @@
  * label budget, and a progress printer (stderr, so `--json` output stays clean).
  */
 import { isSegmentationData } from '../data/sources/seg-source';
-import { SEGMENTATION_BACKBONE } from '../io/backbone';
+import { SEGMENTATION_BACKBONE } from '../grid/settings';
 import { notAFolder } from '../io/run-folder';
+import { stageFiles } from '../io/stage-files';
+import { startWorkerGradients } from '../parallel/workers';
 import * as path from 'path';
 import { initBackend } from '../backend';
 import type { Dataset } from '../data/sets/dataset';
@@ -107,11 +109,14 @@ export function requireFlags(flags: FlagValues, names: string[]): void {
   for (const n of names) if (flags[n] === undefined || flags[n] === '') throw new UsageError(`--${n} is required${n === 'data' ? ' (e.g. --data breastmnist)' : n === 'out' ? ': checkpoints and results go there' : ''}.`);
 }
 
-/** The run settings every stage takes, from `stageFlags`: epochs, batch, lr, seed, `--out`, `--resume`, progress. */
-export function stageRunFromFlags(flags: FlagValues): Required<Pick<StageRunOptions, 'epochs' | 'batchSize' | 'lr' | 'seed' | 'outDir' | 'resume' | 'onProgress'>> {
+/**
+ * The run settings every stage takes, from `stageFlags`: epochs, batch, lr, seed, the `--out` folder as the stage's
+ * files, `--resume`, progress, and the worker threads' starter (for `--workers`).
+ */
+export function stageRunFromFlags(flags: FlagValues): Required<Pick<StageRunOptions, 'epochs' | 'batchSize' | 'lr' | 'seed' | 'files' | 'resume' | 'onProgress'>> & { startWorkers: typeof startWorkerGradients } {
   return {
     epochs: flags.epochs as number, batchSize: flags.batch as number, lr: flags.lr as number, seed: flags.seed as number,
-    outDir: outDir(flags), resume: !!flags.resume, onProgress: progressPrinter(!!flags.quiet),
+    files: stageFiles(outDir(flags)), resume: !!flags.resume, onProgress: progressPrinter(!!flags.quiet), startWorkers: startWorkerGradients,
   };
 }
 

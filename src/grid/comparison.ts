@@ -12,6 +12,7 @@ import { GRID_FORMAT, type GridFile, readGridFile, writeGridFile } from './grid-
 import { budgetLabel, type CellTask, checkReuse, type ComparePlan, pendingTasks, planCompare, shardUnits, type TppTask } from './plan';
 import { methodSizes, readCell, runCellTask, runCompare, runTppTask } from './run';
 import type { GridSettings } from './settings';
+import type { GridSources } from './sources';
 import { type CellResult, cellResult, type CompareProgress, type StoredCell } from './types';
 import { DEFAULT_SEG_HEAD } from '../model/seg-head';
 import { checkGridSettings, type GridLimits } from './size';
@@ -28,6 +29,8 @@ export type TaskRunner = (tasks: GridTask[], mine: CellTask[], onDone: (t: GridT
 /** Options of `runGrid`. */
 export interface RunGridOptions {
   store: GridStore;
+  /** Where the grid's data and backbone come from (`nodeGridSources` from src/io/grid-sources.ts under Node). */
+  sources: GridSources;
   /** Run only this share of the grid. */
   shard?: { index: number; count: number };
   /** Redo cells and TPP runs made with other settings instead of refusing. */
@@ -77,7 +80,7 @@ export function gridWriteFailure(e: unknown, root: string): unknown {
 export async function runGrid(s: GridSettings, o: RunGridOptions): Promise<GridRun> {
   checkGridSettings(s, o.limits);
   const command = o.command ?? null;
-  const { grid, vit, backend, backbonePath } = await buildGrid(s, { store: o.store, recompute: o.recompute, command: o.command, onNote: o.onNote });
+  const { grid, vit, backend, backbonePath } = await buildGrid(s, { store: o.store, sources: o.sources, recompute: o.recompute, command: o.command, onNote: o.onNote });
   try {
     const plan = await planCompare(grid);
     checkReuse(plan, o.store.root, !!o.recompute);
@@ -116,11 +119,12 @@ export async function runGrid(s: GridSettings, o: RunGridOptions): Promise<GridR
 
 /**
  * Run one task (by key) of the grid whose `grid.json` is in `store`, as a child process of a runner does: rebuild
- * the grid from the recorded settings, check that it is the same grid, and run the task.
+ * the grid from the recorded settings (its data and backbone from `o.sources`), check that it is the same grid, and
+ * run the task.
  */
-export async function runGridTask(store: GridStore, key: string, o: { onTrain?: (p: TrainProgress) => void } = {}): Promise<void> {
+export async function runGridTask(store: GridStore, key: string, o: { sources: GridSources; onTrain?: (p: TrainProgress) => void }): Promise<void> {
   const g = readGridFile(store);
-  const { grid, vit } = await buildGrid(g.settings as unknown as GridSettings, { store, command: g.command });
+  const { grid, vit } = await buildGrid(g.settings as unknown as GridSettings, { store, sources: o.sources, command: g.command });
   try {
     const plan = await planCompare(grid);
     if (plan.runFingerprint !== g.runFingerprint) throw new Error(`compare --task: the settings now differ from ${store.root}/grid.json (${describeDiff(settingsDiff(g.runSettings, plan.runSettings))}); did the data or backbone change during the run?`);

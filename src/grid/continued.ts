@@ -11,8 +11,7 @@
  * `recompute`.
  */
 import { initBackend } from '../backend';
-import { openBackbone } from '../io/backbone';
-import { CorruptRecordError, type GridStore } from '../io/store';
+import { CorruptRecordError, subStore, type GridStore } from '../io/store';
 import { pretrainMAE } from '../train/pretrain';
 import { checkRecord } from '../train/settings-record';
 import { describeDiff } from '../train/settings-fingerprint';
@@ -20,6 +19,7 @@ import { gridBackbone, loadTarget, type NoteSink } from './build';
 import { capImages } from '../data/sets/dataset';
 import { CorruptResultError } from './plan';
 import type { GridSettings } from './settings';
+import type { GridSources } from './sources';
 import type { StudyPlan, StudyTarget } from './study-plan';
 import type { CellResult } from './types';
 
@@ -45,6 +45,8 @@ function continuedSeeds(plan: Pick<StudyPlan, 'seeds' | 'tppSeeds'>): number[] {
 export interface ContinuedOptions {
   /** The target's store (the folder of its grid, `base.out`). */
   store: GridStore;
+  /** Where the target's data and the backbone come from (`nodeGridSources` under Node). */
+  sources: GridSources;
   recompute?: boolean;
   /** Runs a grid of settings (the caller's runner: it writes the grid's results.json, as `tpp-lab compare` does). */
   runGrid: (s: GridSettings) => Promise<void>;
@@ -75,18 +77,18 @@ async function continuedBackbone(plan: StudyPlan, t: StudyTarget, base: GridSett
     }
     o.store.remove(dir);
   }
-  const { vit, paths } = await openBackbone(gridBackbone(base));
+  const { vit, file, decoder } = await o.sources.openBackbone(gridBackbone(base));
   let images;
   try {
-    if (!paths.decoder) throw new Error(`continued MAE needs the decoder saved beside ${paths.backbone}.`);
+    if (!decoder) throw new Error(`continued MAE needs the decoder saved beside ${file.name}.`);
     // The same images TPP's `same` arm sees: the target's training split as the grid loads it, capped by the same seeded sample.
-    images = capImages((await loadTarget(base, vit)).train, plan.tpp.images);
+    images = capImages((await loadTarget(base, o.sources, vit)).train, plan.tpp.images);
   } finally {
     vit.dispose();
   }
   const t0 = Date.now();
   const r = await pretrainMAE({
-    train: images, init: { backbonePath: paths.backbone, decoderPath: paths.decoder! }, epochs: plan.tpp.epochs, lr: plan.tpp.lr, batchSize: 64, seed: k, outDir: o.store.locate(dir),
+    train: images, init: { backbone: file, decoder: decoder! }, epochs: plan.tpp.epochs, lr: plan.tpp.lr, batchSize: 64, seed: k, files: subStore(o.store, dir),
     provenance: { command: `tpp-lab study (continued MAE of ${gridBackbone(base)} on ${t.name}, seed ${k})` },
   });
   r.mae.dispose();

@@ -166,12 +166,11 @@ function segmentSettings(seg: NonNullable<CompareGrid['segment']>): Record<strin
 export async function planCompare(grid: CompareGrid): Promise<ComparePlan> {
   const target = grid.target;
   const store = grid.store;
-  if (grid.decoderPath && grid.tpp.pretext === 'mae' && !grid.decoderFingerprint) throw new Error(`grid: give decoderFingerprint (fileFingerprint of ${grid.decoderPath}, src/io/folder-store.ts) with decoderPath; the results record it.`);
   const runSettings: Record<string, unknown> = {
     ...(grid.settings ?? {}),
     version: RESULTS_VERSION,
     backbone: await backboneFingerprint(grid.backbone),
-    decoder: grid.decoderPath && grid.tpp.pretext === 'mae' ? grid.decoderFingerprint : null,
+    decoder: grid.decoder && grid.tpp.pretext === 'mae' ? sha256Tag(grid.decoder.bytes) : null,
     normalization: grid.normalization,
     target: { name: target.name, train: datasetFingerprint(target.train), val: datasetFingerprint(target.val), test: datasetFingerprint(target.test) },
     ...(grid.segment ? { segment: segmentSettings(grid.segment) } : {}),

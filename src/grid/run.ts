@@ -6,7 +6,7 @@
  * Resumable: each TPP adapter and each finished cell is written atomically into the grid's store with the full
  * settings that produced it, and a re-run reuses what exists only where those settings match (plan.ts).
  */
-import type { GridStore } from '../io/store';
+import { namedBytes, subStore, type GridStore, type NamedBytes } from '../io/store';
 import type { ViT } from '../model/vit';
 import { applyPeft, type PeftConfig } from '../peft/index';
 import { finetune } from '../train/finetune';
@@ -50,9 +50,9 @@ export async function runTppTask(grid: CompareGrid, task: TppTask, onTrain?: (p:
   if (!store.exists(recorded)) await store.writeJson(recorded, settingsRecord(task.settings));
   const t0 = Date.now();
   const options = {
-    backbone: grid.backbone, method: task.method.config, pretext: grid.tpp.pretext, decoderPath: grid.decoderPath,
+    backbone: grid.backbone, method: task.method.config, pretext: grid.tpp.pretext, decoder: grid.decoder,
     images: tppImages(grid, arm)!, normalization: grid.normalization, epochs: task.epochs,
-    batchSize: grid.tpp.batchSize, lr: grid.tpp.lr, seed: task.seed, outDir: store.locate(task.dir), resume: true, signal: grid.signal, onProgress: onTrain,
+    batchSize: grid.tpp.batchSize, lr: grid.tpp.lr, seed: task.seed, files: subStore(store, task.dir), resume: true, signal: grid.signal, onProgress: onTrain,
   };
   // Besides the grid's own record, the adapter carries the TPP settings in the schema of notebooks' shared adapters
   // (tpp-shared.ts), so a notebook given this adapter as `ready` reuses it when its settings are the same.
@@ -66,13 +66,13 @@ export async function runTppTask(grid: CompareGrid, task: TppTask, onTrain?: (p:
 
 /** Run one fine-tuning cell (its TPP task must be done) and write `cells/<key>.json`; returns the stored cell. */
 export async function runCellTask(grid: CompareGrid, plan: ComparePlan, task: CellTask, onTrain?: (p: TrainProgress) => void): Promise<StoredCell> {
-  let adapter: string | undefined;
+  let adapter: NamedBytes | undefined;
   let tpp: { seconds: number | null; finalLoss: number | null } = { seconds: null, finalLoss: null };
   if (task.tpp) {
     const t = plan.tpp.find((x) => x.key === task.tpp)!;
     const summary = grid.store.readJson<{ seconds: number | null; finalLoss: number | null; fingerprint?: string }>(`${t.dir}/tpp.json`);
     if (!summary || summary.fingerprint !== t.fingerprint) throw new Error(`compare: the TPP adapter in ${grid.store.root}/${t.dir} ${summary ? 'was made with other settings than' : 'is missing for'} cell ${task.key}; rerun the grid.`);
-    adapter = grid.store.locate(`${t.dir}/adapter.safetensors`);
+    adapter = namedBytes(grid.store, `${t.dir}/adapter.safetensors`, 'compare: the TPP adapter');
     tpp = summary;
   }
   const t0 = Date.now();

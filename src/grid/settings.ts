@@ -9,6 +9,8 @@ import type { GridBudget } from './types';
 
 /** The bundled backbone a grid starts from when none is named (the study's, the demo's and notebooks 04-08's). */
 export const GRID_BACKBONE = 'imagenet28';
+/** The bundled backbone segmentation uses when none is named (64 px, an 8x8 patch grid). */
+export const SEGMENTATION_BACKBONE = 'imagenet64';
 
 /**
  * An arm's own TPP settings where they differ from the grid's: at most `images` unlabelled images, `epochs`, TPP

@@ -1,10 +1,10 @@
 /**
  * A study plan: several targets, each a grid with named TPP arms, sharing one backbone, methods, label
- * budgets, seeds and recipe. Plain JSON (see docs/study.md); `readStudyPlan` checks every field and names the bad
- * one, so a typo fails before hours of compute.
+ * budgets, seeds and recipe. Plain JSON (see docs/study.md); `parseStudyPlan` checks every field and names the bad
+ * one, so a typo fails before hours of compute. Reading a plan file is Node's (`readStudyPlan`, study-plan-file.ts).
  */
-import { readTextFile } from '../io/folder-store';
 import type { ArmTppSettings } from './settings';
+import type { GridSources } from './sources';
 import { addSizes, checkGridSize, count, type GridLimits, gridSize } from './size';
 import { studyShapes } from './study';
 
@@ -16,6 +16,8 @@ export interface StudyTarget {
   arms: Record<string, string>;
   /** Resize and convert channels of the target and its pools to fit the backbone. */
   convert: boolean;
+  /** Whether `data` is segmentation data (not in the plan's JSON: `validateStudyPlan` asks its `isSegmentation`). */
+  segment: boolean;
   /** Choose the best epoch on a seeded random sample of at most this many validation images. */
   valImages?: number;
   /**
@@ -117,8 +119,9 @@ function tppArms(v: unknown, where: string, taken: string[]): Record<string, Arm
 /**
  * Check a parsed plan and fill in its defaults; throws naming the first bad field, or (`GridSizeError`) when the
  * study is larger than its limits: `limits` (the command's flags), else the plan's `maxCells` and `maxHours`.
+ * `sources.isSegmentation` tells segmentation targets apart (`nodeGridSources` under Node, src/io/grid-sources.ts).
  */
-export function validateStudyPlan(raw: unknown, limits: Partial<GridLimits> = {}): StudyPlan {
+export function validateStudyPlan(raw: unknown, sources: Pick<GridSources, 'isSegmentation'>, limits: Partial<GridLimits> = {}): StudyPlan {
   const p = obj(raw, 'the plan', KNOWN);
   const list = (k: string, each: (v: unknown, where: string) => unknown) => {
     const v = p[k];
@@ -146,7 +149,7 @@ export function validateStudyPlan(raw: unknown, limits: Partial<GridLimits> = {}
     }
     const name = t.name === undefined ? t.data.replace(/^.*\//, '').replace(/\.npz$/, '') : String(t.name);
     return {
-      data: t.data, name, arms: arms as Record<string, string>, convert: t.convert === true,
+      data: t.data, name, arms: arms as Record<string, string>, convert: t.convert === true, segment: sources.isSegmentation(t.data),
       ...(t.valImages !== undefined ? { valImages: posInt(t.valImages, `${w}.valImages`) } : {}),
       ...(t.budgets !== undefined ? { budgets: targetBudgets(t.budgets, `${w}.budgets`) } : {}),
       ...(t.head !== undefined ? { head: typeof t.head === 'string' && t.head ? t.head : fail(`${w}.head`, 'must name a head (linear or progressive).') } : {}),
@@ -185,18 +188,13 @@ export function validateStudyPlan(raw: unknown, limits: Partial<GridLimits> = {}
   return { ...plan, seeds: seedList ?? Array.from({ length: n }, (_, i) => i) };
 }
 
-/** Parse and check a plan's JSON text (`name` says where it came from in errors; `limits` as in `validateStudyPlan`). */
-export function parseStudyPlan(text: string, name: string, limits?: Partial<GridLimits>): StudyPlan {
+/** Parse and check a plan's JSON text (`name` says where it came from in errors; `sources`, `limits` as in `validateStudyPlan`). */
+export function parseStudyPlan(text: string, name: string, sources: Pick<GridSources, 'isSegmentation'>, limits?: Partial<GridLimits>): StudyPlan {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (e) {
     throw new Error(`study plan ${name}: ${(e as Error).message}. Write it as JSON (see docs/study.md).`);
   }
-  return validateStudyPlan(raw, limits);
-}
-
-/** Read and check a plan file (Node; a web page reads the text its own way and calls `parseStudyPlan`). */
-export function readStudyPlan(file: string, limits?: Partial<GridLimits>): StudyPlan {
-  return parseStudyPlan(readTextFile(file, 'study plan', 'Give the path of a JSON plan (an example: docs/results/study-2026-11-28/plan.json; the format: docs/study.md).'), file, limits);
+  return validateStudyPlan(raw, sources, limits);
 }

@@ -2,7 +2,6 @@
  * A study (study-plan.ts) as grids: per target, the grid of its TPP arms and the grid of its reference methods,
  * with the settings the committed study ran (so its cells are reused and reproduced by settings fingerprint).
  */
-import { isSegmentationData } from '../data/sources/seg-source';
 import type { GridStore } from '../io/store';
 import { DEFAULT_SEG_HEAD, SEG_HEAD_KINDS, type SegHeadKind } from '../model/seg-head';
 import { gridMethods } from './methods';
@@ -18,7 +17,7 @@ export function targetSettings(plan: StudyPlan, t: StudyTarget, out: string): Gr
   gridMethods(plan.references);
   const names = Object.keys(t.arms);
   const own = Object.keys(t.tppArms ?? {});
-  const segment = isSegmentationData(t.data);
+  const segment = t.segment;
   if (segment && !t.budgets) throw new Error(`study plan: target ${t.name} is segmentation data; give its budgets in labelled images, e.g. "budgets": [10, 50, "all"].`);
   if (!segment && t.head !== undefined) throw new Error(`study plan: target ${t.name}: "head" applies to segmentation targets.`);
   if (!segment && t.budgets?.includes('all')) throw new Error(`study plan: target ${t.name}: "all" is a budget of segmentation targets; give labels per class.`);
@@ -62,7 +61,7 @@ export function studyShapes(plan: Omit<StudyPlan, 'seeds'>, seeds: number): Grid
   const shapes: GridShape[] = [];
   const recipe = { seeds, tppSeeds: plan.tppSeeds, epochs: plan.finetune.epochs, minSteps: plan.finetune.minSteps };
   for (const t of plan.targets) {
-    const segment = isSegmentationData(t.data);
+    const segment = t.segment;
     const budgets = (t.budgets ?? plan.budgets).length;
     const tppEpochs = [plan.tpp.epochs, ...Object.keys(t.arms).map(() => plan.tpp.epochs), ...Object.values(t.tppArms ?? {}).map((a) => a.epochs ?? plan.tpp.epochs)];
     shapes.push({ methods: plan.methods.length, arms: 1 + tppEpochs.length, tppEpochs, budgets, segment, ...recipe });

@@ -8,7 +8,7 @@ import type { Normalization } from '../data/sets/batches';
 import type { Dataset } from '../data/sets/dataset';
 import type { SubsampleSpec } from '../data/sets/splits';
 import type { SegDataset } from '../data/sets/segmentation';
-import type { GridStore } from '../io/store';
+import type { GridStore, NamedBytes } from '../io/store';
 import type { SegHeadKind } from '../model/seg-head';
 import type { ViT } from '../model/vit';
 import type { PeftConfig } from '../peft/index';
@@ -62,9 +62,11 @@ export interface GridTpp {
 
 export interface CompareGrid {
   backbone: ViT;
-  /** The decoder file for the MAE pretext, and its fingerprint (`sha256:<hex>` of its bytes), which the results record. */
-  decoderPath?: string;
-  decoderFingerprint?: string;
+  /**
+   * The MAE decoder saved with the backbone, for the MAE pretext (under Node `fileBytes(path)`, src/io/stage-files.ts);
+   * the results record its fingerprint (`sha256:<hex>` of its bytes).
+   */
+  decoder?: NamedBytes;
   normalization: Normalization;
   target: { name: string; train: Dataset; val: Dataset; test: Dataset };
   methods: { name: string; config: PeftConfig }[];

@@ -21,9 +21,6 @@ export const BUNDLED_BACKBONES: Readonly<Record<string, string>> = Object.freeze
   imagenet64: path.resolve(__dirname, '..', '..', 'data', 'backbone-imagenet64'),
 });
 
-/** The bundled backbone segmentation uses when none is named (64 px, an 8x8 patch grid). */
-export const SEGMENTATION_BACKBONE = 'imagenet64';
-
 /** Where a backbone's files are: the backbone and, when present beside it, its MAE decoder. */
 export interface BackbonePaths {
   backbone: string;

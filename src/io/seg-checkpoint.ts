@@ -1,66 +1,21 @@
-/**
- * Adapters with a segmentation head: the same adapter file as classification (`tpp-lab/peft-adapter`: target
- * parameters, ViT and PEFT configs, backbone fingerprint, metadata) with the `seg_head.*` tensors in place of
- * `head.weight` / `head.bias` and the head's config in `__metadata__.seg_head_config`. `loadAdapter(path, vit,
- * { head: false })` reads its target parameters, so a segmentation adapter can start a classification run too.
- */
-import * as tf from '@tensorflow/tfjs';
-import { createSegHead, validateSegHeadConfig, type SegHead, type SegHeadConfig } from '../model/seg-head';
+/** Segmentation adapter files (format: src/checkpoint/seg-adapter.ts) written and read by path, atomically. */
+import { decodeSegAdapter, encodeSegAdapter, type LoadedSegAdapter } from '../checkpoint/seg-adapter';
+import type { SegHead } from '../model/seg-head';
 import type { ViT } from '../model/vit';
 import type { PeftModel } from '../peft/index';
-import { loadAdapter, saveAdapter, type CheckpointMetadata, type SaveResult } from './checkpoint';
-import { entryToFloat32, readSafetensorsFile } from './safetensors';
+import type { CheckpointMetadata, SaveResult } from './checkpoint';
+import { readSafetensorsFile, writeFileAtomic } from './safetensors';
+
+export type { LoadedSegAdapter } from '../checkpoint/seg-adapter';
 
 /** Save `peft`'s target parameters and `head` (PyTorch layouts) with configs and metadata, atomically. */
 export async function saveSegAdapter(peft: PeftModel, head: SegHead, path: string, metadata: CheckpointMetadata = {}): Promise<SaveResult> {
-  return saveAdapter(peft, path, metadata, { tensors: head.torchWeights(), metadata: { seg_head_config: JSON.stringify(head.config) } });
+  const { bytes, ...facts } = await encodeSegAdapter(peft, head, metadata);
+  await writeFileAtomic(path, bytes);
+  return { path, bytes: bytes.byteLength, ...facts };
 }
 
-/** What `loadSegAdapter` returns; the caller disposes `peft` and `head`. */
-export interface LoadedSegAdapter {
-  peft: PeftModel;
-  head: SegHead;
-  metadata: CheckpointMetadata;
-}
-
-/**
- * Open a segmentation adapter on the backbone it was trained on (checked by fingerprint, as `loadAdapter` does):
- * the PEFT method with its target parameters, and the head. Errors name what does not match.
- */
+/** Open the segmentation adapter at `path` on the backbone it was trained on (see `decodeSegAdapter`). */
 export async function loadSegAdapter(path: string, backbone: ViT): Promise<LoadedSegAdapter> {
-  const contents = await readSafetensorsFile(path);
-  const text = contents.metadata.seg_head_config;
-  if (text === undefined) throw new Error(`Checkpoint ${path} has no segmentation head (no seg_head_config metadata); it is a classification or TPP adapter: use loadAdapter().`);
-  let config: SegHeadConfig;
-  try {
-    config = JSON.parse(text) as SegHeadConfig;
-  } catch {
-    throw new Error(`Checkpoint ${path}: __metadata__.seg_head_config is not valid JSON.`);
-  }
-  validateSegHeadConfig(config);
-  const peft = await loadAdapter(path, backbone, { head: false });
-  const head = createSegHead(config);
-  try {
-    const values = new Map<string, { data: Float32Array; shape: number[] }>();
-    for (const [name, shape] of head.torchShapes()) {
-      const e = contents.tensors.get(name);
-      if (!e) throw new Error(`Checkpoint ${path}: missing segmentation head tensor "${name}".`);
-      if (e.dtype !== 'F32' || !tf.util.arraysEqual(e.shape, shape)) {
-        throw new Error(`Checkpoint ${path}: tensor "${name}" is ${e.dtype} [${e.shape}], expected F32 [${shape}] for its seg_head_config.`);
-      }
-      values.set(name, { data: entryToFloat32(name, e), shape });
-    }
-    head.setTorchWeights(values);
-  } catch (e) {
-    head.dispose();
-    peft.dispose();
-    throw e;
-  }
-  let metadata: CheckpointMetadata = {};
-  try {
-    metadata = JSON.parse(contents.metadata.metadata ?? '{}') as CheckpointMetadata;
-  } catch {
-    throw new Error(`Checkpoint ${path}: __metadata__.metadata is not valid JSON.`);
-  }
-  return { peft, head, metadata };
+  return decodeSegAdapter(await readSafetensorsFile(path), path, backbone);
 }

@@ -1,18 +1,60 @@
 /**
- * Where a grid keeps its files, by relative key (`cells/lora__none__10_class__s0.json`, `tpp/<key>/tpp.json`):
- * JSON records or bytes. The grid core reads and writes only through this seam, so it runs in a web page as well as
- * under Node; `folderStore` (folder-store.ts) is the Node implementation, `memoryStore` the page's.
+ * Where the library keeps its files, by relative key: a training stage's checkpoint and saved files
+ * (`FileStore`: bytes by name) and a grid's records (`GridStore`: `cells/lora__none__10_class__s0.json`,
+ * `tpp/<key>/tpp.json`, JSON or bytes). The stages and the grid core read and write only through this seam, so they
+ * run in a web page as well as under Node; `folderStore` (folder-store.ts) and `stageFiles` (stage-files.ts) are the
+ * Node implementations, `memoryStore` the page's.
  */
 
-/** A grid's file store. Keys use `/` and are relative to the store's root. */
-export interface GridStore {
+/**
+ * Bytes by key: what a training stage keeps (its checkpoint after each epoch, its files at the end:
+ * `adapter.safetensors`, `backbone.safetensors`...). Keys use `/` and are relative to the store's root.
+ */
+export interface FileStore {
   /** What the store is, for messages (the folder for a folder store). */
   readonly root: string;
+  /** The bytes at `key`, or null when there are none. */
+  readBytes(key: string): Uint8Array | null;
   /**
-   * The local path of `key`, for the training stages that still write their own files (a TPP run's checkpoint and
-   * adapter) and read them back (fine-tuning's `init`). Throws where the store has no local files.
+   * Write `bytes` at `key`, atomically (a reader sees the old bytes or the new, never a part); a failed write throws
+   * `FileWriteError` naming the file and leaves what was there.
    */
-  locate(key: string): string;
+  writeBytes(key: string, bytes: Uint8Array): Promise<void>;
+  /** The local path of `key`, where the store is a folder (absent in memory): results and messages name files by it. */
+  locate?(key: string): string;
+}
+
+/** A file's bytes with the name messages and recorded settings give it (its path under Node, any name in a page). */
+export interface NamedBytes {
+  name: string;
+  bytes: Uint8Array;
+}
+
+/** Where `key` of `files` is, for results and messages: its local path, else `<root>/<key>`. */
+export function whereIs(files: FileStore, key: string): string {
+  return files.locate ? files.locate(key) : `${files.root}/${key}`;
+}
+
+/** The bytes at `key` with their place as name; an error naming the place (and what it is, `what`) when missing. */
+export function namedBytes(files: FileStore, key: string, what: string): NamedBytes {
+  const bytes = files.readBytes(key);
+  if (!bytes) throw new Error(`${what} ${whereIs(files, key)} is missing.`);
+  return { name: whereIs(files, key), bytes };
+}
+
+/** The part of `store` under the folder `prefix`, as a `FileStore` (a grid's TPP run writes its files there). */
+export function subStore(store: FileStore, prefix: string): FileStore {
+  const key = (k: string) => joinKey(prefix, k);
+  return {
+    root: `${store.root}/${prefix}`,
+    readBytes: (k) => store.readBytes(key(k)),
+    writeBytes: (k, bytes) => store.writeBytes(key(k), bytes),
+    ...(store.locate ? { locate: (k: string) => store.locate!(key(k)) } : {}),
+  };
+}
+
+/** A grid's file store: bytes, and JSON records listed and removed by key. */
+export interface GridStore extends FileStore {
   exists(key: string): boolean;
   /** The parsed JSON at `key`, or null when there is none; throws `CorruptRecordError` when it is not JSON. */
   readJson<T = unknown>(key: string): T | null;
@@ -21,8 +63,6 @@ export interface GridStore {
    * write throws `FileWriteError` naming the file and leaves the old record (or none).
    */
   writeJson(key: string, value: unknown): Promise<void>;
-  readBytes(key: string): Uint8Array | null;
-  writeBytes(key: string, bytes: Uint8Array): Promise<void>;
   /** Names directly under the folder `prefix` ('' for the root), sorted; empty when there is none. */
   list(prefix: string): string[];
   /** Remove `key` and everything under it. */
@@ -84,10 +124,7 @@ export function jsonText(value: unknown): string {
   return JSON.stringify(value, null, 1);
 }
 
-/**
- * A store held in memory (a web page, or a throw-away grid): keys to bytes. `locate` throws: stages that write
- * their own files (TPP) need a folder store until they take a store themselves.
- */
+/** A store held in memory (a web page, or a throw-away grid): keys to bytes; it has no local paths (`locate`). */
 export function memoryStore(root = 'memory'): GridStore {
   const files = new Map<string, Uint8Array>();
   const enc = new TextEncoder();
@@ -95,9 +132,6 @@ export function memoryStore(root = 'memory'): GridStore {
   const readBytes = (key: string) => files.get(key) ?? null;
   return {
     root,
-    locate(key) {
-      throw new Error(`${root}: a memory store has no local path for ${key}; use a folder store for grids with TPP runs.`);
-    },
     exists: (key) => [...files.keys()].some(under(key)),
     readJson<T>(key: string): T | null {
       const b = readBytes(key);

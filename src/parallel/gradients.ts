@@ -17,6 +17,12 @@ export interface GradientSource {
   dispose(): Promise<void>;
 }
 
+/**
+ * Starts a pool of `workers` threads computing `task`'s gradients on `backend` (under Node `startWorkerGradients`,
+ * workers.ts). The training stages take one as an option, so the library core imports no thread API.
+ */
+export type StartWorkers = (task: GradTask, workers: number, options: { backend: string }) => Promise<GradientSource>;
+
 /** The task's trainable parameters by name (the variables `computeGradients` differentiates). */
 export function trainableOf(task: GradTask): Map<string, tf.Variable> {
   return new Map(task.trainable.map((n) => [n, task.params.get(n)!]));

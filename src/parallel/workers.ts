@@ -18,7 +18,7 @@ import { Worker } from 'worker_threads';
 import { tf } from '../backend';
 import { sliceBatch, type GradTask, type HostBatch } from './task';
 import type { LossAndGrads } from '../step/step';
-import type { GradientSource } from './gradients';
+import type { GradientSource, StartWorkers } from './gradients';
 import type { FromWorker, ToWorker } from './protocol';
 
 /** Row ranges `[start, end)` of `n` rows split over `parts` (sizes differ by at most one). */
@@ -159,3 +159,6 @@ export class WorkerGradients implements GradientSource {
     await Promise.all(this.channels.map((c) => c.worker.terminate()));
   }
 }
+
+/** Start a `WorkerGradients` pool (the Node `StartWorkers` of gradients.ts, which the training stages take as `startWorkers`). */
+export const startWorkerGradients: StartWorkers = (task, workers, options) => WorkerGradients.start(task, workers, options);

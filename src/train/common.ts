@@ -3,14 +3,16 @@
  * what every stage passes the same way, prediction over a dataset, and the pixel normalisation that travels with
  * a backbone.
  */
-import { tf } from '../backend';
+import { initBackend, tf } from '../backend';
 import { Batch, batches, computeNormalization, Normalization, numBatches, type SegBatch } from '../data/sets/batches';
 import type { Dataset } from '../data/sets/dataset';
 import type { SegDataset } from '../data/sets/segmentation';
 import type { AugmentOptions } from '../data/sets/augment';
-import type { StageFiles } from '../io/stage-files';
+import type { FileStore } from '../io/store';
 import { fit, type FitResult, type FitSpec, type TrainProgress } from './loop';
 import { epochSeed } from '../step/seed';
+import type { GradientSource, StartWorkers } from '../parallel/gradients';
+import type { GradTask } from '../parallel/task';
 
 /** The run settings every stage (pretrain, tpp, finetune) takes; each stage's options extend these. */
 export interface StageRunOptions {
@@ -20,9 +22,13 @@ export interface StageRunOptions {
   /** Peak learning rate (AdamW, warm-up then cosine decay). */
   lr?: number;
   seed?: number;
-  /** Output folder: the checkpoint after each epoch and the stage's files. */
-  outDir?: string;
-  /** Continue from the checkpoint in `outDir`. */
+  /**
+   * Where the stage keeps the checkpoint after each epoch and saves its files (an adapter, a backbone): under Node
+   * `stageFiles(outDir)` (src/io/stage-files.ts), in a web page `memoryStore()` (src/io/store.ts). Left out, the stage
+   * saves nothing and returns what it trained.
+   */
+  files?: FileStore;
+  /** Continue from the checkpoint in `files` when there is one. */
   resume?: boolean;
   signal?: AbortSignal;
   onProgress?: (p: TrainProgress) => void;
@@ -45,17 +51,41 @@ export function stepsPerEpoch(ds: Pick<Dataset, 'images'>, batchSize: number): n
 }
 
 /** What `fitStage` fills in itself. */
-type StageFilled = 'batchSize' | 'dispose' | 'checkpointPath' | 'resume' | 'signal' | 'onProgress';
+type StageFilled = 'batchSize' | 'dispose' | 'files' | 'resume' | 'signal' | 'onProgress';
 
 /**
  * `fit` as every stage calls it: image batches (their size, their disposal), the checkpoint in the stage's
- * output folder, and `resume`, `signal`, `onProgress` from the run options.
+ * file store, and `resume`, `signal`, `onProgress` from the run options.
  */
-export function fitStage<B extends Batch>(run: StageRunOptions, files: StageFiles | undefined, spec: Omit<FitSpec<B>, StageFilled>): Promise<FitResult> {
+export function fitStage<B extends Batch>(run: StageRunOptions, spec: Omit<FitSpec<B>, StageFilled>): Promise<FitResult> {
   return fit<B>({
     ...spec, batchSize: (b) => b.x.shape[0], dispose: (b) => tf.dispose([b.x, b.y]),
-    checkpointPath: files?.checkpoint, resume: run.resume, signal: run.signal, onProgress: run.onProgress,
+    files: run.files, resume: run.resume, signal: run.signal, onProgress: run.onProgress,
   });
+}
+
+/** How a stage that can split each batch over threads is told to (pretraining, classification fine-tuning). */
+export interface WorkerOptions {
+  /**
+   * Threads that compute gradients (default 1: this thread). N > 1 splits each batch over N worker threads
+   * started by `startWorkers`, each with its own backend; the weights trained are the same up to float rounding.
+   * Worth it on wasm with idle cores; on a GPU backend keep 1.
+   */
+  workers?: number;
+  /** Starts the threads for `workers` > 1: under Node `startWorkerGradients` (src/parallel/workers.ts). */
+  startWorkers?: StartWorkers;
+}
+
+/**
+ * The worker pool of `o` for the stage's gradient task (built by `task` only when needed), or null for one thread;
+ * the caller disposes it. A bad `workers`, or `workers` > 1 without `startWorkers`, is an error naming the fix.
+ */
+export async function stageWorkers(stage: string, o: WorkerOptions, task: () => GradTask): Promise<GradientSource | null> {
+  const workers = o.workers ?? 1;
+  if (!Number.isInteger(workers) || workers < 1) throw new Error(`${stage}: workers must be a whole number >= 1, got ${workers}.`);
+  if (workers === 1) return null;
+  if (!o.startWorkers) throw new Error(`${stage}: workers = ${workers} needs startWorkers, which starts the threads (under Node startWorkerGradients, exported by src/index); or leave workers at 1.`);
+  return o.startWorkers(task(), workers, { backend: (await initBackend({ warn: () => {} })).name });
 }
 
 /** Normalisation stored with a backbone (from its pre-training pool), or computed from `ds` when absent. */

@@ -10,8 +10,9 @@ import type { AugmentOptions } from '../data/sets/augment';
 import type { Batch, Normalization } from '../data/sets/batches';
 import type { Dataset, Images } from '../data/sets/dataset';
 import type { SegDataset } from '../data/sets/segmentation';
-import { loadAdapter } from '../io/checkpoint';
-import type { StageFiles } from '../io/stage-files';
+import { decodeAdapter } from '../checkpoint/checkpoint';
+import { decodeSafetensors } from '../checkpoint/safetensors';
+import type { NamedBytes } from '../io/store';
 import { withNewHead } from '../model/head';
 import type { ViT } from '../model/vit';
 import { applyPeft, type PeftConfig, type PeftModel } from '../peft/index';
@@ -19,17 +20,17 @@ import { epochBatches, fitStage, stepsPerEpoch, type StageRunOptions } from './c
 import type { FitResult, FitSpec } from './loop';
 
 /** A copy of `backbone` with a new `classes`-logit head and the PEFT model on it; the caller disposes both. */
-export async function openFinetuneModel(options: { backbone: ViT; method?: PeftConfig; init?: string; seed: number; classes: number }): Promise<{ model: ViT; peft: PeftModel }> {
+export async function openFinetuneModel(options: { backbone: ViT; method?: PeftConfig; init?: NamedBytes; seed: number; classes: number }): Promise<{ model: ViT; peft: PeftModel }> {
   const { init, method, seed } = options;
   const model = withNewHead(options.backbone, options.classes, seed);
   let peft: PeftModel | null = null;
   try {
     if (!init && !method) throw new Error('finetune: pass a method (e.g. peftConfig("lora")) or an init adapter to take it from.');
-    peft = init ? await loadAdapter(init, model, { head: false }) : applyPeft(model, method!, { seed });
+    peft = init ? await decodeAdapter(decodeSafetensors(init.bytes, init.name), init.name, model, { head: false }) : applyPeft(model, method!, { seed });
     // Hash the untrained backbone now (webgpu: frees the tensors held for it before training changes them).
     await peft.fingerprint();
     if (init && method && JSON.stringify(peft.config) !== JSON.stringify(method)) {
-      throw new Error(`finetune: the init adapter ${init} is a ${JSON.stringify(peft.config)} adapter, but the method asked for is ${JSON.stringify(method)}. Use the same method and settings as the TPP run.`);
+      throw new Error(`finetune: the init adapter ${init.name} is a ${JSON.stringify(peft.config)} adapter, but the method asked for is ${JSON.stringify(method)}. Use the same method and settings as the TPP run.`);
     }
     return { model, peft };
   } catch (e) {
@@ -62,10 +63,9 @@ export interface FinetuneTask<D, E> {
   monitor: string;
 }
 
-/** How the stage trains: the run options and files, what to train, on which data, with which schedule. */
+/** How the stage trains: the run options (its files among them), what to train, on which data, with which schedule. */
 export interface FinetuneFit<D> {
   run: StageRunOptions;
-  files: StageFiles | undefined;
   params: Map<string, tf.Variable>;
   /** The labelled training set as one epoch sees it (repeated for `minStepsPerEpoch`). */
   data: D;
@@ -86,7 +86,7 @@ export interface FinetuneFit<D> {
 /** Train with `task` (best epoch by its monitor metric), then score validation and, when given, test. */
 export async function trainAndEvaluate<D extends Dataset | SegDataset, E>(task: FinetuneTask<D, E>, f: FinetuneFit<D>, val: D, test?: D): Promise<{ fit: FitResult; val: E; test?: E }> {
   const data = f.data as Dataset;
-  const fit = await fitStage<Batch>(f.run, f.files, {
+  const fit = await fitStage<Batch>(f.run, {
     gradients: f.gradients,
     stage: 'finetune',
     params: f.params,

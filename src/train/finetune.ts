@@ -3,32 +3,34 @@
  * new task head are trained with AdamW, warm-up and cosine decay; validation every epoch picks the best epoch
  * (early stopping restores it); test metrics are computed once at the end.
  */
-import { initBackend } from '../backend';
 import { parameterChanges, snapshotTensors, type ParamChange } from '../analysis/params';
 import type { Normalization } from '../data/sets/batches';
 import { Dataset, numClasses, numExamples, subset } from '../data/sets/dataset';
 import { subsampleLabels, type SubsampleSpec } from '../data/sets/splits';
-import { saveAdapter } from '../io/checkpoint';
-import { stageFiles } from '../io/stage-files';
+import { encodeAdapter } from '../checkpoint/checkpoint';
+import { whereIs, type NamedBytes } from '../io/store';
 import { HEAD_PARAMS, type ViT } from '../model/vit';
 import type { PeftConfig, PeftModel } from '../peft/index';
 import { checkImagesFit } from '../data/sets/fit';
-import { predictAll, type StageRunOptions } from './common';
+import { predictAll, stageWorkers, type StageRunOptions, type WorkerOptions } from './common';
 import { openFinetuneModel, repeatForSteps, trainAndEvaluate, type FinetuneTask } from './finetune-stage';
 import { STAGE_DEFAULTS } from './defaults';
-import { WorkerGradients } from '../parallel/workers';
+import type { GradientSource } from '../parallel/gradients';
 import { finetuneGradTask, hostBatchOf } from './finetune-task';
 import type { FitResult } from './loop';
 import { evaluate, type Metrics } from './metrics';
 import { headSize, scoresFromLogits, taskKind, taskLoss } from './objective';
 
-export interface FinetuneOptions extends StageRunOptions {
+export interface FinetuneOptions extends StageRunOptions, WorkerOptions {
   /** The pre-trained backbone (not modified: a copy with a new head is fine-tuned). */
   backbone: ViT;
   /** The PEFT method. Optional with `init` (the adapter's method is used); when both are given they must be equal. */
   method?: PeftConfig;
-  /** A TPP adapter file to start the target parameters from (trained on the same backbone). */
-  init?: string;
+  /**
+   * A TPP adapter to start the target parameters from (trained on the same backbone): its bytes and name (under
+   * Node `fileBytes(path)`, src/io/stage-files.ts); the name is recorded in the settings.
+   */
+  init?: NamedBytes;
   train: Dataset;
   val: Dataset;
   test?: Dataset;
@@ -51,12 +53,6 @@ export interface FinetuneOptions extends StageRunOptions {
   patience?: number;
   augment?: boolean;
   metadata?: Record<string, unknown>;
-  /**
-   * Threads that compute gradients (default 1: this thread). N > 1 splits each batch over N worker threads
-   * (src/parallel), each with its own backend; the weights trained are the same up to float rounding (LoRA
-   * dropout draws differ). Worth it on wasm with idle cores; on a GPU backend keep 1.
-   */
-  workers?: number;
 }
 
 export interface FinetuneResult {
@@ -75,6 +71,7 @@ export interface FinetuneResult {
    */
   targetShift: number;
   targetStartNorm: number;
+  /** Where `files` holds the saved adapter.safetensors (`whereIs`), when a store was given. */
   adapterPath?: string;
 }
 
@@ -96,7 +93,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
   const classes = numClasses(train);
   const batchSize = Math.min(options.batchSize ?? STAGE_DEFAULTS.finetune.batchSize, numExamples(train));
   const { model, peft: pm } = await openFinetuneModel({ backbone: options.backbone, method: options.method, init: options.init, seed, classes: headSize(train) });
-  let pool: WorkerGradients | null = null;
+  let pool: GradientSource | null = null;
   try {
     const targets = pm.targetParameters();
     const start = await snapshotTensors(targets);
@@ -104,16 +101,12 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     const epochs = options.epochs ?? STAGE_DEFAULTS.finetune.epochs;
     const lr = options.lr ?? STAGE_DEFAULTS.finetune.lr;
     const settings = {
-      method: pm.config, init: options.init ?? null, labelBudget: options.labelBudget ?? 'all', trainExamples: numExamples(train), epochs, batchSize, lr, seed, data: options.train.source,
+      method: pm.config, init: options.init?.name ?? null, labelBudget: options.labelBudget ?? 'all', trainExamples: numExamples(train), epochs, batchSize, lr, seed, data: options.train.source,
       ...(options.minStepsPerEpoch ? { minStepsPerEpoch: options.minStepsPerEpoch } : {}), ...(options.headLr !== undefined ? { headLr: options.headLr } : {}),
     };
-    const files = stageFiles(options.outDir);
-    const workers = options.workers ?? 1;
-    if (!Number.isInteger(workers) || workers < 1) throw new Error(`finetune: workers must be a whole number >= 1, got ${workers}.`);
-    if (workers > 1) {
-      const gradTask = finetuneGradTask(model, pm, { config: model.config, method: pm.config, seed, kind, classes });
-      pool = await WorkerGradients.start(gradTask, workers, { backend: (await initBackend({ warn: () => {} })).name });
-    }
+    const files = options.files;
+    // LoRA dropout draws differ between threads; the rest trains the same weights up to float rounding.
+    pool = await stageWorkers('finetune', options, () => finetuneGradTask(model, pm, { config: model.config, method: pm.config, seed, kind, classes }));
     const task: FinetuneTask<Dataset, Metrics> = {
       lossOf: (b) => taskLoss(kind, pm.forward(b.x, { training: true }), b.y, classes),
       evaluate: (ds) => evaluateModel(pm, ds, options.normalization),
@@ -121,7 +114,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
       monitor: 'val_auc',
     };
     const { fit: result, val, test } = await trainAndEvaluate(task, {
-      run: options, files, params: pm.trainableParameters(), data: epochData, batchSize, seed, epochs, lr,
+      run: options, params: pm.trainableParameters(), data: epochData, batchSize, seed, epochs, lr,
       weightDecay: options.weightDecay ?? STAGE_DEFAULTS.finetune.weightDecay, normalization: options.normalization, augment: options.augment ?? false,
       patience: options.patience, meta: settings, gradients: pool ? async (b) => pool!.compute(await hostBatchOf(b)) : undefined,
       lrScale: options.headLr === undefined ? undefined : (name) => (HEAD_PARAMS.includes(name as (typeof HEAD_PARAMS)[number]) ? options.headLr! / lr : 1),
@@ -134,9 +127,11 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     };
     if (files) {
       const strip = (m?: Metrics) => (m ? { accuracy: m.accuracy, balanced_accuracy: m.balanced_accuracy, auc: m.auc, f1: m.f1 } : undefined);
-      out.adapterPath = (await saveAdapter(pm, files.file('adapter.safetensors'), {
+      const { bytes } = await encodeAdapter(pm, {
         stage: 'finetune', ...settings, bestEpoch: result.bestEpoch, val: strip(val), test: strip(test), normalization: options.normalization, modality: options.train.modality, classNames: train.classNames, ...options.metadata,
-      })).path;
+      });
+      await files.writeBytes('adapter.safetensors', bytes);
+      out.adapterPath = whereIs(files, 'adapter.safetensors');
     }
     return out;
   } catch (e) {

@@ -6,18 +6,19 @@
  * disposal), then a progress event.
  *
  * Every epoch ends with an evaluation (when given), early-stopping bookkeeping and an atomic checkpoint of the
- * whole training state (parameters, optimiser moments, best parameters, history). `resume: true` continues
- * from it. Randomness must depend only on (seed, epoch, step) — batches(epoch) and loss(batch, step) — so a
+ * whole training state (parameters, optimiser moments, best parameters, history) into the stage's file store
+ * (`CHECKPOINT_FILE`). `resume: true` continues from it. Randomness must depend only on (seed, epoch, step) — batches(epoch) and loss(batch, step) — so a
  * resumed run ends with the same weights as one that was never interrupted.
  */
 import { tf } from '../backend';
-import { entryToFloat32, readSafetensorsFile, TensorToWrite, writeSafetensorsFile } from '../io/safetensors';
-import { fileExists } from '../io/stage-files';
+import { decodeSafetensors, encodeSafetensors, entryToFloat32, type TensorToWrite } from '../checkpoint/safetensors';
+import { whereIs, type FileStore } from '../io/store';
 import { AdamW } from '../step/optimizer';
 import { computeGradients, type LossAndGrads, trainStep } from '../step/step';
 import { DEFAULT_WEIGHT_DECAY } from './defaults';
 import { lrAt, Schedule } from './schedule';
-import { describeDiff, settingsDiff } from './settings-fingerprint';
+import { describeDiff } from './settings-fingerprint';
+import { checkRecord } from './settings-record';
 
 export { NonFiniteLossError } from '../step/step';
 
@@ -86,9 +87,9 @@ export interface FitSpec<B> {
   clipNorm?: number;
   /** Early stopping on an evaluation metric, restoring the best epoch's parameters at the end. */
   monitor?: { metric: string; mode: 'max' | 'min'; patience?: number };
-  /** Where to write the training state after each epoch (atomic); needed for `resume`. */
-  checkpointPath?: string;
-  /** Continue from `checkpointPath` when it exists. */
+  /** Where to write the training state after each epoch (`CHECKPOINT_FILE`, atomic); needed for `resume`. */
+  files?: FileStore;
+  /** Continue from the checkpoint in `files` when there is one. */
   resume?: boolean;
   /** Free-form metadata stored in the checkpoint (JSON-serialisable), e.g. config and seed. */
   meta?: Record<string, unknown>;
@@ -108,6 +109,9 @@ export interface FitResult {
 }
 
 const STATE_FORMAT = 'tpp-lab/train-state';
+
+/** The key of the training state in a stage's file store. */
+export const CHECKPOINT_FILE = 'checkpoint.safetensors';
 
 interface TrainState {
   epoch: number; // epochs completed
@@ -137,8 +141,9 @@ export async function fit<B>(spec: FitSpec<B>): Promise<FitResult> {
   const emit = spec.onProgress ?? (() => {});
 
   try {
-    if (spec.resume && spec.checkpointPath && fileExists(spec.checkpointPath)) {
-      const loaded = await loadTrainState(spec, opt);
+    const saved = spec.resume && spec.files ? spec.files.readBytes(CHECKPOINT_FILE) : null;
+    if (saved) {
+      const loaded = await loadTrainState(spec, opt, saved);
       state = loaded.state;
       bestParams = loaded.bestParams;
       emit({ kind: 'resume', stage: spec.stage, epoch: state.epoch, epochs: spec.epochs, step: state.step, totalSteps, loss: NaN, lr: lrAt(schedule, state.step), imagesPerSecond: 0, etaSeconds: 0 });
@@ -174,7 +179,7 @@ export async function fit<B>(spec: FitSpec<B>): Promise<FitResult> {
           spec.dispose(batch);
         }
         // Yield to the event loop once per step so an interrupt (Ctrl-C, a notebook stop) is handled promptly.
-        await new Promise((resolve) => setImmediate(resolve));
+        await nextTurn();
       }
       const metrics = spec.evaluate ? await spec.evaluate(epoch) : {};
       const record: EpochRecord = { epoch, loss: lossCount ? lossSum / lossCount : NaN, lr, seconds: (Date.now() - te) / 1000, metrics };
@@ -192,7 +197,7 @@ export async function fit<B>(spec: FitSpec<B>): Promise<FitResult> {
           bestParams = new Map(names.map((n) => [n, spec.params.get(n)!.clone()]));
         } else state.badEpochs++;
       } else state.bestEpoch = epoch;
-      if (spec.checkpointPath) await saveTrainState(spec, opt, state, bestParams);
+      if (spec.files) await saveTrainState(spec, opt, state, bestParams);
       const elapsed = (Date.now() - t0) / 1000;
       emit({
         kind: 'epoch', stage: spec.stage, epoch, epochs: spec.epochs, step: state.step, totalSteps, loss: record.loss, lr,
@@ -211,6 +216,11 @@ export async function fit<B>(spec: FitSpec<B>): Promise<FitResult> {
     opt.dispose();
     if (bestParams) tf.dispose([...bestParams.values()]);
   }
+}
+
+/** Wait for the event loop's next turn (`setImmediate` under Node; a web page has only `setTimeout`). */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
 }
 
 function abortError(stage: string): Error {
@@ -234,19 +244,20 @@ async function saveTrainState<B>(spec: FitSpec<B>, opt: AdamW, state: TrainState
     state: JSON.stringify({ ...state, optimizerStep: opt.step }),
     meta: JSON.stringify(spec.meta ?? {}),
   };
-  await writeSafetensorsFile(spec.checkpointPath!, tensors, metadata);
+  await spec.files!.writeBytes(CHECKPOINT_FILE, encodeSafetensors(tensors, metadata));
 }
 
-async function loadTrainState<B>(spec: FitSpec<B>, opt: AdamW): Promise<{ state: TrainState; bestParams: Map<string, tf.Tensor> | null }> {
-  const path = spec.checkpointPath!;
-  const file = await readSafetensorsFile(path);
+async function loadTrainState<B>(spec: FitSpec<B>, opt: AdamW, bytes: Uint8Array): Promise<{ state: TrainState; bestParams: Map<string, tf.Tensor> | null }> {
+  const path = whereIs(spec.files!, CHECKPOINT_FILE);
+  const file = decodeSafetensors(bytes, path);
   if (file.metadata.format !== STATE_FORMAT) throw new Error(`${path} is not a tpp-lab training checkpoint (format "${file.metadata.format ?? 'none'}").`);
   if (file.metadata.stage !== spec.stage) {
     throw new Error(`${path} is a "${file.metadata.stage}" checkpoint; cannot resume the "${spec.stage}" stage from it. Use another --out folder or drop --resume.`);
   }
-  const diff = settingsDiff(JSON.parse(file.metadata.meta ?? '{}'), spec.meta ?? {});
-  if (diff.length) {
-    throw new Error(`${path} was written with other settings; resuming would mix two runs (${describeDiff(diff)}). Run with the same settings, or without --resume to start over.`);
+  // The checkpoint's settings are a settings record (settings-record.ts), checked as a grid's cells are.
+  const check = checkRecord({ settings: JSON.parse(file.metadata.meta ?? '{}') }, spec.meta ?? {});
+  if (check.state === 'changed') {
+    throw new Error(`${path} was written with other settings; resuming would mix two runs (${describeDiff(check.diff)}). Run with the same settings, or without --resume to start over.`);
   }
   const read = (key: string, like: tf.Tensor): tf.Tensor => {
     const e = file.tensors.get(key);

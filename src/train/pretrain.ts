@@ -3,26 +3,27 @@
  * result is a backbone file (the encoder, with the pixel normalisation of its pool in the metadata) and a
  * decoder file, which TPP reuses for its MAE pretext.
  */
-import { initBackend, tf } from '../backend';
+import { tf } from '../backend';
 import { batches, computeNormalization, Normalization } from '../data/sets/batches';
 import type { Batch } from '../data/sets/batches';
 import { Dataset, numExamples } from '../data/sets/dataset';
-import { loadBackbone, readCheckpointInfo, saveBackbone } from '../io/checkpoint';
-import { loadDecoder, saveDecoder } from '../io/decoder';
-import { stageFiles } from '../io/stage-files';
+import { checkpointInfoOf, decodeBackbone, encodeBackbone } from '../checkpoint/checkpoint';
+import { decodeDecoder, encodeDecoder } from '../checkpoint/decoder';
+import { decodeSafetensors } from '../checkpoint/safetensors';
+import { whereIs, type NamedBytes } from '../io/store';
 import { type PresetName, type ViTConfig, vitConfig } from '../model/config';
 import { createMAE, DECODER_PRESETS, type DecoderConfig, MAE } from '../model/mae';
 import type { VitHooks } from '../model/hooks';
 import { createViT, type ViT } from '../model/vit';
 import { checkImagesFit } from '../data/sets/fit';
 import { stepSeed } from '../step/seed';
-import { epochBatches, fitStage, stepsPerEpoch, type StageRunOptions } from './common';
+import { epochBatches, fitStage, stageWorkers, stepsPerEpoch, type StageRunOptions, type WorkerOptions } from './common';
 import { STAGE_DEFAULTS } from './defaults';
-import { WorkerGradients } from '../parallel/workers';
+import type { GradientSource } from '../parallel/gradients';
 import type { FitResult } from './loop';
 import { maskedHostBatch, pretrainGradTask } from './pretrain-task';
 
-export interface PretrainOptions extends StageRunOptions {
+export interface PretrainOptions extends StageRunOptions, WorkerOptions {
   /** Unlabelled images to pre-train on (labels are ignored). */
   train: Dataset;
   /** Held-out images for the reconstruction loss reported each epoch. */
@@ -34,28 +35,23 @@ export interface PretrainOptions extends StageRunOptions {
   /** Masked fraction (default 0.75). */
   maskRatio?: number;
   normPixLoss?: boolean;
-  /** Output folder for backbone.safetensors, decoder.safetensors, checkpoint.safetensors, result.json. */
-  outDir?: string;
   /**
    * Continue pre-training a saved backbone and its MAE decoder (every weight trains) instead of starting from
    * random weights: the reference arm "continued MAE of the whole backbone on the target's images". The config
    * and the pixel normalisation come from the backbone file (`preset` and `decoder` must be left out), so the
-   * result is a drop-in replacement for it.
+   * result is a drop-in replacement for it. The files' bytes with their names (under Node `fileBytes(path)`,
+   * src/io/stage-files.ts); the backbone's name is recorded in the checkpoint's settings.
    */
-  init?: { backbonePath: string; decoderPath: string };
+  init?: { backbone: NamedBytes; decoder: NamedBytes };
   /** Free-form provenance stored in the backbone file (command, data, time...). */
   provenance?: Record<string, unknown>;
-  /**
-   * Threads that compute gradients (default 1: this thread). N > 1 splits each batch over N worker threads
-   * (src/parallel); masks are drawn for the whole batch first, so the weights are the same up to rounding.
-   */
-  workers?: number;
 }
 
 export interface PretrainResult {
   mae: MAE;
   normalization: Normalization;
   fit: FitResult;
+  /** Where `files` holds the saved backbone.safetensors and decoder.safetensors (`whereIs`), when a store was given. */
   backbonePath?: string;
   decoderPath?: string;
   /** Mean masked-patch loss on `val` after training (fixed masks), when `val` was given. */
@@ -87,14 +83,15 @@ function freshMAE(train: Dataset, config: ViTConfig, decoder: DecoderConfig, see
 }
 
 /** A saved backbone and its decoder, to continue pre-training; the normalisation stays the backbone's. */
-async function continueFrom(train: Dataset, init: { backbonePath: string; decoderPath: string }): Promise<{ encoder: ViT; mae: MAE; normalization: Normalization }> {
-  const info = await readCheckpointInfo(init.backbonePath);
+async function continueFrom(train: Dataset, init: { backbone: NamedBytes; decoder: NamedBytes }): Promise<{ encoder: ViT; mae: MAE; normalization: Normalization }> {
+  const { backbone, decoder } = init;
+  const info = checkpointInfoOf(backbone.bytes, backbone.name);
   const normalization = info.metadata.normalization as Normalization | undefined;
-  if (!normalization || !Array.isArray(normalization.mean)) throw new Error(`${init.backbonePath} has no pixel normalisation in its metadata; continue only a backbone made by tpp-lab pretrain.`);
-  const encoder = await loadBackbone(init.backbonePath);
+  if (!normalization || !Array.isArray(normalization.mean)) throw new Error(`${backbone.name} has no pixel normalisation in its metadata; continue only a backbone made by tpp-lab pretrain.`);
+  const encoder = decodeBackbone(decodeSafetensors(backbone.bytes, backbone.name), backbone.name);
   try {
     checkImagesFit(train, encoder.config, 'pretrain');
-    return { encoder, mae: await loadDecoder(init.decoderPath, encoder), normalization };
+    return { encoder, mae: await decodeDecoder(decoder.bytes, decoder.name, encoder), normalization };
   } catch (e) {
     encoder.dispose();
     throw e;
@@ -116,18 +113,14 @@ export async function pretrainMAE(options: PretrainOptions): Promise<PretrainRes
   const batchSize = Math.min(options.batchSize ?? STAGE_DEFAULTS.pretrain.batchSize, numExamples(options.train));
   const maskRatio = options.maskRatio ?? 0.75;
   const normPixLoss = options.normPixLoss ?? false;
-  const files = stageFiles(options.outDir);
-  const settings = { preset: options.init ? 'continued' : typeof preset === 'string' ? preset : 'custom', ...(options.init ? { init: options.init.backbonePath } : {}), config, decoder, batchSize, lr: options.lr ?? STAGE_DEFAULTS.pretrain.lr, maskRatio, normPixLoss, seed, epochs: options.epochs ?? STAGE_DEFAULTS.pretrain.epochs, data: options.train.source };
-  const workers = options.workers ?? 1;
-  let pool: WorkerGradients | null = null;
+  const files = options.files;
+  const settings = { preset: options.init ? 'continued' : typeof preset === 'string' ? preset : 'custom', ...(options.init ? { init: options.init.backbone.name } : {}), config, decoder, batchSize, lr: options.lr ?? STAGE_DEFAULTS.pretrain.lr, maskRatio, normPixLoss, seed, epochs: options.epochs ?? STAGE_DEFAULTS.pretrain.epochs, data: options.train.source };
+  let pool: GradientSource | null = null;
   try {
-    if (!Number.isInteger(workers) || workers < 1) throw new Error(`pretrain: workers must be a whole number >= 1, got ${workers}.`);
-    if (workers > 1) {
-      const task = pretrainGradTask(mae, { config, decoder, seed, maskRatio, normPixLoss });
-      pool = await WorkerGradients.start(task, workers, { backend: (await initBackend({ warn: () => {} })).name });
-    }
+    // Masks are drawn for the whole batch first, so split batches train the same weights up to rounding.
+    pool = await stageWorkers('pretrain', options, () => pretrainGradTask(mae, { config, decoder, seed, maskRatio, normPixLoss }));
     const gradients = pool ? { gradients: async (b: Batch, step: number) => pool!.compute(await maskedHostBatch(b, config, maskRatio, stepSeed(seed, step))) } : {};
-    const result = await fitStage<Batch>(options, files, {
+    const result = await fitStage<Batch>(options, {
       ...gradients,
       stage: 'pretrain',
       params: mae.trainableParameters(),
@@ -144,8 +137,10 @@ export async function pretrainMAE(options: PretrainOptions): Promise<PretrainRes
     if (options.val) out.valLoss = result.history[result.history.length - 1]?.metrics.val_loss;
     if (files) {
       const meta = { stage: 'pretrain', normalization, decoder, maskRatio, normPixLoss, seed, epochs: settings.epochs, batchSize, lr: settings.lr, data: options.train.source, images: numExamples(options.train), finalLoss: result.history[result.history.length - 1]?.loss, valLoss: out.valLoss, ...options.provenance };
-      out.backbonePath = (await saveBackbone(encoder, files.file('backbone.safetensors'), meta)).path;
-      out.decoderPath = await saveDecoder(mae, files.file('decoder.safetensors'), { stage: 'pretrain', seed });
+      await files.writeBytes('backbone.safetensors', (await encodeBackbone(encoder, meta)).bytes);
+      await files.writeBytes('decoder.safetensors', await encodeDecoder(mae, { stage: 'pretrain', seed }));
+      out.backbonePath = whereIs(files, 'backbone.safetensors');
+      out.decoderPath = whereIs(files, 'decoder.safetensors');
     }
     return out;
   } catch (e) {

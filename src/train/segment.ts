@@ -7,8 +7,8 @@
 import { tf } from '../backend';
 import type { Normalization } from '../data/sets/batches';
 import { numMaskClasses, numSegExamples, segImages, segLabelBudget, segSubset, type SegDataset } from '../data/sets/segmentation';
-import { saveSegAdapter } from '../io/seg-checkpoint';
-import { stageFiles } from '../io/stage-files';
+import { encodeSegAdapter } from '../checkpoint/seg-adapter';
+import { whereIs, type NamedBytes } from '../io/store';
 import { gridSize } from '../model/config';
 import { createSegHead, DEFAULT_SEG_HEAD, type SegHead, type SegHeadKind } from '../model/seg-head';
 import type { ViT } from '../model/vit';
@@ -25,8 +25,8 @@ export interface SegFinetuneOptions extends StageRunOptions {
   /** The pre-trained backbone (not modified: a copy is fine-tuned). */
   backbone: ViT;
   method: PeftConfig;
-  /** A TPP adapter file to start the target parameters from (same method and backbone). */
-  init?: string;
+  /** A TPP adapter to start the target parameters from (same method and backbone), as `FinetuneOptions.init`. */
+  init?: NamedBytes;
   /** Head architecture (default `DEFAULT_SEG_HEAD`). */
   head?: SegHeadKind;
   train: SegDataset;
@@ -57,6 +57,7 @@ export interface SegFinetuneResult {
   val: SegEvaluation;
   test?: SegEvaluation;
   trainExamples: number;
+  /** Where `files` holds the saved adapter.safetensors (`whereIs`), when a store was given. */
   adapterPath?: string;
 }
 
@@ -93,10 +94,10 @@ export async function finetuneSegmentation(options: SegFinetuneOptions): Promise
     const epochs = options.epochs ?? STAGE_DEFAULTS.segment.epochs;
     const lr = options.lr ?? STAGE_DEFAULTS.segment.lr;
     const settings = {
-      task: 'segment', head: headKind, method: options.method, init: options.init ?? null, labelBudget: labelBudget ?? 'all', trainExamples: numSegExamples(train),
+      task: 'segment', head: headKind, method: options.method, init: options.init?.name ?? null, labelBudget: labelBudget ?? 'all', trainExamples: numSegExamples(train),
       epochs, batchSize, lr, seed, data: options.train.source, ...(options.minStepsPerEpoch ? { minStepsPerEpoch: options.minStepsPerEpoch } : {}),
     };
-    const files = stageFiles(options.outDir);
+    const files = options.files;
     const epochData = repeatForSteps(train, batchSize, options.minStepsPerEpoch, segSubset);
     const predict = (x: tf.Tensor4D) => segForward(pm, head, x);
     const task: FinetuneTask<SegDataset, SegEvaluation> = {
@@ -106,16 +107,18 @@ export async function finetuneSegmentation(options: SegFinetuneOptions): Promise
       monitor: 'val_dice',
     };
     const { fit: result, val, test } = await trainAndEvaluate(task, {
-      run: options, files, params: new Map([...pm.targetParameters(), ...head.params]), data: epochData, batchSize, seed, epochs, lr,
+      run: options, params: new Map([...pm.targetParameters(), ...head.params]), data: epochData, batchSize, seed, epochs, lr,
       weightDecay: options.weightDecay ?? STAGE_DEFAULTS.segment.weightDecay, normalization: options.normalization, augment: options.augment ?? false,
       patience: options.patience, meta: settings,
     }, options.val, options.test);
     const out: SegFinetuneResult = { peft: pm, head, model, fit: result, val, test, trainExamples: numSegExamples(train) };
     if (files) {
-      out.adapterPath = (await saveSegAdapter(pm, head, files.file('adapter.safetensors'), {
+      const { bytes } = await encodeSegAdapter(pm, head, {
         stage: 'finetune', ...settings, bestEpoch: result.bestEpoch, val: segSummary(val), test: test ? segSummary(test) : undefined,
         normalization: options.normalization, modality: options.train.modality, maskClasses: train.classNames, ...options.metadata,
-      })).path;
+      });
+      await files.writeBytes('adapter.safetensors', bytes);
+      out.adapterPath = whereIs(files, 'adapter.safetensors');
     }
     return out;
   } catch (e) {

@@ -4,29 +4,35 @@
  * method, pretext, epochs, batch, learning rate, seed, pixel normalisation and the exact images); otherwise TPP
  * runs and writes it. The stored settings also say what differed when an adapter is passed over.
  */
-import * as path from 'path';
+import { checkpointInfoOf } from '../checkpoint/checkpoint';
 import { numExamples } from '../data/sets/dataset';
-import { readCheckpointInfo } from '../io/checkpoint';
+import { whereIs, type FileStore, type NamedBytes } from '../io/store';
 import { backboneFingerprint } from '../model/fingerprint';
 import { STAGE_DEFAULTS } from './defaults';
 import { datasetFingerprint, describeDiff, RESULTS_VERSION } from './settings-fingerprint';
 import { checkRecord } from './settings-record';
 import { targetParameterPretrain, type TppOptions, type TppResult } from './tpp';
 
-/** Options of `sharedTppAdapter`: those of TPP, with the folder it writes to and where ready adapters are. */
+/** Options of `sharedTppAdapter`: those of TPP, with the store it writes to and the ready adapters. */
 export interface SharedTppOptions extends TppOptions {
-  /** Folder of the shared adapter (`<outDir>/adapter.safetensors`): reused when it matches, written otherwise. */
-  outDir: string;
+  /**
+   * The shared adapter's store (its `adapter.safetensors`: reused when it matches, written otherwise): under Node
+   * `stageFiles(folder)` (src/io/stage-files.ts), in a web page `memoryStore()`.
+   */
+  files: FileStore;
   /** Train even when a matching adapter exists (default false). */
   recompute?: boolean;
-  /** Ready-made adapter files (e.g. in data/) to use when the shared folder has no matching one. */
-  ready?: readonly string[];
+  /** Ready-made adapters (e.g. the files in data/, under Node `fileBytes(path)`) to use when the store has no matching one. */
+  ready?: readonly NamedBytes[];
 }
 
 /** Where the adapter came from, and the TPP run when there was one. */
 export interface SharedTppResult {
+  /** The adapter: its bytes (`init` of `finetune`) and its name (a path under Node). */
+  adapter: NamedBytes;
+  /** `adapter.name`. */
   adapterPath: string;
-  /** `trained`: TPP ran now; `reused`: the one in `outDir`; `ready`: one of `ready`. */
+  /** `trained`: TPP ran now; `reused`: the one in `files`; `ready`: one of `ready`. */
   source: 'trained' | 'reused' | 'ready';
   /** One sentence for a notebook: what was used and why (e.g. which setting differed). */
   note: string;
@@ -52,11 +58,15 @@ export async function tppSettings(o: TppOptions): Promise<Record<string, unknown
   };
 }
 
-/** Why the adapter at `file` does not match `wanted` ('' when it does). */
-async function mismatch(file: string, wanted: Record<string, unknown>): Promise<string> {
+/** The key of the shared adapter in its store. */
+const ADAPTER = 'adapter.safetensors';
+
+/** Why the adapter `file` (null: none there) does not match `wanted` ('' when it does). */
+function mismatch(file: NamedBytes | null, wanted: Record<string, unknown>): string {
   let stored: unknown;
   try {
-    stored = (await readCheckpointInfo(file)).metadata.tppSettings;
+    if (!file) throw new Error('none');
+    stored = checkpointInfoOf(file.bytes, file.name).metadata.tppSettings;
   } catch {
     return 'no readable adapter there';
   }
@@ -69,24 +79,29 @@ async function mismatch(file: string, wanted: Record<string, unknown>): Promise<
 }
 
 /**
- * The TPP adapter for these settings: the one in `outDir` if its stored settings match, else the first matching
- * file of `ready`, else a new TPP run written to `outDir` (also when `recompute` is set).
+ * The TPP adapter for these settings: the one in `files` if its stored settings match, else the first matching
+ * one of `ready`, else a new TPP run written to `files` (also when `recompute` is set).
  */
 export async function sharedTppAdapter(o: SharedTppOptions): Promise<SharedTppResult> {
   const wanted = await tppSettings(o);
-  const own = path.join(o.outDir, 'adapter.safetensors');
+  const ownName = whereIs(o.files, ADAPTER);
+  const own = (): NamedBytes | null => {
+    const bytes = o.files.readBytes(ADAPTER);
+    return bytes ? { name: ownName, bytes } : null;
+  };
   const reasons: string[] = [];
   if (!o.recompute) {
-    const ownWhy = await mismatch(own, wanted);
-    if (!ownWhy) return { adapterPath: own, source: 'reused', note: `Reusing the TPP adapter in ${o.outDir} (same settings; set recompute to train it again).` };
-    reasons.push(`${own}: ${ownWhy}`);
+    const mine = own();
+    const ownWhy = mismatch(mine, wanted);
+    if (!ownWhy) return { adapter: mine!, adapterPath: ownName, source: 'reused', note: `Reusing the TPP adapter in ${o.files.root} (same settings; set recompute to train it again).` };
+    reasons.push(`${ownName}: ${ownWhy}`);
     for (const file of o.ready ?? []) {
-      const why = await mismatch(file, wanted);
-      if (!why) return { adapterPath: file, source: 'ready', note: `Using the ready-made TPP adapter ${file} (same settings; set recompute to train it here).` };
-      reasons.push(`${file}: ${why}`);
+      const why = mismatch(file, wanted);
+      if (!why) return { adapter: file, adapterPath: file.name, source: 'ready', note: `Using the ready-made TPP adapter ${file.name} (same settings; set recompute to train it here).` };
+      reasons.push(`${file.name}: ${why}`);
     }
   }
   const trained = await targetParameterPretrain({ ...o, metadata: { ...o.metadata, tppSettings: wanted } });
   const why = o.recompute ? 'recompute was asked for' : `no matching adapter (${reasons.join('; ')})`;
-  return { adapterPath: trained.adapterPath!, source: 'trained', note: `Trained TPP and wrote ${trained.adapterPath} (${why}).`, trained };
+  return { adapter: own()!, adapterPath: ownName, source: 'trained', note: `Trained TPP and wrote ${ownName} (${why}).`, trained };
 }

@@ -7,9 +7,9 @@
 import { tf } from '../backend';
 import type { Batch, Normalization } from '../data/sets/batches';
 import { Dataset, numExamples } from '../data/sets/dataset';
-import { saveAdapter } from '../io/checkpoint';
-import { stageFiles } from '../io/stage-files';
-import { loadDecoder } from '../io/decoder';
+import { encodeAdapter } from '../checkpoint/checkpoint';
+import { decodeDecoder } from '../checkpoint/decoder';
+import { whereIs, type NamedBytes } from '../io/store';
 import type { ViT } from '../model/vit';
 import { applyPeft, type PeftConfig, type PeftModel } from '../peft/index';
 import { checkImagesFit } from '../data/sets/fit';
@@ -23,8 +23,11 @@ export interface TppOptions extends StageRunOptions {
   backbone: ViT;
   method: PeftConfig;
   pretext?: PretextName;
-  /** The MAE decoder file saved with the backbone (needed by the `mae` pretext). */
-  decoderPath?: string;
+  /**
+   * The MAE decoder saved with the backbone (decoder.safetensors beside backbone.safetensors), needed by the `mae`
+   * pretext: its bytes and name (under Node `fileBytes(path)`, src/io/stage-files.ts).
+   */
+  decoder?: NamedBytes;
   /** Train the MAE decoder too (default false; see pretext.ts for why). */
   trainDecoder?: boolean;
   maskRatio?: number;
@@ -39,6 +42,7 @@ export interface TppOptions extends StageRunOptions {
 export interface TppResult {
   peft: PeftModel;
   fit: FitResult;
+  /** Where `files` holds the saved adapter.safetensors (`whereIs`) and its size in bytes, when a store was given. */
   adapterPath?: string;
   adapterBytes?: number;
 }
@@ -56,8 +60,8 @@ export async function targetParameterPretrain(options: TppOptions): Promise<TppR
     // Hash the untrained backbone now (webgpu: frees the tensors held for it before training changes them).
     await peft.fingerprint();
     if (pretextName === 'mae') {
-      if (!options.decoderPath) throw new Error('tpp: the mae pretext needs the decoder saved with the backbone (decoder.safetensors beside backbone.safetensors).');
-      const mae = await loadDecoder(options.decoderPath, options.backbone);
+      if (!options.decoder) throw new Error('tpp: the mae pretext needs the decoder saved with the backbone (decoder.safetensors beside backbone.safetensors).');
+      const mae = await decodeDecoder(options.decoder.bytes, options.decoder.name, options.backbone);
       maeToDispose = mae;
       pretext = maePretext(mae, { trainDecoder: options.trainDecoder, maskRatio: options.maskRatio });
     } else {
@@ -69,9 +73,9 @@ export async function targetParameterPretrain(options: TppOptions): Promise<TppR
     const epochs = options.epochs ?? STAGE_DEFAULTS.tpp.epochs;
     const lr = options.lr ?? STAGE_DEFAULTS.tpp.lr;
     const settings = { method: options.method, pretext: pretext.describe(), epochs, batchSize, lr, seed, data: options.images.source, images: numExamples(options.images) };
-    const files = stageFiles(options.outDir);
+    const files = options.files;
     const p = pretext;
-    const result = await fitStage<Batch>(options, files, {
+    const result = await fitStage<Batch>(options, {
       stage: 'tpp',
       params,
       epochs,
@@ -84,7 +88,7 @@ export async function targetParameterPretrain(options: TppOptions): Promise<TppR
     });
     const out: TppResult = { peft, fit: result };
     if (files) {
-      const saved = await saveAdapter(peft, files.file('adapter.safetensors'), {
+      const { bytes } = await encodeAdapter(peft, {
         stage: 'tpp',
         ...settings,
         modality: options.images.modality,
@@ -92,8 +96,9 @@ export async function targetParameterPretrain(options: TppOptions): Promise<TppR
         normalization: options.normalization,
         ...options.metadata,
       }, false);
-      out.adapterPath = saved.path;
-      out.adapterBytes = saved.bytes;
+      await files.writeBytes('adapter.safetensors', bytes);
+      out.adapterPath = whereIs(files, 'adapter.safetensors');
+      out.adapterBytes = bytes.byteLength;
     }
     return out;
   } catch (e) {

@@ -16,6 +16,7 @@ import { GRID_BACKBONE, type GridSettings, otherArms } from '../../grid/settings
 import { checkGridSettings, GRID_LIMITS, type GridLimits } from '../../grid/size';
 import { isSegmentationCells, summarize, summarizeSegmentation } from '../../grid/summary';
 import type { CellResult, CompareProgress } from '../../grid/types';
+import { nodeGridSources } from '../../io/grid-sources';
 import { folderStore } from '../../io/folder-store';
 import { acquireRunFolder } from '../../io/run-folder';
 import { PRETEXT_NAMES, type PretextName } from '../../train/pretext';
@@ -123,7 +124,7 @@ function commandLine(): string {
 /** `--task KEY`: run one task of the grid in `out` for the parent `compare --jobs` that holds the folder. */
 async function runTaskChild(out: string, key: string): Promise<number> {
   enterTaskChild(out);
-  await runGridTask(folderStore(out), key);
+  await runGridTask(folderStore(out), key, { sources: nodeGridSources });
   return 0;
 }
 
@@ -142,7 +143,7 @@ export async function runComparison(s: GridSettings, flags: ComparisonRunOptions
     let done = 0;
     let total = 0;
     const run = await runGrid(s, {
-      store, shard: flags.shard, recompute: !!flags.recompute, command, limits: flags.limits,
+      store, sources: nodeGridSources, shard: flags.shard, recompute: !!flags.recompute, command, limits: flags.limits,
       describePath: (f) => path.relative(process.cwd(), f),
       onNote: quiet ? undefined : (n) => console.error(`note: ${n}`),
       onProgress: progressLine(quiet),

@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { DEMO_STUDY, demoSettings } from '../../grid/demo';
-import { readStudyPlan } from '../../grid/study-plan';
+import { readStudyPlan } from '../../grid/study-plan-file';
 import type { CellResult } from '../../grid/types';
 import { studyComparison } from '../../report/demo-comparison';
 import { Command } from '../command';

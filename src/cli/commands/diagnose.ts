@@ -15,7 +15,9 @@ import { gridBackbone, loadTarget } from '../../grid/build';
 import { readCell } from '../../grid/run';
 import { tppSeedOf, tppTaskKey } from '../../grid/plan';
 import { targetCells, targetSettings } from '../../grid/study';
-import { readStudyPlan, type StudyPlan } from '../../grid/study-plan';
+import type { StudyPlan } from '../../grid/study-plan';
+import { readStudyPlan } from '../../grid/study-plan-file';
+import { nodeGridSources } from '../../io/grid-sources';
 import { type CellResult, cellResult } from '../../grid/types';
 import { folderStore } from '../../io/folder-store';
 import { UsageError } from '../args';
@@ -121,7 +123,7 @@ export const command: Command = {
       if (!paths.decoder) throw new Error(`The MAE loss needs decoder.safetensors beside ${paths.backbone} (written by \`tpp-lab pretrain\`).`);
       const rows: DiagnosticRow[] = [];
       for (const { t, s, adapters } of jobs) {
-        const target = await loadTarget(s, vit, quiet ? undefined : (n) => console.error(`note: ${n}`));
+        const target = await loadTarget(s, nodeGridSources, vit, quiet ? undefined : (n) => console.error(`note: ${n}`));
         // The study's normalisation: from the backbone's metadata, or the whole training split (as buildGrid does).
         const normalization = normalizationFrom(metadata, target.train);
         const { cells, from } = cellsOf(s.out);

@@ -5,6 +5,7 @@ import { segImages } from '../../data/sets/segmentation';
 import { normalizationFrom } from '../../train/common';
 import { requireSegmentationData } from '../../data/sources/seg-source';
 import { finetuneSegmentation } from '../../train/segment';
+import { optionalFileBytes } from '../../io/stage-files';
 import { UsageError, type FlagValues } from '../args';
 import { dataFromFlags, stageRunFromFlags } from '../train-shared';
 import type { PeftConfig } from '../../peft/index';
@@ -33,7 +34,7 @@ export async function runSegmentFinetune(flags: FlagValues, vit: ViT, metadata: 
   const { train, val, test } = data.seg!;
   const t0 = Date.now();
   const r = await finetuneSegmentation({
-    ...stageRunFromFlags(flags), backbone: vit, method, init: flags.init as string | undefined, head, train, val, test, labelBudget,
+    ...stageRunFromFlags(flags), backbone: vit, method, init: optionalFileBytes(flags.init as string | undefined, 'init adapter'), head, train, val, test, labelBudget,
     normalization: normalizationFrom(metadata, segImages(train)), patience: flags.patience as number | undefined, augment: !!flags.augment,
     metadata: { dataName: data.name, splitSeed: flags['split-seed'], testFiles: test.ids, backend },
   });

@@ -1,5 +1,6 @@
 /** `tpp-lab finetune`: PEFT fine-tuning with a label budget, optionally from a TPP adapter. */
 import { openBackbone } from '../../io/backbone';
+import { fileBytes } from '../../io/stage-files';
 import { normalizationFrom } from '../../train/common';
 import { finetune } from '../../train/finetune';
 import { UsageError } from '../args';
@@ -52,7 +53,7 @@ export const command: Command = {
       const data = await dataFromFlags(flags, vit);
       const t0 = Date.now();
       const r = await finetune({
-        ...run, backbone: vit, method, init: init?.path, train: data.train, val: data.val, test: data.test, labelBudget,
+        ...run, backbone: vit, method, init: init && fileBytes(init.path, 'init adapter'), train: data.train, val: data.val, test: data.test, labelBudget,
         normalization: normalizationFrom(metadata, data.train), patience: flags.patience as number | undefined, augment: !!flags.augment,
         workers: flags.workers as number,
         // The test files (when the data names them, e.g. a DICOM folder) record which images the metrics are on.

@@ -2,6 +2,8 @@
 import { VIT_PRESETS, vitConfig, type PresetName } from '../../model/config';
 import { pretrainMAE } from '../../train/pretrain';
 import { openBackbone } from '../../io/backbone';
+import { fileBytes } from '../../io/stage-files';
+import type { NamedBytes } from '../../io/store';
 import { UsageError } from '../args';
 import { Command } from '../command';
 import { dataFromFlags, MASK_RATIO_FLAG, requireFlags, stageFlags, stageRunFromFlags, startBackend, WORKERS_FLAG } from '../train-shared';
@@ -25,7 +27,7 @@ export const command: Command = {
     const quiet = !!flags.quiet;
     const run = stageRunFromFlags(flags);
     const backend = await startBackend(quiet);
-    let init: { backbonePath: string; decoderPath: string } | undefined;
+    let init: { backbone: NamedBytes; decoder: NamedBytes } | undefined;
     let config = vitConfig((flags.preset ?? 'tutorial') as PresetName);
     if (flags.from !== undefined) {
       if (flags.preset !== undefined) throw new UsageError('--from continues a saved backbone, whose size is fixed: leave --preset out.');
@@ -33,7 +35,7 @@ export const command: Command = {
       config = vit.config;
       vit.dispose();
       if (!paths.decoder) throw new UsageError(`--from ${flags.from}: no decoder.safetensors beside ${paths.backbone}; MAE needs the decoder trained with the backbone.`);
-      init = { backbonePath: paths.backbone, decoderPath: paths.decoder };
+      init = { backbone: fileBytes(paths.backbone, 'backbone'), decoder: fileBytes(paths.decoder, 'decoder') };
     }
     const data = await dataFromFlags(flags, { config });
     const t0 = Date.now();

@@ -5,7 +5,9 @@ import { gridBackbone } from '../../grid/build';
 import { CONTINUED_ARM, continuedCells, runContinued } from '../../grid/continued';
 import { parseShard } from '../../grid/plan';
 import { targetCells, targetGrids } from '../../grid/study';
-import { readStudyPlan, type StudyPlan } from '../../grid/study-plan';
+import type { StudyPlan } from '../../grid/study-plan';
+import { readStudyPlan } from '../../grid/study-plan-file';
+import { nodeGridSources } from '../../io/grid-sources';
 import { folderStore } from '../../io/folder-store';
 import { writeStudyReport, type StudyTargetResult } from '../../report/study-report';
 import { UsageError } from '../args';
@@ -68,7 +70,7 @@ export const command: Command = {
       if (plan.continued && flags.merge === undefined && !shard) {
         let failed = 0;
         await runContinued(plan, t, base, {
-          store: folderStore(base.out), recompute: !!flags.recompute,
+          store: folderStore(base.out), sources: nodeGridSources, recompute: !!flags.recompute,
           onNote: flags.quiet ? undefined : (n) => console.error(n),
           runGrid: async (s) => {
             if (!failed) failed = await runComparison(s, { quiet: !!flags.quiet, jobs: flags.jobs as number, recompute: !!flags.recompute, limits });

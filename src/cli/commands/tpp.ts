@@ -1,6 +1,7 @@
 /** `tpp-lab tpp`: Target Parameter Pre-training of a PEFT method on unlabelled target images. */
 import * as path from 'path';
 import { openBackbone } from '../../io/backbone';
+import { optionalFileBytes } from '../../io/stage-files';
 import { normalizationFrom } from '../../train/common';
 import { PRETEXT_NAMES, type PretextName } from '../../train/pretext';
 import { targetParameterPretrain } from '../../train/tpp';
@@ -33,7 +34,7 @@ export const command: Command = {
       if (pretext === 'mae' && !paths.decoder) throw new Error(`The mae pretext needs decoder.safetensors beside ${paths.backbone}; use --pretext simsiam or a backbone folder from \`tpp-lab pretrain\`.`);
       const t0 = Date.now();
       const r = await targetParameterPretrain({
-        ...run, backbone: vit, method, pretext, decoderPath: paths.decoder ?? undefined, trainDecoder: !!flags['train-decoder'], maskRatio: flags['mask-ratio'] as number,
+        ...run, backbone: vit, method, pretext, decoder: optionalFileBytes(paths.decoder, 'decoder'), trainDecoder: !!flags['train-decoder'], maskRatio: flags['mask-ratio'] as number,
         images: data.train, normalization: normalizationFrom(metadata, data.train),
         metadata: { backbone: path.relative(process.cwd(), paths.backbone), dataName: data.name, splitSeed: flags['split-seed'], trainFiles: data.train.ids, backend },
       });

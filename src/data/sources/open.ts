@@ -2,41 +2,14 @@
  * The one data opener: `--data` as every command, the grid and the notebooks mean it (a MedMNIST flag, an .npz,
  * a pool, fashion-mnist, a segmentation pack or folder, a DICOM folder), split by `splitSeed`, its training split
  * limited, every split fitted to the backbone. Reading is `loadData` (load.ts, Node: files); the rest is
- * `prepareSplits` (sets/prepare.ts), which needs no files and runs in a web page too.
+ * `openWith` (open-with.ts), which needs no files and runs in a web page too.
  */
-import { dicomLoadIsClean, formatDicomLoad, type DicomLoadSummary } from '../dicom/dicom-dataset';
-import { prepareSplits, type PrepareOptions } from '../sets/prepare';
 import { loadData, type DataSplits } from './load';
+import { openWith, type OpenDataOptions } from './open-with';
 
-/** Options of `openData`. */
-export interface OpenDataOptions extends PrepareOptions {
-  /** Seed of the split of data without official splits (default 0); keep it apart from the training seed. */
-  splitSeed?: number;
-  /** A DICOM folder: fail when any file failed to read, a CSV row has no file, or a file has no row. */
-  strict?: boolean;
-}
+export { checkDicomLoad, type OpenDataOptions } from './open-with';
 
-/**
- * Open `spec`: load it split by `splitSeed`, keep the first `limit` training images, cap validation at
- * `valImages`, and fit every split to `fit.config` (converting with `fit.convert`). Segmentation data come with
- * their masks in `seg` and their images as `train` / `val` / `test`. A DICOM folder's load summary goes to
- * `onNote` (a warning when files were left out; with `strict`, an error).
- */
+/** Open `spec` from files (see `openWith`). */
 export async function openData(spec: string, options: OpenDataOptions = {}): Promise<DataSplits> {
-  const input = options.fit?.config;
-  const loaded = await loadData(spec, { splitSeed: options.splitSeed ?? 0, imageSize: input?.imageSize, channels: input?.channels, limit: options.limit });
-  if (loaded.dicomLoad) checkDicomLoad(spec, loaded.dicomLoad, options);
-  return prepareSplits(loaded, options);
-}
-
-/**
- * Tell `onNote` what a DICOM folder's load used and left out (a warning when something was left out) and, with
- * `strict`, fail when anything was.
- */
-export function checkDicomLoad(folder: string, summary: DicomLoadSummary, options: Pick<OpenDataOptions, 'strict' | 'onNote'>): void {
-  const clean = dicomLoadIsClean(summary);
-  options.onNote?.(formatDicomLoad(folder, summary), clean ? 'info' : 'warning');
-  if (!clean && options.strict) {
-    throw new Error(`--strict: ${folder} has failed, missing or unlabelled files (listed above); fix the files or the labels CSV, or run without --strict to train on the ${summary.used} usable files.`);
-  }
+  return openWith(loadData, spec, options);
 }
