@@ -25,6 +25,10 @@ export interface EffectFigureOptions {
   height?: number;
   /** Draw y = x (for predicted against measured). */
   diagonal?: boolean;
+  /** A log x axis (e.g. TPP images or optimiser steps, which grow by factors). */
+  logX?: boolean;
+  /** Join each group's points in order of x (a dose curve). */
+  lines?: boolean;
 }
 
 const SYMBOLS = ['circle', 'diamond', 'square', 'triangle-up', 'x', 'star'];
@@ -34,9 +38,10 @@ export function effectScatter(points: readonly EffectPoint[], options: EffectFig
   const groups = [...new Set(points.map((p) => p.group))];
   const data: object[] = groups.map((g, i) => {
     const ps = points.filter((p) => p.group === g);
+    if (options.lines) ps.sort((a, b) => a.x - b.x);
     const xBars = ps.some((p) => p.xLow !== undefined);
     return {
-      type: 'scatter', mode: 'markers', name: g, x: ps.map((p) => p.x), y: ps.map((p) => p.y), text: ps.map((p) => p.label),
+      type: 'scatter', mode: options.lines ? 'lines+markers' : 'markers', name: g, x: ps.map((p) => p.x), y: ps.map((p) => p.y), text: ps.map((p) => p.label),
       marker: { symbol: SYMBOLS[i % SYMBOLS.length], size: 8 },
       error_y: { type: 'data', symmetric: false, array: ps.map((p) => p.high - p.y), arrayminus: ps.map((p) => p.y - p.low), thickness: 1, width: 2 },
       ...(xBars ? { error_x: { type: 'data', symmetric: false, array: ps.map((p) => (p.xHigh ?? p.x) - p.x), arrayminus: ps.map((p) => p.x - (p.xLow ?? p.x)), thickness: 1, width: 2 } } : {}),
@@ -56,7 +61,7 @@ export function effectScatter(points: readonly EffectPoint[], options: EffectFig
     data,
     layout: {
       title: options.title, height: options.height ?? 420, shapes,
-      xaxis: { title: options.xTitle ?? '', zeroline: false, automargin: true },
+      xaxis: { title: options.xTitle ?? '', zeroline: false, automargin: true, ...(options.logX ? { type: 'log' } : {}) },
       yaxis: { title: options.yTitle ?? 'Δ (TPP − none)', zeroline: false, automargin: true },
       legend: { orientation: 'h', y: -0.2 },
     },
