@@ -5,10 +5,13 @@
  * built-in it reaches. `src/index.ts` stays the Node entry: the same core plus the Node-only parts (files,
  * processes, the CLI, reports written to disk, the tslab display).
  */
+export { initBackend, parseBackendName, tf, BACKEND_ORDER, type BackendName, type BackendReport, type InitBackendOptions } from './backend';
+export { adapterLabel, type WebGpuAdapterInfo } from './webgpu-start';
 export { readAll, readScalar, toArray, hostFastPaths } from './tensor-io';
 export { Sha256, sha256Tag } from './hash/sha256';
 
 export * from './data/index';
+export { medmnistSplitsFromBytes, type MedMNISTDataset, type Split } from './data/sources/medmnist';
 export { inflateRaw, inflateRawStream, inflateZlib, gunzip, InflateError, InflateLimitError } from './data/formats/inflate';
 export { crc32 } from './data/formats/crc32';
 export { decodePng, type DecodedPng } from './data/formats/png-read';
@@ -29,6 +32,7 @@ export {
   ADAPTER_FORMAT, BACKBONE_FORMAT, checkpointInfo, decodeAdapter, decodeBackbone, encodeAdapter, encodeBackbone, OTHER_HEAD_PREFIXES,
   type CheckpointInfo, type CheckpointMetadata, type EncodedCheckpoint, type LoadAdapterOptions, type LoadBackboneOptions, type OtherHead,
 } from './checkpoint/checkpoint';
+export { DECODER_FORMAT, decodeDecoder } from './checkpoint/decoder';
 export { decodeSafetensors, encodeSafetensors, entryToFloat32, type SafetensorsContents, type SafetensorsEntry, type TensorToWrite } from './checkpoint/safetensors';
 
 export { AdamW, clipByGlobalNorm, defaultNoDecay, type AdamWOptions } from './step/optimizer';
@@ -42,6 +46,7 @@ export { targetParameterPretrain, type TppOptions, type TppResult } from './trai
 export { sharedTppAdapter, tppSettings, type SharedTppOptions, type SharedTppResult } from './train/tpp-shared';
 export { PRETEXT_NAMES, type PretextName } from './train/pretext';
 export { finetune, evaluateModel, type FinetuneOptions, type FinetuneResult } from './train/finetune';
+export type { AdapterInit } from './train/finetune-stage';
 export { headSize, scoresFromLogits, taskKind, taskLoss } from './train/objective';
 export { evaluate, type Metrics, type TaskKind } from './train/metrics';
 export { finetuneSegmentation, segForward, type SegFinetuneOptions, type SegFinetuneResult } from './train/segment';

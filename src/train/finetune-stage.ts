@@ -10,7 +10,8 @@ import type { AugmentOptions } from '../data/sets/augment';
 import type { Batch, Normalization } from '../data/sets/batches';
 import type { Dataset, Images } from '../data/sets/dataset';
 import type { SegDataset } from '../data/sets/segmentation';
-import { loadAdapter } from '../io/checkpoint';
+import { decodeAdapter, loadAdapter } from '../io/checkpoint';
+import { decodeSafetensors } from '../checkpoint/safetensors';
 import type { StageFiles } from '../io/stage-files';
 import { withNewHead } from '../model/head';
 import type { ViT } from '../model/vit';
@@ -18,18 +19,28 @@ import { applyPeft, type PeftConfig, type PeftModel } from '../peft/index';
 import { epochBatches, fitStage, stepsPerEpoch, type StageRunOptions } from './common';
 import type { FitResult, FitSpec } from './loop';
 
+/** A TPP adapter to start from: a file's path, or its bytes with a name for messages and settings (a web page). */
+export type AdapterInit = string | { name: string; bytes: Uint8Array };
+
+/** The name an adapter init goes by in settings and messages (null: none). */
+export function initName(init: AdapterInit | undefined): string | null {
+  return init === undefined ? null : typeof init === 'string' ? init : init.name;
+}
+
 /** A copy of `backbone` with a new `classes`-logit head and the PEFT model on it; the caller disposes both. */
-export async function openFinetuneModel(options: { backbone: ViT; method?: PeftConfig; init?: string; seed: number; classes: number }): Promise<{ model: ViT; peft: PeftModel }> {
+export async function openFinetuneModel(options: { backbone: ViT; method?: PeftConfig; init?: AdapterInit; seed: number; classes: number }): Promise<{ model: ViT; peft: PeftModel }> {
   const { init, method, seed } = options;
   const model = withNewHead(options.backbone, options.classes, seed);
   let peft: PeftModel | null = null;
   try {
     if (!init && !method) throw new Error('finetune: pass a method (e.g. peftConfig("lora")) or an init adapter to take it from.');
-    peft = init ? await loadAdapter(init, model, { head: false }) : applyPeft(model, method!, { seed });
+    if (init === undefined) peft = applyPeft(model, method!, { seed });
+    else if (typeof init === 'string') peft = await loadAdapter(init, model, { head: false });
+    else peft = await decodeAdapter(decodeSafetensors(init.bytes, init.name), init.name, model, { head: false });
     // Hash the untrained backbone now (webgpu: frees the tensors held for it before training changes them).
     await peft.fingerprint();
     if (init && method && JSON.stringify(peft.config) !== JSON.stringify(method)) {
-      throw new Error(`finetune: the init adapter ${init} is a ${JSON.stringify(peft.config)} adapter, but the method asked for is ${JSON.stringify(method)}. Use the same method and settings as the TPP run.`);
+      throw new Error(`finetune: the init adapter ${initName(init)} is a ${JSON.stringify(peft.config)} adapter, but the method asked for is ${JSON.stringify(method)}. Use the same method and settings as the TPP run.`);
     }
     return { model, peft };
   } catch (e) {

@@ -14,7 +14,7 @@ import { HEAD_PARAMS, type ViT } from '../model/vit';
 import type { PeftConfig, PeftModel } from '../peft/index';
 import { checkImagesFit } from '../data/sets/fit';
 import { predictAll, type StageRunOptions } from './common';
-import { openFinetuneModel, repeatForSteps, trainAndEvaluate, type FinetuneTask } from './finetune-stage';
+import { initName, openFinetuneModel, repeatForSteps, type AdapterInit, trainAndEvaluate, type FinetuneTask } from './finetune-stage';
 import { STAGE_DEFAULTS } from './defaults';
 import { WorkerGradients } from '../parallel/workers';
 import { finetuneGradTask, hostBatchOf } from './finetune-task';
@@ -27,8 +27,8 @@ export interface FinetuneOptions extends StageRunOptions {
   backbone: ViT;
   /** The PEFT method. Optional with `init` (the adapter's method is used); when both are given they must be equal. */
   method?: PeftConfig;
-  /** A TPP adapter file to start the target parameters from (trained on the same backbone). */
-  init?: string;
+  /** A TPP adapter to start the target parameters from (trained on the same backbone): its path, or its bytes. */
+  init?: AdapterInit;
   train: Dataset;
   val: Dataset;
   test?: Dataset;
@@ -104,7 +104,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     const epochs = options.epochs ?? STAGE_DEFAULTS.finetune.epochs;
     const lr = options.lr ?? STAGE_DEFAULTS.finetune.lr;
     const settings = {
-      method: pm.config, init: options.init ?? null, labelBudget: options.labelBudget ?? 'all', trainExamples: numExamples(train), epochs, batchSize, lr, seed, data: options.train.source,
+      method: pm.config, init: initName(options.init), labelBudget: options.labelBudget ?? 'all', trainExamples: numExamples(train), epochs, batchSize, lr, seed, data: options.train.source,
       ...(options.minStepsPerEpoch ? { minStepsPerEpoch: options.minStepsPerEpoch } : {}), ...(options.headLr !== undefined ? { headLr: options.headLr } : {}),
     };
     const files = stageFiles(options.outDir);

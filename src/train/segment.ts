@@ -16,7 +16,7 @@ import type { PeftConfig, PeftModel } from '../peft/index';
 import { checkImagesFit } from '../data/sets/fit';
 import type { StageRunOptions } from './common';
 import { STAGE_DEFAULTS } from './defaults';
-import { openFinetuneModel, repeatForSteps, trainAndEvaluate, type FinetuneTask } from './finetune-stage';
+import { initName, openFinetuneModel, repeatForSteps, type AdapterInit, trainAndEvaluate, type FinetuneTask } from './finetune-stage';
 import type { FitResult } from './loop';
 import { evaluateSegmentation, segLoss, segOutputs, type SegEvaluation } from './seg-objective';
 
@@ -26,7 +26,7 @@ export interface SegFinetuneOptions extends StageRunOptions {
   backbone: ViT;
   method: PeftConfig;
   /** A TPP adapter file to start the target parameters from (same method and backbone). */
-  init?: string;
+  init?: AdapterInit;
   /** Head architecture (default `DEFAULT_SEG_HEAD`). */
   head?: SegHeadKind;
   train: SegDataset;
@@ -93,7 +93,7 @@ export async function finetuneSegmentation(options: SegFinetuneOptions): Promise
     const epochs = options.epochs ?? STAGE_DEFAULTS.segment.epochs;
     const lr = options.lr ?? STAGE_DEFAULTS.segment.lr;
     const settings = {
-      task: 'segment', head: headKind, method: options.method, init: options.init ?? null, labelBudget: labelBudget ?? 'all', trainExamples: numSegExamples(train),
+      task: 'segment', head: headKind, method: options.method, init: initName(options.init), labelBudget: labelBudget ?? 'all', trainExamples: numSegExamples(train),
       epochs, batchSize, lr, seed, data: options.train.source, ...(options.minStepsPerEpoch ? { minStepsPerEpoch: options.minStepsPerEpoch } : {}),
     };
     const files = stageFiles(options.outDir);

@@ -10,6 +10,8 @@ import { Dataset, numExamples } from '../data/sets/dataset';
 import { saveAdapter } from '../io/checkpoint';
 import { stageFiles } from '../io/stage-files';
 import { loadDecoder } from '../io/decoder';
+import { decodeDecoder } from '../checkpoint/decoder';
+import { decodeSafetensors } from '../checkpoint/safetensors';
 import type { ViT } from '../model/vit';
 import { applyPeft, type PeftConfig, type PeftModel } from '../peft/index';
 import { checkImagesFit } from '../data/sets/fit';
@@ -23,8 +25,9 @@ export interface TppOptions extends StageRunOptions {
   backbone: ViT;
   method: PeftConfig;
   pretext?: PretextName;
-  /** The MAE decoder file saved with the backbone (needed by the `mae` pretext). */
+  /** The MAE decoder file saved with the backbone (needed by the `mae` pretext), by path or as its bytes (a web page). */
   decoderPath?: string;
+  decoder?: Uint8Array;
   /** Train the MAE decoder too (default false; see pretext.ts for why). */
   trainDecoder?: boolean;
   maskRatio?: number;
@@ -39,6 +42,8 @@ export interface TppOptions extends StageRunOptions {
 export interface TppResult {
   peft: PeftModel;
   fit: FitResult;
+  /** The adapter file's metadata (`encodeAdapter(peft, metadata, false)` gives the bytes the CLI writes). */
+  metadata: Record<string, unknown>;
   adapterPath?: string;
   adapterBytes?: number;
 }
@@ -56,8 +61,10 @@ export async function targetParameterPretrain(options: TppOptions): Promise<TppR
     // Hash the untrained backbone now (webgpu: frees the tensors held for it before training changes them).
     await peft.fingerprint();
     if (pretextName === 'mae') {
-      if (!options.decoderPath) throw new Error('tpp: the mae pretext needs the decoder saved with the backbone (decoder.safetensors beside backbone.safetensors).');
-      const mae = await loadDecoder(options.decoderPath, options.backbone);
+      if (!options.decoderPath && !options.decoder) throw new Error('tpp: the mae pretext needs the decoder saved with the backbone (decoder.safetensors beside backbone.safetensors).');
+      const mae = options.decoder
+        ? await decodeDecoder(decodeSafetensors(options.decoder, 'decoder.safetensors'), 'decoder.safetensors', options.backbone)
+        : await loadDecoder(options.decoderPath!, options.backbone);
       maeToDispose = mae;
       pretext = maePretext(mae, { trainDecoder: options.trainDecoder, maskRatio: options.maskRatio });
     } else {
@@ -82,16 +89,17 @@ export async function targetParameterPretrain(options: TppOptions): Promise<TppR
       weightDecay: STAGE_DEFAULTS.tpp.weightDecay,
       meta: settings,
     });
-    const out: TppResult = { peft, fit: result };
+    const metadata = {
+      stage: 'tpp',
+      ...settings,
+      modality: options.images.modality,
+      finalLoss: result.history[result.history.length - 1]?.loss,
+      normalization: options.normalization,
+      ...options.metadata,
+    };
+    const out: TppResult = { peft, fit: result, metadata };
     if (files) {
-      const saved = await saveAdapter(peft, files.file('adapter.safetensors'), {
-        stage: 'tpp',
-        ...settings,
-        modality: options.images.modality,
-        finalLoss: result.history[result.history.length - 1]?.loss,
-        normalization: options.normalization,
-        ...options.metadata,
-      }, false);
+      const saved = await saveAdapter(peft, files.file('adapter.safetensors'), metadata, false);
       out.adapterPath = saved.path;
       out.adapterBytes = saved.bytes;
     }

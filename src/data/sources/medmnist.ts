@@ -12,6 +12,7 @@ import * as path from 'path';
 import { Dataset, PixelData, Task, validateDataset } from '../sets/dataset';
 import { NpyArray } from '../formats/npy';
 import { readNpz, readNpzHead, readNpzInfo } from '../formats/npz';
+import { bufferSource, type ByteSource } from '../formats/zip';
 import { MedMNISTFlag, MedMNISTInfo, MedMNISTSize, checkMedMNISTSize, isMedMNISTFlag, medmnistFileName, medmnistInfo } from './medmnist-info';
 import { fileSource } from '../../io/file-source';
 
@@ -199,8 +200,8 @@ function headOfLabels(lab: Dataset['labels'], n?: number): Dataset['labels'] {
  * Check, from the headers alone, that every split to read has images and as many labels as images.
  * Throws before anything large is inflated; header shapes are already checked against entry sizes.
  */
-function checkHeaders(file: string, splits: readonly Split[]): void {
-  const info = new Map(readNpzInfo(fileSource(file)).map((e) => [e.key, e]));
+function checkHeaders(src: ByteSource, file: string, splits: readonly Split[]): void {
+  const info = new Map(readNpzInfo(src).map((e) => [e.key, e]));
   for (const s of splits) {
     const img = info.get(`${s}_images`);
     const lab = info.get(`${s}_labels`);
@@ -216,18 +217,32 @@ function checkHeaders(file: string, splits: readonly Split[]): void {
 /** Read `splits` from the file and build their datasets (labels of every split are read to infer classes). */
 async function loadSplits(flagOrPath: string, splits: readonly Split[], options: MedMNISTLocation, limits: Partial<Record<Split, number>> = {}): Promise<Partial<Record<Split, MedMNISTDataset>>> {
   const where = resolveMedMNIST(flagOrPath, options);
+  return splitsOf(() => fileSource(where.path), where, splits, limits);
+}
+
+/**
+ * All three official splits from the bytes of a MedMNIST `.npz` already in memory (a web page's fetch, a dropped
+ * file), for the flag it is named after; the same datasets `loadMedMNISTSplits(flag)` gives from disk.
+ */
+export async function medmnistSplitsFromBytes(bytes: Uint8Array, flag: MedMNISTFlag, size: MedMNISTSize = 28): Promise<Record<Split, MedMNISTDataset>> {
+  const name = medmnistFileName(flag, size);
+  return (await splitsOf(() => bufferSource(bytes, name), { path: name, flag, size }, SPLITS)) as Record<Split, MedMNISTDataset>;
+}
+
+/** The datasets of `splits` read from the .npz found at `where`; `open` gives a fresh source per read (each read closes it). */
+async function splitsOf(open: () => ByteSource, where: { path: string; flag: MedMNISTFlag | null; size: number | null }, splits: readonly Split[], limits: Partial<Record<Split, number>> = {}): Promise<Partial<Record<Split, MedMNISTDataset>>> {
   const info = where.flag ? medmnistInfo(where.flag) : null;
   // For a file without a catalogue entry, classes come from the labels of all splits, so every split agrees.
   const labelSplits = info ? splits : SPLITS;
-  checkHeaders(where.path, labelSplits);
-  const arrays = readNpz(fileSource(where.path), { keys: labelSplits.map((s) => `${s}_labels`) });
+  checkHeaders(open(), where.path, labelSplits);
+  const arrays = readNpz(open(), { keys: labelSplits.map((s) => `${s}_labels`) });
   const labels = new Map(labelSplits.map((s) => [s, toLabels(arrays[`${s}_labels`], `${where.path}: ${s}_labels`)]));
   const meta = info ? { task: info.task, classNames: [...info.classNames] } : inferTask(labels, where.path);
   const out: Partial<Record<Split, MedMNISTDataset>> = {};
   for (const split of splits) {
     // Only the kept images are inflated; val and test (no limit) are read whole.
     const n = limits[split];
-    const raw = n === undefined ? readNpz(fileSource(where.path), { keys: [`${split}_images`] })[`${split}_images`] : await readNpzHead(fileSource(where.path), `${split}_images`, n);
+    const raw = n === undefined ? readNpz(open(), { keys: [`${split}_images`] })[`${split}_images`] : await readNpzHead(open(), `${split}_images`, n);
     const images = toImages(raw, `${where.path}: ${split}_images`);
     if (info && images.shape[3] !== info.channels) {
       throw new Error(`${where.path}: ${split}_images have ${images.shape[3]} channels but ${info.flag} has ${info.channels}; is the file damaged or misnamed?`);
