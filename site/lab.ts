@@ -1,0 +1,293 @@
+/**
+ * The lab the workshop page runs, in the notebooks' order (01 data, 03 methods, 04 TPP, 05-06 fine-tuning with and
+ * without TPP, 06/09 the study's answer), on the same library calls the notebooks make (src/core.ts). Nothing here
+ * touches the DOM: each step hands its figures and numbers to a `LabView` (site/main.ts draws them), so the order
+ * and the numbers can be read top to bottom.
+ */
+import {
+  applyPeft, barChart, batches, capImages, chanceLine, classCounts, classSamples, decodeBackbone, decodeDecoder,
+  decodeSafetensors, encodeAdapter, finetune, gallery, gridMethod, imageGrid, lineFigure, maeLoss,
+  medmnistSplitsFromBytes, methodParameters, normalizationFrom, numExamples, pairedSentence, pairedSummary,
+  peftDiagramSvg, pipelineSvg, reconstructionComparison, subset, targetParameterPretrain,
+  type Batch, type Dataset, type Figure, type FinetuneResult, type MedMNISTFlag, type PairedSummary, type StudyPlan,
+  type TrainProgress, type ViT,
+} from '../src/core';
+import { PROFILES, type LabSettings } from './settings';
+
+/** The bytes the lab needs, fetched from the site folder (site/main.ts). */
+export interface LabAssets {
+  plan: string;
+  npz: Uint8Array;
+  backbone: Uint8Array;
+  decoder: Uint8Array;
+  contrasts: string;
+}
+
+/** The site folder's paths of the assets for `settings`. */
+export function assetPaths(settings: LabSettings): Record<keyof LabAssets, string> {
+  return {
+    plan: 'study/plan.json',
+    npz: `data/${settings.data}.npz`,
+    backbone: `data/backbone-${BACKBONE}/backbone.safetensors`,
+    decoder: `data/backbone-${BACKBONE}/decoder.safetensors`,
+    contrasts: 'study/contrasts.csv',
+  };
+}
+
+/** The study's backbone: MAE on Tiny-ImageNet photos, never shown a medical image. */
+export const BACKBONE = 'imagenet28';
+/** The study's two arms the page compares: no TPP, and TPP on the target's own unlabelled training images. */
+export const ARMS = ['none', 'same'] as const;
+
+/** One fine-tuning run: a seed and an arm. */
+export interface Cell {
+  seed: number;
+  arm: (typeof ARMS)[number];
+  testAuc: number;
+  testAccuracy: number;
+  balancedAccuracy: number;
+  valAuc: number;
+  bestEpoch: number;
+  steps: number;
+  seconds: number;
+}
+
+/** Where the lab's output goes. */
+export interface LabView {
+  /** A step begins: 1 data, 2 backbone and method, 3 TPP, 4 fine-tuning, 5 the study. */
+  section(n: number, title: string): void;
+  text(n: number, markdownish: string): void;
+  figure(n: number, id: string, fig: Figure): void;
+  html(n: number, html: string): void;
+  /** Training progress of a stage (TPP or one fine-tuning run), `done`/`total` runs so far. */
+  progress(label: string, p: TrainProgress | null, done: number, total: number): void;
+  /** The TPP adapter file, as the CLI writes it. */
+  adapter(bytes: Uint8Array): void;
+  cells(cells: readonly Cell[], summary: PairedSummary | null): void;
+}
+
+/** What a finished run leaves for the test and the CSV. */
+export interface LabResult {
+  cells: Cell[];
+  summary: PairedSummary;
+  majority: number;
+  /** Logits of the backbone's own head with the TPP adapter on the first `LOGIT_IMAGES` test images, `[8, classes]` row-major. */
+  logits: number[];
+  adapterBytes: number;
+  timings: Record<string, number>;
+}
+
+/** How many test images the adapter round-trip check scores. */
+export const LOGIT_IMAGES = 8;
+
+/** Run the whole lab. */
+export async function runLab(settings: LabSettings, assets: LabAssets, view: LabView, signal: AbortSignal): Promise<LabResult> {
+  const timings: Record<string, number> = {};
+  const t0 = performance.now();
+  const mark = (name: string) => (timings[name] = (performance.now() - t0) / 1000);
+  const plan = studyRecipe(assets.plan);
+  const profile = PROFILES[settings.profile];
+
+  // 1. Data
+  view.section(1, 'Data');
+  const splits = await medmnistSplitsFromBytes(assets.npz, settings.data as MedMNISTFlag);
+  const names = splits.train.classNames;
+  const counts = (['train', 'val', 'test'] as const).map((s) => ({ name: s, y: classCounts(splits[s]) }));
+  view.text(1, `**${settings.data}** (${splits.train.modality ?? 'medical images'}), ${names.length} classes: ${names.map((n, i) => `${i} = ${n}`).join(', ')}. ` +
+    `Images ${splits.train.images.shape.slice(1).join('×')}; train ${numExamples(splits.train)}, validation ${numExamples(splits.val)}, test ${numExamples(splits.test)}.`);
+  view.figure(1, 'balance', barChart(names.map((n, i) => `${i}: ${n}`), counts, { title: 'Class balance by split', yTitle: 'images' }));
+  const samples = classSamples(splits.train, 6, { seed: 0 });
+  view.html(1, gallery(samples.map((s) => ({ png: imageGrid(s.images, { cols: 6, scale: 3 }), caption: `${s.className}: ${s.total} training images` }))));
+  mark('data');
+
+  // 2. Backbone and method
+  view.section(2, 'Backbone and method');
+  const contents = decodeSafetensors(assets.backbone, 'backbone.safetensors');
+  const vit: ViT = decodeBackbone(contents, `${BACKBONE}/backbone.safetensors`);
+  const metadata = JSON.parse(contents.metadata.metadata ?? '{}') as Record<string, unknown>;
+  const method = gridMethod(settings.method).config;
+  const probe = applyPeft(vit, method, { seed: 0 });
+  const c = probe.counts();
+  probe.dispose();
+  const cfg = vit.config;
+  view.text(2, `Backbone **${BACKBONE}**: a ViT (${cfg.imageSize}×${cfg.imageSize}×${cfg.channels}, patch ${cfg.patchSize}, dim ${cfg.dim}, ${cfg.depth} blocks) pre-trained with MAE on Tiny-ImageNet photos: it has never seen a medical image. ` +
+    `It stays frozen: **${c.backbone.toLocaleString('en-US')}** parameters. The method **${settings.method}** adds **${c.target.toLocaleString('en-US')}** target parameters ` +
+    `(${c.percentOfBackbone.toFixed(2)} % of the backbone): TPP pre-trains exactly these; fine-tuning then trains them and a new head.`);
+  view.figure(2, 'params', barChart(['backbone (frozen)', `${settings.method} target parameters`], [c.backbone, c.target], { title: 'Parameters', yTitle: 'parameters', logY: true }));
+  view.html(2, `<div class="svg">${pipelineSvg({ method: settings.method === 'lora' ? 'LoRA' : 'adapter' })}</div>`);
+  view.html(2, `<div class="svg">${peftDiagramSvg(methodParameters(vit, [[settings.method, method]]), { depth: cfg.depth })}</div>`);
+  mark('backbone');
+
+  // 3. TPP live
+  view.section(3, 'TPP: pre-training the target parameters');
+  const normalization = normalizationFrom(metadata, splits.train);
+  const images = capImages(splits.train, profile.tppImages);
+  const mae = await decodeDecoder(decodeSafetensors(assets.decoder, 'decoder.safetensors'), `${BACKBONE}/decoder.safetensors`, vit);
+  const totalRuns = 1 + settings.seeds * ARMS.length;
+  let logits: number[] = [];
+  let adapterBytes: Uint8Array;
+  try {
+    const noTpp = await maeLoss(mae, images, normalization, { seed: 0 });
+    view.text(3, `MAE with the frozen decoder on ${numExamples(images)} unlabelled training images (labels never read), ${profile.tppEpochs} epochs, lr ${plan.tpp.lr}. ` +
+      `Masked-patch loss of the backbone alone: **${noTpp.toFixed(4)}** (the dashed line).`);
+    const steps: number[] = [];
+    const curve = () => lineFigure([{ name: 'TPP step loss', x: steps.map((_, i) => i + 1), y: steps }], {
+      title: 'TPP: masked-patch reconstruction loss', xTitle: 'optimiser step', yTitle: 'MSE, masked patches', references: { lines: [{ y: noTpp, label: 'no TPP' }] },
+    });
+    view.figure(3, 'tpp-loss', curve());
+    let last = 0;
+    const tpp = await targetParameterPretrain({
+      backbone: vit, method, pretext: 'mae', decoder: assets.decoder, images, normalization, epochs: profile.tppEpochs, lr: plan.tpp.lr, seed: 0, signal,
+      metadata: { workshop: true },
+      onProgress: (p) => {
+        if (p.kind === 'step') {
+          if (steps.length === 0) mark('firstTppStep');
+          steps.push(p.loss);
+        }
+        view.progress('TPP', p, 0, totalRuns);
+        if (performance.now() - last > 400 || p.step === p.totalSteps) {
+          last = performance.now();
+          view.figure(3, 'tpp-loss', curve());
+        }
+      },
+    });
+    try {
+      const after = await maeLoss(mae, images, normalization, { seed: 0, hooks: tpp.peft.module.hooks });
+      view.text(3, `After TPP the same masks give **${after.toFixed(4)}** (${after < noTpp ? 'lower' : 'not lower'} than ${noTpp.toFixed(4)}); the backbone did not change, only the ${c.target.toLocaleString('en-US')} target parameters.`);
+      const shown = batches(subset(splits.test, Array.from({ length: LOGIT_IMAGES }, (_, i) => i)), LOGIT_IMAGES, { normalization }).next().value as Batch;
+      try {
+        const out = tpp.peft.forward(shown.x);
+        logits = Array.from(await out.data());
+        out.dispose();
+        const rec = await reconstructionComparison(mae, tpp.peft, shown.x, { seed: 0, title: 'Test images: hidden patches filled in without vs with TPP' });
+        view.html(3, rec.html);
+      } finally {
+        shown.x.dispose();
+        shown.y.dispose();
+      }
+      adapterBytes = (await encodeAdapter(tpp.peft, tpp.metadata, false)).bytes;
+      view.adapter(adapterBytes);
+    } finally {
+      tpp.peft.dispose();
+    }
+  } finally {
+    mae.dispose();
+  }
+  mark('tpp');
+
+  // 4. Fine-tuning with and without TPP
+  view.section(4, 'Fine-tuning with and without TPP');
+  const ft = plan.finetune;
+  view.text(4, `${settings.labels} labels per class, ${profile.ftEpochs} epochs (best validation epoch kept), batch ${ft.batch}, lr ${ft.lr}, at least ${ft.minSteps} steps an epoch; ` +
+    `for each seed the same labelled subset, head and data order in both arms: only the start of the target parameters differs.`);
+  const cells: Cell[] = [];
+  const curves: { name: string; x: number[]; y: number[] }[] = [];
+  const testCounts = classCounts(splits.test);
+  const majority = Math.max(...testCounts) / numExamples(splits.test);
+  for (let seed = 0; seed < settings.seeds; seed++) {
+    for (const arm of ARMS) {
+      const started = performance.now();
+      const curve = { name: `${arm} seed ${seed}`, x: [] as number[], y: [] as number[] };
+      curves.push(curve);
+      const r: FinetuneResult = await finetune({
+        backbone: vit, method, init: arm === 'same' ? { name: 'tpp-adapter.safetensors', bytes: adapterBytes! } : undefined,
+        train: splits.train, val: splits.val, test: splits.test, labelBudget: { perClass: settings.labels }, normalization,
+        epochs: profile.ftEpochs, batchSize: ft.batch, lr: ft.lr, minStepsPerEpoch: ft.minSteps, seed, signal,
+        onProgress: (p) => {
+          view.progress(`fine-tune ${arm}, seed ${seed}`, p, 1 + cells.length, totalRuns);
+          if (p.kind === 'epoch' && p.metrics?.val_auc !== undefined) {
+            curve.x.push(p.epoch + 1);
+            curve.y.push(p.metrics.val_auc);
+            view.figure(4, 'val-auc', valFigure(curves));
+          }
+        },
+      });
+      cells.push({
+        seed, arm, testAuc: r.test!.auc, testAccuracy: r.test!.accuracy, balancedAccuracy: r.test!.balanced_accuracy, valAuc: r.val.auc,
+        bestEpoch: r.fit.bestEpoch + 1, steps: r.steps, seconds: (performance.now() - started) / 1000,
+      });
+      r.peft.dispose();
+      r.model.dispose();
+      view.cells(cells, null);
+    }
+  }
+  const diffs = Array.from({ length: settings.seeds }, (_, s) => cellOf(cells, s, 'same').testAuc - cellOf(cells, s, 'none').testAuc);
+  const summary = pairedSummary(diffs);
+  view.cells(cells, summary);
+  view.text(4, pairedSentence('TPP on the target\'s own images', 'test AUC', summary) +
+    ` Majority baseline (always "${splits.test.classNames[testCounts.indexOf(Math.max(...testCounts))]}"): accuracy ${majority.toFixed(3)}, AUC 0.5.`);
+  view.figure(4, 'paired', pairedFigure(diffs, summary));
+  mark('finetune');
+
+  // 5. The study's answer
+  view.section(5, 'What the TPP study found');
+  view.html(5, studyTable(assets.contrasts, settings));
+  mark('study');
+  vit.dispose();
+  return { cells, summary, majority, logits, adapterBytes: adapterBytes!.byteLength, timings };
+}
+
+/**
+ * The study's TPP and fine-tuning recipe from its plan.json. Read directly rather than through `parseStudyPlan`,
+ * whose validation opens each target's data by name (a Node path until the grid's data opener lands).
+ */
+function studyRecipe(text: string): Pick<StudyPlan, 'tpp' | 'finetune'> {
+  const plan = JSON.parse(text) as Partial<StudyPlan>;
+  const numbers = (o: object | undefined, keys: string[]) => !!o && keys.every((k) => typeof (o as Record<string, unknown>)[k] === 'number');
+  if (!numbers(plan.tpp, ['epochs', 'lr', 'images']) || !numbers(plan.finetune, ['epochs', 'lr', 'batch', 'minSteps'])) {
+    throw new Error('study/plan.json lacks the tpp (epochs, lr, images) or finetune (epochs, lr, batch, minSteps) recipe; rebuild the site.');
+  }
+  return { tpp: plan.tpp!, finetune: plan.finetune! };
+}
+
+function cellOf(cells: readonly Cell[], seed: number, arm: Cell['arm']): Cell {
+  return cells.find((c) => c.seed === seed && c.arm === arm)!;
+}
+
+function valFigure(curves: readonly { name: string; x: number[]; y: number[] }[]): Figure {
+  return lineFigure(curves, { title: 'Validation AUC while fine-tuning', xTitle: 'epoch', yTitle: 'validation AUC', references: { lines: [chanceLine('auc')] } });
+}
+
+/** Each seed's paired difference and the mean with its 95 % interval. */
+function pairedFigure(diffs: readonly number[], s: PairedSummary): Figure {
+  const ci = Number.isFinite(s.low) ? { type: 'data', symmetric: false, array: [s.high - s.mean], arrayminus: [s.mean - s.low] } : undefined;
+  return {
+    data: [
+      { type: 'scatter', mode: 'markers', name: 'one seed', x: diffs, y: diffs.map(() => 'seeds'), marker: { size: 10, opacity: 0.7 } },
+      { type: 'scatter', mode: 'markers', name: 'mean, 95 % CI', x: [s.mean], y: ['mean'], error_x: ci, marker: { size: 12, symbol: 'diamond', color: '#d62728' } },
+    ],
+    layout: {
+      title: { text: `Test AUC, with TPP − without: ${s.verdict}` }, height: 260, xaxis: { title: { text: 'Δ test AUC (same − none)' }, zeroline: true, zerolinewidth: 2 },
+      margin: { l: 70, r: 20, t: 50, b: 50 }, showlegend: true, legend: { orientation: 'h', y: -0.35 },
+    },
+  };
+}
+
+/** The study's rows for this target and method (same − none), as an HTML table. */
+export function studyTable(contrastsCsv: string, settings: LabSettings): string {
+  const [head, ...lines] = contrastsCsv.trim().split('\n');
+  const cols = head.split(',');
+  const rows = lines.map((l) => Object.fromEntries(l.split(',').map((v, i) => [cols[i], v])) as Record<string, string>);
+  const mine = rows.filter((r) => r.target === settings.data && r.method === settings.method && r.metric === 'auc' && r.versus === 'none');
+  if (!mine.length) return `<p>The study has no rows for ${settings.data} with ${settings.method}.</p>`;
+  const f = (v: string) => (Number(v) >= 0 ? '+' : '') + Number(v).toFixed(3);
+  const body = mine.map((r) => `<tr><td>${r.arm} − none</td><td>${r.budget}</td><td>${f(r.delta_mean)}</td><td>[${f(r.delta_ci_low)}, ${f(r.delta_ci_high)}]</td><td>${r.wins}</td><td class="${r.verdict.replace(/\s+/g, '-')}">${r.verdict}</td></tr>`).join('');
+  return `<p>The study (10 fine-tuning seeds a setting, 3 TPP seeds, TPP for 40 epochs on 546 images) on <b>${settings.data}</b> with <b>${settings.method}</b>: paired test AUC differences ` +
+    `with their 95 % intervals (<code>study/contrasts.csv</code>). Over all its settings: ${tally(rows, 'same')}; TPP on another modality: ${tally(rows, 'other-modality')}.</p>` +
+    `<div class="scroll"><table><thead><tr><th>TPP arm</th><th>labels</th><th>Δ AUC</th><th>95 % CI</th><th>wins</th><th>verdict</th></tr></thead><tbody>${body}</tbody></table></div>`;
+}
+
+/** How the study's verdicts for `arm` − none fell over all targets, methods and budgets, in words. */
+function tally(rows: readonly Record<string, string>[], arm: string): string {
+  const mine = rows.filter((r) => r.arm === arm && r.versus === 'none' && r.metric === 'auc');
+  const n = (v: string) => mine.filter((r) => r.verdict === v).length;
+  return `${n('helps')} of ${mine.length} helped, ${n('no detectable effect')} showed no detectable effect, ${n('hurts')} hurt`;
+}
+
+/** The cells as CSV (one row per run). */
+export function cellsCsv(settings: LabSettings, cells: readonly Cell[]): string {
+  const head = 'data,method,profile,labels_per_class,seed,arm,test_auc,test_accuracy,test_balanced_accuracy,val_auc,best_epoch,steps,seconds';
+  return [head, ...cells.map((c) => [settings.data, settings.method, settings.profile, settings.labels, c.seed, c.arm, c.testAuc, c.testAccuracy, c.balancedAccuracy, c.valAuc, c.bestEpoch, c.steps, c.seconds.toFixed(2)].join(','))].join('\n') + '\n';
+}
+
+export type { Dataset };

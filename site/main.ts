@@ -1,0 +1,188 @@
+/**
+ * The workshop page: settings from the URL, the backend chosen through the library's `initBackend` (wasm by
+ * default, single-threaded, so any static host works), the site's files fetched as bytes, then the lab
+ * (site/lab.ts) drawn as it runs. `window.workshop` tells a test (test/workshop.test.ts) where the run stands.
+ */
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { adapterLabel, escapeHtml, formatSeconds, initBackend, type Figure, type PairedSummary, type TrainProgress } from '../src/core';
+import { assetPaths, cellsCsv, runLab, type Cell, type LabAssets, type LabResult, type LabView } from './lab';
+import { DATASETS, METHODS, PAGE_BACKENDS, PROFILES, readSettings, settingsQuery, type LabSettings } from './settings';
+
+declare const Plotly: { react(el: HTMLElement, data: object[], layout?: object, config?: object): Promise<unknown> };
+
+/** What a test reads from the page. */
+interface WorkshopState {
+  status: 'idle' | 'loading' | 'running' | 'done' | 'stopped' | 'error';
+  error?: string;
+  backend?: string;
+  settings: LabSettings;
+  result?: LabResult;
+  openedAt: number;
+}
+
+const { settings, problems } = readSettings(location.search);
+const state: WorkshopState = { status: 'idle', settings, openedAt: performance.now() };
+(window as unknown as { workshop: WorkshopState }).workshop = state;
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+let controller: AbortController | null = null;
+let csv = '';
+
+/** Markdown-ish text: **bold** and `code`, escaped. */
+function inline(text: string): string {
+  return escapeHtml(text).replace(/\*\*([^*]+)\*\*/g, '<b>$1</b>').replace(/`([^`]+)`/g, '<code>$1</code>');
+}
+
+function body(n: number): HTMLElement {
+  return $(`step-${n}`).querySelector('.body') as HTMLElement;
+}
+
+const view: LabView = {
+  section(n) {
+    $(`step-${n}`).classList.add('active');
+    body(n).innerHTML = '';
+  },
+  text(n, t) {
+    const p = document.createElement('p');
+    p.innerHTML = inline(t);
+    body(n).appendChild(p);
+  },
+  figure(n, id, fig: Figure) {
+    let el = document.getElementById(`fig-${id}`);
+    if (!el) {
+      el = document.createElement('div');
+      el.id = `fig-${id}`;
+      el.className = 'figure';
+      body(n).appendChild(el);
+    }
+    const layout = { ...(fig.layout ?? {}), autosize: true, width: undefined };
+    void Plotly.react(el, fig.data, layout, { responsive: true, displaylogo: false, ...(fig.config ?? {}) });
+  },
+  html(n, html) {
+    const d = document.createElement('div');
+    d.innerHTML = html;
+    body(n).appendChild(d);
+  },
+  progress(label, p: TrainProgress | null, done, total) {
+    const bar = $<HTMLProgressElement>('progress');
+    const within = p ? p.step / Math.max(1, p.totalSteps) : 0;
+    bar.value = (done + within) / total;
+    const eta = p ? `, ${formatSeconds(p.etaSeconds)} left in this run` : '';
+    $('progress-text').textContent = p ? `${label}: epoch ${p.epoch + 1}/${p.epochs}, step ${p.step}/${p.totalSteps}, loss ${p.loss.toFixed(4)}${eta} · run ${done + 1} of ${total}` : label;
+  },
+  adapter(bytes) {
+    const a = $<HTMLAnchorElement>('download-adapter');
+    a.href = URL.createObjectURL(new Blob([new Uint8Array(bytes)], { type: "application/octet-stream" }));
+    a.download = `tpp-${settings.data}-${settings.method}.safetensors`;
+    a.hidden = false;
+    a.textContent = `Download the TPP adapter (${(bytes.byteLength / 1024).toFixed(1)} KB, .safetensors)`;
+  },
+  cells(cells: readonly Cell[], summary: PairedSummary | null) {
+    const f = (v: number) => v.toFixed(3);
+    const rows = cells.map((c) => `<tr><td>${c.seed}</td><td>${c.arm}</td><td>${f(c.testAuc)}</td><td>${f(c.balancedAccuracy)}</td><td>${f(c.testAccuracy)}</td><td>${f(c.valAuc)}</td><td>${c.bestEpoch}</td><td>${c.seconds.toFixed(1)} s</td></tr>`).join('');
+    $('cells').innerHTML = `<div class="scroll"><table><thead><tr><th>seed</th><th>arm</th><th>test AUC</th><th>bal. acc.</th><th>accuracy</th><th>val AUC</th><th>best epoch</th><th>time</th></tr></thead><tbody>${rows}</tbody></table></div>` +
+      (summary ? `<p class="verdict">Δ test AUC (same − none): ${summary.mean >= 0 ? '+' : ''}${summary.mean.toFixed(3)}, 95 % CI ${Number.isFinite(summary.low) ? `[${summary.low.toFixed(3)}, ${summary.high.toFixed(3)}]` : 'needs 2 seeds'}: <b>${summary.verdict}</b></p>` : '');
+    csv = cellsCsv(settings, cells);
+    $('csv-buttons').hidden = cells.length === 0;
+  },
+};
+
+/** Fetch the lab's files from the site folder. */
+async function fetchAssets(s: LabSettings): Promise<LabAssets> {
+  const paths = assetPaths(s);
+  const get = async (p: string) => {
+    const r = await fetch(p);
+    if (!r.ok) throw new Error(`Could not load ${p} from the site (HTTP ${r.status}); rebuild the site with \`npm run build:site\`.`);
+    return r;
+  };
+  const bytes = async (p: string) => new Uint8Array(await (await get(p)).arrayBuffer());
+  const text = async (p: string) => (await get(p)).text();
+  const [plan, npz, backbone, decoder, contrasts] = await Promise.all([text(paths.plan), bytes(paths.npz), bytes(paths.backbone), bytes(paths.decoder), text(paths.contrasts)]);
+  return { plan, npz, backbone, decoder, contrasts };
+}
+
+async function run(): Promise<void> {
+  controller = new AbortController();
+  $<HTMLButtonElement>('run').disabled = true;
+  $<HTMLButtonElement>('stop').disabled = false;
+  state.status = 'loading';
+  try {
+    view.progress('loading the data, the backbone and the backend…', null, 0, 1);
+    const [assets] = await Promise.all([fetchAssets(settings), startBackend()]);
+    state.status = 'running';
+    state.result = await runLab(settings, assets, view, controller.signal);
+    state.status = 'done';
+    view.progress(`done in ${formatSeconds(state.result.timings.study)}`, null, 1, 1);
+  } catch (e) {
+    const stopped = controller.signal.aborted;
+    state.status = stopped ? 'stopped' : 'error';
+    state.error = e instanceof Error ? e.message : String(e);
+    $('progress-text').textContent = stopped ? 'Stopped. Press Run to start again.' : `Error: ${state.error}`;
+    if (!stopped) console.error(e);
+  } finally {
+    $<HTMLButtonElement>('run').disabled = false;
+    $<HTMLButtonElement>('stop').disabled = true;
+  }
+}
+
+let backendStarted: Promise<void> | null = null;
+
+/** Start the backend named in the settings (once per page: another backend reloads the page with it in the URL). */
+function startBackend(): Promise<void> {
+  backendStarted ??= (async () => {
+    setWasmPaths('tfjs/');
+    const report = await initBackend({ backend: settings.backend, warn: (line) => showNote(line) });
+    state.backend = report.name;
+    const threads = typeof crossOriginIsolated !== 'undefined' && crossOriginIsolated ? 'threads allowed' : 'single-threaded';
+    $('backend').textContent = `${report.name}${report.name === 'wasm' ? ` (${threads})` : ''}${report.name === 'webgpu' && report.webgpuAdapter ? ` · ${adapterLabel(report.webgpuAdapter)}` : ''}`;
+  })();
+  return backendStarted;
+}
+
+function showNote(line: string): void {
+  const p = document.createElement('p');
+  p.className = 'note';
+  p.textContent = line;
+  $('notes').appendChild(p);
+}
+
+/** The settings form, filled from the URL; changing it reloads the page with the new query. */
+function setUpForm(): void {
+  const fill = (id: string, options: readonly string[], value: string) => {
+    const el = $<HTMLSelectElement>(id);
+    el.innerHTML = options.map((o) => `<option${o === value ? ' selected' : ''}>${o}</option>`).join('');
+  };
+  fill('profile', Object.keys(PROFILES), settings.profile);
+  fill('data', DATASETS, settings.data);
+  fill('method', METHODS, settings.method);
+  fill('backend-choice', PAGE_BACKENDS, settings.backend);
+  $<HTMLInputElement>('seeds').value = String(settings.seeds);
+  $<HTMLInputElement>('labels').value = String(settings.labels);
+  $('settings').addEventListener('change', () => {
+    const next: LabSettings = {
+      profile: $<HTMLSelectElement>('profile').value as LabSettings['profile'],
+      data: $<HTMLSelectElement>('data').value as LabSettings['data'],
+      method: $<HTMLSelectElement>('method').value as LabSettings['method'],
+      backend: $<HTMLSelectElement>('backend-choice').value as LabSettings['backend'],
+      seeds: Number($<HTMLInputElement>('seeds').value),
+      labels: Number($<HTMLInputElement>('labels').value),
+    };
+    location.search = settingsQuery(next);
+  });
+  $('run').addEventListener('click', () => void run());
+  $('stop').addEventListener('click', () => controller?.abort());
+  $('copy-csv').addEventListener('click', () => {
+    void navigator.clipboard?.writeText(csv).then(() => ($('copy-csv').textContent = 'Copied'), () => showNote('The browser refused the clipboard: use "Download CSV".'));
+  });
+  $('download-csv').addEventListener('click', () => {
+    const a = document.createElement('a');
+    a.href = URL.createObjectURL(new Blob([csv], { type: 'text/csv' }));
+    a.download = `workshop-${settings.data}-${settings.method}.csv`;
+    a.click();
+  });
+  $('share').textContent = location.href;
+  for (const p of problems) showNote(p);
+}
+
+setUpForm();
+void startBackend().catch((e) => showNote(String(e)));
