@@ -5,7 +5,7 @@
 
 /** Run sizes: `quick` finishes the whole path in a few minutes on a laptop; `study` uses the TPP study's recipe. */
 export const PROFILES = {
-  quick: { tppEpochs: 3, tppImages: 128, ftEpochs: 3, seeds: 3 },
+  quick: { tppEpochs: 10, tppImages: 546, ftEpochs: 10, seeds: 3 },
   study: { tppEpochs: 40, tppImages: 546, ftEpochs: 30, seeds: 10 },
 } as const;
 export type ProfileName = keyof typeof PROFILES;

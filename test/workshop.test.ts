@@ -1,0 +1,158 @@
+/**
+ * The workshop page end to end, as a participant runs it: the site is built (scripts/build-site.ts), served on
+ * 127.0.0.1 (scripts/site-server.ts), opened in Debian's Chromium (headless, playwright-core) and the quick
+ * profile run on the wasm backend. Then the page is checked against the Node library: the TPP adapter it offers
+ * for download, read back here, gives the page's logits on the same test images, and fine-tuning cells (without
+ * TPP, and from that adapter) give the page's test AUC for the same settings and seed.
+ */
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { missingFor } from '../kernel-setup/system';
+import { buildSite, type SiteBuild } from '../scripts/build-site';
+import { serveSite, type SiteServer } from '../scripts/site-server';
+import { ARMS, LOGIT_IMAGES, type LabResult } from '../site/lab';
+import { PROFILES } from '../site/settings';
+import { initBackend, tf } from '../src/backend';
+import { batches, type Batch } from '../src/data/sets/batches';
+import { subset } from '../src/data/sets/dataset';
+import { loadMedMNISTSplits } from '../src/data/sources/medmnist';
+import { gridMethod } from '../src/grid/methods';
+import { openBackbone } from '../src/io/backbone';
+import { loadAdapter, readCheckpointInfo } from '../src/io/checkpoint';
+import { normalizationFrom } from '../src/train/common';
+import { finetune } from '../src/train/finetune';
+import { ROOT, tempDir } from './helpers';
+
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'];
+/** The figures the lab draws, by their element id. */
+const FIGURES = ['fig-balance', 'fig-params', 'fig-tpp-loss', 'fig-val-auc', 'fig-paired'];
+
+describe('workshop page (quick profile, wasm, headless Chromium)', () => {
+  let site: SiteBuild;
+  let server: SiteServer;
+  let browser: Browser;
+  let page: Page;
+  const problems: string[] = [];
+  const dir = tempDir('tpp-lab-workshop-');
+  let result: LabResult;
+  let wall = 0;
+
+  before(async () => {
+    assert.equal(missingFor(['chromium']), null);
+    site = await buildSite(path.join(dir, 'site'), { quiet: true });
+    server = await serveSite(site.dir);
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
+    page = await browser.newPage({ acceptDownloads: true });
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') problems.push(`console.${m.type()}: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
+    page.on('response', (r) => {
+      if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`);
+    });
+    await initBackend({ backend: 'wasm', warn: () => {} });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  test('the site folder holds everything the page loads, and no Tiny-ImageNet images', () => {
+    for (const f of ['index.html', 'app.js', 'plotly.min.js', 'tfjs/tfjs-backend-wasm-simd.wasm', 'data/breastmnist.npz', 'data/backbone-imagenet28/decoder.safetensors', 'study/contrasts.csv']) {
+      assert.ok(fs.existsSync(path.join(site.dir, f)), `${f} is in the site`);
+    }
+    const names = fs.readdirSync(site.dir, { recursive: true }).map(String);
+    assert.deepEqual(names.filter((n) => /tiny|imagenet.*\.npz|pools/i.test(n)), [], 'no image pool or Tiny-ImageNet file is redistributed');
+    assert.ok(!fs.readFileSync(path.join(site.dir, 'index.html'), 'utf8').match(/https?:\/\/(?!creativecommons)/), 'the page loads nothing from another host');
+  });
+
+  test('the quick profile runs end to end on wasm and draws every figure, with no console error', { timeout: 240_000 }, async () => {
+    const t0 = Date.now();
+    await page.goto(`${server.url}?profile=quick&data=breastmnist&method=lora&backend=wasm`);
+    await page.click('#run');
+    await page.waitForFunction(() => ['done', 'error'].includes((window as unknown as { workshop: { status: string } }).workshop.status), undefined, { timeout: 220_000, polling: 500 });
+    wall = (Date.now() - t0) / 1000;
+    const state = await page.evaluate(() => (window as unknown as { workshop: { status: string; error?: string; backend?: string; result?: LabResult } }).workshop);
+    assert.equal(state.error, undefined);
+    assert.equal(state.status, 'done');
+    assert.equal(state.backend, 'wasm');
+    assert.match(await page.textContent('#backend') ?? '', /^wasm \(single-threaded\)/);
+    result = state.result!;
+    const seeds = PROFILES.quick.seeds;
+    assert.equal(result.cells.length, seeds * ARMS.length);
+    for (const c of result.cells) assert.ok(c.testAuc > 0 && c.testAuc < 1, `cell ${c.arm} seed ${c.seed}: test AUC ${c.testAuc}`);
+    assert.equal(result.summary.n, seeds);
+    const points = await page.evaluate((ids) => ids.map((id) => {
+      const el = document.getElementById(id) as (HTMLElement & { data?: { x?: unknown[] }[] }) | null;
+      return el?.data ? el.data.reduce((n, trace) => n + (trace.x?.length ?? 0), 0) : -1;
+    }), FIGURES);
+    FIGURES.forEach((id, i) => assert.ok(points[i] > 0, `${id} has plotted data (${points[i]} points)`));
+    assert.ok(await page.locator('#step-1 img').count() >= 2, 'sample images of each class are shown');
+    assert.match(await page.textContent('#step-4') ?? '', /95 % CI/);
+    assert.match(await page.textContent('#step-5') ?? '', /no detectable effect/);
+    assert.deepEqual(problems, []);
+    console.log(`# workshop quick profile: ${wall.toFixed(1)} s from opening the page (lab ${result.timings.study.toFixed(1)} s, first TPP step at ${result.timings.firstTppStep.toFixed(1)} s); site ${(site.bytes / 1e6).toFixed(1)} MB`);
+  });
+
+  test('the downloaded TPP adapter, read back in Node, gives the page\'s logits; the results download as CSV', async () => {
+    assert.ok(result, 'the run finished');
+    const adapterFile = await download(page, '#download-adapter', dir);
+    const info = await readCheckpointInfo(adapterFile);
+    assert.equal(info.kind, 'adapter');
+    assert.equal(info.metadata.stage, 'tpp');
+    assert.equal(info.fileBytes, result.adapterBytes);
+    const { vit, metadata } = await openBackbone('imagenet28');
+    const splits = await loadMedMNISTSplits('breastmnist');
+    const normalization = normalizationFrom(metadata, splits.train);
+    const peft = await loadAdapter(adapterFile, vit, { head: false });
+    const b = batches(subset(splits.test, Array.from({ length: LOGIT_IMAGES }, (_, i) => i)), LOGIT_IMAGES, { normalization }).next().value as Batch;
+    const logits = Array.from(await peft.forward(b.x).data());
+    tf.dispose([b.x, b.y]);
+    peft.dispose();
+    vit.dispose();
+    assert.equal(logits.length, result.logits.length);
+    const worst = Math.max(...logits.map((v, i) => Math.abs(v - result.logits[i])));
+    assert.ok(worst <= 1e-4, `largest logit difference page vs Node ${worst}`);
+    console.log(`# adapter round trip: ${logits.length} logits, largest difference page vs Node ${worst}`);
+
+    const csv = fs.readFileSync(await download(page, '#download-csv', dir), 'utf8').trim().split('\n');
+    assert.equal(csv.length, 1 + result.cells.length);
+    const col = csv[0].split(',').indexOf('test_auc');
+    assert.deepEqual(csv.slice(1).map((l) => Number(l.split(',')[col])), result.cells.map((c) => c.testAuc));
+  });
+
+  test('fine-tuning cells give the page\'s test AUC in Node for the same settings and seed (without TPP and from the downloaded adapter)', async () => {
+    assert.ok(result, 'the run finished');
+    const adapterFile = path.join(dir, 'tpp-breastmnist-lora.safetensors');
+    const plan = JSON.parse(fs.readFileSync(path.join(ROOT, 'docs', 'results', 'study-2026-11-28', 'plan.json'), 'utf8')) as { finetune: { batch: number; lr: number; minSteps: number } };
+    const { vit, metadata } = await openBackbone('imagenet28');
+    const splits = await loadMedMNISTSplits('breastmnist');
+    const normalization = normalizationFrom(metadata, splits.train);
+    for (const arm of ARMS) {
+      const r = await finetune({
+        backbone: vit, method: gridMethod('lora').config, init: arm === 'same' ? adapterFile : undefined, train: splits.train, val: splits.val, test: splits.test,
+        labelBudget: { perClass: 10 }, normalization, epochs: PROFILES.quick.ftEpochs, batchSize: plan.finetune.batch, lr: plan.finetune.lr, minStepsPerEpoch: plan.finetune.minSteps, seed: 0,
+      });
+      const cell = result.cells.find((c) => c.seed === 0 && c.arm === arm)!;
+      assert.ok(Math.abs(r.test!.auc - cell.testAuc) <= 1e-5, `arm ${arm} seed 0: test AUC ${r.test!.auc} in Node, ${cell.testAuc} in the page`);
+      console.log(`# fine-tuning ${arm}, seed 0: test AUC ${r.test!.auc} in Node, ${cell.testAuc} in the page`);
+      r.peft.dispose();
+      r.model.dispose();
+    }
+    vit.dispose();
+  });
+});
+
+/** Click the link or button `selector` and save the file it downloads into `dir`; returns its path. */
+async function download(page: Page, selector: string, dir: string): Promise<string> {
+  const [d] = await Promise.all([page.waitForEvent('download'), page.click(selector)]);
+  const file = path.join(dir, d.suggestedFilename());
+  await d.saveAs(file);
+  return file;
+}
