@@ -95,7 +95,7 @@ export async function runLab(settings: LabSettings, assets: LabAssets, view: Lab
   const counts = (['train', 'val', 'test'] as const).map((s) => ({ name: s, y: classCounts(splits[s]) }));
   view.text(1, `**${settings.data}** (${splits.train.modality ?? 'medical images'}), ${names.length} classes: ${names.map((n, i) => `${i} = ${n}`).join(', ')}. ` +
     `Images ${splits.train.images.shape.slice(1).join('×')}; train ${numExamples(splits.train)}, validation ${numExamples(splits.val)}, test ${numExamples(splits.test)}.`);
-  view.figure(1, 'balance', barChart(names.map((n, i) => `${i}: ${n}`), counts, { title: 'Class balance by split', yTitle: 'images' }));
+  view.figure(1, 'balance', barChart(names, counts, { title: 'Class balance by split', yTitle: 'images' }));
   const samples = classSamples(splits.train, 6, { seed: 0 });
   view.html(1, gallery(samples.map((s) => ({ png: imageGrid(s.images, { cols: 6, scale: 3 }), caption: `${s.className}: ${s.total} training images` }))));
   mark('data');
@@ -113,7 +113,7 @@ export async function runLab(settings: LabSettings, assets: LabAssets, view: Lab
   view.text(2, `Backbone **${BACKBONE}**: a ViT (${cfg.imageSize}×${cfg.imageSize}×${cfg.channels}, patch ${cfg.patchSize}, dim ${cfg.dim}, ${cfg.depth} blocks) pre-trained with MAE on Tiny-ImageNet photos: it has never seen a medical image. ` +
     `It stays frozen: **${c.backbone.toLocaleString('en-US')}** parameters. The method **${settings.method}** adds **${c.target.toLocaleString('en-US')}** target parameters ` +
     `(${c.percentOfBackbone.toFixed(2)} % of the backbone): TPP pre-trains exactly these; fine-tuning then trains them and a new head.`);
-  view.figure(2, 'params', barChart(['backbone (frozen)', `${settings.method} target parameters`], [c.backbone, c.target], { title: 'Parameters', yTitle: 'parameters', logY: true }));
+  view.figure(2, 'params', barChart(['backbone (frozen)', `${settings.method} target parameters`], [c.backbone, c.target], { title: 'Parameters: frozen vs trained by TPP', yTitle: 'parameters' }));
   view.html(2, `<div class="svg">${pipelineSvg({ method: settings.method === 'lora' ? 'LoRA' : 'adapter' })}</div>`);
   view.html(2, `<div class="svg">${peftDiagramSvg(methodParameters(vit, [[settings.method, method]]), { depth: cfg.depth })}</div>`);
   mark('backbone');
@@ -131,7 +131,11 @@ export async function runLab(settings: LabSettings, assets: LabAssets, view: Lab
     view.text(3, `MAE with the frozen decoder on ${numExamples(images)} unlabelled training images (labels never read), ${profile.tppEpochs} epochs, lr ${plan.tpp.lr}. ` +
       `Masked-patch loss of the backbone alone: **${noTpp.toFixed(4)}** (the dashed line).`);
     const steps: number[] = [];
-    const curve = () => lineFigure([{ name: 'TPP step loss', x: steps.map((_, i) => i + 1), y: steps }], {
+    const epochs: { x: number; y: number }[] = [];
+    const curve = () => lineFigure([
+      { name: 'step', x: steps.map((_, i) => i + 1), y: steps },
+      { name: 'epoch mean', x: epochs.map((e) => e.x), y: epochs.map((e) => e.y) },
+    ], {
       title: 'TPP: masked-patch reconstruction loss', xTitle: 'optimiser step', yTitle: 'MSE, masked patches', references: { lines: [{ y: noTpp, label: 'no TPP' }] },
     });
     view.figure(3, 'tpp-loss', curve());
@@ -144,6 +148,7 @@ export async function runLab(settings: LabSettings, assets: LabAssets, view: Lab
           if (steps.length === 0) mark('firstTppStep');
           steps.push(p.loss);
         }
+        if (p.kind === 'epoch' && p.epochLoss !== undefined) epochs.push({ x: p.step, y: p.epochLoss });
         view.progress('TPP', p, 0, totalRuns);
         if (performance.now() - last > 400 || p.step === p.totalSteps) {
           last = performance.now();
@@ -181,13 +186,13 @@ export async function runLab(settings: LabSettings, assets: LabAssets, view: Lab
   view.text(4, `${settings.labels} labels per class, ${profile.ftEpochs} epochs (best validation epoch kept), batch ${ft.batch}, lr ${ft.lr}, at least ${ft.minSteps} steps an epoch; ` +
     `for each seed the same labelled subset, head and data order in both arms: only the start of the target parameters differs.`);
   const cells: Cell[] = [];
-  const curves: { name: string; x: number[]; y: number[] }[] = [];
+  const curves: { arm: Cell['arm']; seed: number; x: number[]; y: number[] }[] = [];
   const testCounts = classCounts(splits.test);
   const majority = Math.max(...testCounts) / numExamples(splits.test);
   for (let seed = 0; seed < settings.seeds; seed++) {
     for (const arm of ARMS) {
       const started = performance.now();
-      const curve = { name: `${arm} seed ${seed}`, x: [] as number[], y: [] as number[] };
+      const curve = { arm, seed, x: [] as number[], y: [] as number[] };
       curves.push(curve);
       const r: FinetuneResult = await finetune({
         backbone: vit, method, init: arm === 'same' ? { name: 'tpp-adapter.safetensors', bytes: adapterBytes! } : undefined,
@@ -221,7 +226,7 @@ export async function runLab(settings: LabSettings, assets: LabAssets, view: Lab
 
   // 5. The study's answer
   view.section(5, 'What the TPP study found');
-  view.html(5, studyTable(assets.contrasts, settings));
+  view.html(5, studyTable(assets.contrasts, settings, summary));
   mark('study');
   vit.dispose();
   return { cells, summary, majority, logits, adapterBytes: adapterBytes!.byteLength, timings };
@@ -244,8 +249,18 @@ function cellOf(cells: readonly Cell[], seed: number, arm: Cell['arm']): Cell {
   return cells.find((c) => c.seed === seed && c.arm === arm)!;
 }
 
-function valFigure(curves: readonly { name: string; x: number[]; y: number[] }[]): Figure {
-  return lineFigure(curves, { title: 'Validation AUC while fine-tuning', xTitle: 'epoch', yTitle: 'validation AUC', references: { lines: [chanceLine('auc')] } });
+/** Arm colours: the same in the curves and the legend. */
+const ARM_COLOURS: Record<Cell['arm'], string> = { none: '#1f77b4', same: '#ff7f0e' };
+
+/** Validation AUC per epoch of every run, coloured by arm (one legend entry per arm). */
+function valFigure(curves: readonly { arm: Cell['arm']; seed: number; x: number[]; y: number[] }[]): Figure {
+  const fig = lineFigure(curves.map((c) => ({ name: `${c.arm}, seed ${c.seed}`, x: c.x, y: c.y })), { title: 'Validation AUC while fine-tuning', xTitle: 'epoch', yTitle: 'validation AUC', references: { lines: [chanceLine('auc')] } });
+  curves.forEach((c, i) => {
+    const trace = fig.data[i] as Record<string, unknown>;
+    const first = curves.findIndex((o) => o.arm === c.arm) === i;
+    Object.assign(trace, { line: { ...(trace.line as object), color: ARM_COLOURS[c.arm] }, marker: { color: ARM_COLOURS[c.arm] }, legendgroup: c.arm, showlegend: first, name: first ? (c.arm === 'none' ? 'none (no TPP)' : 'same (from TPP)') : trace.name });
+  });
+  return fig;
 }
 
 /** Each seed's paired difference and the mean with its 95 % interval. */
@@ -257,24 +272,32 @@ function pairedFigure(diffs: readonly number[], s: PairedSummary): Figure {
       { type: 'scatter', mode: 'markers', name: 'mean, 95 % CI', x: [s.mean], y: ['mean'], error_x: ci, marker: { size: 12, symbol: 'diamond', color: '#d62728' } },
     ],
     layout: {
-      title: { text: `Test AUC, with TPP − without: ${s.verdict}` }, height: 260, xaxis: { title: { text: 'Δ test AUC (same − none)' }, zeroline: true, zerolinewidth: 2 },
+      title: { text: `Δ test AUC (TPP − none): ${s.verdict}` }, height: 260, xaxis: { title: { text: 'with TPP − without, per seed' }, zeroline: true, zerolinewidth: 2 },
       margin: { l: 70, r: 20, t: 50, b: 50 }, showlegend: true, legend: { orientation: 'h', y: -0.35 },
     },
   };
 }
 
-/** The study's rows for this target and method (same − none), as an HTML table. */
-export function studyTable(contrastsCsv: string, settings: LabSettings): string {
+/** The study's rows for this target and method (each TPP arm − none), as HTML, with this run's estimate beside the study's at the same budget. */
+export function studyTable(contrastsCsv: string, settings: LabSettings, mine: PairedSummary): string {
   const [head, ...lines] = contrastsCsv.trim().split('\n');
   const cols = head.split(',');
   const rows = lines.map((l) => Object.fromEntries(l.split(',').map((v, i) => [cols[i], v])) as Record<string, string>);
-  const mine = rows.filter((r) => r.target === settings.data && r.method === settings.method && r.metric === 'auc' && r.versus === 'none');
-  if (!mine.length) return `<p>The study has no rows for ${settings.data} with ${settings.method}.</p>`;
-  const f = (v: string) => (Number(v) >= 0 ? '+' : '') + Number(v).toFixed(3);
-  const body = mine.map((r) => `<tr><td>${r.arm} − none</td><td>${r.budget}</td><td>${f(r.delta_mean)}</td><td>[${f(r.delta_ci_low)}, ${f(r.delta_ci_high)}]</td><td>${r.wins}</td><td class="${r.verdict.replace(/\s+/g, '-')}">${r.verdict}</td></tr>`).join('');
-  return `<p>The study (10 fine-tuning seeds a setting, 3 TPP seeds, TPP for 40 epochs on 546 images) on <b>${settings.data}</b> with <b>${settings.method}</b>: paired test AUC differences ` +
-    `with their 95 % intervals (<code>study/contrasts.csv</code>). Over all its settings: ${tally(rows, 'same')}; TPP on another modality: ${tally(rows, 'other-modality')}.</p>` +
-    `<div class="scroll"><table><thead><tr><th>TPP arm</th><th>labels</th><th>Δ AUC</th><th>95 % CI</th><th>wins</th><th>verdict</th></tr></thead><tbody>${body}</tbody></table></div>`;
+  const here = rows.filter((r) => r.target === settings.data && r.method === settings.method && r.metric === 'auc' && r.versus === 'none');
+  if (!here.length) return `<p>The study has no rows for ${settings.data} with ${settings.method}.</p>`;
+  const f = (v: number) => (v >= 0 ? '+' : '−') + Math.abs(v).toFixed(3);
+  const interval = (mean: number, low: number, high: number) => `${f(mean)} <span class="ci">[${f(low)}, ${f(high)}]</span>`;
+  const verdict = (v: string) => `<span class="${v.replace(/\s+/g, '-')}">${v}</span>`;
+  const body = here.map((r) => `<tr${r.arm === 'same' ? ' class="ran"' : ''}><td>${r.arm}</td><td>${r.budget.replace('/class', '')}</td><td>${interval(Number(r.delta_mean), Number(r.delta_ci_low), Number(r.delta_ci_high))}</td><td>${verdict(r.verdict)}</td></tr>`).join('');
+  const study = here.find((r) => r.arm === 'same' && r.budget === `${settings.labels}/class`);
+  const yours = Number.isFinite(mine.low) ? interval(mine.mean, mine.low, mine.high) : f(mine.mean);
+  const compare = study
+    ? `<p class="verdict">Your run (${mine.n} seeds, ${settings.profile} profile): ${yours}, ${verdict(mine.verdict)}. The study at ${settings.labels} labels per class (10 seeds, full recipe): ${interval(Number(study.delta_mean), Number(study.delta_ci_low), Number(study.delta_ci_high))}, ${verdict(study.verdict)}.</p>`
+    : `<p>The study ran 1, 5 and 10 labels per class; set labels to one of them to see your run beside it.</p>`;
+  return compare + `<p>The study's paired test AUC differences (TPP arm − no TPP) on <b>${settings.data}</b> with <b>${settings.method}</b>, with 95 % intervals over 10 fine-tuning seeds ` +
+    `(<code>study/contrasts.csv</code>; TPP for 40 epochs on 546 images, 3 TPP seeds). <i>same</i>: the target's own images, as run above; <i>same-modality</i> and <i>other-modality</i>: another pool of the same or another kind of image; <i>natural</i>: Tiny-ImageNet photos. ` +
+    `Over all its settings, TPP on the target's own images: ${tally(rows, 'same')}; on another modality: ${tally(rows, 'other-modality')}.</p>` +
+    `<div class="scroll"><table><thead><tr><th>TPP images</th><th>labels per class</th><th>Δ AUC [95 % CI]</th><th>verdict</th></tr></thead><tbody>${body}</tbody></table></div>`;
 }
 
 /** How the study's verdicts for `arm` − none fell over all targets, methods and budgets, in words. */

@@ -55,7 +55,15 @@ const view: LabView = {
       el.className = 'figure';
       body(n).appendChild(el);
     }
-    const layout = { ...(fig.layout ?? {}), autosize: true, width: undefined };
+    // Narrow screens: the legend goes under the chart, so the plot keeps the width.
+    const narrow = el.clientWidth < 600;
+    const layout = { ...(fig.layout ?? {}), autosize: true, width: undefined, ...(narrow ? { legend: { orientation: 'h', x: 0, y: -0.3, yanchor: 'top' }, margin: { l: 55, r: 10, t: 50, b: 40 } } : {}) };
+    if (narrow) {
+      const l = layout as Record<string, unknown>;
+      l.height = Number(l.height ?? 380) + 60;
+      const title = l.title as { text?: string } | string | undefined;
+      l.title = { ...(typeof title === 'string' ? { text: title } : title), font: { size: 13 } };
+    }
     void Plotly.react(el, fig.data, layout, { responsive: true, displaylogo: false, ...(fig.config ?? {}) });
   },
   html(n, html) {
