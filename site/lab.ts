@@ -6,7 +6,7 @@
  */
 import {
   applyPeft, barChart, batches, capImages, chanceLine, classCounts, classSamples, decodeBackbone, decodeDecoder,
-  decodeSafetensors, encodeAdapter, finetune, gallery, gridMethod, imageGrid, lineFigure, maeLoss,
+  decodeAdapter, decodeSafetensors, encodeAdapter, finetune, gallery, gridMethod, imageGrid, lineFigure, maeLoss,
   medmnistSplitsFromBytes, methodParameters, normalizationFrom, numExamples, pairedSentence, pairedSummary,
   peftDiagramSvg, pipelineSvg, reconstructionComparison, subset, targetParameterPretrain,
   type Batch, type Dataset, type Figure, type FinetuneResult, type MedMNISTFlag, type PairedSummary, type StudyPlan,
@@ -77,11 +77,27 @@ export interface LabResult {
   timings: Record<string, number>;
 }
 
+/**
+ * What a stopped run keeps so that Run continues where it stopped: the TPP adapter and its loss curve once TPP has
+ * finished, and every finished fine-tuning run. A run stopped midway starts again from its beginning; each run is
+ * fixed by its seed, so continuing gives the numbers an uninterrupted run gives.
+ */
+export interface LabMemory {
+  tpp?: { adapter: Uint8Array; steps: number[]; epochs: { x: number; y: number }[]; firstStep: number };
+  cells: Cell[];
+  curves: { arm: Cell['arm']; seed: number; x: number[]; y: number[] }[];
+}
+
+/** An empty memory (a fresh run). */
+export function freshMemory(): LabMemory {
+  return { cells: [], curves: [] };
+}
+
 /** How many test images the adapter round-trip check scores. */
 export const LOGIT_IMAGES = 8;
 
 /** Run the whole lab. */
-export async function runLab(settings: LabSettings, assets: LabAssets, view: LabView, signal: AbortSignal): Promise<LabResult> {
+export async function runLab(settings: LabSettings, assets: LabAssets, view: LabView, signal: AbortSignal, memory: LabMemory = freshMemory()): Promise<LabResult> {
   const timings: Record<string, number> = {};
   const t0 = performance.now();
   const mark = (name: string) => (timings[name] = (performance.now() - t0) / 1000);
@@ -130,8 +146,8 @@ export async function runLab(settings: LabSettings, assets: LabAssets, view: Lab
     const noTpp = await maeLoss(mae, images, normalization, { seed: 0 });
     view.text(3, `MAE with the frozen decoder on ${numExamples(images)} unlabelled training images (labels never read), ${profile.tppEpochs} epochs, lr ${plan.tpp.lr}. ` +
       `Masked-patch loss of the backbone alone: **${noTpp.toFixed(4)}** (the dashed line).`);
-    const steps: number[] = [];
-    const epochs: { x: number; y: number }[] = [];
+    const steps: number[] = memory.tpp?.steps ?? [];
+    const epochs: { x: number; y: number }[] = memory.tpp?.epochs ?? [];
     const curve = () => lineFigure([
       { name: 'step', x: steps.map((_, i) => i + 1), y: steps },
       { name: 'epoch mean', x: epochs.map((e) => e.x), y: epochs.map((e) => e.y) },
@@ -139,8 +155,11 @@ export async function runLab(settings: LabSettings, assets: LabAssets, view: Lab
       title: 'TPP: masked-patch reconstruction loss', xTitle: 'optimiser step', yTitle: 'MSE, masked patches', references: { lines: [{ y: noTpp, label: 'no TPP' }] },
     });
     view.figure(3, 'tpp-loss', curve());
+    if (memory.tpp) view.text(3, 'TPP finished before the stop: its adapter is reused.');
     let last = 0;
-    const tpp = await targetParameterPretrain({
+    const tpp = memory.tpp
+      ? { peft: await decodeAdapter(decodeSafetensors(memory.tpp.adapter, 'tpp-adapter.safetensors'), 'tpp-adapter.safetensors', vit, { head: false }), metadata: null }
+      : await targetParameterPretrain({
       backbone: vit, method, pretext: 'mae', decoder: assets.decoder, images, normalization, epochs: profile.tppEpochs, lr: plan.tpp.lr, seed: 0, signal,
       metadata: { workshop: true },
       onProgress: (p) => {
@@ -170,7 +189,9 @@ export async function runLab(settings: LabSettings, assets: LabAssets, view: Lab
         shown.x.dispose();
         shown.y.dispose();
       }
-      adapterBytes = (await encodeAdapter(tpp.peft, tpp.metadata, false)).bytes;
+      adapterBytes = memory.tpp?.adapter ?? (await encodeAdapter(tpp.peft, tpp.metadata!, false)).bytes;
+      memory.tpp ??= { adapter: adapterBytes, steps, epochs, firstStep: timings.firstTppStep };
+      if (timings.firstTppStep === undefined) timings.firstTppStep = memory.tpp.firstStep;
       view.adapter(adapterBytes);
     } finally {
       tpp.peft.dispose();
@@ -185,13 +206,18 @@ export async function runLab(settings: LabSettings, assets: LabAssets, view: Lab
   const ft = plan.finetune;
   view.text(4, `${settings.labels} labels per class, ${profile.ftEpochs} epochs (best validation epoch kept), batch ${ft.batch}, lr ${ft.lr}, at least ${ft.minSteps} steps an epoch; ` +
     `for each seed the same labelled subset, head and data order in both arms: only the start of the target parameters differs.`);
-  const cells: Cell[] = [];
-  const curves: { arm: Cell['arm']; seed: number; x: number[]; y: number[] }[] = [];
+  const { cells, curves } = memory;
+  if (curves.length) view.figure(4, 'val-auc', valFigure(curves));
+  if (cells.length) view.cells(cells, null);
   const testCounts = classCounts(splits.test);
   const majority = Math.max(...testCounts) / numExamples(splits.test);
   for (let seed = 0; seed < settings.seeds; seed++) {
     for (const arm of ARMS) {
+      if (cells.some((c) => c.seed === seed && c.arm === arm)) continue;
       const started = performance.now();
+      // A run stopped midway left a partial curve: it starts again.
+      const at = curves.findIndex((c) => c.seed === seed && c.arm === arm);
+      if (at >= 0) curves.splice(at, 1);
       const curve = { arm, seed, x: [] as number[], y: [] as number[] };
       curves.push(curve);
       const r: FinetuneResult = await finetune({

@@ -5,7 +5,7 @@
  */
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { adapterLabel, escapeHtml, formatSeconds, initBackend, type Figure, type PairedSummary, type TrainProgress } from '../src/core';
-import { assetPaths, cellsCsv, runLab, type Cell, type LabAssets, type LabResult, type LabView } from './lab';
+import { assetPaths, cellsCsv, freshMemory, runLab, type Cell, type LabAssets, type LabResult, type LabView } from './lab';
 import { DATASETS, METHODS, PAGE_BACKENDS, PROFILES, readSettings, settingsQuery, type LabSettings } from './settings';
 
 declare const Plotly: { react(el: HTMLElement, data: object[], layout?: object, config?: object): Promise<unknown> };
@@ -26,6 +26,8 @@ const state: WorkshopState = { status: 'idle', settings, openedAt: performance.n
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 let controller: AbortController | null = null;
+/** Kept after a Stop so that Run continues (site/lab.ts LabMemory); a finished run starts afresh. */
+let memory = freshMemory();
 let csv = '';
 
 /** Markdown-ish text: **bold** and `code`, escaped. */
@@ -114,18 +116,22 @@ async function run(): Promise<void> {
   $<HTMLButtonElement>('run').disabled = true;
   $<HTMLButtonElement>('stop').disabled = false;
   state.status = 'loading';
+  state.error = undefined;
   try {
     view.progress('loading the data, the backbone and the backend…', null, 0, 1);
     const [assets] = await Promise.all([fetchAssets(settings), startBackend()]);
     state.status = 'running';
-    state.result = await runLab(settings, assets, view, controller.signal);
+    state.result = await runLab(settings, assets, view, controller.signal, memory);
     state.status = 'done';
+    memory = freshMemory();
+    $('run').textContent = 'Run the lab again';
     view.progress(`done in ${formatSeconds(state.result.timings.study)}`, null, 1, 1);
   } catch (e) {
     const stopped = controller.signal.aborted;
     state.status = stopped ? 'stopped' : 'error';
     state.error = e instanceof Error ? e.message : String(e);
-    $('progress-text').textContent = stopped ? 'Stopped. Press Run to start again.' : `Error: ${state.error}`;
+    $('progress-text').textContent = stopped ? `Stopped after ${memory.cells.length} of the fine-tuning runs${memory.tpp ? ' (TPP done)' : ''}. Continue picks up from there.` : `Error: ${state.error}`;
+    if (stopped) $('run').textContent = 'Continue';
     if (!stopped) console.error(e);
   } finally {
     $<HTMLButtonElement>('run').disabled = false;
