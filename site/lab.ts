@@ -74,6 +74,8 @@ export interface LabResult {
   /** Logits of the backbone's own head with the TPP adapter on the first `LOGIT_IMAGES` test images, `[8, classes]` row-major. */
   logits: number[];
   adapterBytes: number;
+  /** TPP's loss at each optimiser step. */
+  tppLosses: number[];
   timings: Record<string, number>;
 }
 
@@ -255,7 +257,7 @@ export async function runLab(settings: LabSettings, assets: LabAssets, view: Lab
   view.html(5, studyTable(assets.contrasts, settings, summary));
   mark('study');
   vit.dispose();
-  return { cells, summary, majority, logits, adapterBytes: adapterBytes!.byteLength, timings };
+  return { cells, summary, majority, logits, adapterBytes: adapterBytes!.byteLength, tppLosses: memory.tpp?.steps ?? [], timings };
 }
 
 /**

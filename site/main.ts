@@ -145,7 +145,7 @@ let backendStarted: Promise<void> | null = null;
 function startBackend(): Promise<void> {
   backendStarted ??= (async () => {
     setWasmPaths('tfjs/');
-    const report = await initBackend({ backend: settings.backend, warn: (line) => showNote(line) });
+    const report = await initBackend({ backend: settings.backend === 'auto' ? '' : settings.backend, warn: (line) => showNote(line) });
     state.backend = report.name;
     const threads = typeof crossOriginIsolated !== 'undefined' && crossOriginIsolated ? 'threads allowed' : 'single-threaded';
     $('backend').textContent = `${report.name}${report.name === 'wasm' ? ` (${threads})` : ''}${report.name === 'webgpu' && report.webgpuAdapter ? ` · ${adapterLabel(report.webgpuAdapter)}` : ''}`;

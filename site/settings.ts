@@ -3,8 +3,12 @@
  * method=lora&seeds=3&backend=wasm`), so a facilitator shares one link and everyone runs the same lab.
  */
 
-/** Run sizes: `quick` finishes the whole path in a few minutes on a laptop; `study` uses the TPP study's recipe. */
+/**
+ * Run sizes: `quick` finishes the whole path in a few minutes on a laptop; `study` uses the TPP study's recipe;
+ * `tiny` only checks that every step runs (a backend check: its numbers mean nothing).
+ */
 export const PROFILES = {
+  tiny: { tppEpochs: 1, tppImages: 64, ftEpochs: 1, seeds: 1 },
   quick: { tppEpochs: 10, tppImages: 546, ftEpochs: 10, seeds: 3 },
   study: { tppEpochs: 40, tppImages: 546, ftEpochs: 30, seeds: 10 },
 } as const;
@@ -18,8 +22,11 @@ export type DatasetName = (typeof DATASETS)[number];
 export const METHODS = ['lora', 'adapter'] as const;
 export type MethodName = (typeof METHODS)[number];
 
-/** Backends a page can ask for (each tried through the library's initBackend; webgl only in a page). */
-export const PAGE_BACKENDS = ['wasm', 'webgpu', 'webgl', 'cpu'] as const;
+/**
+ * Backends a page can ask for, through the library's initBackend: `auto` takes the page order (WebGPU, else WebGL,
+ * else wasm); the default is wasm, which every browser runs and the numbers of which equal Node's.
+ */
+export const PAGE_BACKENDS = ['wasm', 'auto', 'webgpu', 'webgl', 'cpu'] as const;
 export type PageBackend = (typeof PAGE_BACKENDS)[number];
 
 export interface LabSettings {

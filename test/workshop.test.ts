@@ -1,9 +1,10 @@
 /**
  * The workshop page end to end, as a participant runs it: the site is built (scripts/build-site.ts), served on
- * 127.0.0.1 (scripts/site-server.ts), opened in Debian's Chromium (headless, playwright-core) and the quick
- * profile run on the wasm backend, stopped midway and continued. Then the page is checked against the Node library: the TPP adapter it offers
- * for download, read back here, gives the page's logits on the same test images, and fine-tuning cells (without
- * TPP, and from that adapter) give the page's test AUC for the same settings and seed.
+ * 127.0.0.1 (scripts/site-server.ts), opened in Debian's Chromium (headless, playwright-core) and the quick profile
+ * run on the wasm backend, stopped midway and continued. Then the page is checked against the Node library: the TPP
+ * adapter it offers for download, read back here, gives the page's logits on the same test images, and fine-tuning
+ * cells (without TPP, and from that adapter) give the page's test AUC for the same settings and seed. A tiny run on
+ * WebGL (SwiftShader, Chromium's CPU stand-in for a GPU) checks that training works there and gives wasm's numbers.
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -17,17 +18,20 @@ import { ARMS, LOGIT_IMAGES, type LabResult } from '../site/lab';
 import { PROFILES } from '../site/settings';
 import { initBackend, tf } from '../src/backend';
 import { batches, type Batch } from '../src/data/sets/batches';
-import { subset } from '../src/data/sets/dataset';
+import { capImages, subset } from '../src/data/sets/dataset';
 import { loadMedMNISTSplits } from '../src/data/sources/medmnist';
 import { gridMethod } from '../src/grid/methods';
 import { openBackbone } from '../src/io/backbone';
 import { loadAdapter, readCheckpointInfo } from '../src/io/checkpoint';
 import { normalizationFrom } from '../src/train/common';
 import { finetune } from '../src/train/finetune';
+import { targetParameterPretrain } from '../src/train/tpp';
 import { ROOT, tempDir } from './helpers';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'];
+/** The study's recipe, which the page reads from the same file. */
+const PLAN = JSON.parse(fs.readFileSync(path.join(ROOT, 'docs', 'results', 'study-2026-11-28', 'plan.json'), 'utf8')) as { tpp: { lr: number }; finetune: { batch: number; lr: number; minSteps: number } };
 /** The figures the lab draws, by their element id. */
 const FIGURES = ['fig-balance', 'fig-params', 'fig-tpp-loss', 'fig-val-auc', 'fig-paired'];
 
@@ -137,14 +141,13 @@ describe('workshop page (quick profile, wasm, headless Chromium)', () => {
   test('fine-tuning cells give the page\'s test AUC in Node for the same settings and seed (without TPP and from the downloaded adapter)', async () => {
     assert.ok(result, 'the run finished');
     const adapterFile = path.join(dir, 'tpp-breastmnist-lora.safetensors');
-    const plan = JSON.parse(fs.readFileSync(path.join(ROOT, 'docs', 'results', 'study-2026-11-28', 'plan.json'), 'utf8')) as { finetune: { batch: number; lr: number; minSteps: number } };
     const { vit, metadata } = await openBackbone('imagenet28');
     const splits = await loadMedMNISTSplits('breastmnist');
     const normalization = normalizationFrom(metadata, splits.train);
     for (const arm of ARMS) {
       const r = await finetune({
         backbone: vit, method: gridMethod('lora').config, init: arm === 'same' ? adapterFile : undefined, train: splits.train, val: splits.val, test: splits.test,
-        labelBudget: { perClass: 10 }, normalization, epochs: PROFILES.quick.ftEpochs, batchSize: plan.finetune.batch, lr: plan.finetune.lr, minStepsPerEpoch: plan.finetune.minSteps, seed: 0,
+        labelBudget: { perClass: 10 }, normalization, epochs: PROFILES.quick.ftEpochs, batchSize: PLAN.finetune.batch, lr: PLAN.finetune.lr, minStepsPerEpoch: PLAN.finetune.minSteps, seed: 0,
       });
       const cell = result.cells.find((c) => c.seed === 0 && c.arm === arm)!;
       assert.ok(Math.abs(r.test!.auc - cell.testAuc) <= 1e-5, `arm ${arm} seed 0: test AUC ${r.test!.auc} in Node, ${cell.testAuc} in the page`);
@@ -153,6 +156,69 @@ describe('workshop page (quick profile, wasm, headless Chromium)', () => {
       r.model.dispose();
     }
     vit.dispose();
+  });
+});
+
+describe('workshop page on WebGL (SwiftShader, tiny profile)', () => {
+  test('training runs on webgl through the project\'s own step and gives Node\'s wasm numbers', { timeout: 240_000 }, async () => {
+    assert.equal(missingFor(['chromium']), null);
+    const dir = tempDir('tpp-lab-workshop-gl-');
+    const site = await buildSite(path.join(dir, 'site'), { quiet: true });
+    const server = await serveSite(site.dir);
+    // SwiftShader: Chromium's WebGL on the CPU, the stand-in for a laptop's GPU on a machine without one.
+    const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--use-gl=angle', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--disable-background-networking', '--no-first-run'] });
+    const problems: string[] = [];
+    try {
+      const page = await browser.newPage();
+      page.on('console', (m) => {
+        if (m.type() === 'error') problems.push(`console.error: ${m.text()}`);
+      });
+      page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+      await page.goto(`${server.url}?profile=tiny&backend=webgl`);
+      await page.click('#run');
+      await page.waitForFunction(() => ['done', 'error'].includes((window as unknown as { workshop: { status: string } }).workshop.status), undefined, { timeout: 220_000, polling: 500 });
+      const state = await page.evaluate(() => (window as unknown as { workshop: { error?: string; backend?: string; result?: LabResult } }).workshop);
+      assert.equal(state.error, undefined);
+      assert.equal(state.backend, 'webgl');
+      assert.match(await page.textContent('#backend') ?? '', /^webgl/);
+      assert.deepEqual(problems, []);
+      const page_ = state.result!;
+
+      // The same tiny run in Node on wasm.
+      const { vit, metadata, paths } = await openBackbone('imagenet28');
+      const splits = await loadMedMNISTSplits('breastmnist');
+      const normalization = normalizationFrom(metadata, splits.train);
+      const method = gridMethod('lora').config;
+      const losses: number[] = [];
+      const tpp = await targetParameterPretrain({
+        backbone: vit, method, pretext: 'mae', decoderPath: paths.decoder!, images: capImages(splits.train, PROFILES.tiny.tppImages), normalization,
+        epochs: PROFILES.tiny.tppEpochs, lr: PLAN.tpp.lr, seed: 0, onProgress: (p) => p.kind === 'step' && losses.push(p.loss),
+      });
+      const b = batches(subset(splits.test, Array.from({ length: LOGIT_IMAGES }, (_, i) => i)), LOGIT_IMAGES, { normalization }).next().value as Batch;
+      const logits = Array.from(await tpp.peft.forward(b.x).data());
+      tf.dispose([b.x, b.y]);
+      tpp.peft.dispose();
+      const r = await finetune({
+        backbone: vit, method, train: splits.train, val: splits.val, test: splits.test, labelBudget: { perClass: 10 }, normalization,
+        epochs: PROFILES.tiny.ftEpochs, batchSize: PLAN.finetune.batch, lr: PLAN.finetune.lr, minStepsPerEpoch: PLAN.finetune.minSteps, seed: 0,
+      });
+      const auc = r.test!.auc;
+      r.peft.dispose();
+      r.model.dispose();
+      vit.dispose();
+
+      assert.equal(page_.tppLosses.length, losses.length);
+      const lossGap = Math.max(...losses.map((v, i) => Math.abs(v - page_.tppLosses[i])));
+      const logitGap = Math.max(...logits.map((v, i) => Math.abs(v - page_.logits[i])));
+      const aucGap = Math.abs(auc - page_.cells.find((c) => c.arm === 'none')!.testAuc);
+      console.log(`# webgl (SwiftShader) vs Node wasm: TPP loss ${lossGap}, logits ${logitGap}, fine-tuning test AUC ${aucGap}; page ${page_.timings.study.toFixed(1)} s, first TPP step at ${page_.timings.firstTppStep.toFixed(1)} s`);
+      assert.ok(lossGap <= 1e-4, `TPP step losses webgl vs wasm differ by ${lossGap}`);
+      assert.ok(logitGap <= 1e-4, `logits webgl vs wasm differ by ${logitGap}`);
+      assert.ok(aucGap <= 1e-3, `fine-tuning test AUC webgl vs wasm differs by ${aucGap}`);
+    } finally {
+      await browser.close();
+      await server.close();
+    }
   });
 });
 
