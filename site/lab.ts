@@ -5,37 +5,55 @@
  * and the numbers can be read top to bottom.
  */
 import {
-  applyPeft, barChart, batches, capImages, chanceLine, classCounts, classSamples, decodeBackbone, decodeDecoder,
+  applyPeft, barChart, escapeHtml, batches, capImages, chanceLine, classCounts, classSamples, decodeBackbone, decodeDecoder,
   decodeAdapter, decodeSafetensors, encodeAdapter, finetune, gallery, gridMethod, imageGrid, lineFigure, maeLoss,
-  medmnistSplitsFromBytes, methodParameters, normalizationFrom, numExamples, pairedSentence, pairedSummary,
+  datasetFromImageFiles, fitToBackbone, medmnistSplitsFromBytes, methodParameters, split, type ImageFile, normalizationFrom, numExamples, pairedSentence, pairedSummary,
   peftDiagramSvg, pipelineSvg, reconstructionComparison, subset, targetParameterPretrain,
   type Batch, type Dataset, type Figure, type FinetuneResult, type MedMNISTFlag, type PairedSummary, type StudyPlan,
   type TrainProgress, type ViT,
 } from '../src/core';
-import { PROFILES, type LabSettings } from './settings';
+import { PROFILES, type DatasetName, type LabSettings } from './settings';
 
-/** The bytes the lab needs, fetched from the site folder (site/main.ts). */
+/** The study's backbone: MAE on Tiny-ImageNet photos, never shown a medical image. */
+export const BACKBONE = 'imagenet28';
+
+/** The bytes the lab needs besides the data, fetched from the site folder (site/main.ts). */
 export interface LabAssets {
   plan: string;
-  npz: Uint8Array;
   backbone: Uint8Array;
   decoder: Uint8Array;
   contrasts: string;
 }
 
-/** The site folder's paths of the assets for `settings`. */
-export function assetPaths(settings: LabSettings): Record<keyof LabAssets, string> {
-  return {
-    plan: 'study/plan.json',
-    npz: `data/${settings.data}.npz`,
-    backbone: `data/backbone-${BACKBONE}/backbone.safetensors`,
-    decoder: `data/backbone-${BACKBONE}/decoder.safetensors`,
-    contrasts: 'study/contrasts.csv',
-  };
+/** The site folder's paths of the assets. */
+export const ASSET_PATHS: Readonly<Record<keyof LabAssets, string>> = {
+  plan: 'study/plan.json',
+  backbone: `data/backbone-${BACKBONE}/backbone.safetensors`,
+  decoder: `data/backbone-${BACKBONE}/decoder.safetensors`,
+  contrasts: 'study/contrasts.csv',
+};
+
+/** The labelled data of a run: a bundled set's official splits, or the participant's own images split here. */
+export interface LabData {
+  /** `breastmnist`, `pneumoniamnist` or `own images`. */
+  name: string;
+  splits: Record<'train' | 'val' | 'test', Dataset>;
 }
 
-/** The study's backbone: MAE on Tiny-ImageNet photos, never shown a medical image. */
-export const BACKBONE = 'imagenet28';
+/** A bundled MedMNIST set from its .npz bytes (the site's `data/<flag>.npz`). */
+export async function bundledData(flag: DatasetName, npz: Uint8Array): Promise<LabData> {
+  return { name: flag, splits: await medmnistSplitsFromBytes(npz, flag as MedMNISTFlag) };
+}
+
+/**
+ * The participant's own images (one folder per class), never uploaded: converted to 28x28 grey (the bundled
+ * backbones' input) and split 70/10/20 stratified by class with seed 0. At least 10 images a class.
+ */
+export function ownData(files: readonly ImageFile[]): { data: LabData; skipped: string[] } {
+  const { dataset, skipped } = datasetFromImageFiles(files, { size: 28, channels: 1, source: 'own images', minPerClass: 10 });
+  return { data: { name: 'own images', splits: split(dataset, { seed: 0 }) }, skipped };
+}
+
 /** The study's two arms the page compares: no TPP, and TPP on the target's own unlabelled training images. */
 export const ARMS = ['none', 'same'] as const;
 
@@ -71,7 +89,7 @@ export interface LabResult {
   cells: Cell[];
   summary: PairedSummary;
   majority: number;
-  /** Logits of the backbone's own head with the TPP adapter on the first `LOGIT_IMAGES` test images, `[8, classes]` row-major. */
+  /** Logits of the backbone's own head with the TPP adapter on the first `LOGIT_IMAGES` test images (fewer if the test split is smaller), `[n, classes]` row-major. */
   logits: number[];
   adapterBytes: number;
   /** TPP's loss at each optimiser step. */
@@ -99,7 +117,7 @@ export function freshMemory(): LabMemory {
 export const LOGIT_IMAGES = 8;
 
 /** Run the whole lab. */
-export async function runLab(settings: LabSettings, assets: LabAssets, view: LabView, signal: AbortSignal, memory: LabMemory = freshMemory()): Promise<LabResult> {
+export async function runLab(settings: LabSettings, assets: LabAssets, data: LabData, view: LabView, signal: AbortSignal, memory: LabMemory = freshMemory()): Promise<LabResult> {
   const timings: Record<string, number> = {};
   const t0 = performance.now();
   const mark = (name: string) => (timings[name] = (performance.now() - t0) / 1000);
@@ -108,10 +126,10 @@ export async function runLab(settings: LabSettings, assets: LabAssets, view: Lab
 
   // 1. Data
   view.section(1, 'Data');
-  const splits = await medmnistSplitsFromBytes(assets.npz, settings.data as MedMNISTFlag);
+  const splits = data.splits;
   const names = splits.train.classNames;
   const counts = (['train', 'val', 'test'] as const).map((s) => ({ name: s, y: classCounts(splits[s]) }));
-  view.text(1, `**${settings.data}** (${splits.train.modality ?? 'medical images'}), ${names.length} classes: ${names.map((n, i) => `${i} = ${n}`).join(', ')}. ` +
+  view.text(1, `**${data.name}** (${splits.train.modality ?? 'medical images'}), ${names.length} classes: ${names.map((n, i) => `${i} = ${n}`).join(', ')}. ` +
     `Images ${splits.train.images.shape.slice(1).join('×')}; train ${numExamples(splits.train)}, validation ${numExamples(splits.val)}, test ${numExamples(splits.test)}.`);
   view.figure(1, 'balance', barChart(names, counts, { title: 'Class balance by split', yTitle: 'images' }));
   const samples = classSamples(splits.train, 6, { seed: 0 });
@@ -138,6 +156,7 @@ export async function runLab(settings: LabSettings, assets: LabAssets, view: Lab
 
   // 3. TPP live
   view.section(3, 'TPP: pre-training the target parameters');
+  for (const k of ['train', 'val', 'test'] as const) splits[k] = fitToBackbone(splits[k], cfg, true);
   const normalization = normalizationFrom(metadata, splits.train);
   const images = capImages(splits.train, profile.tppImages);
   const mae = await decodeDecoder(decodeSafetensors(assets.decoder, 'decoder.safetensors'), `${BACKBONE}/decoder.safetensors`, vit);
@@ -180,7 +199,8 @@ export async function runLab(settings: LabSettings, assets: LabAssets, view: Lab
     try {
       const after = await maeLoss(mae, images, normalization, { seed: 0, hooks: tpp.peft.module.hooks });
       view.text(3, `After TPP the same masks give **${after.toFixed(4)}** (${after < noTpp ? 'lower' : 'not lower'} than ${noTpp.toFixed(4)}); the backbone did not change, only the ${c.target.toLocaleString('en-US')} target parameters.`);
-      const shown = batches(subset(splits.test, Array.from({ length: LOGIT_IMAGES }, (_, i) => i)), LOGIT_IMAGES, { normalization }).next().value as Batch;
+      const shownCount = Math.min(LOGIT_IMAGES, numExamples(splits.test));
+      const shown = batches(subset(splits.test, Array.from({ length: shownCount }, (_, i) => i)), shownCount, { normalization }).next().value as Batch;
       try {
         const out = tpp.peft.forward(shown.x);
         logits = Array.from(await out.data());
@@ -254,7 +274,7 @@ export async function runLab(settings: LabSettings, assets: LabAssets, view: Lab
 
   // 5. The study's answer
   view.section(5, 'What the TPP study found');
-  view.html(5, studyTable(assets.contrasts, settings, summary));
+  view.html(5, studyTable(assets.contrasts, settings, data.name, summary));
   mark('study');
   vit.dispose();
   return { cells, summary, majority, logits, adapterBytes: adapterBytes!.byteLength, tppLosses: memory.tpp?.steps ?? [], timings };
@@ -307,12 +327,14 @@ function pairedFigure(diffs: readonly number[], s: PairedSummary): Figure {
 }
 
 /** The study's rows for this target and method (each TPP arm − none), as HTML, with this run's estimate beside the study's at the same budget. */
-export function studyTable(contrastsCsv: string, settings: LabSettings, mine: PairedSummary): string {
+export function studyTable(contrastsCsv: string, settings: LabSettings, dataName: string, mine: PairedSummary): string {
   const [head, ...lines] = contrastsCsv.trim().split('\n');
   const cols = head.split(',');
   const rows = lines.map((l) => Object.fromEntries(l.split(',').map((v, i) => [cols[i], v])) as Record<string, string>);
-  const here = rows.filter((r) => r.target === settings.data && r.method === settings.method && r.metric === 'auc' && r.versus === 'none');
-  if (!here.length) return `<p>The study has no rows for ${settings.data} with ${settings.method}.</p>`;
+  const here = rows.filter((r) => r.target === dataName && r.method === settings.method && r.metric === 'auc' && r.versus === 'none');
+  if (!here.length) {
+    return `<p>The study did not run ${escapeHtml(dataName)}. Over all its settings, TPP on the target's own images: ${tally(rows, 'same')}; on another modality: ${tally(rows, 'other-modality')} (<code>study/contrasts.csv</code>).</p>`;
+  }
   const f = (v: number) => (v >= 0 ? '+' : '−') + Math.abs(v).toFixed(3);
   const interval = (mean: number, low: number, high: number) => `${f(mean)} <span class="ci">[${f(low)}, ${f(high)}]</span>`;
   const verdict = (v: string) => `<span class="${v.replace(/\s+/g, '-')}">${v}</span>`;
@@ -322,7 +344,7 @@ export function studyTable(contrastsCsv: string, settings: LabSettings, mine: Pa
   const compare = study
     ? `<p class="verdict">Your run (${mine.n} seeds, ${settings.profile} profile): ${yours}, ${verdict(mine.verdict)}. The study at ${settings.labels} labels per class (10 seeds, full recipe): ${interval(Number(study.delta_mean), Number(study.delta_ci_low), Number(study.delta_ci_high))}, ${verdict(study.verdict)}.</p>`
     : `<p>The study ran 1, 5 and 10 labels per class; set labels to one of them to see your run beside it.</p>`;
-  return compare + `<p>The study's paired test AUC differences (TPP arm − no TPP) on <b>${settings.data}</b> with <b>${settings.method}</b>, with 95 % intervals over 10 fine-tuning seeds ` +
+  return compare + `<p>The study's paired test AUC differences (TPP arm − no TPP) on <b>${dataName}</b> with <b>${settings.method}</b>, with 95 % intervals over 10 fine-tuning seeds ` +
     `(<code>study/contrasts.csv</code>; TPP for 40 epochs on 546 images, 3 TPP seeds). <i>same</i>: the target's own images, as run above; <i>same-modality</i> and <i>other-modality</i>: another pool of the same or another kind of image; <i>natural</i>: Tiny-ImageNet photos. ` +
     `Over all its settings, TPP on the target's own images: ${tally(rows, 'same')}; on another modality: ${tally(rows, 'other-modality')}.</p>` +
     `<div class="scroll"><table><thead><tr><th>TPP images</th><th>labels per class</th><th>Δ AUC [95 % CI]</th><th>verdict</th></tr></thead><tbody>${body}</tbody></table></div>`;
@@ -336,9 +358,9 @@ function tally(rows: readonly Record<string, string>[], arm: string): string {
 }
 
 /** The cells as CSV (one row per run). */
-export function cellsCsv(settings: LabSettings, cells: readonly Cell[]): string {
+export function cellsCsv(settings: LabSettings, dataName: string, cells: readonly Cell[]): string {
   const head = 'data,method,profile,labels_per_class,seed,arm,test_auc,test_accuracy,test_balanced_accuracy,val_auc,best_epoch,steps,seconds';
-  return [head, ...cells.map((c) => [settings.data, settings.method, settings.profile, settings.labels, c.seed, c.arm, c.testAuc, c.testAccuracy, c.balancedAccuracy, c.valAuc, c.bestEpoch, c.steps, c.seconds.toFixed(2)].join(','))].join('\n') + '\n';
+  return [head, ...cells.map((c) => [dataName.replace(/[,\n]/g, ' '), settings.method, settings.profile, settings.labels, c.seed, c.arm, c.testAuc, c.testAccuracy, c.balancedAccuracy, c.valAuc, c.bestEpoch, c.steps, c.seconds.toFixed(2)].join(','))].join('\n') + '\n';
 }
 
 export type { Dataset };

@@ -5,7 +5,8 @@
  */
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { adapterLabel, escapeHtml, formatSeconds, initBackend, type Figure, type PairedSummary, type TrainProgress } from '../src/core';
-import { assetPaths, cellsCsv, freshMemory, runLab, type Cell, type LabAssets, type LabResult, type LabView } from './lab';
+import { ASSET_PATHS, bundledData, cellsCsv, freshMemory, ownData, runLab, type Cell, type LabAssets, type LabData, type LabResult, type LabView } from './lab';
+import { readDroppedFiles, readPickedFiles } from './own-files';
 import { DATASETS, METHODS, PAGE_BACKENDS, PROFILES, readSettings, settingsQuery, type LabSettings } from './settings';
 
 declare const Plotly: { react(el: HTMLElement, data: object[], layout?: object, config?: object): Promise<unknown> };
@@ -83,7 +84,7 @@ const view: LabView = {
   adapter(bytes) {
     const a = $<HTMLAnchorElement>('download-adapter');
     a.href = URL.createObjectURL(new Blob([new Uint8Array(bytes)], { type: "application/octet-stream" }));
-    a.download = `tpp-${settings.data}-${settings.method}.safetensors`;
+    a.download = `tpp-${dataName().replace(/\W+/g, '-')}-${settings.method}.safetensors`;
     a.hidden = false;
     a.textContent = `Download the TPP adapter (${(bytes.byteLength / 1024).toFixed(1)} KB, .safetensors)`;
   },
@@ -92,23 +93,51 @@ const view: LabView = {
     const rows = cells.map((c) => `<tr><td>${c.seed}</td><td>${c.arm}</td><td>${f(c.testAuc)}</td><td>${f(c.balancedAccuracy)}</td><td>${f(c.testAccuracy)}</td><td>${f(c.valAuc)}</td><td>${c.bestEpoch}</td><td>${c.seconds.toFixed(1)} s</td></tr>`).join('');
     $('cells').innerHTML = `<div class="scroll"><table><thead><tr><th>seed</th><th>arm</th><th>test AUC</th><th>bal. acc.</th><th>accuracy</th><th>val AUC</th><th>best epoch</th><th>time</th></tr></thead><tbody>${rows}</tbody></table></div>` +
       (summary ? `<p class="verdict">Δ test AUC (same − none): ${summary.mean >= 0 ? '+' : ''}${summary.mean.toFixed(3)}, 95 % CI ${Number.isFinite(summary.low) ? `[${summary.low.toFixed(3)}, ${summary.high.toFixed(3)}]` : 'needs 2 seeds'}: <b>${summary.verdict}</b></p>` : '');
-    csv = cellsCsv(settings, cells);
+    csv = cellsCsv(settings, dataName(), cells);
     $('csv-buttons').hidden = cells.length === 0;
   },
 };
 
+/** Fetch `p` from the site folder, or say how to rebuild it. */
+async function get(p: string): Promise<Response> {
+  const r = await fetch(p);
+  if (!r.ok) throw new Error(`Could not load ${p} from the site (HTTP ${r.status}); rebuild the site with \`npm run build:site\`.`);
+  return r;
+}
+
+const bytesOf = async (p: string) => new Uint8Array(await (await get(p)).arrayBuffer());
+const textOf = async (p: string) => (await get(p)).text();
+
 /** Fetch the lab's files from the site folder. */
-async function fetchAssets(s: LabSettings): Promise<LabAssets> {
-  const paths = assetPaths(s);
-  const get = async (p: string) => {
-    const r = await fetch(p);
-    if (!r.ok) throw new Error(`Could not load ${p} from the site (HTTP ${r.status}); rebuild the site with \`npm run build:site\`.`);
-    return r;
-  };
-  const bytes = async (p: string) => new Uint8Array(await (await get(p)).arrayBuffer());
-  const text = async (p: string) => (await get(p)).text();
-  const [plan, npz, backbone, decoder, contrasts] = await Promise.all([text(paths.plan), bytes(paths.npz), bytes(paths.backbone), bytes(paths.decoder), text(paths.contrasts)]);
-  return { plan, npz, backbone, decoder, contrasts };
+async function fetchAssets(): Promise<LabAssets> {
+  const [plan, backbone, decoder, contrasts] = await Promise.all([textOf(ASSET_PATHS.plan), bytesOf(ASSET_PATHS.backbone), bytesOf(ASSET_PATHS.decoder), textOf(ASSET_PATHS.contrasts)]);
+  return { plan, backbone, decoder, contrasts };
+}
+
+/** The participant's own images once dropped or picked (kept in the page only); null: the bundled set of the settings. */
+let own: LabData | null = null;
+
+function dataName(): string {
+  return own?.name ?? settings.data;
+}
+
+/** The run's data: the own images, or the bundled set named in the settings. */
+async function labData(): Promise<LabData> {
+  return own ?? bundledData(settings.data, await bytesOf(`data/${settings.data}.npz`));
+}
+
+/** Take the files of a dropped or picked folder as the run's data, or say what is wrong with them. */
+function useOwnFiles(files: { path: string; bytes: Uint8Array }[]): void {
+  try {
+    const { data, skipped } = ownData(files);
+    own = data;
+    memory = freshMemory();
+    const n = (['train', 'val', 'test'] as const).map((k) => `${k} ${data.splits[k].images.shape[0]}`).join(', ');
+    $('own-status').textContent = `Own images: ${data.splits.train.classNames.join(' / ')} (${n}); they stay in this page.` + (skipped.length ? ` Skipped ${skipped.length}: ${skipped.slice(0, 3).join('; ')}${skipped.length > 3 ? '…' : ''}` : '');
+    $<HTMLSelectElement>('data').disabled = true;
+  } catch (e) {
+    $('own-status').textContent = e instanceof Error ? e.message : String(e);
+  }
 }
 
 async function run(): Promise<void> {
@@ -119,9 +148,9 @@ async function run(): Promise<void> {
   state.error = undefined;
   try {
     view.progress('loading the data, the backbone and the backend…', null, 0, 1);
-    const [assets] = await Promise.all([fetchAssets(settings), startBackend()]);
+    const [assets, data] = await Promise.all([fetchAssets(), labData(), startBackend()]);
     state.status = 'running';
-    state.result = await runLab(settings, assets, view, controller.signal, memory);
+    state.result = await runLab(settings, assets, data, view, controller.signal, memory);
     state.status = 'done';
     memory = freshMemory();
     $('run').textContent = 'Run the lab again';
@@ -172,7 +201,8 @@ function setUpForm(): void {
   fill('backend-choice', PAGE_BACKENDS, settings.backend);
   $<HTMLInputElement>('seeds').value = String(settings.seeds);
   $<HTMLInputElement>('labels').value = String(settings.labels);
-  $('settings').addEventListener('change', () => {
+  $('settings').addEventListener('change', (ev) => {
+    if ((ev.target as HTMLElement).id === 'own') return; // own images stay in the page, not in the link
     const next: LabSettings = {
       profile: $<HTMLSelectElement>('profile').value as LabSettings['profile'],
       data: $<HTMLSelectElement>('data').value as LabSettings['data'],
@@ -191,10 +221,19 @@ function setUpForm(): void {
   $('download-csv').addEventListener('click', () => {
     const a = document.createElement('a');
     a.href = URL.createObjectURL(new Blob([csv], { type: 'text/csv' }));
-    a.download = `workshop-${settings.data}-${settings.method}.csv`;
+    a.download = `workshop-${dataName().replace(/\W+/g, '-')}-${settings.method}.csv`;
     a.click();
   });
   $('share').textContent = location.href;
+  $<HTMLInputElement>('own').addEventListener('change', async (ev) => {
+    const input = ev.target as HTMLInputElement;
+    if (input.files?.length) useOwnFiles(await readPickedFiles(input.files));
+  });
+  document.addEventListener('dragover', (ev) => ev.preventDefault());
+  document.addEventListener('drop', async (ev) => {
+    ev.preventDefault();
+    if (ev.dataTransfer) useOwnFiles(await readDroppedFiles(ev.dataTransfer));
+  });
   for (const p of problems) showNote(p);
 }
 

@@ -17,6 +17,7 @@ export { crc32 } from './data/formats/crc32';
 export { decodePng, type DecodedPng } from './data/formats/png-read';
 export { encodePng } from './data/formats/png-write';
 export { checkImagesFit, fitToBackbone } from './data/sets/fit';
+export { datasetFromImageFiles, type ImageFile, type ImageFilesResult } from './data/sets/image-files';
 export { readDicom, readDicomTags, DicomError, type DicomImage, type DicomTags, type ReadDicomOptions } from './data/dicom/dicom';
 export { WINDOW_PRESETS, parseWindow, windowToUint8, type Window, type WindowSpec } from './data/dicom/dicom-window';
 export { pixelStats, type PixelStats } from './data/dicom/dicom-pixels';

@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import * as jpeg from 'jpeg-js';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { missingFor } from '../kernel-setup/system';
 import { buildSite, type SiteBuild } from '../scripts/build-site';
@@ -17,6 +18,7 @@ import { serveSite, type SiteServer } from '../scripts/site-server';
 import { ARMS, LOGIT_IMAGES, type LabResult } from '../site/lab';
 import { PROFILES } from '../site/settings';
 import { initBackend, tf } from '../src/backend';
+import { encodePng } from '../src/data/formats/png-write';
 import { batches, type Batch } from '../src/data/sets/batches';
 import { capImages, subset } from '../src/data/sets/dataset';
 import { loadMedMNISTSplits } from '../src/data/sources/medmnist';
@@ -156,6 +158,56 @@ describe('workshop page (quick profile, wasm, headless Chromium)', () => {
       r.model.dispose();
     }
     vit.dispose();
+  });
+});
+
+describe('workshop page with the participant\'s own images (tiny profile, wasm)', () => {
+  test('a picked folder of PNG and JPEG images, one subfolder per class, runs the lab on them', { timeout: 180_000 }, async () => {
+    assert.equal(missingFor(['chromium']), null);
+    const dir = tempDir('tpp-lab-workshop-own-');
+    // 16 PneumoniaMNIST test images a class as files, PNG and JPEG mixed, in folders named by class.
+    const { test: source } = await loadMedMNISTSplits('pneumoniamnist');
+    const root = path.join(dir, 'my-xrays');
+    const names = ['normal', 'pneumonia'];
+    for (const [k, name] of names.entries()) {
+      fs.mkdirSync(path.join(root, name), { recursive: true });
+      let written = 0;
+      for (let i = 0; written < 16; i++) {
+        if (source.labels.data[i] !== k) continue;
+        const grey = source.images.data.subarray(i * 784, (i + 1) * 784) as Uint8Array;
+        if (written % 2) {
+          const rgba = new Uint8Array(784 * 4);
+          for (let p = 0; p < 784; p++) rgba.set([grey[p], grey[p], grey[p], 255], 4 * p);
+          fs.writeFileSync(path.join(root, name, `${i}.jpg`), jpeg.encode({ data: rgba, width: 28, height: 28 }, 95).data);
+        } else fs.writeFileSync(path.join(root, name, `${i}.png`), encodePng({ width: 28, height: 28, channels: 1, data: grey }));
+        written++;
+      }
+    }
+    fs.writeFileSync(path.join(root, 'README.txt'), 'not an image');
+    const site = await buildSite(path.join(dir, 'site'), { quiet: true });
+    const server = await serveSite(site.dir);
+    const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
+    const problems: string[] = [];
+    try {
+      const page = await browser.newPage();
+      page.on('console', (m) => m.type() === 'error' && problems.push(`console.error: ${m.text()}`));
+      page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+      await page.goto(`${server.url}?profile=tiny&labels=5`);
+      await page.setInputFiles('#own', root);
+      await page.waitForFunction(() => /^Own images/.test(document.getElementById('own-status')!.textContent ?? ''), undefined, { timeout: 30_000 });
+      assert.match(await page.textContent('#own-status') ?? '', /Own images: normal \/ pneumonia \(train 22, val 4, test 6\); they stay in this page\. Skipped 1: my-xrays\/README\.txt/);
+      await page.click('#run');
+      await page.waitForFunction(() => ['done', 'error'].includes((window as unknown as { workshop: { status: string } }).workshop.status), undefined, { timeout: 150_000, polling: 500 });
+      const state = await page.evaluate(() => (window as unknown as { workshop: { error?: string; result?: LabResult } }).workshop);
+      assert.equal(state.error, undefined);
+      assert.match(await page.textContent('#step-1') ?? '', /own images.*2 classes: 0 = normal, 1 = pneumonia/s);
+      assert.match(await page.textContent('#step-5') ?? '', /The study did not run own images/);
+      assert.equal(state.result!.cells.length, 2);
+      assert.deepEqual(problems, []);
+    } finally {
+      await browser.close();
+      await server.close();
+    }
   });
 });
 
