@@ -92,9 +92,13 @@ export interface LabResult {
   /** Logits of the backbone's own head with the TPP adapter on the first `LOGIT_IMAGES` test images (fewer if the test split is smaller), `[n, classes]` row-major. */
   logits: number[];
   adapterBytes: number;
+  /**
+   * Seconds: `data` … `study` since the run started; `firstTppStep` likewise, `firstTppStepSinceOpen` since the
+   * page opened; `tppStepMedian`, `finetuneStepMedian` the median optimiser step (NaN when none ran, e.g. a continued run's TPP).
+   */
+  timings: Record<string, number>;
   /** TPP's loss at each optimiser step. */
   tppLosses: number[];
-  timings: Record<string, number>;
 }
 
 /**
@@ -121,6 +125,8 @@ export async function runLab(settings: LabSettings, assets: LabAssets, data: Lab
   const timings: Record<string, number> = {};
   const t0 = performance.now();
   const mark = (name: string) => (timings[name] = (performance.now() - t0) / 1000);
+  const tppClock = stepClock();
+  const ftClock = stepClock();
   const plan = studyRecipe(assets.plan);
   const profile = PROFILES[settings.profile];
 
@@ -185,7 +191,12 @@ export async function runLab(settings: LabSettings, assets: LabAssets, data: Lab
       metadata: { workshop: true },
       onProgress: (p) => {
         if (p.kind === 'step') {
-          if (steps.length === 0) mark('firstTppStep');
+          if (steps.length === 0) {
+            mark('firstTppStep');
+            // Seconds since the page was opened (performance.now() counts from navigation).
+            timings.firstTppStepSinceOpen = performance.now() / 1000;
+          }
+          tppClock.tick();
           steps.push(p.loss);
         }
         if (p.kind === 'epoch' && p.epochLoss !== undefined) epochs.push({ x: p.step, y: p.epochLoss });
@@ -247,6 +258,7 @@ export async function runLab(settings: LabSettings, assets: LabAssets, data: Lab
         train: splits.train, val: splits.val, test: splits.test, labelBudget: { perClass: settings.labels }, normalization,
         epochs: profile.ftEpochs, batchSize: ft.batch, lr: ft.lr, minStepsPerEpoch: ft.minSteps, seed, signal,
         onProgress: (p) => {
+          if (p.kind === 'step') ftClock.tick();
           view.progress(`fine-tune ${arm}, seed ${seed}`, p, 1 + cells.length, totalRuns);
           if (p.kind === 'epoch' && p.metrics?.val_auc !== undefined) {
             curve.x.push(p.epoch + 1);
@@ -277,6 +289,8 @@ export async function runLab(settings: LabSettings, assets: LabAssets, data: Lab
   view.html(5, studyTable(assets.contrasts, settings, data.name, summary));
   mark('study');
   vit.dispose();
+  timings.tppStepMedian = tppClock.median();
+  timings.finetuneStepMedian = ftClock.median();
   return { cells, summary, majority, logits, adapterBytes: adapterBytes!.byteLength, tppLosses: memory.tpp?.steps ?? [], timings };
 }
 
@@ -309,6 +323,26 @@ function valFigure(curves: readonly { arm: Cell['arm']; seed: number; x: number[
     Object.assign(trace, { line: { ...(trace.line as object), color: ARM_COLOURS[c.arm] }, marker: { color: ARM_COLOURS[c.arm] }, legendgroup: c.arm, showlegend: first, name: first ? (c.arm === 'none' ? 'none (no TPP)' : 'same (from TPP)') : trace.name });
   });
   return fig;
+}
+
+/**
+ * Seconds between consecutive step events, for the median step time a backend gives (the first interval of a run
+ * holds the set-up and, on GPU backends, shader compilation, so the median is the fair summary).
+ */
+function stepClock(): { tick(): void; median(): number } {
+  const gaps: number[] = [];
+  let last: number | null = null;
+  return {
+    tick() {
+      const now = performance.now();
+      if (last !== null) gaps.push((now - last) / 1000);
+      last = now;
+    },
+    median() {
+      const s = [...gaps].sort((a, b) => a - b);
+      return s.length ? s[Math.floor(s.length / 2)] : NaN;
+    },
+  };
 }
 
 /** Each seed's paired difference and the mean with its 95 % interval. */

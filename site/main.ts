@@ -154,7 +154,9 @@ async function run(): Promise<void> {
     state.status = 'done';
     memory = freshMemory();
     $('run').textContent = 'Run the lab again';
-    view.progress(`done in ${formatSeconds(state.result.timings.study)}`, null, 1, 1);
+    const t = state.result.timings;
+    const ms = (s: number) => (Number.isFinite(s) ? `${(1000 * s).toFixed(0)} ms` : '–');
+    view.progress(`done in ${formatSeconds(t.study)} on ${state.backend}: median step ${ms(t.tppStepMedian)} (TPP, batch 64), ${ms(t.finetuneStepMedian)} (fine-tuning, batch 16)`, null, 1, 1);
   } catch (e) {
     const stopped = controller.signal.aborted;
     state.status = stopped ? 'stopped' : 'error';
