@@ -107,7 +107,8 @@ export interface LabResult {
  * fixed by its seed, so continuing gives the numbers an uninterrupted run gives.
  */
 export interface LabMemory {
-  tpp?: { adapter: Uint8Array; steps: number[]; epochs: { x: number; y: number }[]; firstStep: number };
+  /** `from`: the adapter file a participant loaded (e.g. written by `tpp-lab tpp`), else TPP ran in this page. */
+  tpp?: { adapter: Uint8Array; steps: number[]; epochs: { x: number; y: number }[]; firstStep: number; from?: string };
   cells: Cell[];
   curves: { arm: Cell['arm']; seed: number; x: number[]; y: number[] }[];
 }
@@ -115,6 +116,11 @@ export interface LabMemory {
 /** An empty memory (a fresh run). */
 export function freshMemory(): LabMemory {
   return { cells: [], curves: [] };
+}
+
+/** A memory that starts from a TPP adapter file instead of running TPP (the CLI's format; checked when the run opens it). */
+export function memoryFromAdapter(name: string, bytes: Uint8Array): LabMemory {
+  return { ...freshMemory(), tpp: { adapter: bytes, steps: [], epochs: [], firstStep: NaN, from: name } };
 }
 
 /** How many test images the adapter round-trip check scores. */
@@ -182,10 +188,10 @@ export async function runLab(settings: LabSettings, assets: LabAssets, data: Lab
       title: 'TPP: masked-patch reconstruction loss', xTitle: 'optimiser step', yTitle: 'MSE, masked patches', references: { lines: [{ y: noTpp, label: 'no TPP' }] },
     });
     view.figure(3, 'tpp-loss', curve());
-    if (memory.tpp) view.text(3, 'TPP finished before the stop: its adapter is reused.');
+    if (memory.tpp) view.text(3, memory.tpp.from ? `TPP adapter loaded from **${memory.tpp.from}**: it is used as it is, nothing is trained here.` : 'TPP finished before the stop: its adapter is reused.');
     let last = 0;
     const tpp = memory.tpp
-      ? { peft: await decodeAdapter(decodeSafetensors(memory.tpp.adapter, 'tpp-adapter.safetensors'), 'tpp-adapter.safetensors', vit, { head: false }), metadata: null }
+      ? { peft: await decodeAdapter(decodeSafetensors(memory.tpp.adapter, memory.tpp.from ?? 'tpp-adapter.safetensors'), memory.tpp.from ?? 'tpp-adapter.safetensors', vit, { head: false }), metadata: null }
       : await targetParameterPretrain({
       backbone: vit, method, pretext: 'mae', decoder: assets.decoder, images, normalization, epochs: profile.tppEpochs, lr: plan.tpp.lr, seed: 0, signal,
       metadata: { workshop: true },

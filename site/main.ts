@@ -5,7 +5,7 @@
  */
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { adapterLabel, escapeHtml, formatSeconds, initBackend, type Figure, type PairedSummary, type TrainProgress } from '../src/core';
-import { ASSET_PATHS, bundledData, cellsCsv, freshMemory, ownData, runLab, type Cell, type LabAssets, type LabData, type LabResult, type LabView } from './lab';
+import { ASSET_PATHS, BACKBONE, bundledData, cellsCsv, freshMemory, memoryFromAdapter, ownData, runLab, type Cell, type LabAssets, type LabData, type LabResult, type LabView } from './lab';
 import { readDroppedFiles, readPickedFiles } from './own-files';
 import { DATASETS, METHODS, PAGE_BACKENDS, PROFILES, readSettings, settingsQuery, type LabSettings } from './settings';
 
@@ -114,6 +114,9 @@ async function fetchAssets(): Promise<LabAssets> {
   return { plan, backbone, decoder, contrasts };
 }
 
+/** A TPP adapter file the participant loaded (e.g. from `tpp-lab tpp`): runs start from it instead of running TPP. */
+let adapterFile: { name: string; bytes: Uint8Array } | null = null;
+
 /** The participant's own images once dropped or picked (kept in the page only); null: the bundled set of the settings. */
 let own: LabData | null = null;
 
@@ -131,7 +134,7 @@ function useOwnFiles(files: { path: string; bytes: Uint8Array }[]): void {
   try {
     const { data, skipped } = ownData(files);
     own = data;
-    memory = freshMemory();
+    memory = adapterFile ? memoryFromAdapter(adapterFile.name, adapterFile.bytes) : freshMemory();
     const n = (['train', 'val', 'test'] as const).map((k) => `${k} ${data.splits[k].images.shape[0]}`).join(', ');
     $('own-status').textContent = `Own images: ${data.splits.train.classNames.join(' / ')} (${n}); they stay in this page.` + (skipped.length ? ` Skipped ${skipped.length}: ${skipped.slice(0, 3).join('; ')}${skipped.length > 3 ? '…' : ''}` : '');
     $<HTMLSelectElement>('data').disabled = true;
@@ -152,7 +155,7 @@ async function run(): Promise<void> {
     state.status = 'running';
     state.result = await runLab(settings, assets, data, view, controller.signal, memory);
     state.status = 'done';
-    memory = freshMemory();
+    memory = adapterFile ? memoryFromAdapter(adapterFile.name, adapterFile.bytes) : freshMemory();
     $('run').textContent = 'Run the lab again';
     const t = state.result.timings;
     const ms = (s: number) => (Number.isFinite(s) ? `${(1000 * s).toFixed(0)} ms` : '–');
@@ -204,7 +207,7 @@ function setUpForm(): void {
   $<HTMLInputElement>('seeds').value = String(settings.seeds);
   $<HTMLInputElement>('labels').value = String(settings.labels);
   $('settings').addEventListener('change', (ev) => {
-    if ((ev.target as HTMLElement).id === 'own') return; // own images stay in the page, not in the link
+    if (['own', 'adapter-file'].includes((ev.target as HTMLElement).id)) return; // files stay in the page, not in the link
     const next: LabSettings = {
       profile: $<HTMLSelectElement>('profile').value as LabSettings['profile'],
       data: $<HTMLSelectElement>('data').value as LabSettings['data'],
@@ -230,6 +233,13 @@ function setUpForm(): void {
   $<HTMLInputElement>('own').addEventListener('change', async (ev) => {
     const input = ev.target as HTMLInputElement;
     if (input.files?.length) useOwnFiles(await readPickedFiles(input.files));
+  });
+  $<HTMLInputElement>('adapter-file').addEventListener('change', async (ev) => {
+    const f = (ev.target as HTMLInputElement).files?.[0];
+    if (!f) return;
+    adapterFile = { name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) };
+    memory = memoryFromAdapter(adapterFile.name, adapterFile.bytes);
+    $('own-status').textContent = `TPP adapter ${f.name}: runs start from it (it must be a ${settings.method} adapter of the ${BACKBONE} backbone; the run checks).`;
   });
   document.addEventListener('dragover', (ev) => ev.preventDefault());
   document.addEventListener('drop', async (ev) => {

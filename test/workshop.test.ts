@@ -3,7 +3,8 @@
  * 127.0.0.1 (scripts/site-server.ts), opened in Debian's Chromium (headless, playwright-core) and the quick profile
  * run on the wasm backend, stopped midway and continued. Then the page is checked against the Node library: the TPP
  * adapter it offers for download, read back here, gives the page's logits on the same test images, and fine-tuning
- * cells (without TPP, and from that adapter) give the page's test AUC for the same settings and seed. A tiny run on
+ * cells (without TPP, and from that adapter) give the page's test AUC for the same settings and seed. Own images
+ * (a picked folder) and an adapter made by the CLI run in the page too. A tiny run on
  * WebGL (SwiftShader, Chromium's CPU stand-in for a GPU) checks that training works there and gives wasm's numbers.
  */
 import assert from 'node:assert/strict';
@@ -204,6 +205,48 @@ describe('workshop page with the participant\'s own images (tiny profile, wasm)'
       assert.match(await page.textContent('#step-5') ?? '', /The study did not run own images/);
       assert.equal(state.result!.cells.length, 2);
       assert.deepEqual(problems, []);
+    } finally {
+      await browser.close();
+      await server.close();
+    }
+  });
+});
+
+describe('workshop page from a CLI adapter (tiny profile, wasm)', () => {
+  test('a TPP adapter file made by the CLI loads in the page and fine-tuning from it gives Node\'s test AUC', { timeout: 180_000 }, async () => {
+    assert.equal(missingFor(['chromium']), null);
+    const dir = tempDir('tpp-lab-workshop-cli-');
+    const adapter = path.join(ROOT, 'data', 'adapters-imagenet28', 'tpp-breastmnist-lora4.safetensors');
+    const site = await buildSite(path.join(dir, 'site'), { quiet: true });
+    const server = await serveSite(site.dir);
+    const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
+    const problems: string[] = [];
+    try {
+      const page = await browser.newPage();
+      page.on('console', (m) => m.type() === 'error' && problems.push(`console.error: ${m.text()}`));
+      page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+      await page.goto(`${server.url}?profile=tiny`);
+      await page.setInputFiles('#adapter-file', adapter);
+      await page.waitForFunction(() => /^TPP adapter/.test(document.getElementById('own-status')!.textContent ?? ''), undefined, { timeout: 30_000 });
+      await page.click('#run');
+      await page.waitForFunction(() => ['done', 'error'].includes((window as unknown as { workshop: { status: string } }).workshop.status), undefined, { timeout: 150_000, polling: 500 });
+      const state = await page.evaluate(() => (window as unknown as { workshop: { error?: string; result?: LabResult } }).workshop);
+      assert.equal(state.error, undefined);
+      assert.match(await page.textContent('#step-3') ?? '', /TPP adapter loaded from tpp-breastmnist-lora4\.safetensors/);
+      assert.deepEqual(state.result!.tppLosses, [], 'no TPP step ran in the page');
+      assert.deepEqual(problems, []);
+
+      const { vit, metadata } = await openBackbone('imagenet28');
+      const splits = await loadMedMNISTSplits('breastmnist');
+      const r = await finetune({
+        backbone: vit, method: gridMethod('lora').config, init: adapter, train: splits.train, val: splits.val, test: splits.test, labelBudget: { perClass: 10 },
+        normalization: normalizationFrom(metadata, splits.train), epochs: PROFILES.tiny.ftEpochs, batchSize: PLAN.finetune.batch, lr: PLAN.finetune.lr, minStepsPerEpoch: PLAN.finetune.minSteps, seed: 0,
+      });
+      const cell = state.result!.cells.find((c) => c.arm === 'same')!;
+      assert.ok(Math.abs(r.test!.auc - cell.testAuc) <= 1e-5, `from the CLI adapter: test AUC ${r.test!.auc} in Node, ${cell.testAuc} in the page`);
+      r.peft.dispose();
+      r.model.dispose();
+      vit.dispose();
     } finally {
       await browser.close();
       await server.close();
