@@ -27,6 +27,7 @@ const state: WorkshopState = { status: 'idle', settings, openedAt: performance.n
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 let controller: AbortController | null = null;
+let runStarted = performance.now();
 /** Kept after a Stop so that Run continues (site/lab.ts LabMemory); a finished run starts afresh. */
 let memory = freshMemory();
 let csv = '';
@@ -78,8 +79,10 @@ const view: LabView = {
     const bar = $<HTMLProgressElement>('progress');
     const within = p ? p.step / Math.max(1, p.totalSteps) : 0;
     bar.value = (done + within) / total;
-    const eta = p ? `, ${formatSeconds(p.etaSeconds)} left in this run` : '';
-    $('progress-text').textContent = p ? `${label}: epoch ${p.epoch + 1}/${p.epochs}, step ${p.step}/${p.totalSteps}, loss ${p.loss.toFixed(4)}${eta} · run ${done + 1} of ${total}` : label;
+    // Time left in all: the time so far scaled by the share of runs done (TPP counts as one run; a rough guide).
+    const elapsed = (performance.now() - runStarted) / 1000;
+    const left = bar.value > 0.05 ? ` · about ${formatSeconds((elapsed * (1 - bar.value)) / bar.value)} left in all` : '';
+    $('progress-text').textContent = p ? `${label}: epoch ${p.epoch + 1}/${p.epochs}, step ${p.step}/${p.totalSteps}, loss ${p.loss.toFixed(4)} · run ${done + 1} of ${total}${left}` : label;
   },
   adapter(bytes) {
     const a = $<HTMLAnchorElement>('download-adapter');
@@ -145,6 +148,7 @@ function useOwnFiles(files: { path: string; bytes: Uint8Array }[]): void {
 
 async function run(): Promise<void> {
   controller = new AbortController();
+  runStarted = performance.now();
   $<HTMLButtonElement>('run').disabled = true;
   $<HTMLButtonElement>('stop').disabled = false;
   state.status = 'loading';
