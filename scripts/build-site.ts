@@ -34,6 +34,7 @@ export const SITE_FILES: Readonly<Record<string, string>> = {
   'study/plan.json': 'docs/results/study-2026-11-28/plan.json',
   'study/summary.csv': 'docs/results/study-2026-11-28/summary.csv',
   'study/contrasts.csv': 'docs/results/study-2026-11-28/contrasts.csv',
+  'study/distances.csv': 'docs/results/regime-2026-12-06/distances.csv',
   'LICENSE-plotly.txt': 'node_modules/plotly.js-dist-min/LICENSE',
 };
 

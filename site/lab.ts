@@ -5,7 +5,7 @@
  * and the numbers can be read top to bottom.
  */
 import {
-  applyPeft, barChart, escapeHtml, batches, capImages, chanceLine, classCounts, classSamples, decodeBackbone, decodeDecoder,
+  applyPeft, barChart, batches, capImages, chanceLine, classCounts, classSamples, decodeBackbone, decodeDecoder,
   decodeAdapter, decodeSafetensors, encodeAdapter, finetune, gallery, gridMethod, imageGrid, lineFigure, maeLoss,
   datasetFromImageFiles, fitToBackbone, medmnistSplitsFromBytes, methodParameters, split, type ImageFile, normalizationFrom, numExamples, pairedSentence, pairedSummary,
   peftDiagramSvg, pipelineSvg, reconstructionComparison, subset, targetParameterPretrain,
@@ -13,6 +13,7 @@ import {
   type TrainProgress, type ViT,
 } from '../src/core';
 import { PROFILES, type DatasetName, type LabSettings } from './settings';
+import { regimeMap, studyTable } from './study';
 
 /** The study's backbone: MAE on Tiny-ImageNet photos, never shown a medical image. */
 export const BACKBONE = 'imagenet28';
@@ -23,6 +24,8 @@ export interface LabAssets {
   backbone: Uint8Array;
   decoder: Uint8Array;
   contrasts: string;
+  /** The regime map's distances (docs/results/regime-2026-12-06/distances.csv). */
+  distances: string;
 }
 
 /** The site folder's paths of the assets. */
@@ -31,6 +34,7 @@ export const ASSET_PATHS: Readonly<Record<keyof LabAssets, string>> = {
   backbone: `data/backbone-${BACKBONE}/backbone.safetensors`,
   decoder: `data/backbone-${BACKBONE}/decoder.safetensors`,
   contrasts: 'study/contrasts.csv',
+  distances: 'study/distances.csv',
 };
 
 /** The labelled data of a run: a bundled set's official splits, or the participant's own images split here. */
@@ -293,6 +297,8 @@ export async function runLab(settings: LabSettings, assets: LabAssets, data: Lab
   // 5. The study's answer
   view.section(5, 'What the TPP study found');
   view.html(5, studyTable(assets.contrasts, settings, data.name, summary));
+  view.figure(5, 'regime', regimeMap(assets.contrasts, assets.distances, settings.method));
+  view.text(5, 'Each point is one setting of the study (target, TPP images, labels per class): its paired Δ test AUC with the 95 % interval, against how far the TPP images lie from the target in the frozen backbone\'s features (the regime map of notebook 11).');
   mark('study');
   vit.dispose();
   timings.tppStepMedian = tppClock.median();
@@ -364,37 +370,6 @@ function pairedFigure(diffs: readonly number[], s: PairedSummary): Figure {
       margin: { l: 70, r: 20, t: 50, b: 50 }, showlegend: true, legend: { orientation: 'h', y: -0.35 },
     },
   };
-}
-
-/** The study's rows for this target and method (each TPP arm − none), as HTML, with this run's estimate beside the study's at the same budget. */
-export function studyTable(contrastsCsv: string, settings: LabSettings, dataName: string, mine: PairedSummary): string {
-  const [head, ...lines] = contrastsCsv.trim().split('\n');
-  const cols = head.split(',');
-  const rows = lines.map((l) => Object.fromEntries(l.split(',').map((v, i) => [cols[i], v])) as Record<string, string>);
-  const here = rows.filter((r) => r.target === dataName && r.method === settings.method && r.metric === 'auc' && r.versus === 'none');
-  if (!here.length) {
-    return `<p>The study did not run ${escapeHtml(dataName)}. Over all its settings, TPP on the target's own images: ${tally(rows, 'same')}; on another modality: ${tally(rows, 'other-modality')} (<code>study/contrasts.csv</code>).</p>`;
-  }
-  const f = (v: number) => (v >= 0 ? '+' : '−') + Math.abs(v).toFixed(3);
-  const interval = (mean: number, low: number, high: number) => `${f(mean)} <span class="ci">[${f(low)}, ${f(high)}]</span>`;
-  const verdict = (v: string) => `<span class="${v.replace(/\s+/g, '-')}">${v}</span>`;
-  const body = here.map((r) => `<tr${r.arm === 'same' ? ' class="ran"' : ''}><td>${r.arm}</td><td>${r.budget.replace('/class', '')}</td><td>${interval(Number(r.delta_mean), Number(r.delta_ci_low), Number(r.delta_ci_high))}</td><td>${verdict(r.verdict)}</td></tr>`).join('');
-  const study = here.find((r) => r.arm === 'same' && r.budget === `${settings.labels}/class`);
-  const yours = Number.isFinite(mine.low) ? interval(mine.mean, mine.low, mine.high) : f(mine.mean);
-  const compare = study
-    ? `<p class="verdict">Your run (${mine.n} seeds, ${settings.profile} profile): ${yours}, ${verdict(mine.verdict)}. The study at ${settings.labels} labels per class (10 seeds, full recipe): ${interval(Number(study.delta_mean), Number(study.delta_ci_low), Number(study.delta_ci_high))}, ${verdict(study.verdict)}.</p>`
-    : `<p>The study ran 1, 5 and 10 labels per class; set labels to one of them to see your run beside it.</p>`;
-  return compare + `<p>The study's paired test AUC differences (TPP arm − no TPP) on <b>${dataName}</b> with <b>${settings.method}</b>, with 95 % intervals over 10 fine-tuning seeds ` +
-    `(<code>study/contrasts.csv</code>; TPP for 40 epochs on 546 images, 3 TPP seeds). <i>same</i>: the target's own images, as run above; <i>same-modality</i> and <i>other-modality</i>: another pool of the same or another kind of image; <i>natural</i>: Tiny-ImageNet photos. ` +
-    `Over all its settings, TPP on the target's own images: ${tally(rows, 'same')}; on another modality: ${tally(rows, 'other-modality')}.</p>` +
-    `<div class="scroll"><table><thead><tr><th>TPP images</th><th>labels per class</th><th>Δ AUC [95 % CI]</th><th>verdict</th></tr></thead><tbody>${body}</tbody></table></div>`;
-}
-
-/** How the study's verdicts for `arm` − none fell over all targets, methods and budgets, in words. */
-function tally(rows: readonly Record<string, string>[], arm: string): string {
-  const mine = rows.filter((r) => r.arm === arm && r.versus === 'none' && r.metric === 'auc');
-  const n = (v: string) => mine.filter((r) => r.verdict === v).length;
-  return `${n('helps')} of ${mine.length} helped, ${n('no detectable effect')} showed no detectable effect, ${n('hurts')} hurt`;
 }
 
 /** The cells as CSV (one row per run). */

@@ -36,7 +36,7 @@ const CHROMIUM_FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-background-n
 /** The study's recipe, which the page reads from the same file. */
 const PLAN = JSON.parse(fs.readFileSync(path.join(ROOT, 'docs', 'results', 'study-2026-11-28', 'plan.json'), 'utf8')) as { tpp: { lr: number }; finetune: { batch: number; lr: number; minSteps: number } };
 /** The figures the lab draws, by their element id. */
-const FIGURES = ['fig-balance', 'fig-params', 'fig-tpp-loss', 'fig-val-auc', 'fig-paired'];
+const FIGURES = ['fig-balance', 'fig-params', 'fig-tpp-loss', 'fig-val-auc', 'fig-paired', 'fig-regime'];
 
 describe('workshop page (quick profile, wasm, headless Chromium)', () => {
   let site: SiteBuild;
