@@ -19,8 +19,13 @@ export interface SiteServer {
   close(): Promise<void>;
 }
 
-/** Serve `dir` on `host`:`port` (port 0: a free one); resolves once listening. */
-export function serveSite(dir: string, options: { host?: string; port?: number } = {}): Promise<SiteServer> {
+/**
+ * Serve `dir` on `host`:`port` (port 0: a free one); resolves once listening. `isolated` sends the cross-origin
+ * isolation headers (COOP/COEP) with which a browser lets tfjs's wasm backend use threads; static hosts such as
+ * GitHub Pages cannot, so the page never needs them.
+ */
+export function serveSite(dir: string, options: { host?: string; port?: number; isolated?: boolean } = {}): Promise<SiteServer> {
+  const isolation = options.isolated ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' } : {};
   const root = path.resolve(dir);
   if (!fs.existsSync(path.join(root, 'index.html'))) throw new Error(`${root} holds no index.html: build the site first (npm run build:site).`);
   const server = http.createServer((req, res) => {
@@ -45,7 +50,7 @@ export function serveSite(dir: string, options: { host?: string; port?: number }
         res.writeHead(404, { 'Content-Type': 'text/plain' }).end(`not found: ${rel}`);
         return;
       }
-      res.writeHead(200, { 'Content-Type': TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream', 'Content-Length': st.size, 'Cache-Control': 'no-cache' });
+      res.writeHead(200, { 'Content-Type': TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream', 'Content-Length': st.size, 'Cache-Control': 'no-cache', ...isolation });
       if (req.method === 'HEAD') res.end();
       else fs.createReadStream(file).pipe(res);
     });

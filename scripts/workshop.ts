@@ -1,7 +1,8 @@
 /**
  * `npm run workshop`: build the workshop site (scripts/build-site.ts) and serve it (scripts/site-server.ts),
  * printing the address. `-- --host 0.0.0.0` serves a room's LAN (participants open the printed LAN address);
- * `-- --port N` picks the port (default 8080); `-- --no-build` serves the folder as it is. Ctrl-C stops it.
+ * `-- --port N` picks the port (default 8080); `-- --no-build` serves the folder as it is; `-- --isolated` sends the
+ * cross-origin isolation headers, so the wasm backend may use threads. Ctrl-C stops it.
  */
 import * as os from 'node:os';
 import { buildSite } from './build-site';
@@ -17,15 +18,15 @@ function option(args: string[], name: string): string | undefined {
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  const known = new Set(['--host', '--port', '--no-build']);
+  const known = new Set(['--host', '--port', '--no-build', '--isolated']);
   const unknown = args.filter((a, i) => a.startsWith('--') && !known.has(a) && !['--host', '--port'].includes(args[i - 1]));
-  if (unknown.length) throw new Error(`Unknown option ${unknown.join(', ')}; use --host ADDRESS, --port N, --no-build.`);
+  if (unknown.length) throw new Error(`Unknown option ${unknown.join(', ')}; use --host ADDRESS, --port N, --no-build, --isolated.`);
   const host = option(args, '--host') ?? '127.0.0.1';
   const portText = option(args, '--port') ?? '8080';
   const port = Number(portText);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port ${portText} is not a port number (0-65535).`);
   const dir = args.includes('--no-build') ? 'build/site' : (await buildSite()).dir;
-  const server = await serveSite(dir, { host, port });
+  const server = await serveSite(dir, { host, port, isolated: args.includes('--isolated') });
   console.log(`workshop: open ${server.url}`);
   if (host === '0.0.0.0' || host === '::') {
     const lan = Object.values(os.networkInterfaces()).flat().filter((a) => a && a.family === 'IPv4' && !a.internal);
