@@ -4,6 +4,7 @@
  * Order when nothing is forced: `node-gpu` (tfjs-node-gpu, CUDA) → `webgpu` (Dawn on Vulkan/Metal/D3D12, only
  * on a real GPU: a software adapter such as lavapipe is skipped) → `node` (tfjs-node, native TensorFlow) → `wasm`
  * (XNNPACK, SIMD; the default on machines without the native packages) → `cpu` (pure JS; tiny tests).
+ * In a web page the order is `webgpu` (the browser's) → `webgl` → `wasm` → `cpu`.
  * `TPP_BACKEND=<name>` (or `initBackend({ backend })`) forces one (`webgpu` forced also accepts a software
  * adapter); if it cannot load, we fall back down the list and say why in one warning line.
  *
@@ -18,9 +19,16 @@ export type { WebGpuAdapterInfo, WebGpuLimits } from './backend-webgpu';
 /** What the backend can do: the one question host-side fast paths ask (tensor-io.ts, a leaf: src/kernels imports it). */
 export { hostFastPaths } from './tensor-io';
 
-/** User-facing backend names, in order of preference. */
+/** User-facing backend names, in order of preference (in Node). */
 export const BACKEND_ORDER = ['node-gpu', 'webgpu', 'node', 'wasm', 'cpu'] as const;
-export type BackendName = (typeof BACKEND_ORDER)[number];
+/** The order in a web page: the browser's WebGPU, else WebGL (tfjs's GPU backend for every browser), else wasm. */
+export const PAGE_BACKEND_ORDER = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKEND_ORDER)[number] | (typeof PAGE_BACKEND_ORDER)[number];
+
+/** Whether this code runs in a web page (a document to draw in), where the page order applies. */
+function inPage(): boolean {
+  return typeof document !== 'undefined' && typeof window !== 'undefined';
+}
 
 /** What was tried for one backend and why it was or was not chosen. */
 export interface BackendAttempt {
@@ -66,8 +74,8 @@ export function parseBackendName(value: string): BackendName {
   const v = value.trim().toLowerCase();
   const alias: Record<string, BackendName> = { tensorflow: 'node', 'tfjs-node': 'node', 'tfjs-node-gpu': 'node-gpu', gpu: 'node-gpu', dawn: 'webgpu' };
   const name = (alias[v] ?? v) as BackendName;
-  if (!(BACKEND_ORDER as readonly string[]).includes(name)) {
-    throw new Error(`Unknown backend "${value}". Use one of: ${BACKEND_ORDER.join(', ')} (e.g. TPP_BACKEND=wasm).`);
+  if (![...BACKEND_ORDER, ...PAGE_BACKEND_ORDER].includes(name as never)) {
+    throw new Error(`Unknown backend "${value}". Use one of: ${BACKEND_ORDER.join(', ')} (e.g. TPP_BACKEND=wasm); in a web page also webgl.`);
   }
   return name;
 }
@@ -131,6 +139,11 @@ async function tryOther(name: Exclude<BackendName, 'webgpu'>): Promise<string | 
         if (!(await tf.setBackend('cpu'))) return 'the cpu backend failed to initialise';
         return null;
       }
+      case 'webgl': {
+        if (!inPage()) return 'webgl runs only in a web page';
+        if (!(await tf.setBackend('webgl'))) return 'this browser offers no WebGL';
+        return null;
+      }
     }
   } catch (e) {
     return firstLine(e);
@@ -153,7 +166,8 @@ async function select(options: InitBackendOptions): Promise<BackendReport> {
   const raw = options.backend ?? (typeof process === 'undefined' ? undefined : process.env.TPP_BACKEND) ?? '';
   const forced = raw.trim() ? parseBackendName(raw) : null;
   // A forced backend is tried first, then the usual order below it.
-  const order: BackendName[] = forced ? [forced, ...BACKEND_ORDER.slice(BACKEND_ORDER.indexOf(forced) + 1)] : [...BACKEND_ORDER];
+  const all: readonly BackendName[] = inPage() ? PAGE_BACKEND_ORDER : BACKEND_ORDER;
+  const order: BackendName[] = forced ? [forced, ...all.slice(all.indexOf(forced) + 1)] : [...all];
   const attempts: BackendAttempt[] = [];
   const warnings: string[] = [];
   let webgpuAdapter: WebGpuAdapterInfo | null = null;

@@ -5,15 +5,19 @@
  * built-in it reaches. `src/index.ts` stays the Node entry: the same core plus the Node-only parts (files,
  * processes, the CLI, reports written to disk, the tslab display).
  */
+export { initBackend, parseBackendName, tf, BACKEND_ORDER, type BackendName, type BackendReport, type InitBackendOptions } from './backend';
+export { adapterLabel, type WebGpuAdapterInfo } from './webgpu-start';
 export { readAll, readScalar, toArray, hostFastPaths } from './tensor-io';
 export { Sha256, sha256Tag } from './hash/sha256';
 
 export * from './data/index';
+export { medmnistSplitsFromBytes, type MedMNISTDataset, type Split } from './data/sources/medmnist-read';
 export { inflateRaw, inflateRawStream, inflateZlib, gunzip, InflateError, InflateLimitError } from './data/formats/inflate';
 export { crc32 } from './data/formats/crc32';
 export { decodePng, type DecodedPng } from './data/formats/png-read';
 export { encodePng } from './data/formats/png-write';
 export { checkImagesFit, fitToBackbone } from './data/sets/fit';
+export { datasetFromImageFiles, type ImageFile, type ImageFilesResult } from './data/sets/image-files';
 export { readDicom, readDicomTags, DicomError, type DicomImage, type DicomTags, type ReadDicomOptions } from './data/dicom/dicom';
 export { WINDOW_PRESETS, parseWindow, windowToUint8, type Window, type WindowSpec } from './data/dicom/dicom-window';
 export { pixelStats, type PixelStats } from './data/dicom/dicom-pixels';
@@ -74,6 +78,7 @@ export { imageStats, poolDistance, sampleImages, surprise, targetNumbers, type P
 export { fitRidge, leaveOneTargetOut, meanDelta, predictDelta, predictWithInterval, spearman, validate, PREDICTOR_FEATURES, type FrozenPredictor, type HeldOutPrediction, type RegimeSetting, type RidgeModel, type Validation } from './regime/predictor';
 export { measureTarget, predictRows, predictTarget, predictorGrid, checkFrozenPredictor, type CandidatePool, type PredictionRow, type TargetMeasurement, type TargetPrediction } from './regime/predict';
 export { regimeSettings, type MeasuredSetting } from './regime/settings';
+export { contrastRows, parseCsvRows, type CsvRow } from './report/study-csv';
 export { KNEE_POOL_OF_ARM } from './regime/tables';
 export { featureStats, frechetDistance, type FeatureStats } from './analysis/frechet';
 

@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { classCounts } from '../src/data/sets/dataset';
-import { loadMedMNIST, loadMedMNISTSplits, defaultCacheDir } from '../src/data/sources/medmnist';
+import { loadMedMNIST, loadMedMNISTSplits, defaultCacheDir, medmnistSplitsFromBytes } from '../src/data/sources/medmnist';
 import { MEDMNIST, MEDMNIST_FLAGS, medmnistFileName, medmnistUrl } from '../src/data/sources/medmnist-info';
 
 const published = {
@@ -39,6 +39,18 @@ describe('bundled MedMNIST files match the published shapes and class counts', (
     const byPath = await loadMedMNIST(path.join(__dirname, '..', 'data', 'breastmnist.npz'), { split: 'test' });
     assert.equal(byPath.flag, 'breastmnist');
     assert.deepEqual(byPath.images.data, test1.images.data);
+  });
+
+  test('the bytes of the file (a web page\'s fetch) give the same datasets as the file by flag', async () => {
+    const fromDisk = await loadMedMNISTSplits('breastmnist');
+    const fromBytes = await medmnistSplitsFromBytes(fs.readFileSync(path.join(__dirname, '..', 'data', 'breastmnist.npz')), 'breastmnist');
+    for (const split of ['train', 'val', 'test'] as const) {
+      const { path: _a, ...disk } = fromDisk[split];
+      const { path: b, ...bytes } = fromBytes[split];
+      assert.equal(b, 'breastmnist.npz');
+      assert.deepEqual(bytes, disk);
+    }
+    await assert.rejects(() => medmnistSplitsFromBytes(new Uint8Array(10), 'breastmnist'), /breastmnist\.npz/);
   });
 });
 

@@ -47,8 +47,17 @@ describe('backend selection', () => {
     resetBackendForTests();
   });
 
+  test('webgl is a web page\'s backend: forced in Node it falls back saying so', async () => {
+    resetBackendForTests();
+    const lines: string[] = [];
+    const report = await initBackend({ backend: 'WebGL', warn: (l) => lines.push(l) });
+    assert.equal(report.name, 'wasm');
+    assert.deepEqual(lines, ['tpp-lab: backend webgl unavailable (webgl runs only in a web page); using wasm.']);
+    resetBackendForTests();
+  });
+
   test('unknown names are rejected with the list of valid ones', () => {
-    assert.throws(() => parseBackendName('tpu'), /Unknown backend "tpu"\. Use one of: node-gpu, webgpu, node, wasm, cpu/);
+    assert.throws(() => parseBackendName('tpu'), /Unknown backend "tpu"\. Use one of: node-gpu, webgpu, node, wasm, cpu \(e\.g\. TPP_BACKEND=wasm\); in a web page also webgl\./);
     assert.equal(parseBackendName(' WASM '), 'wasm');
     assert.equal(parseBackendName('tensorflow'), 'node');
     assert.equal(parseBackendName('WebGPU'), 'webgpu');

@@ -5,7 +5,7 @@ import { before, describe, test } from 'node:test';
 import { initBackend, tf } from '../src/backend';
 import { computeNormalization } from '../src/data/sets/batches';
 import type { Dataset } from '../src/data/sets/dataset';
-import { readCheckpointInfo } from '../src/io/checkpoint';
+import { encodeAdapter, readCheckpointInfo } from '../src/io/checkpoint';
 import { vitConfig } from '../src/model/config';
 import { createViT, type ViT } from '../src/model/vit';
 import { peftConfig } from '../src/peft';
@@ -106,6 +106,17 @@ describe('training stages (tiny preset)', () => {
     model.dispose();
     const ft = await finetune({ backbone, method: lora, init: fileBytes(tpp.adapterPath!), train, val, normalization, epochs: 1, batchSize: 16 });
     assert.ok(ft.val.auc >= 0 && ft.val.auc <= 1);
+    // A web page gives the decoder and the adapter as bytes: the same run, the same file bytes, the same fine-tuning.
+    const inMemory = await targetParameterPretrain({ backbone, method: lora, decoder: { name: 'decoder.safetensors', bytes: new Uint8Array(fs.readFileSync(pre.decoderPath!)) }, images: train, normalization, epochs: 2, batchSize: 16, lr: 1e-2 });
+    assert.equal(inMemory.adapterPath, undefined);
+    const encoded = await encodeAdapter(inMemory.peft, inMemory.metadata, false);
+    assert.ok(Buffer.from(encoded.bytes).equals(fs.readFileSync(tpp.adapterPath!)), 'the adapter encoded in memory is the file TPP wrote, byte for byte');
+    inMemory.peft.dispose();
+    const fromBytes = await finetune({ backbone, method: lora, init: { name: 'tpp.safetensors', bytes: encoded.bytes }, train, val, normalization, epochs: 1, batchSize: 16 });
+    assert.deepEqual(fromBytes.val, ft.val);
+    for (const [k, v] of ft.peft.trainableParameters()) assert.ok(sameBits(v.dataSync() as Float32Array, fromBytes.peft.trainableParameters().get(k)!.dataSync() as Float32Array), `${k} trained the same from bytes`);
+    fromBytes.peft.dispose();
+    fromBytes.model.dispose();
     ft.peft.dispose();
     ft.model.dispose();
     assert.rejects(() => finetune({ backbone, method: peftConfig('lora', { rank: 2, alpha: 2 }), init: fileBytes(tpp.adapterPath!), train, val, normalization, epochs: 1 }), /PEFT config mismatch|is a .* adapter, but the method asked for/);

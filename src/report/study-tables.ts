@@ -11,29 +11,13 @@
 import * as fs from 'fs';
 import { meanStd, pairedSummary, signed } from '../analysis/paired';
 import { baselineGrid, type ContrastRow, QUESTION_TITLES } from './study-report';
+import { parseCsvRows, type CsvRow } from './study-csv';
 
-/** A row of a CSV written by danfojs (plain fields, no quoted commas), as strings. */
-export type CsvRow = Record<string, string>;
+export { contrastRows, parseCsvRows, type CsvRow } from './study-csv';
 
 /** Read one of the study's CSVs. */
 export function readCsvRows(file: string): CsvRow[] {
-  const text = fs.readFileSync(file, 'utf8').trim();
-  const [head, ...lines] = text.split('\n');
-  const keys = head.split(',');
-  return lines.map((l) => {
-    const v = l.split(',');
-    if (v.length !== keys.length) throw new Error(`${file}: a row has ${v.length} fields, the header ${keys.length}: ${l.slice(0, 80)}`);
-    return Object.fromEntries(keys.map((k, i) => [k, v[i]]));
-  });
-}
-
-/** Rows of a committed contrasts.csv as the report's contrast rows (numbers parsed), e.g. for `forestFigure`. */
-export function contrastRows(rows: CsvRow[]): ContrastRow[] {
-  return rows.map((r) => ({
-    target: r.target, method: r.method, budget: r.budget, metric: r.metric, question: r.question as ContrastRow['question'], arm: r.arm, versus: r.versus,
-    n_seeds: Number(r.n_seeds), delta_mean: Number(r.delta_mean), delta_ci_low: Number(r.delta_ci_low), delta_ci_high: Number(r.delta_ci_high),
-    wins: r.wins, verdict: r.verdict, mde: Number(r.mde), by_tpp_seed: r.by_tpp_seed,
-  }));
+  return parseCsvRows(fs.readFileSync(file, 'utf8'), file);
 }
 
 /** TPP arms in the order the tables show them (others follow in the order they appear). */

@@ -178,8 +178,8 @@ export async function fit<B>(spec: FitSpec<B>): Promise<FitResult> {
         } finally {
           spec.dispose(batch);
         }
-        // Yield to the event loop once per step so an interrupt (Ctrl-C, a notebook stop) is handled promptly.
-        await nextTurn();
+        // Yield to the event loop once per step so an interrupt (Ctrl-C, a notebook stop, a page's Stop) is handled promptly.
+        await yieldToEventLoop();
       }
       const metrics = spec.evaluate ? await spec.evaluate(epoch) : {};
       const record: EpochRecord = { epoch, loss: lossCount ? lossSum / lossCount : NaN, lr, seconds: (Date.now() - te) / 1000, metrics };
@@ -218,9 +218,20 @@ export async function fit<B>(spec: FitSpec<B>): Promise<FitResult> {
   }
 }
 
-/** Wait for the event loop's next turn (`setImmediate` under Node; a web page has only `setTimeout`). */
-function nextTurn(): Promise<void> {
-  return new Promise((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
+/**
+ * Let pending events run: `setImmediate` in Node; a web page has none, and `setTimeout(0)` is clamped to 4 ms once
+ * nested, so a message to itself is posted instead (a task, so the page can also draw between steps).
+ */
+export function yieldToEventLoop(): Promise<void> {
+  if (typeof setImmediate === 'function') return new Promise((resolve) => setImmediate(resolve));
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
 }
 
 function abortError(stage: string): Error {

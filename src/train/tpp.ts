@@ -42,6 +42,8 @@ export interface TppOptions extends StageRunOptions {
 export interface TppResult {
   peft: PeftModel;
   fit: FitResult;
+  /** The adapter file's metadata (`encodeAdapter(peft, metadata, false)` gives the bytes the CLI writes). */
+  metadata: Record<string, unknown>;
   /** Where `files` holds the saved adapter.safetensors (`whereIs`) and its size in bytes, when a store was given. */
   adapterPath?: string;
   adapterBytes?: number;
@@ -86,16 +88,17 @@ export async function targetParameterPretrain(options: TppOptions): Promise<TppR
       weightDecay: STAGE_DEFAULTS.tpp.weightDecay,
       meta: settings,
     });
-    const out: TppResult = { peft, fit: result };
+    const metadata = {
+      stage: 'tpp',
+      ...settings,
+      modality: options.images.modality,
+      finalLoss: result.history[result.history.length - 1]?.loss,
+      normalization: options.normalization,
+      ...options.metadata,
+    };
+    const out: TppResult = { peft, fit: result, metadata };
     if (files) {
-      const { bytes } = await encodeAdapter(peft, {
-        stage: 'tpp',
-        ...settings,
-        modality: options.images.modality,
-        finalLoss: result.history[result.history.length - 1]?.loss,
-        normalization: options.normalization,
-        ...options.metadata,
-      }, false);
+      const { bytes } = await encodeAdapter(peft, metadata, false);
       await files.writeBytes('adapter.safetensors', bytes);
       out.adapterPath = whereIs(files, 'adapter.safetensors');
       out.adapterBytes = bytes.byteLength;

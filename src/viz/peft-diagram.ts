@@ -158,8 +158,10 @@ export function peftDiagramSvg(methods: readonly MethodParameters[], options: { 
     const k = DIAGRAM_SITES.indexOf(site);
     return TOP + k * (ROW_H + ROW_GAP) + (k >= DIAGRAM_SITES.indexOf('norm1') ? 24 : 0) + (k > DIAGRAM_SITES.indexOf('add_mlp') ? 12 : 0);
   };
-  const width = BLOCK_X + BLOCK_W + 30 + methods.length * COL_W + 10;
-  const height = rowY('norm') + ROW_H + 50;
+  // At least as wide as the title; the note below wraps to the width (about 5.8 px a character at 11 px).
+  const width = Math.max(BLOCK_X + BLOCK_W + 30 + methods.length * COL_W + 10, 500);
+  const note = wrapWords('Dashed boxes hold no weights. A badge marks where a method has target parameters (read from the parameters the code creates); the head is trained with every method and is not drawn.', Math.floor((width - 32) / 5.8));
+  const height = rowY('norm') + ROW_H + 36 + 14 * note.length;
   const out: string[] = [];
   out.push(svgText(16, 26, options.title ?? 'Where each PEFT method acts in a transformer block', { anchor: 'start', size: 15, weight: 600 }));
   // the block frame (rows norm1 .. add_mlp)
@@ -211,8 +213,19 @@ export function peftDiagramSvg(methods: readonly MethodParameters[], options: { 
     }
   });
   const noteY = rowY('norm') + ROW_H + 30;
-  out.push(svgText(16, noteY, 'Dashed boxes hold no weights. A badge marks where a method has target parameters (read from the parameters the code creates); the head is trained with every method and is not drawn.', { anchor: 'start', size: 11, color: '#555' }));
+  note.forEach((line, i) => out.push(svgText(16, noteY + 14 * i, line, { anchor: 'start', size: 11, color: '#555' })));
   return svgDocument(width, height, out.join(''), options.title ?? 'Where each PEFT method acts in a transformer block');
+}
+
+/** `text` in lines of at most `chars` characters, broken between words. */
+function wrapWords(text: string, chars: number): string[] {
+  const lines: string[] = [];
+  for (const word of text.split(' ')) {
+    const last = lines[lines.length - 1];
+    if (last !== undefined && last.length + 1 + word.length <= chars) lines[lines.length - 1] = `${last} ${word}`;
+    else lines.push(word);
+  }
+  return lines;
 }
 
 /**

@@ -31,7 +31,7 @@ export async function collectInfo(): Promise<InfoReport> {
     backends: BACKEND_ORDER.map((name) => {
       const a = report.attempts.find((t) => t.name === name);
       if (a) return { name, ok: a.ok, tried: true, reason: a.reason };
-      const why = BACKEND_ORDER.indexOf(name) < BACKEND_ORDER.indexOf(report.forced ?? name) ? `not tried (${report.forced} was forced)` : `not tried (${report.name} comes first)`;
+      const why = BACKEND_ORDER.indexOf(name) < (BACKEND_ORDER as readonly string[]).indexOf(report.forced ?? name) ? `not tried (${report.forced} was forced)` : `not tried (${report.name} comes first)`;
       return { name, ok: false, tried: false, reason: why };
     }),
     forced: report.forced,

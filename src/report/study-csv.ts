@@ -1,0 +1,28 @@
+/**
+ * The study's committed CSVs (danfojs writes plain fields, no quoted commas) parsed from their text, so Node reads
+ * them from disk (`readCsvRows` in ./study-tables) and a web page from a fetch, with the same rows.
+ */
+import type { ContrastRow } from './study-report';
+
+/** A row of one of the study's CSVs, as strings. */
+export type CsvRow = Record<string, string>;
+
+/** The rows of CSV `text` (`name` for errors): the header's fields as keys. */
+export function parseCsvRows(text: string, name: string): CsvRow[] {
+  const [head, ...lines] = text.trim().split('\n');
+  const keys = head.split(',');
+  return lines.map((l) => {
+    const v = l.split(',');
+    if (v.length !== keys.length) throw new Error(`${name}: a row has ${v.length} fields, the header ${keys.length}: ${l.slice(0, 80)}`);
+    return Object.fromEntries(keys.map((k, i) => [k, v[i]]));
+  });
+}
+
+/** Rows of a committed contrasts.csv as the report's contrast rows (numbers parsed), e.g. for `forestFigure`. */
+export function contrastRows(rows: CsvRow[]): ContrastRow[] {
+  return rows.map((r) => ({
+    target: r.target, method: r.method, budget: r.budget, metric: r.metric, question: r.question as ContrastRow['question'], arm: r.arm, versus: r.versus,
+    n_seeds: Number(r.n_seeds), delta_mean: Number(r.delta_mean), delta_ci_low: Number(r.delta_ci_low), delta_ci_high: Number(r.delta_ci_high),
+    wins: r.wins, verdict: r.verdict, mde: Number(r.mde), by_tpp_seed: r.by_tpp_seed,
+  }));
+}
