@@ -6,17 +6,14 @@
  * backbones, and the TPP study's plan and result tables. Our own wasm kernels travel inside the bundle
  * (src/kernels/binaries.ts).
  *
- * Bridge until the library's last Node seams land (REMAINING in test/core-browser.test.ts): Node built-ins the core
- * still imports are replaced by a module whose every call throws, and the build lists them. The page never calls
- * a path that needs them (stages run without outDir, data and files arrive as bytes).
+ * The page's code reaches no Node built-in (the core's rule, test/core-browser.test.ts): platform browser makes any
+ * such import a build error that names it.
  */
 import * as fs from 'node:fs';
-import { builtinModules } from 'node:module';
 import * as path from 'node:path';
 import * as esbuild from 'esbuild';
 
 const ROOT = path.resolve(__dirname, '..');
-const BUILTINS = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
 
 /** What the site folder holds, by its path in the folder → the file in the repository. */
 export const SITE_FILES: Readonly<Record<string, string>> = {
@@ -43,53 +40,13 @@ export const SITE_BACKBONES = ['backbone-imagenet28', 'backbone-imagenet64', 'ba
 
 export interface SiteBuild {
   dir: string;
-  /** Node built-ins replaced by the bridge, as `module ← importer`. */
-  bridged: string[];
   bytes: number;
-}
-
-/** An esbuild plugin: each Node built-in nothing else resolves becomes a module whose calls throw; `seen` lists them. */
-function bridgeBuiltins(seen: Set<string>): esbuild.Plugin {
-  return {
-    name: 'bridge-node-builtins',
-    setup(build) {
-      build.onResolve({ filter: /.*/ }, async (args) => {
-        if (!BUILTINS.has(args.path) || args.pluginData === 'check') return undefined;
-        const own = await build.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: 'check' });
-        if (!own.errors.length) return undefined;
-        seen.add(`${args.path} ← ${path.relative(ROOT, args.importer)}`);
-        return { path: args.path, namespace: 'node-bridge' };
-      });
-      build.onLoad({ filter: /.*/, namespace: 'node-bridge' }, (args) => ({ loader: 'js', contents: bridgeModule(args.path) }));
-    },
-  };
-}
-
-/**
- * The stand-in for Node built-in `name`: the same export names as the real module (so module-level code that only
- * reads them evaluates), each a function that throws naming the call. `path`'s functions join their arguments
- * instead, so module-level constants such as bundled folders made from `__dirname` evaluate; nothing reads them.
- */
-function bridgeModule(name: string): string {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const real = require(name) as Record<string, unknown>;
-  const isPath = name.replace('node:', '') === 'path';
-  const lines = Object.keys(real).map((k) => {
-    const v = isPath && k === 'sep' ? "'/'" : isPath && typeof real[k] === 'function' ? 'join' : `member(${JSON.stringify(k)})`;
-    return `exports[${JSON.stringify(k)}] = ${v};`;
-  });
-  return `const fail = (what) => { throw new Error(${JSON.stringify(name)} + '.' + what + ' is Node-only: the web page cannot call it.'); };
-const member = (what) => new Proxy(function () {}, { get: (_, k) => (typeof k === 'symbol' || k === 'then' ? undefined : member(what + '.' + String(k))), apply: () => fail(what), construct: () => fail(what) });
-const join = (...parts) => parts.filter((p) => typeof p === 'string').join('/');
-${lines.join('\n')}
-`;
 }
 
 /** Build the site into `dir` (default build/site), replacing what was there. */
 export async function buildSite(dir = path.join(ROOT, "build", "site"), options: { quiet?: boolean; minify?: boolean } = {}): Promise<SiteBuild> {
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
-  const seen = new Set<string>();
   await esbuild.build({
     entryPoints: [path.join(ROOT, 'site', 'main.ts')],
     outfile: path.join(dir, 'app.js'),
@@ -103,19 +60,16 @@ export async function buildSite(dir = path.join(ROOT, "build", "site"), options:
     // tslab is the notebook kernel, required lazily inside a try by src/viz/progress.ts; the page draws its own.
     external: ['tslab'],
     define: { __dirname: '"/"', __filename: '"/bundle.js"' },
-    plugins: [bridgeBuiltins(seen)],
   });
   for (const [to, from] of Object.entries(SITE_FILES)) copy(path.join(ROOT, from), path.join(dir, to));
   for (const b of SITE_BACKBONES) {
     for (const f of fs.readdirSync(path.join(ROOT, 'data', b))) copy(path.join(ROOT, 'data', b, f), path.join(dir, 'data', b, f));
   }
-  const bridged = [...seen].sort();
   const bytes = folderBytes(dir);
   if (!options.quiet) {
     console.log(`site: ${path.relative(process.cwd(), dir) || '.'} (${(bytes / 1e6).toFixed(1)} MB)`);
-    if (bridged.length) console.log(`bridge: ${bridged.length} Node built-in import(s) replaced by throwing stubs (until the core's seams land):\n  ${bridged.join('\n  ')}`);
   }
-  return { dir, bridged, bytes };
+  return { dir, bytes };
 }
 
 function copy(from: string, to: string): void {

@@ -8,11 +8,11 @@ import {
   applyPeft, barChart, batches, capImages, chanceLine, classCounts, classSamples, decodeBackbone, decodeDecoder,
   decodeAdapter, decodeSafetensors, encodeAdapter, finetune, gallery, gridMethod, imageGrid, lineFigure, maeLoss,
   datasetFromImageFiles, fitToBackbone, medmnistSplitsFromBytes, methodParameters, split, type ImageFile, normalizationFrom, numExamples, pairedSentence, pairedSummary,
-  peftDiagramSvg, pipelineSvg, reconstructionComparison, subset, targetParameterPretrain,
+  parseStudyPlan, peftDiagramSvg, pipelineSvg, reconstructionComparison, subset, targetParameterPretrain,
   type Batch, type Dataset, type Figure, type FinetuneResult, type MedMNISTFlag, type PairedSummary, type StudyPlan,
   type TrainProgress, type ViT,
 } from '../src/core';
-import { PROFILES, type DatasetName, type LabSettings } from './settings';
+import { PROFILES, SEGMENTATION_PACKS, type DatasetName, type LabSettings } from './settings';
 import { regimeMap, studyTable } from './study';
 
 /** The study's backbone: MAE on Tiny-ImageNet photos, never shown a medical image. */
@@ -306,17 +306,10 @@ export async function runLab(settings: LabSettings, assets: LabAssets, data: Lab
   return { cells, summary, majority, logits, adapterBytes: adapterBytes!.byteLength, tppLosses: memory.tpp?.steps ?? [], timings };
 }
 
-/**
- * The study's TPP and fine-tuning recipe from its plan.json. Read directly rather than through `parseStudyPlan`,
- * whose validation opens each target's data by name (a Node path until the grid's data opener lands).
- */
+/** The study's TPP and fine-tuning recipe from its plan.json, validated as the CLI validates it. */
 function studyRecipe(text: string): Pick<StudyPlan, 'tpp' | 'finetune'> {
-  const plan = JSON.parse(text) as Partial<StudyPlan>;
-  const numbers = (o: object | undefined, keys: string[]) => !!o && keys.every((k) => typeof (o as Record<string, unknown>)[k] === 'number');
-  if (!numbers(plan.tpp, ['epochs', 'lr', 'images']) || !numbers(plan.finetune, ['epochs', 'lr', 'batch', 'minSteps'])) {
-    throw new Error('study/plan.json lacks the tpp (epochs, lr, images) or finetune (epochs, lr, batch, minSteps) recipe; rebuild the site.');
-  }
-  return { tpp: plan.tpp!, finetune: plan.finetune! };
+  const plan = parseStudyPlan(text, 'study/plan.json', { isSegmentation: (spec) => SEGMENTATION_PACKS.includes(spec) });
+  return { tpp: plan.tpp, finetune: plan.finetune };
 }
 
 function cellOf(cells: readonly Cell[], seed: number, arm: Cell['arm']): Cell {

@@ -18,6 +18,9 @@ export type ProfileName = keyof typeof PROFILES;
 export const DATASETS = ['breastmnist', 'pneumoniamnist'] as const;
 export type DatasetName = (typeof DATASETS)[number];
 
+/** The segmentation packs the site serves (images with masks, not labels): a study plan's targets among them are segmentation targets. */
+export const SEGMENTATION_PACKS: readonly string[] = ['data/hc18_64.npz', 'data/busi_64.npz'];
+
 /** The study's PEFT methods. */
 export const METHODS = ['lora', 'adapter'] as const;
 export type MethodName = (typeof METHODS)[number];
