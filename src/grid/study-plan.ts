@@ -5,8 +5,7 @@
  */
 import type { ArmTppSettings } from './settings';
 import type { GridSources } from './sources';
-import { addSizes, checkGridSize, count, type GridLimits, gridSize } from './size';
-import { studyShapes } from './study';
+import { addSizes, checkGridSize, count, type GridLimits, type GridShape, gridSize } from './size';
 
 /** One target of the study: its data and its TPP arms (arm name → data spec) besides `none` and `same`. */
 export interface StudyTarget {
@@ -197,4 +196,26 @@ export function parseStudyPlan(text: string, name: string, sources: Pick<GridSou
     throw new Error(`study plan ${name}: ${(e as Error).message}. Write it as JSON (see docs/study.md).`);
   }
   return validateStudyPlan(raw, sources, limits);
+}
+
+/**
+ * The grids of `plan` as counts, `seeds` fine-tuning seeds each: the shapes of every target's `targetGrids` and of
+ * its continued arm (the continued backbones counted as TPP runs). `validateStudyPlan` checks their size before the
+ * plan's seeds exist as a list.
+ */
+export function studyShapes(plan: Omit<StudyPlan, 'seeds'>, seeds: number): GridShape[] {
+  const shapes: GridShape[] = [];
+  const recipe = { seeds, tppSeeds: plan.tppSeeds, epochs: plan.finetune.epochs, minSteps: plan.finetune.minSteps };
+  for (const t of plan.targets) {
+    const segment = t.segment;
+    const budgets = (t.budgets ?? plan.budgets).length;
+    const tppEpochs = [plan.tpp.epochs, ...Object.keys(t.arms).map(() => plan.tpp.epochs), ...Object.values(t.tppArms ?? {}).map((a) => a.epochs ?? plan.tpp.epochs)];
+    shapes.push({ methods: plan.methods.length, arms: 1 + tppEpochs.length, tppEpochs, budgets, segment, ...recipe });
+    if (plan.references.length) shapes.push({ methods: plan.references.length, arms: 1, tppEpochs: [], budgets, segment, ...recipe });
+    if (plan.continued) {
+      shapes.push({ methods: 1, arms: 0, tppEpochs: [plan.tpp.epochs], budgets, ...recipe });
+      shapes.push({ methods: plan.methods.length, arms: 1, tppEpochs: [], budgets, segment, ...recipe });
+    }
+  }
+  return shapes;
 }

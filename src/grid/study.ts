@@ -6,7 +6,6 @@ import type { GridStore } from '../io/store';
 import { DEFAULT_SEG_HEAD, SEG_HEAD_KINDS, type SegHeadKind } from '../model/seg-head';
 import { gridMethods } from './methods';
 import type { GridSettings } from './settings';
-import type { GridShape } from './size';
 import type { StudyPlan, StudyTarget } from './study-plan';
 import type { CellResult, GridBudget } from './types';
 
@@ -50,28 +49,6 @@ export function referenceSettings(plan: StudyPlan, t: StudyTarget, out: string):
 /** The grids of one target: its TPP arms, then its reference methods where the plan has them. */
 export function targetGrids(plan: StudyPlan, t: StudyTarget, out: string): GridSettings[] {
   return [targetSettings(plan, t, out), referenceSettings(plan, t, out)].filter((g): g is GridSettings => g !== null);
-}
-
-/**
- * The grids of `plan` as counts, `seeds` fine-tuning seeds each: the shapes of every target's `targetGrids` and of
- * its continued arm (the continued backbones counted as TPP runs). `validateStudyPlan` checks their size before the
- * plan's seeds exist as a list.
- */
-export function studyShapes(plan: Omit<StudyPlan, 'seeds'>, seeds: number): GridShape[] {
-  const shapes: GridShape[] = [];
-  const recipe = { seeds, tppSeeds: plan.tppSeeds, epochs: plan.finetune.epochs, minSteps: plan.finetune.minSteps };
-  for (const t of plan.targets) {
-    const segment = t.segment;
-    const budgets = (t.budgets ?? plan.budgets).length;
-    const tppEpochs = [plan.tpp.epochs, ...Object.keys(t.arms).map(() => plan.tpp.epochs), ...Object.values(t.tppArms ?? {}).map((a) => a.epochs ?? plan.tpp.epochs)];
-    shapes.push({ methods: plan.methods.length, arms: 1 + tppEpochs.length, tppEpochs, budgets, segment, ...recipe });
-    if (plan.references.length) shapes.push({ methods: plan.references.length, arms: 1, tppEpochs: [], budgets, segment, ...recipe });
-    if (plan.continued) {
-      shapes.push({ methods: 1, arms: 0, tppEpochs: [plan.tpp.epochs], budgets, ...recipe });
-      shapes.push({ methods: plan.methods.length, arms: 1, tppEpochs: [], budgets, segment, ...recipe });
-    }
-  }
-  return shapes;
 }
 
 /** The cells a target's grid wrote (results.json in its store). */
