@@ -9,11 +9,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { loadSegData } from '../src/data/sources/seg-source';
 import { emptyMaskBaseline } from '../src/train/seg-objective';
-import { readPredictor } from '../src/regime/open';
+import { readArmDoses, readPredictor } from '../src/regime/open';
 import { regimeSettings } from '../src/regime/settings';
 import { meanDelta } from '../src/regime/predictor';
-import { readCheckpointInfo } from '../src/io/checkpoint';
-import { type ArmDose, distanceTable, doseTable, KNEE_POOL_OF_ARM, type PredictedRow, prospectiveTable, validationTable } from '../src/regime/tables';
+import { distanceTable, doseTable, KNEE_POOL_OF_ARM, type PredictedRow, prospectiveTable, validationTable } from '../src/regime/tables';
 import { readStudyPlan } from '../src/grid/study-plan-file';
 import { contrastRows, type CsvRow, fillBlocks, readCsvRows, segHeadsTable, segResultsTable, segTimesTable, studyBlocks } from '../src/report/study-tables';
 
@@ -27,28 +26,6 @@ export const FILES = [
   path.resolve(__dirname, '..', 'README.md'), path.join(STUDY, 'README.md'), path.resolve(__dirname, '..', 'docs', 'study.md'), path.join(SEG, 'README.md'),
   path.resolve(__dirname, '..', 'docs', 'segmentation.md'), path.join(REGIME, 'README.md'),
 ];
-
-/**
- * What each TPP arm of a study folder's targets trained on, read from its seed-0 adapter (the TPP settings it
- * carries: the image count and source, the epochs): `{ target: { arm: { images, epochs } } }`.
- */
-async function armDoses(dir: string): Promise<Record<string, Record<string, ArmDose>>> {
-  const out: Record<string, Record<string, ArmDose>> = {};
-  for (const target of fs.readdirSync(dir).filter((t) => fs.existsSync(path.join(dir, t, 'grid.json'))).sort()) {
-    const arms = (JSON.parse(fs.readFileSync(path.join(dir, target, 'grid.json'), 'utf8')).axes.arms as string[]).filter((a) => a !== 'none');
-    out[target] = {};
-    for (const arm of arms) {
-      const file = path.join(dir, target, 'tpp', `lora__${arm}__s0`, 'adapter.safetensors');
-      if (!fs.existsSync(file)) continue;
-      const meta = (await readCheckpointInfo(file)).metadata as { armLabel?: string; settings?: { arm?: { tpp?: { images?: number } } }; tppSettings?: { epochs: number; images: { count: number } } };
-      const count = meta.tppSettings!.images.count;
-      const cap = meta.settings?.arm?.tpp?.images;
-      const words = meta.armLabel?.startsWith('mix: ') ? ` (${meta.armLabel.slice(5).replace(/ train images/g, '')})` : cap !== undefined && cap > count ? ' (all)' : '';
-      out[target][arm] = { images: `${count.toLocaleString('en-US')}${words}`, epochs: meta.tppSettings!.epochs };
-    }
-  }
-  return out;
-}
 
 /** Tables of the regime map, from its committed files. */
 async function regimeBlocks(): Promise<Record<string, string>> {
@@ -67,7 +44,7 @@ async function regimeBlocks(): Promise<Record<string, string>> {
   };
   for (const piece of ['dose', 'mix']) {
     const file = path.join(REGIME, piece, 'contrasts.csv');
-    if (fs.existsSync(file)) blocks[piece] = doseTable(readCsvRows(file), await armDoses(path.join(REGIME, piece)));
+    if (fs.existsSync(file)) blocks[piece] = doseTable(readCsvRows(file), await readArmDoses(path.join(REGIME, piece)));
   }
   return blocks;
 }

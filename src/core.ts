@@ -79,7 +79,7 @@ export { fitRidge, leaveOneTargetOut, meanDelta, predictDelta, predictWithInterv
 export { measureTarget, predictRows, predictTarget, predictorGrid, checkFrozenPredictor, type CandidatePool, type PredictionRow, type TargetMeasurement, type TargetPrediction } from './regime/predict';
 export { regimeSettings, type MeasuredSetting } from './regime/settings';
 export { contrastRows, parseCsvRows, type CsvRow } from './report/study-csv';
-export { KNEE_POOL_OF_ARM } from './regime/tables';
+export { doseTable, KNEE_POOL_OF_ARM, type ArmDose } from './regime/tables';
 export { featureStats, frechetDistance, type FeatureStats } from './analysis/frechet';
 
 export { meanStd, pairedSentence, pairedSummary, signed, type PairedSummary } from './analysis/paired';

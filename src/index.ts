@@ -95,8 +95,8 @@ export { imageStats, poolDistance, sampleImages, surprise, targetNumbers, type P
 export { fitRidge, leaveOneTargetOut, meanDelta, predictDelta, predictWithInterval, spearman, validate, PREDICTOR_FEATURES, type FrozenPredictor, type HeldOutPrediction, type RegimeSetting, type RidgeModel, type Validation } from './regime/predictor';
 export { measureTarget, predictRows, predictTarget, predictorGrid, type CandidatePool, type PredictionRow, type TargetMeasurement, type TargetPrediction } from './regime/predict';
 export { regimeSettings, type MeasuredSetting } from './regime/settings';
-export { KNEE_POOL_OF_ARM } from './regime/tables';
-export { measureData, predictData, readPoolStats, readPredictor, SHIPPED_PREDICTOR, type DataMeasurement, type DataPrediction, type MeasureDataOptions, type PredictDataOptions } from './regime/open';
+export { doseTable, KNEE_POOL_OF_ARM, type ArmDose } from './regime/tables';
+export { measureData, predictData, readArmDoses, readPoolStats, readPredictor, SHIPPED_PREDICTOR, type DataMeasurement, type DataPrediction, type MeasureDataOptions, type PredictDataOptions } from './regime/open';
 
 export * from './viz/index';
 export { matmulGflops } from './bench/matmul';

@@ -136,7 +136,7 @@ describe('regime tables', () => {
       row('tpp-helps', 'own-all', 'none', 0.9, 0.9, 0.9, 'helps'),
     ];
     contrasts[3].metric = 'balanced_accuracy';
-    const lines = doseTable(contrasts, { pbc: { same: { images: '546', epochs: 40 }, 'own-all': { images: '11,963 (all)', epochs: 40 }, 'own-x': { images: '9', epochs: 1 } } }).split('\n');
+    const lines = doseTable(contrasts, { pbc: { same: { images: 546, epochs: 40, label: '546' }, 'own-all': { images: 11963, epochs: 40, label: '11,963 (all)' }, 'own-x': { images: 9, epochs: 1, label: '9' } } }).split('\n');
     assert.equal(lines.length, 4, 'one row per measured arm: own-x has no contrast, balanced accuracy is not the metric');
     assert.equal(lines[2], '| pbc | lora | 1/class | own images | 546 | 40 | +0.010 [−0.010, +0.030] n.d.e. | (reference) |');
     assert.equal(lines[3], '| pbc | lora | 1/class | own-all | 11,963 (all) | 40 | +0.050 [+0.020, +0.080] **helps** | +0.040 [+0.010, +0.070] **helps** |');

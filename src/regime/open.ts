@@ -18,6 +18,8 @@ import { capImages } from '../data/sets/dataset';
 import { normalizationFrom } from '../train/common';
 import { backbonePaths, openBackbone } from '../io/backbone';
 import { loadDecoder } from '../io/decoder';
+import { readCheckpointInfo } from '../io/checkpoint';
+import type { ArmDose } from './tables';
 
 /** The predictor `predict` uses unless told otherwise: v1, frozen before the runs that test it. */
 export const SHIPPED_PREDICTOR = path.resolve(__dirname, '..', '..', 'docs', 'results', 'regime-2026-12-06', 'predictor-v1.json');
@@ -121,3 +123,27 @@ export async function predictData(spec: string, options: PredictDataOptions = {}
   const m = await measureData(spec, { ...options, backbone: predictor.backbone });
   return { ...m, rows: predictRows(predictor, m), predictor };
 }
+
+/**
+ * What each TPP arm of a study folder's targets trained on (`{ target: { arm: dose } }`), read from its seed-0
+ * adapter, which carries its TPP settings: the image count and source, the epochs. For the dose and mix grids.
+ */
+export async function readArmDoses(dir: string): Promise<Record<string, Record<string, ArmDose>>> {
+  const out: Record<string, Record<string, ArmDose>> = {};
+  for (const target of fs.readdirSync(dir).filter((t) => fs.existsSync(path.join(dir, t, 'grid.json'))).sort()) {
+    const grid = readJson(path.join(dir, target, 'grid.json'), 'a compare grid\'s record') as { axes: { arms: string[]; methods: { name: string }[] } };
+    out[target] = {};
+    for (const arm of grid.axes.arms.filter((a) => a !== 'none')) {
+      const file = path.join(dir, target, 'tpp', `${grid.axes.methods[0].name}__${arm}__s0`, 'adapter.safetensors');
+      if (!fs.existsSync(file)) continue;
+      const meta = (await readCheckpointInfo(file)).metadata as { armLabel?: string; settings?: { arm?: { tpp?: { images?: number } } }; tppSettings?: { epochs: number; images: { count: number } } };
+      if (!meta.tppSettings) throw new Error(`${file} carries no TPP settings (tppSettings); it was not made by a grid's TPP run.`);
+      const images = meta.tppSettings.images.count;
+      const cap = meta.settings?.arm?.tpp?.images;
+      const words = meta.armLabel?.startsWith('mix: ') && meta.armLabel.includes(' + ') ? ` (${meta.armLabel.slice(5).replace(/ train images/g, '')})` : cap !== undefined && cap > images ? ' (all)' : '';
+      out[target][arm] = { images, epochs: meta.tppSettings.epochs, label: `${images.toLocaleString('en-US')}${words}` };
+    }
+  }
+  return out;
+}
+

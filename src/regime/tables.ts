@@ -78,11 +78,12 @@ export function prospectiveTable(predicted: readonly PredictedRow[], measured: r
   return lines.join('\n');
 }
 
-/** What a TPP arm of the dose or mix grids trained on: its images in words and its TPP epochs. */
+/** What a TPP arm of the dose or mix grids trained on: its unlabelled images and TPP epochs. */
 export interface ArmDose {
-  /** E.g. `546`, `4,708 (all)` or `546 own + 546 HC18`. */
-  images: string;
+  images: number;
   epochs: number;
+  /** The images in words, e.g. `546`, `4,708 (all)` or `1,092 (breastmnist + hc18_64)`. */
+  label: string;
 }
 
 /** `a − b` of a contrast row read the other way round (`b − a`): the sign, the interval and the verdict flip. */
@@ -115,7 +116,7 @@ export function doseTable(contrasts: readonly CsvRow[], doses: Readonly<Record<s
       const vsNone = here.find((r) => r.question === 'tpp-helps' && r.arm === arm && r.versus === 'none');
       const vsSame = arm === 'same' ? undefined : here.find((r) => r.question === 'modality' && r.arm === 'same' && r.versus === arm);
       if (!vsNone) continue;
-      lines.push(`| ${target} | ${method} | ${budget} | ${arm === 'same' ? 'own images' : arm} | ${d.images} | ${d.epochs} | ${pairedCell(vsNone)} | ${arm === 'same' ? '(reference)' : pairedCell(vsSame && flipped(vsSame))} |`);
+      lines.push(`| ${target} | ${method} | ${budget} | ${arm === 'same' ? 'own images' : arm} | ${d.label} | ${d.epochs} | ${pairedCell(vsNone)} | ${arm === 'same' ? '(reference)' : pairedCell(vsSame && flipped(vsSame))} |`);
     }
   }
   return lines.join('\n');
