@@ -50,11 +50,12 @@ export async function bundledData(flag: DatasetName, npz: Uint8Array): Promise<L
 }
 
 /**
- * The participant's own images (one folder per class), never uploaded: converted to 28x28 grey (the bundled
- * backbones' input) and split 70/10/20 stratified by class with seed 0. At least 10 images a class.
+ * The participant's own images (one folder per class of PNG/JPEG images or DICOM files), never uploaded: converted
+ * to 28x28 grey (the bundled backbones' input) and split 70/10/20 stratified by class with seed 0. At least 10 images
+ * a class.
  */
-export function ownData(files: readonly ImageFile[]): { data: LabData; skipped: string[] } {
-  const { dataset, skipped } = datasetFromImageFiles(files, { size: 28, channels: 1, source: 'own images', minPerClass: 10 });
+export async function ownData(files: readonly ImageFile[]): Promise<{ data: LabData; skipped: string[] }> {
+  const { dataset, skipped } = await datasetFromImageFiles(files, { size: 28, channels: 1, source: 'own images', minPerClass: 10 });
   return { data: { name: 'own images', splits: split(dataset, { seed: 0 }) }, skipped };
 }
 

@@ -135,9 +135,10 @@ async function labData(): Promise<LabData> {
 }
 
 /** Take the files of a dropped or picked folder as the run's data, or say what is wrong with them. */
-function useOwnFiles(files: { path: string; bytes: Uint8Array }[]): void {
+async function useOwnFiles(files: { path: string; bytes: Uint8Array }[]): Promise<void> {
+  $('own-status').textContent = `Reading ${files.length} files…`;
   try {
-    const { data, skipped } = ownData(files);
+    const { data, skipped } = await ownData(files);
     own = data;
     memory = adapterFile ? memoryFromAdapter(adapterFile.name, adapterFile.bytes) : freshMemory();
     const n = (['train', 'val', 'test'] as const).map((k) => `${k} ${data.splits[k].images.shape[0]}`).join(', ');
@@ -238,7 +239,7 @@ function setUpForm(): void {
   $('share').textContent = location.href;
   $<HTMLInputElement>('own').addEventListener('change', async (ev) => {
     const input = ev.target as HTMLInputElement;
-    if (input.files?.length) useOwnFiles(await readPickedFiles(input.files));
+    if (input.files?.length) await useOwnFiles(await readPickedFiles(input.files));
   });
   $<HTMLInputElement>('adapter-file').addEventListener('change', async (ev) => {
     const f = (ev.target as HTMLInputElement).files?.[0];
@@ -250,7 +251,7 @@ function setUpForm(): void {
   document.addEventListener('dragover', (ev) => ev.preventDefault());
   document.addEventListener('drop', async (ev) => {
     ev.preventDefault();
-    if (ev.dataTransfer) useOwnFiles(await readDroppedFiles(ev.dataTransfer));
+    if (ev.dataTransfer) await useOwnFiles(await readDroppedFiles(ev.dataTransfer));
   });
   for (const p of problems) showNote(p);
 }

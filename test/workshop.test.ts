@@ -30,6 +30,7 @@ import { fileBytes } from '../src/io/stage-files';
 import { normalizationFrom } from '../src/train/common';
 import { finetune } from '../src/train/finetune';
 import { targetParameterPretrain } from '../src/train/tpp';
+import { fixture } from './dicom-helpers';
 import { ROOT, tempDir } from './helpers';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -164,17 +165,18 @@ describe('workshop page (quick profile, wasm, headless Chromium)', () => {
 });
 
 describe('workshop page with the participant\'s own images (tiny profile, wasm)', () => {
-  test('a picked folder of PNG and JPEG images, one subfolder per class, runs the lab on them', { timeout: 180_000 }, async () => {
+  test('a picked folder of PNG, JPEG and DICOM files, one subfolder per class, runs the lab on them', { timeout: 180_000 }, async () => {
     assert.equal(missingFor(['chromium']), null);
     const dir = tempDir('tpp-lab-workshop-own-');
-    // 16 PneumoniaMNIST test images a class as files, PNG and JPEG mixed, in folders named by class.
+    // 16 images a class in folders named by class: 14 PneumoniaMNIST test images, PNG and JPEG mixed, and 2 real DICOM
+    // files (one deflated, one without extension as in a series); plus a truncated DICOM file the page lists as skipped.
     const { test: source } = await loadMedMNISTSplits('pneumoniamnist');
     const root = path.join(dir, 'my-xrays');
     const names = ['normal', 'pneumonia'];
     for (const [k, name] of names.entries()) {
       fs.mkdirSync(path.join(root, name), { recursive: true });
       let written = 0;
-      for (let i = 0; written < 16; i++) {
+      for (let i = 0; written < 14; i++) {
         if (source.labels.data[i] !== k) continue;
         const grey = source.images.data.subarray(i * 784, (i + 1) * 784) as Uint8Array;
         if (written % 2) {
@@ -185,6 +187,11 @@ describe('workshop page with the participant\'s own images (tiny profile, wasm)'
         written++;
       }
     }
+    fs.copyFileSync(fixture('CT_small.dcm'), path.join(root, 'normal', 'IM0001'));
+    fs.copyFileSync(fixture('MR_small.dcm'), path.join(root, 'normal', 'mr.dcm'));
+    fs.copyFileSync(fixture('image_dfl.dcm'), path.join(root, 'pneumonia', 'deflated.dcm'));
+    fs.copyFileSync(fixture('MR_small_MONOCHROME1.dcm'), path.join(root, 'pneumonia', 'mono1.dcm'));
+    fs.copyFileSync(fixture('CT_small_truncated.dcm'), path.join(root, 'pneumonia', 'cut.dcm'));
     fs.writeFileSync(path.join(root, 'README.txt'), 'not an image');
     const site = await buildSite(path.join(dir, 'site'), { quiet: true });
     const server = await serveSite(site.dir);
@@ -197,7 +204,10 @@ describe('workshop page with the participant\'s own images (tiny profile, wasm)'
       await page.goto(`${server.url}?profile=tiny&labels=5`);
       await page.setInputFiles('#own', root);
       await page.waitForFunction(() => /^Own images/.test(document.getElementById('own-status')!.textContent ?? ''), undefined, { timeout: 30_000 });
-      assert.match(await page.textContent('#own-status') ?? '', /Own images: normal \/ pneumonia \(train 22, val 4, test 6\); they stay in this page\. Skipped 1: my-xrays\/README\.txt/);
+      const status = await page.textContent('#own-status') ?? '';
+      assert.match(status, /Own images: normal \/ pneumonia \(train 22, val 4, test 6\); they stay in this page\. Skipped 2: /);
+      assert.match(status, /my-xrays\/README\.txt \(not a \.png, \.jpg, \.jpeg or DICOM file\)/);
+      assert.match(status, /my-xrays\/pneumonia\/cut\.dcm \(cannot be decoded: DICOM file is truncated/);
       await page.click('#run');
       await page.waitForFunction(() => ['done', 'error'].includes((window as unknown as { workshop: { status: string } }).workshop.status), undefined, { timeout: 150_000, polling: 500 });
       const state = await page.evaluate(() => (window as unknown as { workshop: { error?: string; result?: LabResult } }).workshop);

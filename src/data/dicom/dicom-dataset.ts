@@ -15,7 +15,7 @@ import * as path from 'path';
 import { Dataset, validateDataset } from '../sets/dataset';
 import { DicomError, DicomImage } from './dicom';
 import { readDicom } from '../../io/dicom-file';
-import { resolveWindow, windowValue, WindowSpec } from './dicom-window';
+import { DICOM_DEFAULTS, toUnitImage, WindowSpec } from './dicom-window';
 import { resizeBilinear } from '../sets/resize';
 import { split, SplitDatasets } from '../sets/splits';
 import { summarizeFailures, type DicomFailure } from './dicom-load';
@@ -119,37 +119,6 @@ function sortClassNames(names: string[]): string[] {
   return numeric ? names.sort((a, b) => Number(a) - Number(b)) : names.sort();
 }
 
-/** Window/normalise one frame to [0, 1] and give it the requested channels: `[rows, columns, channels]`. */
-export function toUnitImage(img: DicomImage, frame: number, spec: WindowSpec, channels: 1 | 3): Float32Array {
-  const [frames, rows, columns, spp] = img.shape;
-  if (frame >= frames) throw new Error(`frame ${frame} requested but the file has ${frames} frame(s).`);
-  const n = rows * columns * spp;
-  const values = img.pixels.subarray(frame * n, (frame + 1) * n);
-  const w =
-    img.colorSpace === 'RGB' && (spec === 'file' || spec === 'auto')
-      ? img.bitsAllocated === 8
-        ? { center: 128, width: 256 }
-        : resolveWindow('auto', img, values)
-      : resolveWindow(spec, img, values);
-  const pixels = rows * columns;
-  const out = new Float32Array(pixels * channels);
-  const invert = img.colorSpace === 'MONOCHROME1';
-  for (let p = 0; p < pixels; p++) {
-    if (spp === 1) {
-      let v = windowValue(values[p], w);
-      if (invert) v = 1 - v;
-      for (let c = 0; c < channels; c++) out[p * channels + c] = v;
-    } else {
-      const r = windowValue(values[p * 3], w);
-      const g = windowValue(values[p * 3 + 1], w);
-      const b = windowValue(values[p * 3 + 2], w);
-      if (channels === 3) out.set([r, g, b], p * 3);
-      else out[p] = 0.299 * r + 0.587 * g + 0.114 * b;
-    }
-  }
-  return out;
-}
-
 /**
  * Build a dataset from every file under `folder` (recursive; dot-files and the labels CSV are skipped) and the
  * labels CSV (default `<folder>/labels.csv`). Files that fail to read are listed in `failures` with their
@@ -166,8 +135,8 @@ export async function loadDicomDataset(folder: string, options: DicomDatasetOpti
   const uidColumn = options.uidColumn ?? 'SOPInstanceUID';
   const labelColumn = options.labelColumn ?? 'label';
   const patientColumn = options.patientColumn ?? 'patient_id';
-  const spec = options.window ?? 'file';
-  const frame = options.frame ?? 0;
+  const spec = options.window ?? DICOM_DEFAULTS.window;
+  const frame = options.frame ?? DICOM_DEFAULTS.frame;
 
   const labelsPath = options.labelsCsv ?? path.join(folder, 'labels.csv');
   if (options.labelsCsv === undefined) {
@@ -282,4 +251,5 @@ function noExamplesMessage(
   );
 }
 
+export { toUnitImage } from './dicom-window';
 export { dicomLoadIsClean, formatDicomLoad, summarizeFailures, type DicomFailure, type DicomLoadSummary } from './dicom-load';

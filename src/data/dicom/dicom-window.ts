@@ -62,6 +62,45 @@ export function windowValue(x: number, w: Window): number {
   return w.width <= 1 ? 1 : (x - (w.center - 0.5)) / (w.width - 1) + 0.5;
 }
 
+/** What a dataset built from DICOM files takes unless told otherwise: the file's own window, the first frame. */
+export const DICOM_DEFAULTS: Readonly<{ window: WindowSpec; frame: number }> = Object.freeze({ window: 'file', frame: 0 });
+
+/**
+ * Window/normalise one frame to [0, 1] and give it the requested channels: `[rows, columns, channels]`. The step
+ * every dataset built from DICOM takes (the CLI's folder reader, `loadDicomDataset`, and files dropped into a web
+ * page, `datasetFromImageFiles`), so a file gives the same pixels either way. MONOCHROME1 is inverted (`1 - v`);
+ * RGB becomes grey by luma weights 0.299/0.587/0.114 when `channels` is 1, grey is repeated when it is 3.
+ */
+export function toUnitImage(img: DicomImage, frame: number, spec: WindowSpec, channels: 1 | 3): Float32Array {
+  const [frames, rows, columns, spp] = img.shape;
+  if (frame >= frames) throw new Error(`frame ${frame} requested but the file has ${frames} frame(s).`);
+  const n = rows * columns * spp;
+  const values = img.pixels.subarray(frame * n, (frame + 1) * n);
+  const w =
+    img.colorSpace === 'RGB' && (spec === 'file' || spec === 'auto')
+      ? img.bitsAllocated === 8
+        ? { center: 128, width: 256 }
+        : resolveWindow('auto', img, values)
+      : resolveWindow(spec, img, values);
+  const pixels = rows * columns;
+  const out = new Float32Array(pixels * channels);
+  const invert = img.colorSpace === 'MONOCHROME1';
+  for (let p = 0; p < pixels; p++) {
+    if (spp === 1) {
+      let v = windowValue(values[p], w);
+      if (invert) v = 1 - v;
+      for (let c = 0; c < channels; c++) out[p * channels + c] = v;
+    } else {
+      const r = windowValue(values[p * 3], w);
+      const g = windowValue(values[p * 3 + 1], w);
+      const b = windowValue(values[p * 3 + 2], w);
+      if (channels === 3) out.set([r, g, b], p * 3);
+      else out[p] = 0.299 * r + 0.587 * g + 0.114 * b;
+    }
+  }
+  return out;
+}
+
 /** An 8-bit image ready for PNG: `[height, width, channels]` flattened. */
 export interface Image8 {
   width: number;
