@@ -27,7 +27,9 @@ export type BackendName = (typeof BACKEND_ORDER)[number] | (typeof PAGE_BACKEND_
 
 /** Whether this code runs in a web page (a document to draw in), where the page order applies. */
 function inPage(): boolean {
-  return typeof document !== 'undefined' && typeof window !== 'undefined';
+  // Through globalThis: this file is also compiled without the DOM's types (the notebooks' kernel).
+  const g = globalThis as { document?: unknown; window?: unknown };
+  return g.document !== undefined && g.window !== undefined;
 }
 
 /** What was tried for one backend and why it was or was not chosen. */

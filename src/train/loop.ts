@@ -218,6 +218,13 @@ export async function fit<B>(spec: FitSpec<B>): Promise<FitResult> {
   }
 }
 
+/** One end of a page's MessageChannel (the part `yieldToEventLoop` uses). */
+interface PagePort {
+  onmessage: ((event: unknown) => void) | null;
+  postMessage(message: unknown): void;
+  close(): void;
+}
+
 /**
  * Let pending events run: `setImmediate` in Node; a web page has none, and `setTimeout(0)` is clamped to 4 ms once
  * nested, so a message to itself is posted instead (a task, so the page can also draw between steps).
@@ -225,7 +232,8 @@ export async function fit<B>(spec: FitSpec<B>): Promise<FitResult> {
 export function yieldToEventLoop(): Promise<void> {
   if (typeof setImmediate === 'function') return new Promise((resolve) => setImmediate(resolve));
   return new Promise((resolve) => {
-    const channel = new MessageChannel();
+    // The page's MessageChannel, typed here: this file is also compiled without the DOM's types (the notebooks' kernel).
+    const channel = new (globalThis as unknown as { MessageChannel: new () => { port1: PagePort; port2: PagePort } }).MessageChannel();
     channel.port1.onmessage = () => {
       channel.port1.close();
       resolve();
