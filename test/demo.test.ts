@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { DEMO_STUDY, demoSettings } from '../src/grid/demo';
+import { DEMO_DOSE, DEMO_STUDY, demoSettings } from '../src/grid/demo';
 import { targetSettings } from '../src/grid/study';
 import { readStudyPlan } from '../src/grid/study-plan-file';
 import type { CellResult } from '../src/grid/types';
@@ -34,6 +34,10 @@ test('the demo checks its cells against the study\'s and sets its verdicts besid
   assert.ok(lines.some((l) => /^ {2}lora 10\/class same − none: demo [+-]\d\.\d{3} \[.*\] .*; study [+-]\d\.\d{3} \[/.test(l)), lines.join('\n'));
   // The last line points to the whole map, counted from the study's contrasts (66 settings: 1 helps, 13 hurt).
   assert.match(lines.at(-1)!, /over the study's 66 settings .* TPP helped in 1, hurt in 13 and showed no detectable effect in 52\. For your own data, `tpp-lab predict --data YOURS`/);
+  // With the dose axis beside it, the line before says what longer TPP found (counted from its committed contrasts).
+  const withDose = studyComparison(cells, STUDY_DIR, path.join(ROOT, DEMO_DOSE));
+  assert.equal(withDose.length, lines.length + 1);
+  assert.match(withDose.at(-2)!, /^The study trained TPP briefly \(546 images, 40 epochs\)\. Trained longer .* TPP helped in \d+ of \d+ settings and hurt in \d+ \(pneumoniamnist/);
   cells[0] = { ...cells[0], auc: cells[0].auc + 0.01 };
   assert.match(studyComparison(cells, STUDY_DIR).join('\n'), /8 of 9 demo cells reproduced[\s\S]*Differ: lora\/none\/10\/class\/seed 0/);
 });

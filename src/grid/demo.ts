@@ -12,6 +12,8 @@ import type { StudyPlan } from './study-plan';
 
 /** The committed study the demo is a slice of, relative to the repository root. */
 export const DEMO_STUDY = 'docs/results/study-2026-11-28';
+/** The regime map's dose axis (longer TPP on a target's own images), which the demo's printout cites beside the study. */
+export const DEMO_DOSE = 'docs/results/regime-2026-12-06/dose';
 /** The study target the demo runs. */
 export const DEMO_TARGET = 'breastmnist';
 /** Arms whose images ship with the repository (Kermany and Tiny-ImageNet are pools in ../shared). */

@@ -2,6 +2,7 @@
  * The demo beside the study it is a slice of (grid/demo.ts): whether the demo's cells reproduced the study's, and
  * the study's verdicts (10 seeds) beside the demo's own (3 seeds), so a reader sees how far 3 seeds are from an answer.
  */
+import * as fs from 'fs';
 import * as path from 'path';
 import { pairedSummary } from '../analysis/paired';
 import { DEMO_TARGET, OFFLINE_ARMS } from '../grid/demo';
@@ -12,7 +13,7 @@ import { readCsvRows } from './study-tables';
  * Lines that set the demo beside the study: how many demo cells reproduced the study's test AUC (same settings
  * fingerprint, same seed), and the study's verdicts for the same comparisons with all its seeds.
  */
-export function studyComparison(cells: CellResult[], studyDir: string): string[] {
+export function studyComparison(cells: CellResult[], studyDir: string, doseDir?: string): string[] {
   const rows = readCsvRows(path.join(studyDir, DEMO_TARGET, 'results.csv'));
   const key = (c: { method: string; arm: string; budget: string; seed: string | number }) => `${c.method}|${c.arm}|${c.budget}|${c.seed}`;
   const study = new Map(rows.map((r) => [key({ method: r.method, arm: r.arm, budget: r.budget, seed: r.seed }), r]));
@@ -49,6 +50,15 @@ export function studyComparison(cells: CellResult[], studyDir: string): string[]
   // One setting is the least informative answer: point to the whole map, counted from the study's own contrasts.
   const all = readCsvRows(path.join(studyDir, 'contrasts.csv')).filter((r) => r.question === 'tpp-helps' && r.versus === 'none');
   const n = (v: string) => all.filter((r) => r.verdict === v).length;
+  // The study's TPP dose was one choice: what the regime map's dose axis found with longer TPP on a target's own images.
+  const dose = doseDir ? path.join(doseDir, 'contrasts.csv') : '';
+  if (dose && fs.existsSync(dose)) {
+    const longer = readCsvRows(dose).filter((r) => r.metric === 'auc' && r.question === 'tpp-helps' && r.versus === 'none' && r.arm !== 'same');
+    const targets = [...new Set(longer.map((r) => r.target))].join(', ');
+    out.push(`The study trained TPP briefly (546 images, 40 epochs). Trained longer on the target's own images (more images or more epochs), ` +
+      `TPP helped in ${longer.filter((r) => r.verdict === 'helps').length} of ${longer.length} settings and hurt in ${longer.filter((r) => r.verdict === 'hurts').length} ` +
+      `(${targets}; ${path.relative(process.cwd(), doseDir!) || '.'}).`);
+  }
   out.push(`One setting says little: over the study's ${all.length} settings (targets x TPP images x methods x budgets), TPP helped in ${n('helps')}, ` +
     `hurt in ${n('hurts')} and showed no detectable effect in ${n('no detectable effect')}. For your own data, \`tpp-lab predict --data YOURS\` ` +
     'computes where it sits on that map in seconds and says what the map can and cannot tell (docs/results/regime-2026-12-06, notebook 11).');

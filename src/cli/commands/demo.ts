@@ -4,7 +4,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { DEMO_STUDY, demoSettings } from '../../grid/demo';
+import { DEMO_DOSE, DEMO_STUDY, demoSettings } from '../../grid/demo';
 import { readStudyPlan } from '../../grid/study-plan-file';
 import type { CellResult } from '../../grid/types';
 import { studyComparison } from '../../report/demo-comparison';
@@ -15,6 +15,7 @@ import { jobsFrom, RUN_FLAGS, runComparison } from './compare';
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 /** The committed study the demo is a slice of (plan.json, results and contrasts). */
 const STUDY_DIR = path.join(ROOT, DEMO_STUDY);
+const DOSE_DIR = path.join(ROOT, DEMO_DOSE);
 
 export const demoCommand: Command = {
   name: 'demo',
@@ -36,7 +37,7 @@ export const demoCommand: Command = {
     const code = await runComparison(demoSettings(plan, { full, out, root: ROOT }), { json: !!flags.json, quiet: !!flags.quiet, jobs: jobsFrom(flags), recompute: !!flags.recompute });
     if (code !== 0) return code;
     const cells = (JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8')) as { cells: CellResult[] }).cells;
-    const lines = studyComparison(cells, STUDY_DIR);
+    const lines = studyComparison(cells, STUDY_DIR, DOSE_DIR);
     // --json keeps stdout to one JSON line; the comparison goes to stderr then.
     for (const l of lines) (flags.json ? console.error : console.log)(l);
     return 0;
