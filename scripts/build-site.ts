@@ -32,6 +32,7 @@ export const SITE_FILES: Readonly<Record<string, string>> = {
   'study/summary.csv': 'docs/results/study-2026-11-28/summary.csv',
   'study/contrasts.csv': 'docs/results/study-2026-11-28/contrasts.csv',
   'study/distances.csv': 'docs/results/regime-2026-12-06/distances.csv',
+  'study/dose-contrasts.csv': 'docs/results/regime-2026-12-06/dose/contrasts.csv',
   'LICENSE-plotly.txt': 'node_modules/plotly.js-dist-min/LICENSE',
 };
 

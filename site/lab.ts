@@ -13,7 +13,7 @@ import {
   type TrainProgress, type ViT,
 } from '../src/core';
 import { PROFILES, SEGMENTATION_PACKS, type DatasetName, type LabSettings } from './settings';
-import { regimeMap, studyTable } from './study';
+import { doseNote, regimeMap, studyTable } from './study';
 
 /** The study's backbone: MAE on Tiny-ImageNet photos, never shown a medical image. */
 export const BACKBONE = 'imagenet28';
@@ -26,6 +26,8 @@ export interface LabAssets {
   contrasts: string;
   /** The regime map's distances (docs/results/regime-2026-12-06/distances.csv). */
   distances: string;
+  /** The regime map's dose axis: longer TPP on a target's own images (docs/results/regime-2026-12-06/dose/contrasts.csv). */
+  dose: string;
 }
 
 /** The site folder's paths of the assets. */
@@ -35,6 +37,7 @@ export const ASSET_PATHS: Readonly<Record<keyof LabAssets, string>> = {
   decoder: `data/backbone-${BACKBONE}/decoder.safetensors`,
   contrasts: 'study/contrasts.csv',
   distances: 'study/distances.csv',
+  dose: 'study/dose-contrasts.csv',
 };
 
 /** The labelled data of a run: a bundled set's official splits, or the participant's own images split here. */
@@ -297,7 +300,7 @@ export async function runLab(settings: LabSettings, assets: LabAssets, data: Lab
 
   // 5. The study's answer
   view.section(5, 'What the TPP study found');
-  view.html(5, studyTable(assets.contrasts, settings, data.name, summary));
+  view.html(5, studyTable(assets.contrasts, settings, data.name, summary) + doseNote(assets.dose, profile.tppEpochs));
   view.figure(5, 'regime', regimeMap(assets.contrasts, assets.distances, settings.method));
   view.text(5, 'Each point is one setting of the study (target, TPP images, labels per class): its paired Δ test AUC with the 95 % interval, against how far the TPP images lie from the target in the frozen backbone\'s features (the regime map of notebook 11).');
   mark('study');

@@ -113,10 +113,10 @@ const textOf = async (p: string) => (await get(p)).text();
 
 /** Fetch the lab's files from the site folder. */
 async function fetchAssets(): Promise<LabAssets> {
-  const [plan, backbone, decoder, contrasts, distances] = await Promise.all([
-    textOf(ASSET_PATHS.plan), bytesOf(ASSET_PATHS.backbone), bytesOf(ASSET_PATHS.decoder), textOf(ASSET_PATHS.contrasts), textOf(ASSET_PATHS.distances),
+  const [plan, backbone, decoder, contrasts, distances, dose] = await Promise.all([
+    textOf(ASSET_PATHS.plan), bytesOf(ASSET_PATHS.backbone), bytesOf(ASSET_PATHS.decoder), textOf(ASSET_PATHS.contrasts), textOf(ASSET_PATHS.distances), textOf(ASSET_PATHS.dose),
   ]);
-  return { plan, backbone, decoder, contrasts, distances };
+  return { plan, backbone, decoder, contrasts, distances, dose };
 }
 
 /** A TPP adapter file the participant loaded (e.g. from `tpp-lab tpp`): runs start from it instead of running TPP. */

@@ -28,6 +28,19 @@ export function studyTable(contrastsCsv: string, settings: LabSettings, dataName
     `<div class="scroll"><table><thead><tr><th>TPP images</th><th>labels per class</th><th>Δ AUC [95 % CI]</th><th>verdict</th></tr></thead><tbody>${body}</tbody></table></div>`;
 }
 
+/**
+ * What the regime map's dose axis found (`study/dose-contrasts.csv`): TPP on a target's own images trained longer than
+ * the study's 546 images for 40 epochs, against no TPP; and how long this page's TPP ran, for scale.
+ */
+export function doseNote(doseCsv: string, pageEpochs: number): string {
+  const longer = parseCsvRows(doseCsv, 'study/dose-contrasts.csv').filter((r) => r.metric === 'auc' && r.question === 'tpp-helps' && r.versus === 'none' && r.arm !== 'same');
+  const n = (v: string) => longer.filter((r) => r.verdict === v).length;
+  const targets = [...new Set(longer.map((r) => r.target))].join(', ');
+  return `<p>The study's TPP was short: 546 images for 40 epochs (this page's profile: ${pageEpochs} epochs). The regime map's dose axis trained it longer on the ` +
+    `target's own images (2,000 or all images, or 4x the epochs) on ${escapeHtml(targets)}: TPP then helped in ${n('helps')} of ${longer.length} settings, ` +
+    `showed no detectable effect in ${n('no detectable effect')} and hurt in ${n('hurts')} (<code>study/dose-contrasts.csv</code>).</p>`;
+}
+
 /** How the study's verdicts for `arm` − none fell over all targets, methods and budgets, in words. */
 function tally(rows: readonly CsvRow[], arm: string): string {
   const mine = rows.filter((r) => r.arm === arm && r.versus === 'none' && r.metric === 'auc');
