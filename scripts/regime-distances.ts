@@ -10,7 +10,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { startBackend } from '../src/cli/train-shared';
 import { fitToBackbone } from '../src/data/sets/fit';
-import { loadData } from '../src/data/sources/load';
+import { loadData } from '../src/io/sources/load';
 import { openBackbone } from '../src/io/backbone';
 import { loadDecoder } from '../src/io/decoder';
 import { backboneFingerprint } from '../src/model/fingerprint';

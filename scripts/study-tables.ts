@@ -7,7 +7,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { loadSegData } from '../src/data/sources/seg-source';
+import { loadSegData } from '../src/io/sources/seg-source';
 import { emptyMaskBaseline } from '../src/train/seg-objective';
 import { readArmDoses, readPredictor } from '../src/regime/open';
 import { regimeSettings } from '../src/regime/settings';

@@ -15,15 +15,15 @@ export { byProfile, profile, type Profile } from './profile';
 export { hostFastPaths, readAll, readScalar, toArray } from './tensor-io';
 
 export * from './data/index';
-export * from './data/sources/index';
-export { loadData, type DataSplits, type LoadDataOptions } from './data/sources/load';
-export { openData, type OpenDataOptions } from './data/sources/open';
+export * from './io/sources/index';
+export { loadData, type DataSplits, type LoadDataOptions } from './io/sources/load';
+export { openData, type OpenDataOptions } from './io/sources/open';
 export { openWith, type LoadData } from './data/sources/open-with';
 export { prepareSplits, fitImages, type Splits, type PrepareOptions, type NoteLevel } from './data/sets/prepare';
 export { checkImagesFit, fitSegToBackbone, fitToBackbone } from './data/sets/fit';
 export { DicomError, type DicomImage, type DicomTags, type ReadDicomOptions } from './data/dicom/dicom';
 export { readDicom, readDicomBytes, readDicomTags } from './io/dicom-file';
-export { listFilesSorted, loadDicomDataset, summarizeFailures, type DicomDatasetOptions, type DicomFailure, type DicomLoadResult } from './data/dicom/dicom-dataset';
+export { listFilesSorted, loadDicomDataset, summarizeFailures, type DicomDatasetOptions, type DicomFailure, type DicomLoadResult } from './io/dicom-dataset';
 export { WINDOW_PRESETS, parseWindow, windowToUint8, type Window, type WindowSpec } from './data/dicom/dicom-window';
 export { pixelStats, type PixelStats } from './data/dicom/dicom-pixels';
 
@@ -54,7 +54,7 @@ export { headSize, scoresFromLogits, taskKind, taskLoss } from './train/objectiv
 export { evaluate, type Metrics, type TaskKind } from './train/metrics';
 export { finetuneSegmentation, segForward, type SegFinetuneOptions, type SegFinetuneResult } from './train/segment';
 export { ellipsePerimeter, fitEllipse, hd95, headCircumference, overlap, segScores, type SegScores } from './train/seg-metrics';
-export { isSegmentationData, loadSegData } from './data/sources/seg-source';
+export { isSegmentationData, loadSegData } from './io/sources/seg-source';
 export { foregroundFractions, numSegExamples, segImages, segLabelBudget, segSubset, type Masks, type SegDataset, type SegSplits } from './data/sets/segmentation';
 export { emptyMaskBaseline, evaluateSegmentation, predictSegMasks, scoreSegMasks, type SegEvaluation } from './train/seg-objective';
 export { createSegHead, SEG_HEAD_KINDS, SegHead, type SegHeadConfig, type SegHeadKind } from './model/seg-head';

@@ -8,7 +8,7 @@ import { parseLabelBudget, split, splitIndices, subsampleLabels } from '../src/d
 import { batches, computeNormalization, normalize, numBatches } from '../src/data/sets/batches';
 import { augment, DEFAULT_AUGMENT } from '../src/data/sets/augment';
 import { mulberry32, seededPermutation } from '../src/data/sets/random';
-import { loadMedMNIST } from '../src/data/sources/medmnist';
+import { loadMedMNIST } from '../src/io/sources/medmnist';
 
 let breast: Dataset;
 before(async () => {

@@ -9,7 +9,7 @@ import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
 import { AddressInfo } from 'net';
-import { DownloadEvent, downloadMedMNIST, md5File } from '../src/data/sources/download';
+import { DownloadEvent, downloadMedMNIST, md5File } from '../src/io/sources/download';
 import { MEDMNIST } from '../src/data/sources/medmnist-info';
 
 const BREAST = path.join(__dirname, '..', 'data', 'breastmnist.npz');

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import * as jpeg from 'jpeg-js';
-import { loadDicomDataset } from '../src/data/dicom/dicom-dataset';
+import { loadDicomDataset } from '../src/io/dicom-dataset';
 import { encodePng } from '../src/data/formats/png-write';
 import { classCounts } from '../src/data/sets/dataset';
 import { datasetFromImageFiles, type ImageFile } from '../src/data/sets/image-files';

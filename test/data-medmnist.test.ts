@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { classCounts } from '../src/data/sets/dataset';
-import { loadMedMNIST, loadMedMNISTSplits, defaultCacheDir, medmnistSplitsFromBytes } from '../src/data/sources/medmnist';
+import { loadMedMNIST, loadMedMNISTSplits, defaultCacheDir, medmnistSplitsFromBytes } from '../src/io/sources/medmnist';
 import { MEDMNIST, MEDMNIST_FLAGS, medmnistFileName, medmnistUrl } from '../src/data/sources/medmnist-info';
 
 const published = {

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { numExamples } from '../src/data/sets/dataset';
-import { openData } from '../src/data/sources/open';
+import { openData } from '../src/io/sources/open';
 
 test('classification: limit cuts the training split only; valImages samples validation; a mismatch is refused unless converted, with a note', async () => {
   const full = await openData('breastmnist');

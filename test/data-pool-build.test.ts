@@ -14,7 +14,7 @@ import { resizeArea } from '../src/data/sets/resize';
 import { convertImage } from '../src/data/sources/pool-build';
 import { buildPool } from '../src/io/pool-build';
 import { POOL_RECIPES } from '../src/data/sources/pool-recipes';
-import { loadPool, POOLS } from '../src/data/sources/pools';
+import { loadPool, POOLS } from '../src/io/sources/pools';
 import { encodeNpz } from '../src/io/npz-write';
 import { encodePng } from '../src/data/formats/png-write';
 import { zip } from './fixtures/make_bad_inputs';

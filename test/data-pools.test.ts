@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { classCounts } from '../src/data/sets/dataset';
 import { limit } from '../src/data/sets/dataset';
 import { capImages } from '../src/data/sets/dataset';
-import { isPoolFile, isPoolName, loadPool, poolDirs, poolPaths } from '../src/data/sources/pools';
+import { isPoolFile, isPoolName, loadPool, poolDirs, poolPaths } from '../src/io/sources/pools';
 import { needsPool, ROOT } from './helpers';
 
 const SHARED = path.resolve(ROOT, '..', 'shared', 'pools');

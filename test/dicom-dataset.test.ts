@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { classCounts, Dataset, validateDataset } from '../src/data/sets/dataset';
-import { loadDicomDataset, summarizeFailures } from '../src/data/dicom/dicom-dataset';
+import { loadDicomDataset, summarizeFailures } from '../src/io/dicom-dataset';
 import { windowValue } from '../src/data/dicom/dicom-window';
 import { expected, fixture } from './dicom-helpers';
 

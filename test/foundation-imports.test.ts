@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import { builtinModules } from 'node:module';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { ROOT } from './helpers';
@@ -42,6 +43,15 @@ function allImports(file: string, text = fs.readFileSync(file, 'utf8')): string[
   return specs.map((m) => path.relative(SRC, path.resolve(path.dirname(file), m[1])));
 }
 
+/** The Node built-ins that `text` imports, re-exports, `import()`s or `require`s (`fs`, `node:fs`, `stream/promises`...). */
+function nodeBuiltins(text: string): string[] {
+  const specs = [
+    ...text.matchAll(/(?:^|\s)(?:import|export)\b[^'";]*?from\s*['"]([^'".][^'"]*)['"]/gm),
+    ...text.matchAll(/(?:import|require)\(\s*['"]([^'".][^'"]*)['"]\s*\)/g),
+  ].map((m) => m[1]);
+  return specs.filter((s) => s.startsWith('node:') || builtinModules.includes(s));
+}
+
 describe('layers of src/', () => {
   // [folder, folders it must not import from]
   const rules: [string, string[]][] = [
@@ -64,6 +74,25 @@ describe('layers of src/', () => {
       assert.deepEqual(bad, []);
     });
   }
+
+  // src/data runs in a web page: it reads bytes, and the files come from src/io (which imports src/data, never the
+  // reverse), so the two folders never import each other.
+  test('src/data imports no Node built-in and nothing from src/io', () => {
+    const files = sourceFiles(path.join(SRC, 'data'));
+    assert.ok(files.some((f) => f.endsWith(path.join('data', 'formats', 'npz.ts'))) && files.length > 30, 'the scan sees src/data');
+    const bad: string[] = [];
+    for (const f of files) {
+      const text = fs.readFileSync(f, 'utf8');
+      for (const spec of nodeBuiltins(text)) bad.push(`${path.relative(ROOT, f)} imports the Node built-in '${spec}' (read files in src/io and pass bytes or a ByteSource)`);
+      for (const i of allImports(f, text)) if (i.split(path.sep)[0] === 'io') bad.push(`${path.relative(ROOT, f)} imports src/${i} (src/io sits above src/data: move the file-reading part to src/io)`);
+    }
+    assert.deepEqual(bad, []);
+  });
+
+  test('the built-in scan sees every spelling (the rule above can fail)', () => {
+    const text = "import * as fs from 'fs';\nimport { pipeline } from 'node:stream/promises';\nexport { x } from './zip';\nconst z = require('zlib');\nconst h = import('https');\nimport * as jpeg from 'jpeg-js';\n";
+    assert.deepEqual(nodeBuiltins(text), ['fs', 'node:stream/promises', 'zlib', 'https']);
+  });
 
   test('the import scan sees type-only and dynamic imports (the rules above can fail)', () => {
     const text = "import type { FitSpec } from '../train/loop';\nimport {\n  a,\n  b,\n} from '../train/common';\nexport const m = import('../train/tpp');\n";

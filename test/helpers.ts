@@ -6,7 +6,7 @@ import * as os from 'os';
 import * as path from 'path';
 import type { TestContext } from 'node:test';
 import type { Dataset } from '../src/data/sets/dataset';
-import { POOLS, poolDirs, poolPaths } from '../src/data/sources/pools';
+import { POOLS, poolDirs, poolPaths } from '../src/io/sources/pools';
 import { poolBuildCommand } from '../src/data/sources/pool-recipes';
 
 export const ROOT = path.resolve(__dirname, '..');

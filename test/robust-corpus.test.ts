@@ -17,7 +17,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ROOT, tempDir } from './helpers';
 import { makeBadInputs } from './fixtures/make_bad_inputs';
-import { loadMedMNIST } from '../src/data/sources/medmnist';
+import { loadMedMNIST } from '../src/io/sources/medmnist';
 import { maxWorkers } from '../src/cli/args';
 
 const KILL_RSS_MB = 1200;

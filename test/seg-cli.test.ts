@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { initBackend } from '../src/backend';
-import { loadSegData } from '../src/data/sources/seg-source';
+import { loadSegData } from '../src/io/sources/seg-source';
 import { segImages, segSubset } from '../src/data/sets/segmentation';
 import { readCheckpointInfo, loadBackbone } from '../src/io/checkpoint';
 import { loadSegAdapter } from '../src/io/seg-checkpoint';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { initBackend, type tf } from '../src/backend';
-import { loadSegData } from '../src/data/sources/seg-source';
+import { loadSegData } from '../src/io/sources/seg-source';
 import { numSegExamples, segSubset } from '../src/data/sets/segmentation';
 import { emptyMaskBaseline, evaluateSegmentation, predictSegMasks, scoreSegMasks } from '../src/train/seg-objective';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
-import { loadSegNpz } from '../src/data/sources/seg-load';
+import { loadSegNpz } from '../src/io/sources/seg-load';
 import type { SegDataset } from '../src/data/sets/segmentation';
 import { ellipsePerimeter, fitEllipse, hd95, headCircumference, overlap, segScores } from '../src/train/seg-metrics';
 import { ROOT } from './helpers';

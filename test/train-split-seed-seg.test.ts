@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
-import { openData } from '../src/data/sources/open';
+import { openData } from '../src/io/sources/open';
 import { readCheckpointInfo } from '../src/io/checkpoint';
 import { datasetFingerprint } from '../src/train/settings-fingerprint';
 import { cli, tempDir } from './helpers';

@@ -12,7 +12,7 @@ import { vitConfig } from '../src/model/config';
 import { createViT } from '../src/model/vit';
 import { peftConfig } from '../src/peft/index';
 import { openBackbone } from '../src/io/backbone';
-import { loadMedMNISTSplits } from '../src/data/sources/medmnist';
+import { loadMedMNISTSplits } from '../src/io/sources/medmnist';
 import { normalizationFrom } from '../src/train/common';
 import { readStudyPlan } from '../src/grid/study-plan-file';
 import { settingsDiff } from '../src/train/settings-fingerprint';

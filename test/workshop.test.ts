@@ -22,7 +22,7 @@ import { initBackend, tf } from '../src/backend';
 import { encodePng } from '../src/data/formats/png-write';
 import { batches, type Batch } from '../src/data/sets/batches';
 import { capImages, subset } from '../src/data/sets/dataset';
-import { loadMedMNISTSplits } from '../src/data/sources/medmnist';
+import { loadMedMNISTSplits } from '../src/io/sources/medmnist';
 import { gridMethod } from '../src/grid/methods';
 import { openBackbone } from '../src/io/backbone';
 import { loadAdapter, readCheckpointInfo } from '../src/io/checkpoint';

@@ -2,7 +2,7 @@
  * What `tpp-lab pretrain`, `tpp`, `finetune` and `compare` share: their common flags, loading `--data`, the
  * label budget, and a progress printer (stderr, so `--json` output stays clean).
  */
-import { isSegmentationData } from '../data/sources/seg-source';
+import { isSegmentationData } from '../io/sources/seg-source';
 import { SEGMENTATION_BACKBONE } from '../grid/settings';
 import { notAFolder } from '../io/run-folder';
 import { stageFiles } from '../io/stage-files';
@@ -10,9 +10,9 @@ import { startWorkerGradients } from '../parallel/workers';
 import * as path from 'path';
 import { initBackend } from '../backend';
 import type { Dataset } from '../data/sets/dataset';
-import type { DicomLoadSummary } from '../data/dicom/dicom-dataset';
-import type { DataSplits } from '../data/sources/load';
-import { checkDicomLoad, openData } from '../data/sources/open';
+import type { DicomLoadSummary } from '../io/dicom-dataset';
+import type { DataSplits } from '../io/sources/load';
+import { checkDicomLoad, openData } from '../io/sources/open';
 import { fitImages, type NoteLevel } from '../data/sets/prepare';
 import { parseLabelBudget, type SubsampleSpec } from '../data/sets/splits';
 import type { ViT } from '../model/vit';

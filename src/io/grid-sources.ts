@@ -3,8 +3,8 @@
  * segmentation data told apart by their files, and backbones by bundled name, folder or file with the MAE decoder
  * found beside them.
  */
-import { loadData } from '../data/sources/load';
-import { isSegmentationData } from '../data/sources/seg-source';
+import { loadData } from './sources/load';
+import { isSegmentationData } from './sources/seg-source';
 import { openBackbone } from './backbone';
 import { fileBytes, optionalFileBytes } from './stage-files';
 

@@ -8,8 +8,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { fitImages, type PrepareOptions } from '../data/sets/prepare';
-import { openData } from '../data/sources/open';
-import { loadData } from '../data/sources/load';
+import { openData } from '../io/sources/open';
+import { loadData } from '../io/sources/load';
 import { backboneFingerprint } from '../model/fingerprint';
 import type { PoolStats } from './domain';
 import { checkFrozenPredictor, type CandidatePool, measureTarget, predictRows, type TargetMeasurement, type TargetPrediction } from './predict';

@@ -4,7 +4,7 @@
  */
 import * as os from 'os';
 import * as path from 'path';
-import { isSegmentationData } from '../../data/sources/seg-source';
+import { isSegmentationData } from '../../io/sources/seg-source';
 import { SEG_HEAD_KINDS } from '../../model/seg-head';
 import { parseImageBudget, segHeadFromFlags } from './finetune-segment';
 import { PEFT_METHOD_NAMES } from '../../peft/index';

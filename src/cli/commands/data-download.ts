@@ -1,8 +1,8 @@
 /** `tpp-lab data download <flag>`: fetch a MedMNIST file into the cache (or copy it with --from), MD5-checked. */
 import { Command } from '../command';
 import { UsageError } from '../args';
-import { DownloadEvent, downloadMedMNIST } from '../../data/sources/download';
-import { defaultCacheDir } from '../../data/sources/medmnist';
+import { DownloadEvent, downloadMedMNIST } from '../../io/sources/download';
+import { defaultCacheDir } from '../../io/sources/medmnist';
 import { isMedMNISTFlag, MEDMNIST_FLAGS, MEDMNIST_SIZES, MedMNISTSize } from '../../data/sources/medmnist-info';
 
 /** A progress printer for stderr: one line, redrawn at most ~5 times a second on a terminal. */

@@ -1,7 +1,7 @@
 /** `tpp-lab data inspect <flag | file.npz>`: shapes, dtypes and class counts per split of an .npz. */
 import { Command } from '../command';
 import { UsageError } from '../args';
-import { inspectNpz, InspectReport } from '../../data/sources/inspect';
+import { inspectNpz, InspectReport } from '../../io/sources/inspect';
 import { MEDMNIST_SIZES, MedMNISTSize } from '../../data/sources/medmnist-info';
 
 /** Human-readable lines of a report. */

@@ -5,7 +5,7 @@ import { UsageError } from '../args';
 import { Command } from '../command';
 import { DicomError, DicomImage, DicomTags } from '../../data/dicom/dicom';
 import { readDicom, readDicomTags } from '../../io/dicom-file';
-import { listFilesSorted } from '../../data/dicom/dicom-dataset';
+import { listFilesSorted } from '../../io/dicom-dataset';
 import { pixelStats, PixelStats } from '../../data/dicom/dicom-pixels';
 import { parseWindow, Window, WindowSpec, windowToUint8 } from '../../data/dicom/dicom-window';
 import { encodePng } from '../../data/formats/png-write';

@@ -3,7 +3,7 @@ import type { ViT } from '../../model/vit';
 import { DEFAULT_SEG_HEAD, SEG_HEAD_KINDS, type SegHeadKind } from '../../model/seg-head';
 import { segImages } from '../../data/sets/segmentation';
 import { normalizationFrom } from '../../train/common';
-import { requireSegmentationData } from '../../data/sources/seg-source';
+import { requireSegmentationData } from '../../io/sources/seg-source';
 import { finetuneSegmentation } from '../../train/segment';
 import { optionalFileBytes } from '../../io/stage-files';
 import { UsageError, type FlagValues } from '../args';

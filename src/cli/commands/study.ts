@@ -1,6 +1,6 @@
 /** `tpp-lab study`: a plan of several targets, each a grid (src/grid/study.ts), and a front page that answers the questions. */
 import * as path from 'path';
-import { isSegmentationData } from '../../data/sources/seg-source';
+import { isSegmentationData } from '../../io/sources/seg-source';
 import { gridBackbone } from '../../grid/build';
 import { CONTINUED_ARM, continuedCells, runContinued } from '../../grid/continued';
 import { parseShard } from '../../grid/plan';

@@ -1,6 +1,6 @@
 /**
  * What a DICOM folder's load used and left out, and how it is said: the part of the folder reader
- * (dicom-dataset.ts, Node: files) that needs no files, so the data opener checks a load in a web page too.
+ * (src/io/dicom-dataset.ts, Node: files) that needs no files, so the data opener checks a load in a web page too.
  */
 
 /** A file that could not be used, and why. */

@@ -1,6 +1,6 @@
 /**
  * IDX files (the MNIST family's format, optionally gzipped), from their bytes; reading them from a folder
- * (Fashion-MNIST, our non-medical pre-training pool) is src/data/sources/fashion-mnist.ts.
+ * (Fashion-MNIST, our non-medical pre-training pool) is src/io/sources/fashion-mnist.ts.
  */
 import { gunzip } from './inflate';
 

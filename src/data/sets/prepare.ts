@@ -1,7 +1,7 @@
 /**
  * "Limit, fit to the backbone" in one place: what every command, the grid and the notebooks do to loaded splits
  * before training. Works on arrays only (no file access), so a web page runs it on data it decoded itself;
- * `openData` (sources/open.ts) reads `--data` and calls it.
+ * `openData` (src/io/sources/open.ts) reads `--data` and calls it.
  */
 import { capImages, limit, type Dataset } from './dataset';
 import { describeFit, fitSegToBackbone, fitToBackbone, type ImageInput } from './fit';

@@ -6,7 +6,7 @@
  *
  * Here: validation, subsets, deterministic splits (stratified by image label with `splits.ts`), the label
  * budget in images, the `Dataset` view of the images (for MAE / TPP, which need only images) and nearest-neighbour
- * resizing of masks (fitting to a backbone: `fitSegToBackbone` in fit.ts). Loaders: `sources/seg-load.ts`;
+ * resizing of masks (fitting to a backbone: `fitSegToBackbone` in fit.ts). Loaders: `src/io/sources/seg-load.ts`;
  * batches with paired augmentation: `batches` (batches.ts) takes a `SegDataset` too.
  */
 import { Dataset, Images, subset } from './dataset';

@@ -1,13 +1,35 @@
 /**
  * The data opener's work after reading: a DICOM folder's load checked and said, the training split limited, every
  * split fitted to the backbone (`prepareSplits`). It takes the reader as a function, so it runs in a web page with a
- * reader of its own as well as under Node, where `openData` (open.ts) passes `loadData` (load.ts: files).
+ * reader of its own as well as under Node, where `openData` (src/io/sources/open.ts) passes `loadData`
+ * (src/io/sources/load.ts: files). The reader's types (`DataSplits`, `LoadDataOptions`) live here, beside it.
  */
 import { dicomLoadIsClean, formatDicomLoad, type DicomLoadSummary } from '../dicom/dicom-load';
-import { prepareSplits, type PrepareOptions } from '../sets/prepare';
-import type { DataSplits, LoadDataOptions } from './load';
+import { prepareSplits, type PrepareOptions, type Splits } from '../sets/prepare';
 
-/** Reads data by spec, with its splits (under Node `loadData`, load.ts). */
+/** Loaded splits (see `Splits`), plus what a DICOM folder's load left out. */
+export interface DataSplits extends Splits {
+  /** For a DICOM folder: what was used and what was left out (failed, missing, unlabelled files). */
+  dicomLoad?: DicomLoadSummary;
+}
+
+/** Options of `loadData`. */
+export interface LoadDataOptions {
+  /**
+   * Seed of the split of data without official splits (a DICOM folder's or a segmentation pack's 70/10/20 split,
+   * Fashion-MNIST's validation slice, a pool's split); default 0. Keep it apart from the training seed, so that runs with different training seeds are
+   * evaluated on the same test images.
+   */
+  splitSeed?: number;
+  /** Image size of a DICOM folder's images (default 28). */
+  imageSize?: number;
+  /** Channels of a DICOM folder's images: 1 (default) or 3. */
+  channels?: number;
+  /** Keep only the first N training images; for a MedMNIST .npz only those are decoded. */
+  limit?: number;
+}
+
+/** Reads data by spec, with its splits (under Node `loadData`, src/io/sources/load.ts). */
 export type LoadData = (spec: string, options: LoadDataOptions) => Promise<DataSplits>;
 
 /** Options of `openData`. */

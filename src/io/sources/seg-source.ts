@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { loadSegFolder } from './seg-folder';
 import { isSegNpz, loadSegNpz, segPackName } from './seg-load';
-import { segSplit, type SegSplits } from '../sets/segmentation';
+import { segSplit, type SegSplits } from '../../data/sets/segmentation';
 
 /** Whether `spec` names segmentation data (a segmentation `.npz`, or a folder with `masks.csv`). */
 export function isSegmentationData(spec: string): boolean {

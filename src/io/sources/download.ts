@@ -16,7 +16,7 @@ import * as https from 'https';
 import * as path from 'path';
 import { pipeline } from 'stream/promises';
 import { Transform } from 'stream';
-import { MedMNISTSize, checkMedMNISTSize, medmnistFileName, medmnistInfo, medmnistUrl } from './medmnist-info';
+import { MedMNISTSize, checkMedMNISTSize, medmnistFileName, medmnistInfo, medmnistUrl } from '../../data/sources/medmnist-info';
 import { bundledDataDir, defaultCacheDir } from './medmnist';
 
 /** Progress events, in order: `start`, then `bytes` (repeated), `verify`, `done`. */

@@ -12,10 +12,10 @@
  * - any other numeric `[N]` array is a per-image reference measurement (e.g. `head_circumference_mm`).
  */
 import * as path from 'path';
-import type { NpyArray } from '../formats/npy';
-import { listNpzKeys, readNpz, readNpzStrings } from '../formats/npz';
-import { Masks, SegDataset, validateSegDataset } from '../sets/segmentation';
-import { fileSource } from '../../io/file-source';
+import type { NpyArray } from '../../data/formats/npy';
+import { listNpzKeys, readNpz, readNpzStrings } from '../../data/formats/npz';
+import { Masks, SegDataset, validateSegDataset } from '../../data/sets/segmentation';
+import { fileSource } from '../file-source';
 
 /** Whether the `.npz` at `file` is a segmentation pack (has `images` and `masks`). Reads only the directory. */
 export function isSegNpz(file: string): boolean {

@@ -12,13 +12,13 @@
  */
 import { createReadStream, promises as fs } from 'fs';
 import * as path from 'path';
-import { Dataset, validateDataset } from '../sets/dataset';
-import { DicomError, DicomImage } from './dicom';
-import { readDicom } from '../../io/dicom-file';
-import { DICOM_DEFAULTS, toUnitImage, WindowSpec } from './dicom-window';
-import { resizeBilinear } from '../sets/resize';
-import { split, SplitDatasets } from '../sets/splits';
-import { summarizeFailures, type DicomFailure } from './dicom-load';
+import { Dataset, validateDataset } from '../data/sets/dataset';
+import { DicomError, DicomImage } from '../data/dicom/dicom';
+import { readDicom } from './dicom-file';
+import { DICOM_DEFAULTS, toUnitImage, WindowSpec } from '../data/dicom/dicom-window';
+import { resizeBilinear } from '../data/sets/resize';
+import { split, SplitDatasets } from '../data/sets/splits';
+import { summarizeFailures, type DicomFailure } from '../data/dicom/dicom-load';
 
 /** How to build the dataset. Column names are matched exactly. */
 export interface DicomDatasetOptions {
@@ -251,5 +251,5 @@ function noExamplesMessage(
   );
 }
 
-export { toUnitImage } from './dicom-window';
-export { dicomLoadIsClean, formatDicomLoad, summarizeFailures, type DicomFailure, type DicomLoadSummary } from './dicom-load';
+export { toUnitImage } from '../data/dicom/dicom-window';
+export { dicomLoadIsClean, formatDicomLoad, summarizeFailures, type DicomFailure, type DicomLoadSummary } from '../data/dicom/dicom-load';

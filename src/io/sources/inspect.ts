@@ -6,9 +6,9 @@
 import * as fs from 'fs';
 import { md5File } from './download';
 import { resolveMedMNIST, MedMNISTLocation, SPLITS, Split } from './medmnist';
-import { medmnistInfo, MedMNISTSize } from './medmnist-info';
-import { readNpz, readNpzInfo } from '../formats/npz';
-import { fileSource } from '../../io/file-source';
+import { medmnistInfo, MedMNISTSize } from '../../data/sources/medmnist-info';
+import { readNpz, readNpzInfo } from '../../data/formats/npz';
+import { fileSource } from '../file-source';
 
 /** One split of a MedMNIST-style file. */
 export interface SplitReport {

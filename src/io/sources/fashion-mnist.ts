@@ -5,8 +5,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { decodeIdxU8 } from '../formats/idx';
-import { Dataset, validateDataset } from '../sets/dataset';
+import { decodeIdxU8 } from '../../data/formats/idx';
+import { Dataset, validateDataset } from '../../data/sets/dataset';
 
 /** Where Debian's `dataset-fashion-mnist` package puts the files. */
 export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';

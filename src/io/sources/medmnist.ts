@@ -9,11 +9,11 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { MedMNISTFlag, MedMNISTSize, checkMedMNISTSize, isMedMNISTFlag, medmnistFileName, medmnistInfo } from './medmnist-info';
-import { type MedMNISTDataset, type Split, SPLITS, splitsOf } from './medmnist-read';
-import { fileSource } from '../../io/file-source';
+import { MedMNISTFlag, MedMNISTSize, checkMedMNISTSize, isMedMNISTFlag, medmnistFileName, medmnistInfo } from '../../data/sources/medmnist-info';
+import { type MedMNISTDataset, type Split, SPLITS, splitsOf } from '../../data/sources/medmnist-read';
+import { fileSource } from '../file-source';
 
-export { medmnistSplitsFromBytes, scalePixels, SPLITS, type MedMNISTDataset, type Split } from './medmnist-read';
+export { medmnistSplitsFromBytes, scalePixels, SPLITS, type MedMNISTDataset, type Split } from '../../data/sources/medmnist-read';
 
 /** Where `loadMedMNIST` and the download look for files. */
 export interface MedMNISTLocation {

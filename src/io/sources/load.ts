@@ -3,40 +3,21 @@
  * MedMNIST's keys, `fashion-mnist` (the non-medical pool, from Debian's package), a pool (`tinyimagenet`, `pbc`,
  * `kermany`, or an .npz with `images` + `labels`), a segmentation pack (its images), or a folder of DICOM files with a
  * labels CSV. This module reads files (Node); `openData` (open.ts) adds the limit and the fit to a backbone
- * (`prepareSplits`, browser-safe) and is what commands and notebooks call.
+ * (`prepareSplits`, browser-safe) and is what commands and notebooks call. Its types (`DataSplits`,
+ * `LoadDataOptions`) live with the browser-safe part, src/data/sources/open-with.ts.
  */
 import * as fs from 'fs';
-import { Dataset, numExamples } from '../sets/dataset';
-import { loadDicomDataset, type DicomLoadSummary } from '../dicom/dicom-dataset';
+import { Dataset, numExamples } from '../../data/sets/dataset';
+import { loadDicomDataset } from '../dicom-dataset';
 import { loadFashionMNIST } from './fashion-mnist';
 import { loadMedMNISTSplits } from './medmnist';
 import { isPoolFile, isPoolName, loadPool } from './pools';
 import { isSegmentationData, loadSegData } from './seg-source';
-import { segImages } from '../sets/segmentation';
-import type { Splits } from '../sets/prepare';
-import { split } from '../sets/splits';
+import { segImages } from '../../data/sets/segmentation';
+import { split } from '../../data/sets/splits';
+import type { DataSplits, LoadDataOptions } from '../../data/sources/open-with';
 
-/** Loaded splits (see `Splits`), plus what a DICOM folder's load left out. */
-export interface DataSplits extends Splits {
-  /** For a DICOM folder: what was used and what was left out (failed, missing, unlabelled files). */
-  dicomLoad?: DicomLoadSummary;
-}
-
-/** Options of `loadData`. */
-export interface LoadDataOptions {
-  /**
-   * Seed of the split of data without official splits (a DICOM folder's or a segmentation pack's 70/10/20 split,
-   * Fashion-MNIST's validation slice, a pool's split); default 0. Keep it apart from the training seed, so that runs with different training seeds are
-   * evaluated on the same test images.
-   */
-  splitSeed?: number;
-  /** Image size of a DICOM folder's images (default 28). */
-  imageSize?: number;
-  /** Channels of a DICOM folder's images: 1 (default) or 3. */
-  channels?: number;
-  /** Keep only the first N training images; for a MedMNIST .npz only those are decoded. */
-  limit?: number;
-}
+export type { DataSplits, LoadDataOptions } from '../../data/sources/open-with';
 
 /**
  * Load `spec` with its official splits when it has them (MedMNIST), or a seeded stratified 70/10/20 split

@@ -14,11 +14,11 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { decodePng } from '../formats/png-read';
-import { readLabelsCsv } from '../dicom/dicom-dataset';
-import { resizeBilinear } from '../sets/resize';
+import { decodePng } from '../../data/formats/png-read';
+import { readLabelsCsv } from '../dicom-dataset';
+import { resizeBilinear } from '../../data/sets/resize';
 import { masksFromArray } from './seg-load';
-import { resizeMasksNearest, validateSegDataset, type SegDataset } from '../sets/segmentation';
+import { resizeMasksNearest, validateSegDataset, type SegDataset } from '../../data/sets/segmentation';
 
 /** Options of `loadSegFolder`. */
 export interface SegFolderOptions {

@@ -11,11 +11,11 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { concatDatasets } from '../sets/concat';
-import { Dataset, PixelData, seededShuffle, subset } from '../sets/dataset';
-import { listNpzKeys, readNpz, readNpzStrings } from '../formats/npz';
-import { split } from '../sets/splits';
-import { fileSource } from '../../io/file-source';
+import { concatDatasets } from '../../data/sets/concat';
+import { Dataset, PixelData, seededShuffle, subset } from '../../data/sets/dataset';
+import { listNpzKeys, readNpz, readNpzStrings } from '../../data/formats/npz';
+import { split } from '../../data/sets/splits';
+import { fileSource } from '../file-source';
 
 /** A named pool: its files (concatenated in order), what it shows, and its split fractions. */
 export interface PoolInfo {

@@ -5,9 +5,9 @@
  * `openWith` (open-with.ts), which needs no files and runs in a web page too.
  */
 import { loadData, type DataSplits } from './load';
-import { openWith, type OpenDataOptions } from './open-with';
+import { openWith, type OpenDataOptions } from '../../data/sources/open-with';
 
-export { checkDicomLoad, type OpenDataOptions } from './open-with';
+export { checkDicomLoad, type OpenDataOptions } from '../../data/sources/open-with';
 
 /** Open `spec` from files (see `openWith`). */
 export async function openData(spec: string, options: OpenDataOptions = {}): Promise<DataSplits> {
