@@ -76,10 +76,11 @@ const EXPECTED: Record<string, Expected> = {
     ],
   },
   // The regime map (LoRA, adapter: Δ against the TPP images' distance, a trace per target) and the knee's
-  // predicted-against-measured plot, all read from the committed files; the predictor table.
+  // predicted-against-measured plot and the dose curve, all read from the committed files; the predictor table.
   '11-will-tpp-help.ipynb': {
-    figures: 3,
+    figures: 4,
     shows: [
+      { what: 'the dose curve', pattern: /TPP on the target's own images: more TPP training, against no TPP/ },
       { what: 'a target in the map\'s legend', pattern: /class="legendtext"[^>]*>pneumoniamnist</ },
       { what: 'the knee prospective test', pattern: /Knee X-rays: predicted \(before\) against measured \(after\)/ },
       { what: 'the predictor against the trivial one', pattern: /trivial: the mean Δ of the other targets/ },
