@@ -4,7 +4,7 @@
  * same numbers; scripts/study-tables.ts writes them into `<!-- regime:NAME -->` blocks and checks them.
  */
 import { signed } from '../analysis/paired';
-import type { CsvRow } from '../report/study-tables';
+import { type CsvRow, deltaText } from '../report/study-csv';
 import type { PredictionRow } from './predict';
 import type { FrozenPredictor } from './predictor';
 import type { MeasuredSetting } from './settings';
@@ -92,13 +92,6 @@ function flipped(r: CsvRow): CsvRow {
   return { ...r, delta_mean: String(-Number(r.delta_mean)), delta_ci_low: String(-Number(r.delta_ci_high)), delta_ci_high: String(-Number(r.delta_ci_low)), verdict };
 }
 
-/** `+0.012 [−0.010, +0.034] n.d.e.` (helps and hurts in bold). */
-function pairedCell(r: CsvRow | undefined): string {
-  if (!r) return '—';
-  const v = r.verdict === 'no detectable effect' ? 'n.d.e.' : `**${r.verdict}**`;
-  return `${signed(Number(r.delta_mean), 3)} [${signed(Number(r.delta_ci_low), 3)}, ${signed(Number(r.delta_ci_high), 3)}] ${v}`;
-}
-
 /**
  * The dose axis (and the mix arms) from a study's contrasts.csv: per target, method and labels per class, each TPP
  * arm's images and epochs, its Δ against no TPP and against TPP on 546 own images (`same`), both paired over the
@@ -116,7 +109,7 @@ export function doseTable(contrasts: readonly CsvRow[], doses: Readonly<Record<s
       const vsNone = here.find((r) => r.question === 'tpp-helps' && r.arm === arm && r.versus === 'none');
       const vsSame = arm === 'same' ? undefined : here.find((r) => r.question === 'modality' && r.arm === 'same' && r.versus === arm);
       if (!vsNone) continue;
-      lines.push(`| ${target} | ${method} | ${budget} | ${arm === 'same' ? 'own images' : arm} | ${d.label} | ${d.epochs} | ${pairedCell(vsNone)} | ${arm === 'same' ? '(reference)' : pairedCell(vsSame && flipped(vsSame))} |`);
+      lines.push(`| ${target} | ${method} | ${budget} | ${arm === 'same' ? 'own images' : arm} | ${d.label} | ${d.epochs} | ${deltaText(vsNone)} | ${arm === 'same' ? '(reference)' : deltaText(vsSame && flipped(vsSame))} |`);
     }
   }
   return lines.join('\n');

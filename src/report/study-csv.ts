@@ -2,6 +2,7 @@
  * The study's committed CSVs (danfojs writes plain fields, no quoted commas) parsed from their text, so Node reads
  * them from disk (`readCsvRows` in ./study-tables) and a web page from a fetch, with the same rows.
  */
+import { signed } from '../analysis/paired';
 import type { ContrastRow } from './study-report';
 
 /** A row of one of the study's CSVs, as strings. */
@@ -26,3 +27,11 @@ export function contrastRows(rows: CsvRow[]): ContrastRow[] {
     wins: r.wins, verdict: r.verdict, mde: Number(r.mde), by_tpp_seed: r.by_tpp_seed,
   }));
 }
+
+/** `+0.012 [−0.010, +0.034] n.d.e.` from a contrast or summary row (helps and hurts in bold; `—` for none). */
+export function deltaText(r: CsvRow | undefined): string {
+  if (!r) return '—';
+  const v = r.verdict === 'no detectable effect' ? 'n.d.e.' : `**${r.verdict}**`;
+  return `${signed(Number(r.delta_mean), 3)} [${signed(Number(r.delta_ci_low), 3)}, ${signed(Number(r.delta_ci_high), 3)}] ${v}`;
+}
+

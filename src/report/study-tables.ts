@@ -11,7 +11,7 @@
 import * as fs from 'fs';
 import { meanStd, pairedSummary, signed } from '../analysis/paired';
 import { baselineGrid, type ContrastRow, QUESTION_TITLES } from './study-report';
-import { parseCsvRows, type CsvRow } from './study-csv';
+import { deltaText, parseCsvRows, type CsvRow } from './study-csv';
 
 export { contrastRows, parseCsvRows, type CsvRow } from './study-csv';
 
@@ -30,12 +30,6 @@ const ARM_TITLES: Record<string, string> = {
 
 const signed3 = (x: number) => signed(x, 3);
 const short = (v: string) => (v === 'no detectable effect' ? 'n.d.e.' : `**${v}**`);
-
-/** `+0.012 [−0.010, +0.034] n.d.e.` from a contrast or summary row. */
-function deltaText(r: CsvRow | undefined): string {
-  if (!r) return '—';
-  return `${signed3(Number(r.delta_mean))} [${signed3(Number(r.delta_ci_low))}, ${signed3(Number(r.delta_ci_high))}] ${short(r.verdict)}`;
-}
 
 function orderArms(arms: string[]): string[] {
   return [...ARM_ORDER.filter((a) => arms.includes(a)), ...arms.filter((a) => !ARM_ORDER.includes(a))];
