@@ -41,6 +41,23 @@ const PLAN = JSON.parse(fs.readFileSync(path.join(ROOT, 'docs', 'results', 'stud
 /** The figures the lab draws, by their element id. */
 const FIGURES = ['fig-balance', 'fig-params', 'fig-tpp-loss', 'fig-val-auc', 'fig-paired', 'fig-regime'];
 
+/** The page's `window.workshop` state (site/main.ts). */
+type WorkshopState = { status: string; error?: string; backend?: string; result?: LabResult };
+
+/** Record `page`'s console errors and uncaught errors in `problems`. */
+function watchErrors(page: Page, problems: string[]): void {
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console.error: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+}
+
+/** Wait until the lab's run has ended (done or error) and return the page's state. */
+async function runEnded(page: Page, timeout: number): Promise<WorkshopState> {
+  await page.waitForFunction(() => ['done', 'error'].includes((window as unknown as { workshop: WorkshopState }).workshop.status), undefined, { timeout, polling: 500 });
+  return page.evaluate(() => (window as unknown as { workshop: WorkshopState }).workshop);
+}
+
 describe('workshop page (quick profile, wasm, headless Chromium)', () => {
   let site: SiteBuild;
   let server: SiteServer;
@@ -93,9 +110,8 @@ describe('workshop page (quick profile, wasm, headless Chromium)', () => {
     await page.waitForFunction(() => (window as unknown as { workshop: { status: string } }).workshop.status === 'stopped', undefined, { timeout: 60_000, polling: 100 });
     assert.equal(await page.textContent('#run'), 'Continue');
     await page.click('#run');
-    await page.waitForFunction(() => ['done', 'error'].includes((window as unknown as { workshop: { status: string } }).workshop.status), undefined, { timeout: 220_000, polling: 500 });
+    const state = await runEnded(page, 220_000);
     wall = (Date.now() - t0) / 1000;
-    const state = await page.evaluate(() => (window as unknown as { workshop: { status: string; error?: string; backend?: string; result?: LabResult } }).workshop);
     assert.equal(state.error, undefined);
     assert.equal(state.status, 'done');
     assert.equal(state.backend, 'wasm');
@@ -203,8 +219,7 @@ describe('workshop page with the participant\'s own images (tiny profile, wasm)'
     const problems: string[] = [];
     try {
       const page = await browser.newPage();
-      page.on('console', (m) => m.type() === 'error' && problems.push(`console.error: ${m.text()}`));
-      page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+      watchErrors(page, problems);
       await page.goto(`${server.url}?profile=tiny&labels=5`);
       await page.setInputFiles('#own', root);
       await page.waitForFunction(() => /^Own images/.test(document.getElementById('own-status')!.textContent ?? ''), undefined, { timeout: 30_000 });
@@ -213,8 +228,7 @@ describe('workshop page with the participant\'s own images (tiny profile, wasm)'
       assert.match(status, /my-xrays\/README\.txt \(not a \.png, \.jpg, \.jpeg or DICOM file\)/);
       assert.match(status, /my-xrays\/pneumonia\/cut\.dcm \(cannot be decoded: DICOM file is truncated/);
       await page.click('#run');
-      await page.waitForFunction(() => ['done', 'error'].includes((window as unknown as { workshop: { status: string } }).workshop.status), undefined, { timeout: 150_000, polling: 500 });
-      const state = await page.evaluate(() => (window as unknown as { workshop: { error?: string; result?: LabResult } }).workshop);
+      const state = await runEnded(page, 150_000);
       assert.equal(state.error, undefined);
       assert.match(await page.textContent('#step-1') ?? '', /own images.*2 classes: 0 = normal, 1 = pneumonia/s);
       assert.match(await page.textContent('#step-5') ?? '', /The study did not run own images/);
@@ -238,14 +252,12 @@ describe('workshop page from a CLI adapter (tiny profile, wasm)', () => {
     const problems: string[] = [];
     try {
       const page = await browser.newPage();
-      page.on('console', (m) => m.type() === 'error' && problems.push(`console.error: ${m.text()}`));
-      page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+      watchErrors(page, problems);
       await page.goto(`${server.url}?profile=tiny`);
       await page.setInputFiles('#adapter-file', adapter);
       await page.waitForFunction(() => /^TPP adapter/.test(document.getElementById('own-status')!.textContent ?? ''), undefined, { timeout: 30_000 });
       await page.click('#run');
-      await page.waitForFunction(() => ['done', 'error'].includes((window as unknown as { workshop: { status: string } }).workshop.status), undefined, { timeout: 150_000, polling: 500 });
-      const state = await page.evaluate(() => (window as unknown as { workshop: { error?: string; result?: LabResult } }).workshop);
+      const state = await runEnded(page, 150_000);
       assert.equal(state.error, undefined);
       assert.match(await page.textContent('#step-3') ?? '', /TPP adapter loaded from tpp-breastmnist-lora4\.safetensors/);
       assert.deepEqual(state.result!.tppLosses, [], 'no TPP step ran in the page');
@@ -280,14 +292,10 @@ describe('workshop page on WebGL (SwiftShader, tiny profile)', () => {
     const problems: string[] = [];
     try {
       const page = await browser.newPage();
-      page.on('console', (m) => {
-        if (m.type() === 'error') problems.push(`console.error: ${m.text()}`);
-      });
-      page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+      watchErrors(page, problems);
       await page.goto(`${server.url}?profile=tiny&backend=webgl`);
       await page.click('#run');
-      await page.waitForFunction(() => ['done', 'error'].includes((window as unknown as { workshop: { status: string } }).workshop.status), undefined, { timeout: 220_000, polling: 500 });
-      const state = await page.evaluate(() => (window as unknown as { workshop: { error?: string; backend?: string; result?: LabResult } }).workshop);
+      const state = await runEnded(page, 220_000);
       assert.equal(state.error, undefined);
       assert.equal(state.backend, 'webgl');
       assert.match(await page.textContent('#backend') ?? '', /^webgl/);
