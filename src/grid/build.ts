@@ -54,8 +54,11 @@ function armTpp(s: GridSettings, arm: string): ArmTpp | undefined {
   return Object.keys(t).length ? t : undefined;
 }
 
-/** The arms of `s` with their images: none, the target's own, a pool, or a mix of pools. */
-async function buildArms(s: GridSettings, sources: GridSources, target: GridTarget, vit: ViT, onNote?: NoteSink): Promise<Arm[]> {
+/**
+ * The arms of `s` with their images: none, the target's own, a pool, or a mix of pools. The images TPP then runs on
+ * are `tppImages` (plan.ts) of each: what the regime map's distance tables measure too (scripts/regime-distances.ts).
+ */
+export async function buildArms(s: GridSettings, sources: GridSources, target: GridTarget, vit: ViT, onNote?: NoteSink): Promise<Arm[]> {
   const specs = otherArms(s.other);
   const fit = (ds: Dataset) => fitImages(ds, { config: vit.config, convert: !!s.convert }, onNote);
   const pool = async (spec: string) => sources.loadData(spec, { splitSeed: s.splitSeed, imageSize: vit.config.imageSize, channels: vit.config.channels });

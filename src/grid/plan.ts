@@ -141,7 +141,7 @@ export function armTppOverrides(grid: Pick<CompareGrid, 'tpp'>, arm: Pick<Arm, '
  * The images TPP runs on for `arm`, or null for no TPP: at most the arm's `tpp.images` (else `grid.tpp.maxImages`),
  * drawn at random (seed 0) when the pool is larger, so a pool stored sorted by class still gives a mixed sample.
  */
-export function tppImages(grid: Pick<CompareGrid, 'tpp'>, arm: Pick<Arm, 'images' | 'tpp'>): Dataset | null {
+export function tppImages(grid: { tpp: Pick<CompareGrid['tpp'], 'maxImages'> }, arm: Pick<Arm, 'images' | 'tpp'>): Dataset | null {
   return arm.images ? capImages(arm.images, arm.tpp?.images ?? grid.tpp.maxImages) : null;
 }
 
