@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { featureStats, frechetDistance } from '../src/analysis/frechet';
-import { fitRidge, leaveOneTargetOut, predictDelta, predictWithInterval, type RegimeSetting, spearman, validate } from '../src/regime/predictor';
+import { fitRidge, leaveOneTargetOut, predictDelta, PREDICTOR_DESIGNS, predictWithInterval, type RegimeSetting, spearman, validate } from '../src/regime/predictor';
 import { mulberry32 } from '../src/data/sets/random';
 
 /** Gaussian samples `[n, d]` with per-column means `mu` and standard deviations `sd` (Box-Muller, seeded). */
@@ -61,12 +61,15 @@ function linearSettings(noise = 0): RegimeSetting[] {
   return out;
 }
 
+const V1 = PREDICTOR_DESIGNS[1];
+const V2 = PREDICTOR_DESIGNS[2];
+
 describe('regime predictor', () => {
   it('recovers a linear rule (tiny penalty) and predicts held-out targets from it', () => {
     const s = linearSettings();
-    const m = fitRidge(s, 1e-9);
+    const m = fitRidge(s, { ...V1, lambda: 1e-9 });
     for (const x of s) assert.ok(Math.abs(predictDelta(m, x) - x.delta!) < 1e-6);
-    const v = validate(leaveOneTargetOut(s, 1e-9));
+    const v = validate(leaveOneTargetOut(s, { ...V1, lambda: 1e-9 }));
     assert.ok(v.spearman.value > 0.99);
     assert.equal(v.verdict, 'beats the trivial predictor');
     assert.ok(v.gainOverTrivial.low > 0);
@@ -74,13 +77,13 @@ describe('regime predictor', () => {
   it('says so when the features carry nothing: Δ is noise', () => {
     const rand = mulberry32(3);
     const s = linearSettings().map((x) => ({ ...x, delta: (rand() - 0.5) * 0.05 }));
-    const v = validate(leaveOneTargetOut(s));
+    const v = validate(leaveOneTargetOut(s, V1));
     assert.notEqual(v.verdict, 'beats the trivial predictor');
     assert.ok(v.gainOverTrivial.low <= 0);
   });
   it('gives an interval from the held-out errors and the nearest measured settings', () => {
     const s = linearSettings(0.01);
-    const p = { format: 'tpp-lab/regime-predictor' as const, version: 1, frozen: 'x', backbone: 'b', metric: 'auc', model: fitRidge(s), validation: validate(leaveOneTargetOut(s)), training: s };
+    const p = { format: 'tpp-lab/regime-predictor' as const, version: 1, frozen: 'x', backbone: 'b', metric: 'auc', model: fitRidge(s, V1), validation: validate(leaveOneTargetOut(s, V1)), training: s };
     const r = predictWithInterval(p, { ...s[0], delta: undefined });
     assert.ok(r.low < r.delta && r.delta < r.high);
     assert.equal(r.nearest.length, 3);
@@ -93,7 +96,7 @@ describe('regime predictor', () => {
     assert.ok(Math.abs(spearman([1, 2, 2, 3], [1, 2, 3, 4]) - 0.9486832980505138) < 1e-12);
   });
   it('refuses too little data', () => {
-    assert.throws(() => leaveOneTargetOut(linearSettings().filter((x) => x.target === 'a')), /at least 2 targets/);
+    assert.throws(() => leaveOneTargetOut(linearSettings().filter((x) => x.target === 'a'), V1), /at least 2 targets/);
   });
 });
 
@@ -108,8 +111,8 @@ describe('the committed predictor v1', () => {
     const settings = all.map(({ target, arm, method, budget, fdPool, fdBackbone, surprise, delta }) => ({ target, arm, method, budget, fdPool, fdBackbone, surprise, delta }));
     const frozen = JSON.parse(fs.readFileSync(`${dir}/predictor-v1.json`, 'utf8'));
     assert.deepEqual(settings, frozen.training);
-    assert.deepEqual(fitRidge(settings), frozen.model);
-    assert.deepEqual(validate(leaveOneTargetOut(settings)), frozen.validation);
+    assert.deepEqual(fitRidge(settings, V1), frozen.model);
+    assert.deepEqual(validate(leaveOneTargetOut(settings, V1)), frozen.validation);
   });
 });
 

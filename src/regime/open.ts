@@ -13,19 +13,56 @@ import { loadData } from '../io/sources/load';
 import { backboneFingerprint } from '../model/fingerprint';
 import type { PoolStats } from './domain';
 import { checkFrozenPredictor, type CandidatePool, measureTarget, predictRows, type TargetMeasurement, type TargetPrediction } from './predict';
-import type { FrozenPredictor } from './predictor';
-import { capImages } from '../data/sets/dataset';
+import { type FrozenPredictor, STUDY_DOSE } from './predictor';
+import { firstOfEach, type MeasuredSetting, regimeSettings } from './settings';
+import { contrastRows, readCsvRows } from '../report/study-tables';
+import { capImages, numExamples } from '../data/sets/dataset';
 import { normalizationFrom } from '../train/common';
 import { backbonePaths, openBackbone } from '../io/backbone';
 import { loadDecoder } from '../io/decoder';
 import { readCheckpointInfo } from '../io/checkpoint';
 import type { ArmDose } from './tables';
 
-/** The predictor `predict` uses unless told otherwise: v1, frozen before the runs that test it. */
-export const SHIPPED_PREDICTOR = path.resolve(__dirname, '..', '..', 'docs', 'results', 'regime-2026-12-06', 'predictor-v1.json');
+/** The committed results the regime map reads. */
+const RESULTS = path.resolve(__dirname, '..', '..', 'docs', 'results');
 
-/** TPP images per pool, as the study's TPP saw them (the predictor was fitted on such runs). */
-export const PREDICT_TPP_IMAGES = 546;
+/** The predictor `predict` uses unless told otherwise: v2, refitted on every measured setting after the knee's prospective test of v1. */
+export const SHIPPED_PREDICTOR = path.join(RESULTS, 'regime-2026-12-06', 'predictor-v2.json');
+
+/** TPP images per pool that `predict` assumes first: the study's dose (own images are also predicted at all of them). */
+export const PREDICT_TPP_IMAGES = STUDY_DOSE.images;
+
+/**
+ * The regime map's measured settings, under docs/results: each grid's contrasts, the distance table of its arms, and
+ * for grids whose arms carry their own dose the folder whose adapters record it (the study's arms are 546 x 40).
+ * In this order: where a later grid reran an earlier one's cells, the earlier row is kept (`firstOfEach`).
+ */
+export const REGIME_SOURCES: readonly { contrasts: string; distances: string; doses?: string }[] = Object.freeze([
+  { contrasts: 'study-2026-11-28/contrasts.csv', distances: 'regime-2026-12-06/distances.csv' },
+  { contrasts: 'regime-2026-12-06/knee/contrasts.csv', distances: 'regime-2026-12-06/knee-distances.csv', doses: 'regime-2026-12-06/knee' },
+  { contrasts: 'regime-2026-12-06/dose/contrasts.csv', distances: 'regime-2026-12-06/dose-distances.csv', doses: 'regime-2026-12-06/dose' },
+  { contrasts: 'regime-2026-12-06/mix/contrasts.csv', distances: 'regime-2026-12-06/mix-distances.csv', doses: 'regime-2026-12-06/mix' },
+]);
+
+/**
+ * Arms (`target/arm`) left out of the regime settings, and why: their TPP images were not what the arm names.
+ * BreastMNIST + HC18: `concatDatasets` keeps uint8 values when it joins them with float parts, so the arm joined
+ * BreastMNIST's 0..255 bytes with HC18's converted 0..1 floats; the float result is not divided by 255, and TPP saw
+ * breast images 255 times too bright beside HC18's (its FD to the target, 27.7, says so).
+ */
+export const LEFT_OUT_ARMS: Readonly<Record<string, string>> = Object.freeze({
+  'breastmnist/mix-hc18': 'its TPP images joined BreastMNIST bytes (0..255) and HC18 floats (0..1) unscaled',
+});
+
+/** Every measured setting of `REGIME_SOURCES` (under `root`, default docs/results), with its dose, one per setting, left-out arms dropped. */
+export async function readRegimeSettings(root = RESULTS): Promise<MeasuredSetting[]> {
+  const all: MeasuredSetting[] = [];
+  for (const src of REGIME_SOURCES) {
+    const doses = src.doses ? await readArmDoses(path.join(root, src.doses)) : {};
+    all.push(...regimeSettings(contrastRows(readCsvRows(path.join(root, src.contrasts))), readCsvRows(path.join(root, src.distances)), doses));
+  }
+  return firstOfEach(all).filter((s) => !(`${s.target}/${s.arm}` in LEFT_OUT_ARMS));
+}
 
 function readJson(file: string, what: string): unknown {
   if (!fs.existsSync(file)) throw new Error(`${file} is missing: ${what}`);
@@ -60,8 +97,6 @@ export interface MeasureDataOptions {
   backbone: string;
   /** Other TPP pools (pool names or .npz files) besides the data's own images. */
   pools?: readonly string[];
-  /** TPP images per pool (default `PREDICT_TPP_IMAGES`, as the study's TPP saw). */
-  tppImages?: number;
   /** Resize images and convert channels of the data and the pools to fit the backbone. */
   convert?: boolean;
   splitSeed?: number;
@@ -80,12 +115,13 @@ export interface DataMeasurement extends TargetMeasurement {
 }
 
 /**
- * The cheap numbers of `spec` and of each candidate pool (its own training images first, then `options.pools`, in
- * order) for a bundled backbone: what `predict` and the regime map's distance tables are made of.
+ * The cheap numbers of `spec` and of each candidate pool for a bundled backbone: its own training images at the
+ * study's dose (`PREDICT_TPP_IMAGES`), all of them when it has more (`own images (all)`), then `options.pools` in
+ * order, each capped at `PREDICT_TPP_IMAGES` as the grid caps them. What `predict` is made of.
  */
 export async function measureData(spec: string, options: MeasureDataOptions): Promise<DataMeasurement> {
   const { backbone } = options;
-  const images = options.tppImages ?? PREDICT_TPP_IMAGES;
+  const images = PREDICT_TPP_IMAGES;
   const { vit, metadata, paths } = await openBackbone(backbone);
   try {
     const stats = readPoolStats(backbone, await backboneFingerprint(vit));
@@ -95,6 +131,7 @@ export async function measureData(spec: string, options: MeasureDataOptions): Pr
     const data = await openData(spec, { splitSeed: options.splitSeed, limit: options.limit, fit, onNote: options.onNote });
     const train = data.train;
     const pools: CandidatePool[] = [{ name: 'own images', images: capImages(train, images) }];
+    if (numExamples(train) > images) pools.push({ name: 'own images (all)', images: train });
     for (const p of options.pools ?? []) {
       const d = await loadData(p, { splitSeed: options.splitSeed, imageSize: vit.config.imageSize, channels: vit.config.channels });
       pools.push({ name: d.name, images: fitImages(capImages(d.train, images), fit, options.onNote) });
@@ -108,7 +145,7 @@ export async function measureData(spec: string, options: MeasureDataOptions): Pr
 }
 
 /** Options of `predictData`: those of `measureData` but the backbone, which is the predictor's. */
-export interface PredictDataOptions extends Omit<MeasureDataOptions, 'backbone' | 'tppImages'> {
+export interface PredictDataOptions extends Omit<MeasureDataOptions, 'backbone'> {
   predictor?: FrozenPredictor;
 }
 

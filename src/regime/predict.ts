@@ -7,7 +7,7 @@ import type { Normalization } from '../data/sets/batches';
 import type { Dataset } from '../data/sets/dataset';
 import type { MAE } from '../model/mae';
 import { poolDistance, type PoolStats, targetNumbers } from './domain';
-import { type FrozenPredictor, predictWithInterval, type RegimeSetting } from './predictor';
+import { type FrozenPredictor, predictWithInterval, type RegimeSetting, STUDY_DOSE } from './predictor';
 
 /** A candidate TPP pool: a name for the printout and the images TPP would see (already capped and fitted). */
 export interface CandidatePool {
@@ -18,12 +18,17 @@ export interface CandidatePool {
 /** One predicted setting. */
 export interface PredictionRow {
   pool: string;
+  /** The TPP dose the row assumes: the pool's images (as measured) for the study's epochs. */
+  tppImages: number;
+  tppEpochs: number;
   method: string;
   budget: number;
   delta: number;
   low: number;
   high: number;
   nearest: RegimeSetting[];
+  /** Features of the setting outside the predictor's fitted range (clamped into it): the prediction is its clamped twin's. */
+  outside: string[];
 }
 
 /** A target's cheap numbers and each candidate pool's distance to it: what a prediction is made from. */
@@ -43,7 +48,7 @@ export interface TargetPrediction extends TargetMeasurement {
 export function checkFrozenPredictor(p: unknown, where: string): FrozenPredictor {
   const q = p as Partial<FrozenPredictor> | null;
   if (!q || q.format !== 'tpp-lab/regime-predictor') throw new Error(`${where} is not a tpp-lab regime predictor (format "tpp-lab/regime-predictor").`);
-  if (!q.model || !Array.isArray(q.model.coefficients) || !q.validation || !Array.isArray(q.training)) throw new Error(`${where}: the predictor is incomplete (model, validation, training); it may be damaged: take it again from the repository.`);
+  if (!q.model || !Array.isArray(q.model.coefficients) || !Array.isArray(q.model.features) || !q.validation || !Array.isArray(q.training)) throw new Error(`${where}: the predictor is incomplete (model, validation, training); it may be damaged: take it again from the repository.`);
   return q as FrozenPredictor;
 }
 
@@ -60,12 +65,13 @@ export async function measureTarget(mae: MAE, stats: PoolStats, normalization: N
   return { surprise: t.surprise, poolSurprise: stats.surprise, fdBackbone: t.fdBackbone, pools: measured };
 }
 
-/** The predictor's Δ for each measured pool, for every method and budget it was fitted on. */
+/** The predictor's Δ for each measured pool (TPP on its images for the study's epochs), for every method and budget it was fitted on. */
 export function predictRows(predictor: FrozenPredictor, m: TargetMeasurement): PredictionRow[] {
   const { methods, budgets } = predictorGrid(predictor);
+  const tppEpochs = STUDY_DOSE.epochs;
   return m.pools.flatMap((pool) => methods.flatMap((method) => budgets.map((budget) => {
-    const s: RegimeSetting = { target: 'new', arm: pool.name, method, budget, fdPool: pool.fdPool, fdBackbone: m.fdBackbone, surprise: m.surprise };
-    return { pool: pool.name, method, budget, ...predictWithInterval(predictor, s) };
+    const s: RegimeSetting = { target: 'new', arm: pool.name, method, budget, fdPool: pool.fdPool, fdBackbone: m.fdBackbone, surprise: m.surprise, tppImages: pool.images, tppEpochs };
+    return { pool: pool.name, tppImages: pool.images, tppEpochs, method, budget, ...predictWithInterval(predictor, s) };
   })));
 }
 

@@ -1,14 +1,27 @@
 /**
  * A predictor of TPP's effect from the cheap numbers (domain.ts): Δ = (metric with TPP) − (metric without), per
- * setting (target, TPP arm, method, label budget), fitted by ridge regression on a few fixed features, validated
- * leave-one-target-out against the trivial predictor "always the mean Δ of the other targets", and frozen as JSON.
+ * setting (target, TPP arm and its dose, method, label budget), fitted by ridge regression on a few fixed features,
+ * validated leave-one-target-out against the trivial predictor "always the mean Δ of the other targets", and frozen
+ * as JSON.
  *
- * Everything about it is fixed before it sees a held-out target: the features and their transforms
- * (`PREDICTOR_FEATURES`), the penalty (`RIDGE_LAMBDA`), the interval rule (the 90th percentile of the absolute
- * leave-one-target-out errors). With only a handful of targets nothing is tuned: tuning on three targets would
- * fit noise.
+ * Everything about a version is fixed before it sees a held-out target (`PREDICTOR_DESIGNS`): the features and their
+ * transforms (by name from `FEATURES`), the penalty, whether it clamps, and the interval rule (the 90th percentile of
+ * the absolute leave-one-target-out errors). With only a handful of targets nothing is tuned: tuning on three or four
+ * targets would fit noise.
+ *
+ * - v1 (2026-12-06, 66 settings of 3 targets): four features, λ 0.1. It extrapolated: held-out PBC lay far outside
+ *   the other targets' distance from the pre-training pool, the slope ran off, and v1 was worse than the trivial
+ *   predictor.
+ * - v2 (fixed before fitting, on every measured setting of the study, the knee, the dose and the mix grids): v1's
+ *   features plus the TPP dose, `log2_dose` = log2((TPP images × TPP epochs) / (546 × 40)); λ 0.1; and no
+ *   extrapolation: the model keeps each feature's training range, a prediction clamps each raw feature into it and
+ *   names the features that were outside. The leave-one-target-out validation follows the same rule with each
+ *   fold's own ranges.
  */
 import { mulberry32 } from '../data/sets/random';
+
+/** The dose of the study's TPP arms: 546 unlabelled images, 40 epochs (a setting without a dose has this one). */
+export const STUDY_DOSE: Readonly<{ images: number; epochs: number }> = Object.freeze({ images: 546, epochs: 40 });
 
 /** One setting with its cheap numbers and, where measured, its Δ. */
 export interface RegimeSetting {
@@ -21,20 +34,41 @@ export interface RegimeSetting {
   fdPool: number;
   fdBackbone: number;
   surprise: number;
+  /** Unlabelled images TPP ran on (absent: the study's 546). */
+  tppImages?: number;
+  /** TPP epochs (absent: the study's 40). */
+  tppEpochs?: number;
   /** Measured Δ (mean over fine-tuning seeds); absent for a setting to predict. */
   delta?: number;
 }
 
-/** The features, in order, as functions of a setting: fixed in advance (see the module comment). */
-export const PREDICTOR_FEATURES: readonly { name: string; of: (s: RegimeSetting) => number }[] = Object.freeze([
-  { name: 'log1p_fd_pool', of: (s) => Math.log1p(s.fdPool) },
-  { name: 'log1p_fd_backbone', of: (s) => Math.log1p(s.fdBackbone) },
-  { name: 'log2_budget', of: (s) => Math.log2(s.budget) },
-  { name: 'adapter', of: (s) => (s.method === 'adapter' ? 1 : 0) },
-]);
+/** Every feature a predictor may use, by name, as a function of a setting (a model lists the names it uses). */
+export const FEATURES: Readonly<Record<string, (s: RegimeSetting) => number>> = Object.freeze({
+  log1p_fd_pool: (s: RegimeSetting) => Math.log1p(s.fdPool),
+  log1p_fd_backbone: (s: RegimeSetting) => Math.log1p(s.fdBackbone),
+  log2_budget: (s: RegimeSetting) => Math.log2(s.budget),
+  adapter: (s: RegimeSetting) => (s.method === 'adapter' ? 1 : 0),
+  /** TPP's images seen (images × epochs) against the study's dose, in doublings: 0 at 546 × 40. */
+  log2_dose: (s: RegimeSetting) => Math.log2(((s.tppImages ?? STUDY_DOSE.images) * (s.tppEpochs ?? STUDY_DOSE.epochs)) / (STUDY_DOSE.images * STUDY_DOSE.epochs)),
+});
 
-/** Ridge penalty on standardised features (objective: mean squared error + λ‖β‖²). */
+/** What a predictor version is, fixed before fitting: its features, ridge penalty, and whether it clamps to its training ranges. */
+export interface PredictorDesign {
+  features: readonly string[];
+  /** Ridge penalty on standardised features (objective: mean squared error + λ‖β‖²). */
+  lambda: number;
+  /** Keep each feature's training range and clamp predictions into it (no extrapolation). */
+  clamp: boolean;
+}
+
+/** Ridge penalty of every version so far (on standardised features; not tuned). */
 export const RIDGE_LAMBDA = 0.1;
+
+/** The designs of the frozen versions (see the module comment). */
+export const PREDICTOR_DESIGNS: Readonly<Record<number, PredictorDesign>> = Object.freeze({
+  1: { features: ['log1p_fd_pool', 'log1p_fd_backbone', 'log2_budget', 'adapter'], lambda: RIDGE_LAMBDA, clamp: false },
+  2: { features: ['log1p_fd_pool', 'log1p_fd_backbone', 'log2_budget', 'adapter', 'log2_dose'], lambda: RIDGE_LAMBDA, clamp: true },
+});
 
 /** A fitted linear predictor on standardised features. */
 export interface RidgeModel {
@@ -44,6 +78,8 @@ export interface RidgeModel {
   coefficients: number[];
   intercept: number;
   lambda: number;
+  /** Each feature's range over the training settings, where the design clamps (v2 on); absent: no clamping (v1). */
+  ranges?: { min: number; max: number }[];
 }
 
 /** Solve the small symmetric positive definite system `a x = b` (Gaussian elimination with partial pivoting). */
@@ -75,13 +111,25 @@ export function meanDelta(settings: readonly RegimeSetting[]): number {
   return measured.reduce((a, s) => a + s.delta!, 0) / measured.length;
 }
 
-/** Fit the ridge predictor on measured settings. A feature constant over them gets sd 1 (and a coefficient near 0). */
-export function fitRidge(settings: readonly RegimeSetting[], lambda = RIDGE_LAMBDA): RidgeModel {
+/** The function of feature `name`; the error names the features this tpp-lab computes. */
+function featureOf(name: string): (s: RegimeSetting) => number {
+  const of = FEATURES[name];
+  if (!of) throw new Error(`regime predictor: the feature "${name}" is not one this tpp-lab computes (${Object.keys(FEATURES).join(', ')}); update tpp-lab or use a predictor of its version.`);
+  return of;
+}
+
+/**
+ * Fit the ridge predictor of `design` on measured settings. A feature constant over them gets sd 1 (and a
+ * coefficient near 0). With `design.clamp` the model keeps each feature's range over these settings.
+ */
+export function fitRidge(settings: readonly RegimeSetting[], design: PredictorDesign): RidgeModel {
   const rows = settings.filter((s) => Number.isFinite(s.delta));
   if (rows.length < 2) throw new Error(`fitRidge: needs at least 2 measured settings, got ${rows.length}.`);
+  const { lambda } = design;
   const n = rows.length;
-  const p = PREDICTOR_FEATURES.length;
-  const raw = rows.map((s) => PREDICTOR_FEATURES.map((f) => f.of(s)));
+  const fs = design.features.map(featureOf);
+  const p = fs.length;
+  const raw = rows.map((s) => fs.map((f) => f(s)));
   const mean = Array.from({ length: p }, (_, j) => raw.reduce((a, r) => a + r[j], 0) / n);
   const sd = Array.from({ length: p }, (_, j) => Math.sqrt(raw.reduce((a, r) => a + (r[j] - mean[j]) ** 2, 0) / n) || 1);
   const x = raw.map((r) => r.map((v, j) => (v - mean[j]) / sd[j]));
@@ -89,17 +137,32 @@ export function fitRidge(settings: readonly RegimeSetting[], lambda = RIDGE_LAMB
   const yMean = meanDelta(rows);
   const gram = Array.from({ length: p }, (_, i) => Array.from({ length: p }, (_, j) => x.reduce((a, r) => a + r[i] * r[j], 0) / n + (i === j ? lambda : 0)));
   const rhs = Array.from({ length: p }, (_, i) => x.reduce((a, r, k) => a + r[i] * (y[k] - yMean), 0) / n);
-  return { features: PREDICTOR_FEATURES.map((f) => f.name), mean, sd, coefficients: solve(gram, rhs), intercept: yMean, lambda };
+  const model: RidgeModel = { features: [...design.features], mean, sd, coefficients: solve(gram, rhs), intercept: yMean, lambda };
+  if (design.clamp) model.ranges = Array.from({ length: p }, (_, j) => ({ min: Math.min(...raw.map((r) => r[j])), max: Math.max(...raw.map((r) => r[j])) }));
+  return model;
 }
 
-/** The model's Δ for `s`. */
+/**
+ * The standardised features the model reads for `s`, each raw value clamped into the model's training range where it
+ * keeps ranges, and the names of the features that lay outside it.
+ */
+export function modelInputs(model: RidgeModel, s: RegimeSetting): { z: number[]; outside: string[] } {
+  const outside: string[] = [];
+  const z = model.features.map((name, j) => {
+    let v = featureOf(name)(s);
+    const r = model.ranges?.[j];
+    if (r && (v < r.min || v > r.max)) {
+      outside.push(name);
+      v = Math.min(r.max, Math.max(r.min, v));
+    }
+    return (v - model.mean[j]) / model.sd[j];
+  });
+  return { z, outside };
+}
+
+/** The model's Δ for `s` (clamped into the training ranges where the model keeps them). */
 export function predictDelta(model: RidgeModel, s: RegimeSetting): number {
-  const byName = new Map(PREDICTOR_FEATURES.map((f) => [f.name, f.of]));
-  return model.features.reduce((acc, name, j) => {
-    const of = byName.get(name);
-    if (!of) throw new Error(`predictDelta: the model uses feature "${name}", which this tpp-lab does not compute.`);
-    return acc + model.coefficients[j] * ((of(s) - model.mean[j]) / model.sd[j]);
-  }, model.intercept);
+  return modelInputs(model, s).z.reduce((acc, v, j) => acc + model.coefficients[j] * v, model.intercept);
 }
 
 /** One held-out prediction of the leave-one-target-out validation. */
@@ -108,19 +171,24 @@ export interface HeldOutPrediction {
   predicted: number;
   /** What the trivial predictor says: the mean Δ of the other targets' settings. */
   trivial: number;
+  /** Features of the setting outside the fold's training ranges (clamped; empty for a model without ranges). */
+  outside: string[];
 }
 
-/** Fit on all targets but one, predict that one; every target in turn. */
-export function leaveOneTargetOut(settings: readonly RegimeSetting[], lambda = RIDGE_LAMBDA): HeldOutPrediction[] {
+/** Fit `design` on all targets but one, predict that one (clamped to that fold's own ranges where it clamps); every target in turn. */
+export function leaveOneTargetOut(settings: readonly RegimeSetting[], design: PredictorDesign): HeldOutPrediction[] {
   const measured = settings.filter((s) => Number.isFinite(s.delta));
   const targets = [...new Set(measured.map((s) => s.target))];
   if (targets.length < 2) throw new Error(`leaveOneTargetOut: needs settings of at least 2 targets, got ${targets.length}.`);
   const out: HeldOutPrediction[] = [];
   for (const t of targets) {
     const train = measured.filter((s) => s.target !== t);
-    const model = fitRidge(train, lambda);
+    const model = fitRidge(train, design);
     const trivial = meanDelta(train);
-    for (const s of measured.filter((s) => s.target === t)) out.push({ setting: s, predicted: predictDelta(model, s), trivial });
+    for (const s of measured.filter((s) => s.target === t)) {
+      const { outside } = modelInputs(model, s);
+      out.push({ setting: s, predicted: predictDelta(model, s), trivial, outside });
+    }
   }
   return out;
 }
@@ -229,12 +297,22 @@ export interface FrozenPredictor {
   training: RegimeSetting[];
 }
 
-/** A prediction for a new setting: Δ with the interval of the validation's errors, and the nearest measured settings. */
-export function predictWithInterval(p: FrozenPredictor, s: RegimeSetting, nearest = 3): { delta: number; low: number; high: number; nearest: RegimeSetting[] } {
+/** A prediction for a new setting. */
+export interface IntervalPrediction {
+  delta: number;
+  low: number;
+  high: number;
+  /** The measured settings nearest to it in the model's (clamped, standardised) features. */
+  nearest: RegimeSetting[];
+  /** Features outside the fitted range: clamped, so the prediction is its clamped twin's. */
+  outside: string[];
+}
+
+/** A prediction for a new setting: Δ with the interval of the validation's errors, the nearest measured settings, and what was clamped. */
+export function predictWithInterval(p: FrozenPredictor, s: RegimeSetting, nearest = 3): IntervalPrediction {
   const delta = predictDelta(p.model, s);
   const w = p.validation.intervalHalfWidth;
-  const z = (x: RegimeSetting) => PREDICTOR_FEATURES.map((f, j) => (f.of(x) - p.model.mean[j]) / p.model.sd[j]);
-  const zs = z(s);
-  const dist = (x: RegimeSetting) => z(x).reduce((a, v, j) => a + (v - zs[j]) ** 2, 0);
-  return { delta, low: delta - w, high: delta + w, nearest: [...p.training].sort((a, b) => dist(a) - dist(b)).slice(0, nearest) };
+  const { z: zs, outside } = modelInputs(p.model, s);
+  const dist = (x: RegimeSetting) => modelInputs(p.model, x).z.reduce((a, v, j) => a + (v - zs[j]) ** 2, 0);
+  return { delta, low: delta - w, high: delta + w, nearest: [...p.training].sort((a, b) => dist(a) - dist(b)).slice(0, nearest), outside };
 }

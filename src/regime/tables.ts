@@ -50,7 +50,7 @@ export function validationTable(p: FrozenPredictor, heldOut: readonly { target: 
 export const KNEE_POOL_OF_ARM: Readonly<Record<string, string>> = Object.freeze({ same: 'own images', 'chest-xray': 'kermany', natural: 'tinyimagenet' });
 
 /** A prospective prediction file's row (`tpp-lab predict --json`): a prediction without its nearest settings. */
-export type PredictedRow = Omit<PredictionRow, 'nearest'>;
+export type PredictedRow = Pick<PredictionRow, 'pool' | 'method' | 'budget' | 'delta' | 'low' | 'high'>;
 
 /**
  * The prospective test: each predicted setting with, once measured, the measured Δ [95 % CI], its verdict and the
