@@ -34,12 +34,13 @@ export const PREDICT_TPP_IMAGES = STUDY_DOSE.images;
 
 /**
  * The regime map's measured settings, under docs/results: each grid's contrasts, the distance table of its arms, and
- * for grids whose arms carry their own dose the folder whose adapters record it (the study's arms are 546 x 40).
+ * for grids whose arms carry their own dose the folder whose adapters record it (the study's and the knee grid's arms
+ * have the study's 546 images x 40 epochs: their plans say so, and the knee's adapters predate the recorded dose).
  * In this order: where a later grid reran an earlier one's cells, the earlier row is kept (`firstOfEach`).
  */
 export const REGIME_SOURCES: readonly { contrasts: string; distances: string; doses?: string }[] = Object.freeze([
   { contrasts: 'study-2026-11-28/contrasts.csv', distances: 'regime-2026-12-06/distances.csv' },
-  { contrasts: 'regime-2026-12-06/knee/contrasts.csv', distances: 'regime-2026-12-06/knee-distances.csv', doses: 'regime-2026-12-06/knee' },
+  { contrasts: 'regime-2026-12-06/knee/contrasts.csv', distances: 'regime-2026-12-06/knee-distances.csv' },
   { contrasts: 'regime-2026-12-06/dose/contrasts.csv', distances: 'regime-2026-12-06/dose-distances.csv', doses: 'regime-2026-12-06/dose' },
   { contrasts: 'regime-2026-12-06/mix/contrasts.csv', distances: 'regime-2026-12-06/mix-distances.csv', doses: 'regime-2026-12-06/mix' },
 ]);
