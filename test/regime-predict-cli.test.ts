@@ -25,14 +25,22 @@ describe('tpp-lab predict', () => {
     for (const row of out.rows) {
       assert.ok(Number.isFinite(row.delta) && row.low < row.delta && row.delta < row.high);
       assert.equal(row.nearest.length, 3);
+      // Each row says the dose it assumes (the study's: 546 images, 40 epochs) and what was clamped (nothing here).
+      assert.deepEqual([row.tppImages, row.tppEpochs, row.outside], [546, 40, []]);
     }
     assert.match(out.validation.verdict, /trivial predictor/);
   });
-  it('says in words that the predictor does not beat the mean, and refuses another backbone', () => {
-    const r = cli(['predict', '--data', 'breastmnist', '--limit', '200']);
+  it('predicts own images at 546 and at all of them, names what it clamped, says it does not beat the mean, and refuses another backbone', () => {
+    const r = cli(['predict', '--data', 'pneumoniamnist', '--limit', '700', '--pool', 'data/hc18_64.npz', '--convert'], { TPP_POOLS_DIR: '/nonexistent' });
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /Validation, leave one target out: worse than the trivial predictor/);
+    assert.match(r.stdout, /predictor v2 \(frozen 2026-12-06, fitted on 86 settings of pneumoniamnist, breastmnist, pbc, knee\)/);
+    assert.match(r.stdout, /Validation, leave one target out: no better than the trivial predictor/);
     assert.match(r.stdout, /Read every prediction below as "we cannot tell"/);
+    assert.match(r.stdout, /TPP pool own images: 546 images x 40 epochs/);
+    assert.match(r.stdout, /TPP pool own images \(all\): 700 images x 40 epochs/);
+    // HC18 lies farther from chest X-rays (about 17) than any pool the predictor was fitted on (at most 12.2).
+    assert.match(r.stdout, /hc18_64 \| lora \| [−+]\d\.\d{3}\* \|/);
+    assert.match(r.stdout, /\* outside the range the predictor was fitted on, so clamped into it .*: hc18_64: log1p_fd_pool$/m);
     const other = cli(['predict', '--data', 'breastmnist', '--backbone', 'fashion28']);
     assert.equal(other.code, 2);
     assert.match(other.stderr, /fitted on settings of the imagenet28 backbone/);

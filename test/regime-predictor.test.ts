@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { featureStats, frechetDistance } from '../src/analysis/frechet';
-import { fitRidge, leaveOneTargetOut, predictDelta, PREDICTOR_DESIGNS, predictWithInterval, type RegimeSetting, spearman, validate } from '../src/regime/predictor';
+import { FEATURES, fitRidge, leaveOneTargetOut, modelInputs, predictDelta, PREDICTOR_DESIGNS, predictWithInterval, type RegimeSetting, spearman, validate } from '../src/regime/predictor';
 import { mulberry32 } from '../src/data/sets/random';
 
 /** Gaussian samples `[n, d]` with per-column means `mu` and standard deviations `sd` (Box-Muller, seeded). */
@@ -100,6 +100,46 @@ describe('regime predictor', () => {
   });
 });
 
+describe('regime predictor v2: the dose feature and no extrapolation', () => {
+  it('log2_dose counts doublings of TPP images x epochs over the study\'s 546 x 40; a setting without a dose has the study\'s', () => {
+    const s = linearSettings()[0];
+    assert.equal(FEATURES.log2_dose(s), 0);
+    assert.equal(FEATURES.log2_dose({ ...s, tppImages: 546, tppEpochs: 160 }), 2);
+    assert.equal(FEATURES.log2_dose({ ...s, tppImages: 1092 }), 1);
+    assert.ok(Math.abs(FEATURES.log2_dose({ ...s, tppImages: 11963, tppEpochs: 40 }) - Math.log2(11963 / 546)) < 1e-12);
+    assert.deepEqual(fitRidge(linearSettings(), V2).features, ['log1p_fd_pool', 'log1p_fd_backbone', 'log2_budget', 'adapter', 'log2_dose']);
+    assert.throws(() => predictDelta({ ...fitRidge(linearSettings(), V1), features: ['log1p_fd_pool', 'surprise_ratio', 'log2_budget', 'adapter'] }, s), /feature "surprise_ratio" is not one this tpp-lab computes/);
+  });
+  it('a setting outside the fitted range predicts as its clamped twin and is flagged; a v1 model (no ranges) extrapolates', () => {
+    const s = linearSettings(0.01);
+    const m = fitRidge(s, V2);
+    assert.deepEqual(m.ranges![1], { min: Math.log1p(2), max: Math.log1p(12) });
+    const far = { ...s[0], fdBackbone: 40, tppImages: 2000, delta: undefined };
+    const twin = { ...far, fdBackbone: 12, tppImages: 546 };
+    assert.deepEqual(modelInputs(m, far).outside, ['log1p_fd_backbone', 'log2_dose']);
+    assert.deepEqual(modelInputs(m, twin).outside, []);
+    assert.equal(predictDelta(m, far), predictDelta(m, twin));
+    const v1 = fitRidge(s, V1);
+    assert.equal(v1.ranges, undefined);
+    assert.deepEqual(modelInputs(v1, far).outside, []);
+    assert.ok(Math.abs(predictDelta(v1, far) - predictDelta(v1, twin)) > 0.005, 'v1 follows its slope out of the range');
+  });
+  it('leave one target out clamps each held-out target to its own fold\'s ranges', () => {
+    const s = linearSettings();
+    const preds = leaveOneTargetOut(s, V2);
+    // Target d (FD 12) lies beyond the other targets' largest (8): clamped to 8 by the fold without it.
+    const fold = fitRidge(s.filter((x) => x.target !== 'd'), V2);
+    for (const p of preds.filter((p) => p.setting.target === 'd')) {
+      assert.deepEqual(p.outside, ['log1p_fd_backbone']);
+      assert.equal(p.predicted, predictDelta(fold, { ...p.setting, fdBackbone: 8 }));
+    }
+    // Target b (FD 3) lies inside the others' range [2, 12]: nothing is clamped.
+    assert.ok(preds.filter((p) => p.setting.target === 'b').every((p) => p.outside.length === 0));
+    // The full model would not clamp d's FD 12: the fold's own range is what counts.
+    assert.deepEqual(modelInputs(fitRidge(s, V2), s.find((x) => x.target === 'd')!).outside, []);
+  });
+});
+
 describe('the committed predictor v1', () => {
   it('is what the code fits and validates from the committed study contrasts and distance table', async () => {
     const fs = await import('node:fs');
@@ -113,6 +153,56 @@ describe('the committed predictor v1', () => {
     assert.deepEqual(settings, frozen.training);
     assert.deepEqual(fitRidge(settings, V1), frozen.model);
     assert.deepEqual(validate(leaveOneTargetOut(settings, V1)), frozen.validation);
+  });
+  it('still predicts for the knee exactly what it committed before the knee grid ran (knee-prediction-v1.json)', async () => {
+    const fs = await import('node:fs');
+    const { predictRows } = await import('../src/regime/predict');
+    const dir = 'docs/results/regime-2026-12-06';
+    const v1 = JSON.parse(fs.readFileSync(`${dir}/predictor-v1.json`, 'utf8'));
+    const committed = JSON.parse(fs.readFileSync(`${dir}/knee-prediction-v1.json`, 'utf8'));
+    const rows = predictRows(v1, committed);
+    assert.equal(rows.length, committed.rows.length);
+    const key = (x: RegimeSetting) => `${x.target}/${x.arm}/${x.method}/${x.budget}`;
+    rows.forEach((r, i) => {
+      const c = committed.rows[i];
+      assert.deepEqual([r.pool, r.method, r.budget, r.delta, r.low, r.high], [c.pool, c.method, c.budget, c.delta, c.low, c.high]);
+      assert.deepEqual(r.nearest.map(key), c.nearest.map(key));
+      assert.deepEqual(r.outside, []);
+    });
+  });
+});
+
+describe('the committed predictor v2', () => {
+  it('is what the code fits and validates from the committed study, knee, dose and mix files', async () => {
+    const fs = await import('node:fs');
+    const { readRegimeSettings } = await import('../src/regime/open');
+    const all = await readRegimeSettings();
+    assert.equal(all.length, 86);
+    assert.deepEqual([...new Set(all.map((x) => x.target))], ['pneumoniamnist', 'breastmnist', 'pbc', 'knee']);
+    assert.equal(all.filter((x) => x.arm === 'same' && x.target === 'pbc' && x.method === 'lora' && x.budget === 1).length, 1, 'the dose grid\'s rerun of the study\'s cells is kept once');
+    assert.deepEqual(all.find((x) => x.target === 'pbc' && x.arm === 'own-all')!.tppImages, 11963);
+    assert.deepEqual(all.find((x) => x.target === 'knee' && x.arm === 'mix-chest-xray')!.tppImages, 1092);
+    assert.ok(!all.some((x) => x.arm === 'mix-hc18'), 'the broken BreastMNIST + HC18 mix is left out');
+    const settings = all.map(({ target, arm, method, budget, fdPool, fdBackbone, surprise, tppImages, tppEpochs, delta }) => ({ target, arm, method, budget, fdPool, fdBackbone, surprise, tppImages, tppEpochs, delta }));
+    const frozen = JSON.parse(fs.readFileSync('docs/results/regime-2026-12-06/predictor-v2.json', 'utf8'));
+    assert.deepEqual(settings, frozen.training);
+    assert.deepEqual(fitRidge(settings, V2), frozen.model);
+    assert.deepEqual(validate(leaveOneTargetOut(settings, V2)), frozen.validation);
+  });
+  it('predicts each pool at its dose, flags and clamps a pool smaller than any it was fitted on', async () => {
+    const { predictRows } = await import('../src/regime/predict');
+    const { readPredictor } = await import('../src/regime/open');
+    const v2 = readPredictor();
+    assert.equal(v2.version, 2);
+    const m = { surprise: 0.3, poolSurprise: 0.58, fdBackbone: 2.2, pools: [{ name: 'own images', images: 546, fdPool: 0.002 }, { name: 'own images (all)', images: 2184, fdPool: 0.002 }, { name: 'tiny', images: 100, fdPool: 0.002 }] };
+    const rows = predictRows(v2, m);
+    assert.equal(rows.length, 3 * 2 * 3);
+    const at = (pool: string) => rows.find((r) => r.pool === pool && r.method === 'lora' && r.budget === 10)!;
+    assert.deepEqual([at('own images (all)').tppImages, at('own images (all)').tppEpochs], [2184, 40]);
+    // Four times the images: log2_dose 2, which the model weighs positively.
+    assert.ok(Math.abs(at('own images (all)').delta - at('own images').delta - 2 * v2.model.coefficients[4] / v2.model.sd[4]) < 1e-12);
+    assert.deepEqual(at('tiny').outside, ['log2_dose']);
+    assert.equal(at('tiny').delta, at('own images').delta);
   });
 });
 

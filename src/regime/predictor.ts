@@ -143,6 +143,12 @@ export function fitRidge(settings: readonly RegimeSetting[], design: PredictorDe
 }
 
 /**
+ * How far outside its range a feature must lie to be named as outside (it is clamped regardless): the distance of a
+ * set to itself comes out as 0 or 5e-13 by rounding, which is not extrapolation.
+ */
+const OUTSIDE_TOLERANCE = 1e-9;
+
+/**
  * The standardised features the model reads for `s`, each raw value clamped into the model's training range where it
  * keeps ranges, and the names of the features that lay outside it.
  */
@@ -152,7 +158,7 @@ export function modelInputs(model: RidgeModel, s: RegimeSetting): { z: number[];
     let v = featureOf(name)(s);
     const r = model.ranges?.[j];
     if (r && (v < r.min || v > r.max)) {
-      outside.push(name);
+      if (v < r.min - OUTSIDE_TOLERANCE || v > r.max + OUTSIDE_TOLERANCE) outside.push(name);
       v = Math.min(r.max, Math.max(r.min, v));
     }
     return (v - model.mean[j]) / model.sd[j];

@@ -2,6 +2,7 @@
 import * as path from 'path';
 import { signed } from '../../analysis/paired';
 import { predictData, readPredictor, PREDICT_TPP_IMAGES } from '../../regime/open';
+import { STUDY_DOSE } from '../../regime/predictor';
 import { UsageError } from '../args';
 import { Command } from '../command';
 import { notePrinter, SPLIT_SEED_FLAG, startBackend } from '../train-shared';
@@ -13,9 +14,11 @@ export const command: Command = {
   description:
     'Computes, with the backbone alone (seconds to a minute): its MAE loss on the data, the Fréchet distance of the data\'s\n' +
     'features from the backbone\'s pre-training pool (the statistics it ships), and from each TPP pool: the data\'s own\n' +
-    `training images (${PREDICT_TPP_IMAGES}, as the study's TPP saw) and each --pool. The frozen predictor turns them into a predicted Δ per\n` +
-    'method and label budget, with an interval from its leave-one-target-out errors, the nearest measured settings and its\n' +
-    'validation figures. Read the validation line first: it says whether the predictor beats "always the mean".',
+    `training images (${PREDICT_TPP_IMAGES}, as the study's TPP saw, and all of them when there are more) and each --pool (at most\n` +
+    `${PREDICT_TPP_IMAGES}), each for ${STUDY_DOSE.epochs} TPP epochs. The frozen predictor turns them into a predicted Δ per method and label budget,\n` +
+    'with an interval from its leave-one-target-out errors, the nearest measured settings and its validation figures; a\n' +
+    'number outside the range it was fitted on is clamped into it and named. Read the validation line first: it says\n' +
+    'whether the predictor beats "always the mean".',
   flags: [
     { name: 'data', type: 'string', value: 'DATA', help: 'the target: a MedMNIST flag, an .npz, a pool, a segmentation pack or a DICOM folder' },
     { name: 'pool', type: 'string', value: 'DATA', help: 'other TPP pools to predict for (pool names or .npz files, separated by commas)' },
@@ -50,7 +53,7 @@ export const command: Command = {
     console.log(`\nValidation, leave one target out: ${v.verdict} (mean |error| ${est(v.meanAbsError)} against the trivial predictor's ${est(v.trivial.meanAbsError)}; Spearman ${est(v.spearman)}; sign agreement ${est(v.signAgreement)}).`);
     if (v.verdict !== 'beats the trivial predictor') console.log('Read every prediction below as "we cannot tell": this predictor does not beat always predicting the mean Δ.');
     console.log(`\nCheap numbers (${r.seconds.toFixed(1)} s): MAE loss on the data ${r.surprise.toFixed(3)} (on the backbone's own held-out images ${r.poolSurprise.toFixed(3)}); Fréchet distance from the backbone's pre-training pool ${r.fdBackbone.toFixed(2)}`);
-    for (const p of r.pools) console.log(`  TPP pool ${p.name}: ${p.images} images, Fréchet distance to the data ${p.fdPool.toFixed(2)}`);
+    for (const p of r.pools) console.log(`  TPP pool ${p.name}: ${p.images} images x ${STUDY_DOSE.epochs} epochs, Fréchet distance to the data ${p.fdPool.toFixed(2)}`);
     const budgets = [...new Set(r.rows.map((x) => x.budget))];
     const half = v.intervalHalfWidth;
     console.log(`\nPredicted Δ ${predictor.metric} (TPP − none), each ± ${half.toFixed(3)} (90% of the held-out errors):`);
@@ -58,8 +61,12 @@ export const command: Command = {
     for (const pool of r.pools) {
       for (const method of [...new Set(r.rows.map((x) => x.method))]) {
         const cells = budgets.map((b) => r.rows.find((x) => x.pool === pool.name && x.method === method && x.budget === b)!);
-        console.log(`${pool.name} | ${method} | ${cells.map((c) => signed(c.delta, 3)).join(' | ')}`);
+        console.log(`${pool.name} | ${method} | ${cells.map((c) => `${signed(c.delta, 3)}${c.outside.length ? '*' : ''}`).join(' | ')}`);
       }
+    }
+    const clamped = r.pools.map((p) => [p.name, [...new Set(r.rows.filter((x) => x.pool === p.name).flatMap((x) => x.outside))]] as const).filter(([, f]) => f.length);
+    if (clamped.length) {
+      console.log(`* outside the range the predictor was fitted on, so clamped into it (the prediction is that of the nearest fitted value): ${clamped.map(([p, f]) => `${p}: ${f.join(', ')}`).join('; ')}`);
     }
     console.log('\nNearest measured settings, per pool (what the study measured there):');
     for (const pool of r.pools) {
