@@ -19,7 +19,7 @@ import { contrastRows, type CsvRow, fillBlocks, readCsvRows, segHeadsTable, segR
 export const STUDY = path.resolve(__dirname, '..', 'docs', 'results', 'study-2026-11-28');
 /** The segmentation results: one compare grid per target, and grids that differ only in the head under heads/. */
 export const SEG = path.resolve(__dirname, '..', 'docs', 'results', 'seg-2026-11-29');
-/** The regime map's first piece: distances, the frozen predictor, the knee's prospective test. */
+/** The regime map: distances, the frozen predictors, the knee's prospective test, the dose and mix grids. */
 export const REGIME = path.resolve(__dirname, '..', 'docs', 'results', 'regime-2026-12-06');
 /** Files whose `<!-- study:NAME -->`, `<!-- seg:NAME -->` and `<!-- regime:NAME -->` blocks hold the tables. */
 export const FILES = [
@@ -29,8 +29,12 @@ export const FILES = [
 
 /** Tables of the regime map, from its committed files. */
 async function regimeBlocks(): Promise<Record<string, string>> {
-  const predictor = readPredictor(path.join(REGIME, 'predictor-v1.json'));
-  const heldOut = readCsvRows(path.join(REGIME, 'loto-v1.csv')).map((r) => ({ target: r.target, predicted: Number(r.predicted), trivial: Number(r.trivial), delta: Number(r.delta) }));
+  const versions = [1, 2].map((n) => ({
+    predictor: readPredictor(path.join(REGIME, `predictor-v${n}.json`)),
+    heldOut: readCsvRows(path.join(REGIME, `loto-v${n}.csv`)).map((r) => ({ target: r.target, predicted: Number(r.predicted), trivial: Number(r.trivial), delta: Number(r.delta) })),
+  }));
+  // The knee tested v1 prospectively: its table is v1's.
+  const predictor = versions[0].predictor;
   const knee = path.join(REGIME, 'knee', 'contrasts.csv');
   const measured = fs.existsSync(knee) ? regimeSettings(contrastRows(readCsvRows(knee)), readCsvRows(path.join(REGIME, 'knee-distances.csv'))) : [];
   // The settings the knee grid measures (its plan's methods and budgets) out of everything the predictor covers.
@@ -39,7 +43,7 @@ async function regimeBlocks(): Promise<Record<string, string>> {
     .filter((r) => plan.methods.includes(r.method) && plan.budgets.includes(r.budget));
   const blocks: Record<string, string> = {
     distances: distanceTable([...readCsvRows(path.join(REGIME, 'distances.csv')), ...readCsvRows(path.join(REGIME, 'knee-distances.csv'))]),
-    validation: validationTable(predictor, heldOut),
+    validation: validationTable(versions),
     knee: prospectiveTable(predicted, measured, KNEE_POOL_OF_ARM, meanDelta(predictor.training)),
   };
   for (const piece of ['dose', 'mix']) {

@@ -27,22 +27,41 @@ export function distanceTable(rows: readonly CsvRow[]): string {
   return lines.join('\n');
 }
 
-/** The predictor's leave-one-target-out figures beside the trivial predictor's, and the verdict in words. */
-export function validationTable(p: FrozenPredictor, heldOut: readonly { target: string; predicted: number; trivial: number; delta: number }[]): string {
-  const v = p.validation;
-  const lines = [
-    '| predictor | Spearman (predicted vs measured Δ) | sign agreement | mean absolute error |', '| --- | --- | --- | --- |',
-    `| v${p.version}: ridge on the cheap numbers | ${est(v.spearman)} | ${est(v.signAgreement)} | ${est(v.meanAbsError)} |`,
-    `| trivial: the mean Δ of the other targets | ${Number.isFinite(v.trivial.spearman) ? num(v.trivial.spearman) : '—'} | ${est(v.trivial.signAgreement)} | ${est(v.trivial.meanAbsError)} |`,
-  ];
-  const perTarget = v.targets.map((t) => {
-    const xs = heldOut.filter((h) => h.target === t);
-    const mae = (f: (h: (typeof xs)[number]) => number) => (xs.reduce((a, h) => a + Math.abs(f(h) - h.delta), 0) / xs.length).toFixed(3);
-    return `${t} ${mae((h) => h.predicted)} (trivial ${mae((h) => h.trivial)})`;
-  });
-  lines.push('', `${v.settings} settings of ${v.targets.length} targets. Gain over the trivial predictor (its absolute error minus the predictor's): ` +
-    `${signed(v.gainOverTrivial.value, 3)} [${signed(v.gainOverTrivial.low, 3)}, ${signed(v.gainOverTrivial.high, 3)}]: **${v.verdict}**. ` +
-    `Mean absolute error per held-out target: ${perTarget.join('; ')}. Interval of a prediction: ± ${v.intervalHalfWidth.toFixed(3)}.`);
+/** A frozen predictor's held-out predictions (its `loto-v<N>.csv`). */
+export interface HeldOutRow {
+  target: string;
+  predicted: number;
+  trivial: number;
+  delta: number;
+}
+
+/** How the table names a version's model. */
+const MODEL_WORDS: Readonly<Record<number, string>> = { 1: 'ridge on the cheap numbers', 2: 'ridge on the cheap numbers and the TPP dose, no extrapolation' };
+
+/**
+ * Each predictor's leave-one-target-out figures beside those of the trivial predictor on the same settings (newest
+ * first), then per version the gain over the trivial predictor, the verdict in words and the errors per target.
+ */
+export function validationTable(versions: readonly { predictor: FrozenPredictor; heldOut: readonly HeldOutRow[] }[]): string {
+  const sorted = [...versions].sort((a, b) => b.predictor.version - a.predictor.version);
+  const lines = ['| predictor | settings | Spearman (predicted vs measured Δ) | sign agreement | mean absolute error |', '| --- | --- | --- | --- | --- |'];
+  for (const { predictor: p } of sorted) {
+    const v = p.validation;
+    const where = `${v.settings} of ${v.targets.length} targets`;
+    lines.push(`| v${p.version}: ${MODEL_WORDS[p.version] ?? 'ridge'} | ${where} | ${est(v.spearman)} | ${est(v.signAgreement)} | ${est(v.meanAbsError)} |`);
+    lines.push(`| trivial (the mean Δ of the other targets), same settings | ${where} | ${Number.isFinite(v.trivial.spearman) ? num(v.trivial.spearman) : '—'} | ${est(v.trivial.signAgreement)} | ${est(v.trivial.meanAbsError)} |`);
+  }
+  for (const { predictor: p, heldOut } of sorted) {
+    const v = p.validation;
+    const perTarget = v.targets.map((t) => {
+      const xs = heldOut.filter((h) => h.target === t);
+      const mae = (f: (h: HeldOutRow) => number) => (xs.reduce((a, h) => a + Math.abs(f(h) - h.delta), 0) / xs.length).toFixed(3);
+      return `${t} ${mae((h) => h.predicted)} (trivial ${mae((h) => h.trivial)})`;
+    });
+    lines.push('', `**v${p.version}** (${v.settings} settings of ${v.targets.join(', ')}). Gain over the trivial predictor (its absolute error minus the predictor's): ` +
+      `${signed(v.gainOverTrivial.value, 3)} [${signed(v.gainOverTrivial.low, 3)}, ${signed(v.gainOverTrivial.high, 3)}]: **${v.verdict}**. ` +
+      `Mean absolute error per held-out target: ${perTarget.join('; ')}. Interval of a prediction: ± ${v.intervalHalfWidth.toFixed(3)}.`);
+  }
   return lines.join('\n');
 }
 
