@@ -4,7 +4,8 @@
  * The regime map's first piece: the cheap numbers (src/regime/domain.ts) of every (target, TPP arm) of a study plan,
  * its `tppArms` (dose and mix arms) included, computed from the frozen backbone before any TPP, as `distances.csv`
  * (or --file) in --out (default docs/results/regime-2026-12-06). Each arm's TPP images are the grid's own
- * (`buildArms` and `tppImages`), so the distance is to exactly what its TPP ran on. Also writes the backbone's `pool-stats.json` (the statistics of its pre-training
+ * (`buildArms` and `tppImages`), so the distance is to exactly what its TPP ran on. The dose and mix tables:
+ * `--plan docs/results/regime-2026-12-06/dose-plan.json --file dose-distances.csv` (and mix-plan.json, mix-distances.csv). Also writes the backbone's `pool-stats.json` (the statistics of its pre-training
  * pool that the distances need) beside the bundled backbone when it is missing. Needs ../shared/pools.
  */
 import * as fs from 'fs';

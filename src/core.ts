@@ -77,7 +77,7 @@ export { memoryStore, namedBytes, subStore, whereIs, type FileStore, type GridSt
 export { imageStats, poolDistance, sampleImages, surprise, targetNumbers, type PoolStats, type TargetNumbers } from './regime/domain';
 export { fitRidge, leaveOneTargetOut, meanDelta, predictDelta, predictWithInterval, spearman, validate, FEATURES, PREDICTOR_DESIGNS, STUDY_DOSE, modelInputs, type PredictorDesign, type IntervalPrediction, type FrozenPredictor, type HeldOutPrediction, type RegimeSetting, type RidgeModel, type Validation } from './regime/predictor';
 export { measureTarget, predictRows, predictTarget, predictorGrid, checkFrozenPredictor, type CandidatePool, type PredictionRow, type TargetMeasurement, type TargetPrediction } from './regime/predict';
-export { regimeSettings, type MeasuredSetting } from './regime/settings';
+export { firstOfEach, regimeSettings, type ArmDoses, type MeasuredSetting } from './regime/settings';
 export { contrastRows, parseCsvRows, type CsvRow } from './report/study-csv';
 export { doseTable, KNEE_POOL_OF_ARM, type ArmDose } from './regime/tables';
 export { featureStats, frechetDistance, type FeatureStats } from './analysis/frechet';

@@ -94,9 +94,9 @@ export { loraCosine, loraSingularValues, loraUpdateRows, pairLoraFactors, type L
 export { imageStats, poolDistance, sampleImages, surprise, targetNumbers, type PoolStats, type TargetNumbers } from './regime/domain';
 export { fitRidge, leaveOneTargetOut, meanDelta, predictDelta, predictWithInterval, spearman, validate, FEATURES, PREDICTOR_DESIGNS, STUDY_DOSE, modelInputs, type PredictorDesign, type IntervalPrediction, type FrozenPredictor, type HeldOutPrediction, type RegimeSetting, type RidgeModel, type Validation } from './regime/predictor';
 export { measureTarget, predictRows, predictTarget, predictorGrid, type CandidatePool, type PredictionRow, type TargetMeasurement, type TargetPrediction } from './regime/predict';
-export { regimeSettings, type MeasuredSetting } from './regime/settings';
+export { firstOfEach, regimeSettings, type ArmDoses, type MeasuredSetting } from './regime/settings';
 export { doseTable, KNEE_POOL_OF_ARM, type ArmDose } from './regime/tables';
-export { measureData, predictData, readArmDoses, readPoolStats, readPredictor, SHIPPED_PREDICTOR, type DataMeasurement, type DataPrediction, type MeasureDataOptions, type PredictDataOptions } from './regime/open';
+export { LEFT_OUT_ARMS, measureData, predictData, readArmDoses, readPoolStats, readPredictor, readRegimeSettings, REGIME_SOURCES, SHIPPED_PREDICTOR, type DataMeasurement, type DataPrediction, type MeasureDataOptions, type PredictDataOptions } from './regime/open';
 
 export * from './viz/index';
 export { matmulGflops } from './bench/matmul';
