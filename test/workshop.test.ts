@@ -58,9 +58,21 @@ async function runEnded(page: Page, timeout: number): Promise<WorkshopState> {
   return page.evaluate(() => (window as unknown as { workshop: WorkshopState }).workshop);
 }
 
+/** The site, built once for this file and served on 127.0.0.1: each test below opens its own browser on it. */
+let site: SiteBuild;
+let server: SiteServer;
+
+before(async () => {
+  assert.equal(missingFor(['chromium']), null);
+  site = await buildSite(path.join(tempDir('tpp-lab-workshop-site-'), 'site'), { quiet: true });
+  server = await serveSite(site.dir);
+});
+
+after(async () => {
+  await server?.close();
+});
+
 describe('workshop page (quick profile, wasm, headless Chromium)', () => {
-  let site: SiteBuild;
-  let server: SiteServer;
   let browser: Browser;
   let page: Page;
   const problems: string[] = [];
@@ -69,9 +81,6 @@ describe('workshop page (quick profile, wasm, headless Chromium)', () => {
   let wall = 0;
 
   before(async () => {
-    assert.equal(missingFor(['chromium']), null);
-    site = await buildSite(path.join(dir, 'site'), { quiet: true });
-    server = await serveSite(site.dir);
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
     page = await browser.newPage({ acceptDownloads: true });
     page.on('console', (m) => {
@@ -87,7 +96,6 @@ describe('workshop page (quick profile, wasm, headless Chromium)', () => {
 
   after(async () => {
     await browser?.close();
-    await server?.close();
   });
 
   test('the site folder holds everything the page loads, and no Tiny-ImageNet images', () => {
@@ -186,7 +194,6 @@ describe('workshop page (quick profile, wasm, headless Chromium)', () => {
 
 describe('workshop page with the participant\'s own images (tiny profile, wasm)', () => {
   test('a picked folder of PNG, JPEG and DICOM files, one subfolder per class, runs the lab on them', { timeout: 180_000 }, async () => {
-    assert.equal(missingFor(['chromium']), null);
     const dir = tempDir('tpp-lab-workshop-own-');
     // 16 images a class in folders named by class: 14 PneumoniaMNIST test images, PNG and JPEG mixed, and 2 real DICOM
     // files (one deflated, one without extension as in a series); plus a truncated DICOM file the page lists as skipped.
@@ -213,8 +220,6 @@ describe('workshop page with the participant\'s own images (tiny profile, wasm)'
     fs.copyFileSync(fixture('MR_small_MONOCHROME1.dcm'), path.join(root, 'pneumonia', 'mono1.dcm'));
     fs.copyFileSync(fixture('CT_small_truncated.dcm'), path.join(root, 'pneumonia', 'cut.dcm'));
     fs.writeFileSync(path.join(root, 'README.txt'), 'not an image');
-    const site = await buildSite(path.join(dir, 'site'), { quiet: true });
-    const server = await serveSite(site.dir);
     const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
     const problems: string[] = [];
     try {
@@ -236,18 +241,13 @@ describe('workshop page with the participant\'s own images (tiny profile, wasm)'
       assert.deepEqual(problems, []);
     } finally {
       await browser.close();
-      await server.close();
     }
   });
 });
 
 describe('workshop page from a CLI adapter (tiny profile, wasm)', () => {
   test('a TPP adapter file made by the CLI loads in the page and fine-tuning from it gives Node\'s test AUC', { timeout: 180_000 }, async () => {
-    assert.equal(missingFor(['chromium']), null);
-    const dir = tempDir('tpp-lab-workshop-cli-');
     const adapter = path.join(ROOT, 'data', 'adapters-imagenet28', 'tpp-breastmnist-lora4.safetensors');
-    const site = await buildSite(path.join(dir, 'site'), { quiet: true });
-    const server = await serveSite(site.dir);
     const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
     const problems: string[] = [];
     try {
@@ -276,17 +276,12 @@ describe('workshop page from a CLI adapter (tiny profile, wasm)', () => {
       vit.dispose();
     } finally {
       await browser.close();
-      await server.close();
     }
   });
 });
 
 describe('workshop page on WebGL (SwiftShader, tiny profile)', () => {
   test('training runs on webgl through the project\'s own step and gives Node\'s wasm numbers', { timeout: 240_000 }, async () => {
-    assert.equal(missingFor(['chromium']), null);
-    const dir = tempDir('tpp-lab-workshop-gl-');
-    const site = await buildSite(path.join(dir, 'site'), { quiet: true });
-    const server = await serveSite(site.dir);
     // SwiftShader: Chromium's WebGL on the CPU, the stand-in for a laptop's GPU on a machine without one.
     const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--use-gl=angle', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--disable-background-networking', '--no-first-run'] });
     const problems: string[] = [];
@@ -335,7 +330,6 @@ describe('workshop page on WebGL (SwiftShader, tiny profile)', () => {
       assert.ok(aucGap <= 1e-3, `fine-tuning test AUC webgl vs wasm differs by ${aucGap}`);
     } finally {
       await browser.close();
-      await server.close();
     }
   });
 });
