@@ -3,7 +3,7 @@
  * differences for the target and method the participant ran (with their run beside the study's estimate) and the
  * regime map (each setting's difference against the distance of its TPP images to the target).
  */
-import { contrastRows, effectScatter, escapeHtml, parseCsvRows, regimeSettings, type CsvRow, type Figure, type PairedSummary } from '../src/core';
+import { contrastRows, effectScatter, escapeHtml, longerDose, parseCsvRows, regimeSettings, type CsvRow, type Figure, type PairedSummary } from '../src/core';
 import type { LabSettings } from './settings';
 
 /** The study's rows for this target and method (each TPP arm − none), as HTML, with this run's estimate beside the study's at the same budget. */
@@ -33,12 +33,10 @@ export function studyTable(contrastsCsv: string, settings: LabSettings, dataName
  * the study's 546 images for 40 epochs, against no TPP; and how long this page's TPP ran, for scale.
  */
 export function doseNote(doseCsv: string, pageEpochs: number): string {
-  const longer = parseCsvRows(doseCsv, 'study/dose-contrasts.csv').filter((r) => r.metric === 'auc' && r.question === 'tpp-helps' && r.versus === 'none' && r.arm !== 'same');
-  const n = (v: string) => longer.filter((r) => r.verdict === v).length;
-  const targets = [...new Set(longer.map((r) => r.target))].join(', ');
+  const longer = longerDose(parseCsvRows(doseCsv, 'study/dose-contrasts.csv'));
   return `<p>The study's TPP was short: 546 images for 40 epochs (this page's profile: ${pageEpochs} epochs). The regime map's dose axis trained it longer on the ` +
-    `target's own images (2,000 or all images, or 4x the epochs) on ${escapeHtml(targets)}: TPP then helped in ${n('helps')} of ${longer.length} settings, ` +
-    `showed no detectable effect in ${n('no detectable effect')} and hurt in ${n('hurts')} (<code>study/dose-contrasts.csv</code>).</p>`;
+    `target's own images (2,000 or all images, or 4x the epochs) on ${escapeHtml(longer.targets.join(', '))}: TPP then helped in ${longer.helps} of ${longer.rows.length} settings, ` +
+    `showed no detectable effect in ${longer.noEffect} and hurt in ${longer.hurts} (<code>study/dose-contrasts.csv</code>).</p>`;
 }
 
 /** How the study's verdicts for `arm` − none fell over all targets, methods and budgets, in words. */

@@ -79,7 +79,7 @@ export { readStudyPlan } from './grid/study-plan-file';
 export { folderStore } from './io/folder-store';
 export { memoryStore, namedBytes, subStore, whereIs, type FileStore, type GridStore, type NamedBytes } from './io/store';
 export { forestFigure, studyContrasts, type ContrastRow } from './report/study-report';
-export { baselineMarkdown, contrastRows, pooledRows, pooledTable, questionOneTable, questionTwoTable, readCsvRows, studyBlocks, type CsvRow, type PooledRow } from './report/study-tables';
+export { baselineMarkdown, contrastRows, longerDose, LONGER_DOSE_ARMS, pooledRows, pooledTable, questionOneTable, questionTwoTable, readCsvRows, studyBlocks, type CsvRow, type LongerDose, type PooledRow } from './report/study-tables';
 export { writeCompareReport, aucBarsFigure, curvesFigure, pairedFigure, summaryTableHtml } from './report/compare-report';
 
 export { meanStd, pairedSentence, pairedSummary, signed, type PairedSummary } from './analysis/paired';

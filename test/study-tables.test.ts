@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { type CsvRow, fillBlocks, pooledRows, questionOneTable, segHeadsTable, segResultsTable, segTimesTable } from '../src/report/study-tables';
+import { type CsvRow, fillBlocks, longerDose, LONGER_DOSE_ARMS, pooledRows, questionOneTable, segHeadsTable, segResultsTable, segTimesTable } from '../src/report/study-tables';
 
 const row = (o: Partial<CsvRow>): CsvRow => ({ target: 't', method: 'lora', budget: '1/class', metric: 'auc', question: 'tpp-helps', arm: 'same', versus: 'none', delta_mean: '0', delta_ci_low: '-1', delta_ci_high: '1', verdict: 'no detectable effect', ...o } as CsvRow);
 
@@ -26,6 +26,34 @@ test('question 1\'s table puts budgets in order and marks an arm a target lacks 
   assert.equal(lines[2], '| t | lora | 1 | 0.600 ± 0.100 | +0.000 [−1.000, +1.000] n.d.e. | — |');
   assert.equal(lines[3], '| t | lora | 10 | 0.700 ± 0.050 | +0.020 [+0.010, +0.030] **helps** | — |');
   assert.equal(lines[4], '| u | lora | 1 | — | — | +0.000 [−1.000, +1.000] n.d.e. |');
+});
+
+test('longer TPP against no TPP: the dose arms\' rows and how their verdicts fell; the study\'s dose, other arms, questions and metrics left out', () => {
+  const rows = [
+    row({ target: 'pbc', arm: 'same', verdict: 'helps' }), // the study's own dose: not longer
+    row({ target: 'pbc', arm: 'own-2000', verdict: 'helps', delta_mean: '0.05' }),
+    row({ target: 'pbc', arm: 'own-all', budget: '10/class', verdict: 'hurts' }),
+    row({ target: 'pneu', arm: 'own-546-4x' }),
+    row({ target: 'pneu', arm: 'own-all', verdict: 'helps' }),
+    row({ target: 'pneu', arm: 'same-modality', verdict: 'hurts' }), // not a dose arm
+    row({ target: 'knee', arm: 'own-2000', question: 'modality', versus: 'same', verdict: 'hurts' }), // against the study's dose, not none
+    row({ target: 'knee', arm: 'own-2000', versus: 'natural', verdict: 'hurts' }),
+    row({ target: 'knee', arm: 'own-2000', metric: 'accuracy', verdict: 'helps' }),
+  ];
+  const d = longerDose(rows);
+  assert.deepEqual(d.rows, [rows[1], rows[2], rows[3], rows[4]]);
+  assert.deepEqual(d.targets, ['pbc', 'pneu']);
+  assert.deepEqual([d.helps, d.hurts, d.noEffect], [2, 1, 1]);
+  assert.equal(d.rows[0].delta_mean, '0.05');
+  // Another metric picks its own rows.
+  assert.deepEqual(longerDose(rows, 'accuracy').rows, [rows[8]]);
+  assert.deepEqual(longerDose([]), { rows: [], targets: [], helps: 0, hurts: 0, noEffect: 0 });
+  assert.deepEqual(LONGER_DOSE_ARMS, ['own-2000', 'own-all', 'own-546-4x']);
+});
+
+test('the committed dose grid\'s longer arms are the ones LONGER_DOSE_ARMS names', () => {
+  const plan = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'docs', 'results', 'regime-2026-12-06', 'dose-plan.json'), 'utf8')) as { targets: { tppArms: Record<string, unknown> }[] };
+  for (const t of plan.targets) assert.deepEqual(Object.keys(t.tppArms), LONGER_DOSE_ARMS);
 });
 
 test('a README block is refilled from its table and an unknown block name fails', () => {

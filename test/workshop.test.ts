@@ -27,7 +27,7 @@ import { gridMethod } from '../src/grid/methods';
 import { openBackbone } from '../src/io/backbone';
 import { loadAdapter, readCheckpointInfo } from '../src/io/checkpoint';
 import { fileBytes } from '../src/io/stage-files';
-import { readCsvRows } from '../src/report/study-tables';
+import { longerDose, readCsvRows } from '../src/report/study-tables';
 import { normalizationFrom } from '../src/train/common';
 import { finetune } from '../src/train/finetune';
 import { targetParameterPretrain } from '../src/train/tpp';
@@ -58,9 +58,21 @@ async function runEnded(page: Page, timeout: number): Promise<WorkshopState> {
   return page.evaluate(() => (window as unknown as { workshop: WorkshopState }).workshop);
 }
 
+/** The site, built once for this file and served on 127.0.0.1: each test below opens its own browser on it. */
+let site: SiteBuild;
+let server: SiteServer;
+
+before(async () => {
+  assert.equal(missingFor(['chromium']), null);
+  site = await buildSite(path.join(tempDir('tpp-lab-workshop-site-'), 'site'), { quiet: true });
+  server = await serveSite(site.dir);
+});
+
+after(async () => {
+  await server?.close();
+});
+
 describe('workshop page (quick profile, wasm, headless Chromium)', () => {
-  let site: SiteBuild;
-  let server: SiteServer;
   let browser: Browser;
   let page: Page;
   const problems: string[] = [];
@@ -69,9 +81,6 @@ describe('workshop page (quick profile, wasm, headless Chromium)', () => {
   let wall = 0;
 
   before(async () => {
-    assert.equal(missingFor(['chromium']), null);
-    site = await buildSite(path.join(dir, 'site'), { quiet: true });
-    server = await serveSite(site.dir);
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
     page = await browser.newPage({ acceptDownloads: true });
     page.on('console', (m) => {
@@ -87,7 +96,6 @@ describe('workshop page (quick profile, wasm, headless Chromium)', () => {
 
   after(async () => {
     await browser?.close();
-    await server?.close();
   });
 
   test('the site folder holds everything the page loads, and no Tiny-ImageNet images', () => {
@@ -130,8 +138,8 @@ describe('workshop page (quick profile, wasm, headless Chromium)', () => {
     assert.match(await page.textContent('#step-4') ?? '', /95 % CI/);
     assert.match(await page.textContent('#step-5') ?? '', /no detectable effect/);
     // The dose axis beside the study, counted from the committed dose contrasts the site carries.
-    const longer = readCsvRows(path.join(ROOT, 'docs/results/regime-2026-12-06/dose/contrasts.csv')).filter((r) => r.metric === 'auc' && r.question === 'tpp-helps' && r.versus === 'none' && r.arm !== 'same');
-    assert.match(await page.textContent('#step-5') ?? '', new RegExp(`dose axis trained it longer .* TPP then helped in ${longer.filter((r) => r.verdict === 'helps').length} of ${longer.length} settings`));
+    const longer = longerDose(readCsvRows(path.join(ROOT, 'docs/results/regime-2026-12-06/dose/contrasts.csv')));
+    assert.match(await page.textContent('#step-5') ?? '', new RegExp(`dose axis trained it longer .* TPP then helped in ${longer.helps} of ${longer.rows.length} settings`));
     assert.deepEqual(problems, []);
     console.log(`# workshop quick profile: ${wall.toFixed(1)} s from opening the page to done, with a stop and a continue (the continued part ${result.timings.study.toFixed(1)} s); site ${(site.bytes / 1e6).toFixed(1)} MB`);
   });
@@ -186,7 +194,6 @@ describe('workshop page (quick profile, wasm, headless Chromium)', () => {
 
 describe('workshop page with the participant\'s own images (tiny profile, wasm)', () => {
   test('a picked folder of PNG, JPEG and DICOM files, one subfolder per class, runs the lab on them', { timeout: 180_000 }, async () => {
-    assert.equal(missingFor(['chromium']), null);
     const dir = tempDir('tpp-lab-workshop-own-');
     // 16 images a class in folders named by class: 14 PneumoniaMNIST test images, PNG and JPEG mixed, and 2 real DICOM
     // files (one deflated, one without extension as in a series); plus a truncated DICOM file the page lists as skipped.
@@ -213,8 +220,6 @@ describe('workshop page with the participant\'s own images (tiny profile, wasm)'
     fs.copyFileSync(fixture('MR_small_MONOCHROME1.dcm'), path.join(root, 'pneumonia', 'mono1.dcm'));
     fs.copyFileSync(fixture('CT_small_truncated.dcm'), path.join(root, 'pneumonia', 'cut.dcm'));
     fs.writeFileSync(path.join(root, 'README.txt'), 'not an image');
-    const site = await buildSite(path.join(dir, 'site'), { quiet: true });
-    const server = await serveSite(site.dir);
     const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
     const problems: string[] = [];
     try {
@@ -236,18 +241,13 @@ describe('workshop page with the participant\'s own images (tiny profile, wasm)'
       assert.deepEqual(problems, []);
     } finally {
       await browser.close();
-      await server.close();
     }
   });
 });
 
 describe('workshop page from a CLI adapter (tiny profile, wasm)', () => {
   test('a TPP adapter file made by the CLI loads in the page and fine-tuning from it gives Node\'s test AUC', { timeout: 180_000 }, async () => {
-    assert.equal(missingFor(['chromium']), null);
-    const dir = tempDir('tpp-lab-workshop-cli-');
     const adapter = path.join(ROOT, 'data', 'adapters-imagenet28', 'tpp-breastmnist-lora4.safetensors');
-    const site = await buildSite(path.join(dir, 'site'), { quiet: true });
-    const server = await serveSite(site.dir);
     const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
     const problems: string[] = [];
     try {
@@ -276,17 +276,12 @@ describe('workshop page from a CLI adapter (tiny profile, wasm)', () => {
       vit.dispose();
     } finally {
       await browser.close();
-      await server.close();
     }
   });
 });
 
 describe('workshop page on WebGL (SwiftShader, tiny profile)', () => {
   test('training runs on webgl through the project\'s own step and gives Node\'s wasm numbers', { timeout: 240_000 }, async () => {
-    assert.equal(missingFor(['chromium']), null);
-    const dir = tempDir('tpp-lab-workshop-gl-');
-    const site = await buildSite(path.join(dir, 'site'), { quiet: true });
-    const server = await serveSite(site.dir);
     // SwiftShader: Chromium's WebGL on the CPU, the stand-in for a laptop's GPU on a machine without one.
     const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--use-gl=angle', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--disable-background-networking', '--no-first-run'] });
     const problems: string[] = [];
@@ -335,7 +330,6 @@ describe('workshop page on WebGL (SwiftShader, tiny profile)', () => {
       assert.ok(aucGap <= 1e-3, `fine-tuning test AUC webgl vs wasm differs by ${aucGap}`);
     } finally {
       await browser.close();
-      await server.close();
     }
   });
 });

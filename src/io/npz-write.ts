@@ -47,6 +47,22 @@ export function encodeNpy(a: NpyToWrite): Buffer {
 const DOS_DATE = (0 << 9) | (1 << 5) | 1;
 const DOS_TIME = 0;
 
+/**
+ * The fields a local header (from byte 4) and its central-directory record (from byte 6) share, in the same order
+ * (APPNOTE 4.3.7, 4.3.12): version needed 2.0, no flags, method stored, the fixed time and date, CRC-32, sizes, name length.
+ */
+function entryFields(b: Buffer, at: number, crc: number, size: number, nameLength: number): void {
+  b.writeUInt16LE(20, at);
+  b.writeUInt16LE(0, at + 2);
+  b.writeUInt16LE(0, at + 4);
+  b.writeUInt16LE(DOS_TIME, at + 6);
+  b.writeUInt16LE(DOS_DATE, at + 8);
+  b.writeUInt32LE(crc, at + 10);
+  b.writeUInt32LE(size, at + 14); // compressed: stored, so the same
+  b.writeUInt32LE(size, at + 18);
+  b.writeUInt16LE(nameLength, at + 22);
+}
+
 /** A zip archive of `files` (name → bytes), in the order given, every entry stored (method 0). */
 export function encodeStoredZip(files: ReadonlyArray<readonly [string, Uint8Array]>): Buffer {
   const parts: Buffer[] = [];
@@ -57,26 +73,11 @@ export function encodeStoredZip(files: ReadonlyArray<readonly [string, Uint8Arra
     const crc = crc32(data);
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4); // version needed: 2.0
-    local.writeUInt16LE(0, 6); // flags
-    local.writeUInt16LE(0, 8); // method: stored
-    local.writeUInt16LE(DOS_TIME, 10);
-    local.writeUInt16LE(DOS_DATE, 12);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(data.length, 18);
-    local.writeUInt32LE(data.length, 22);
-    local.writeUInt16LE(name.length, 26);
+    entryFields(local, 4, crc, data.length, name.length);
     const cd = Buffer.alloc(46);
     cd.writeUInt32LE(0x02014b50, 0);
     cd.writeUInt16LE(20, 4); // version made by
-    cd.writeUInt16LE(20, 6); // version needed
-    cd.writeUInt16LE(0, 10);
-    cd.writeUInt16LE(DOS_TIME, 12);
-    cd.writeUInt16LE(DOS_DATE, 14);
-    cd.writeUInt32LE(crc, 16);
-    cd.writeUInt32LE(data.length, 20);
-    cd.writeUInt32LE(data.length, 24);
-    cd.writeUInt16LE(name.length, 28);
+    entryFields(cd, 6, crc, data.length, name.length);
     cd.writeUInt32LE(offset, 42);
     parts.push(local, name, Buffer.from(data.buffer, data.byteOffset, data.byteLength));
     central.push(cd, name);

@@ -7,7 +7,7 @@ import * as path from 'path';
 import { pairedSummary } from '../analysis/paired';
 import { DEMO_TARGET, OFFLINE_ARMS } from '../grid/demo';
 import type { CellResult } from '../grid/types';
-import { readCsvRows } from './study-tables';
+import { longerDose, readCsvRows } from './study-tables';
 
 /**
  * Lines that set the demo beside the study: how many demo cells reproduced the study's test AUC (same settings
@@ -53,11 +53,10 @@ export function studyComparison(cells: CellResult[], studyDir: string, doseDir?:
   // The study's TPP dose was one choice: what the regime map's dose axis found with longer TPP on a target's own images.
   const dose = doseDir ? path.join(doseDir, 'contrasts.csv') : '';
   if (dose && fs.existsSync(dose)) {
-    const longer = readCsvRows(dose).filter((r) => r.metric === 'auc' && r.question === 'tpp-helps' && r.versus === 'none' && r.arm !== 'same');
-    const targets = [...new Set(longer.map((r) => r.target))].join(', ');
+    const longer = longerDose(readCsvRows(dose));
     out.push(`The study trained TPP briefly (546 images, 40 epochs). Trained longer on the target's own images (more images or more epochs), ` +
-      `TPP helped in ${longer.filter((r) => r.verdict === 'helps').length} of ${longer.length} settings and hurt in ${longer.filter((r) => r.verdict === 'hurts').length} ` +
-      `(${targets}; ${path.relative(process.cwd(), doseDir!) || '.'}).`);
+      `TPP helped in ${longer.helps} of ${longer.rows.length} settings and hurt in ${longer.hurts} ` +
+      `(${longer.targets.join(', ')}; ${path.relative(process.cwd(), doseDir!) || '.'}).`);
   }
   out.push(`One setting says little: over the study's ${all.length} settings (targets x TPP images x methods x budgets), TPP helped in ${n('helps')}, ` +
     `hurt in ${n('hurts')} and showed no detectable effect in ${n('no detectable effect')}. For your own data, \`tpp-lab predict --data YOURS\` ` +

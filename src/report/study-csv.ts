@@ -35,3 +35,31 @@ export function deltaText(r: CsvRow | undefined): string {
   return `${signed(Number(r.delta_mean), 3)} [${signed(Number(r.delta_ci_low), 3)}, ${signed(Number(r.delta_ci_high), 3)}] ${v}`;
 }
 
+
+/**
+ * The dose grid's TPP arms that train longer than the study's 546 own images for 40 epochs
+ * (docs/results/regime-2026-12-06/dose-plan.json): 2,000 own images, all of them, 546 for 4x the epochs.
+ */
+export const LONGER_DOSE_ARMS: readonly string[] = ['own-2000', 'own-all', 'own-546-4x'];
+
+/** The longer-TPP rows of a dose grid's contrasts against no TPP, their targets and how their verdicts fell. */
+export interface LongerDose {
+  /** Each longer arm − none, in the file's order. */
+  rows: CsvRow[];
+  /** The targets among `rows`, in order of first appearance. */
+  targets: string[];
+  helps: number;
+  hurts: number;
+  noEffect: number;
+}
+
+/**
+ * What longer TPP on a target's own images did against no TPP, from a dose grid's contrasts (`question` tpp-helps,
+ * `versus` none, one of `LONGER_DOSE_ARMS`; the study's own dose, `same`, and any other arm left out), for `metric`.
+ * The demo's printout, the workshop page and notebook 11 all count from here.
+ */
+export function longerDose(contrasts: readonly CsvRow[], metric = 'auc'): LongerDose {
+  const rows = contrasts.filter((r) => r.metric === metric && r.question === 'tpp-helps' && r.versus === 'none' && LONGER_DOSE_ARMS.includes(r.arm));
+  const n = (v: string) => rows.filter((r) => r.verdict === v).length;
+  return { rows, targets: [...new Set(rows.map((r) => r.target))], helps: n('helps'), hurts: n('hurts'), noEffect: n('no detectable effect') };
+}

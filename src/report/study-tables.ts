@@ -13,7 +13,7 @@ import { meanStd, pairedSummary, signed } from '../analysis/paired';
 import { baselineGrid, type ContrastRow, QUESTION_TITLES } from './study-report';
 import { deltaText, parseCsvRows, type CsvRow } from './study-csv';
 
-export { contrastRows, parseCsvRows, type CsvRow } from './study-csv';
+export { contrastRows, longerDose, parseCsvRows, LONGER_DOSE_ARMS, type CsvRow, type LongerDose } from './study-csv';
 
 /** Read one of the study's CSVs. */
 export function readCsvRows(file: string): CsvRow[] {
