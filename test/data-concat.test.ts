@@ -36,10 +36,12 @@ describe('concatDatasets', () => {
     assert.equal(out.source, 'pool');
   });
 
-  test('mixing uint8 and float32 gives float32 without rescaling', () => {
-    const out = concatDatasets([toy(1, 200, 'a'), toy(1, 0.5, 'b', { float: true })]);
+  test('mixing uint8 and float32 gives float32 in 0..1: bytes are divided by 255, as training scales them', () => {
+    const out = concatDatasets([toy(1, 255, 'a'), toy(1, 1, 'b', { float: true }), toy(1, 51, 'c')]);
     assert.ok(out.images.data instanceof Float32Array);
-    assert.deepEqual([out.images.data[0], out.images.data[4]], [200, 0.5]);
+    // A white byte pixel and a white float pixel are the same value after the join (they were 255 and 1 before).
+    assert.deepEqual([out.images.data[0], out.images.data[4], out.images.data[8]], [1, 1, Math.fround(51 / 255)]);
+    assert.ok(out.images.data.every((v) => v >= 0 && v <= 1));
   });
 
   test('different sizes, different labels and an empty list are refused with advice', () => {

@@ -17,7 +17,8 @@ export interface ConcatOptions {
 
 /**
  * The examples of `parts` one after the other: images `[N1 + N2 + ..., H, W, C]`. Pixel data stay `uint8` when
- * every part is `uint8`, else become `float32` (uint8 parts are NOT rescaled: do not mix 0..255 and 0..1 data).
+ * every part is `uint8`; otherwise they become `float32` in 0..1, the `uint8` parts divided by 255 (as training
+ * scales bytes), so a byte pool and an already converted pool join on one scale.
  * `ids` and `groups` are kept when every part has them; `modality` is the distinct values joined with `, `.
  */
 export function concatDatasets(parts: readonly Dataset[], options: ConcatOptions = {}): Dataset {
@@ -43,7 +44,12 @@ export function concatDatasets(parts: readonly Dataset[], options: ConcatOptions
   let offset = 0;
   parts.forEach((p, k) => {
     const m = numExamples(p);
-    data.set(p.images.data, offset * h * w * c);
+    if (allBytes || !(p.images.data instanceof Uint8Array)) data.set(p.images.data, offset * h * w * c);
+    else {
+      const src = p.images.data;
+      const at = offset * h * w * c;
+      for (let i = 0; i < src.length; i++) data[at + i] = src[i] / 255;
+    }
     if (mode === 'keep') labels.set(p.labels.data, offset * l);
     else labels.fill(k, offset, offset + m);
     offset += m;
