@@ -32,8 +32,9 @@ DECODERS = {
     "tutorial": dict(dim=64, depth=1, heads=4, mlp=128),
     "p4": dict(dim=64, depth=1, heads=4, mlp=128),
     "large": dict(dim=128, depth=2, heads=4, mlp=512),
+    "small7": dict(dim=64, depth=2, heads=4, mlp=128),
 }
-BATCH = {"tiny": 8, "tutorial": 64, "p4": 64, "large": 32}
+BATCH = {"tiny": 8, "tutorial": 64, "p4": 64, "large": 32, "small7": 64}
 
 
 class MAE(nn.Module):

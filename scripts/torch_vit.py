@@ -30,6 +30,7 @@ PRESETS = {
     "tutorial": dict(imageSize=28, channels=1, patchSize=7, dim=64, depth=4, heads=4, mlpDim=128),
     "p4": dict(imageSize=28, channels=1, patchSize=4, dim=64, depth=4, heads=4, mlpDim=128),
     "large": dict(imageSize=64, channels=3, patchSize=8, dim=192, depth=6, heads=3, mlpDim=768),
+    "small7": dict(imageSize=28, channels=1, patchSize=7, dim=128, depth=6, heads=4, mlpDim=256),
 }
 DEFAULTS = dict(numClasses=10, posEmbed="learned", pool="cls")
 MAX_HEADER_BYTES = 100 * 1024 * 1024

@@ -83,7 +83,8 @@ export { doseTable, KNEE_POOL_OF_ARM, type ArmDose } from './regime/tables';
 export { featureStats, frechetDistance, type FeatureStats } from './analysis/frechet';
 
 export { meanStd, pairedSentence, pairedSummary, signed, type PairedSummary } from './analysis/paired';
-export { knnProbe, linearProbe, pooledFeatures, probeMetric, type Features, type FeatureSource, type LinearProbeOptions } from './train/probe';
+export { knnProbe, knnProbeScores, linearProbe, linearProbeScores, pooledFeatures, probeEstimate, probeMetric, probeMetrics, type Features, type FeatureSource, type KnnOptions, type LinearProbeOptions } from './train/probe';
+export { bootstrap, type BootstrapOptions, type Estimate } from './analysis/bootstrap';
 export { linearCka, type FeatureMatrix } from './analysis/cka';
 export { loraCosine, loraSingularValues, loraUpdateRows, pairLoraFactors, type LoraFactors, type LoraUpdateRow, type PlainTensor } from './analysis/lora-svd';
 

@@ -83,7 +83,8 @@ export { baselineMarkdown, contrastRows, longerDose, LONGER_DOSE_ARMS, pooledRow
 export { writeCompareReport, aucBarsFigure, curvesFigure, pairedFigure, summaryTableHtml } from './report/compare-report';
 
 export { meanStd, pairedSentence, pairedSummary, signed, type PairedSummary } from './analysis/paired';
-export { knnProbe, linearProbe, pooledFeatures, probeMetric, type Features, type FeatureSource, type LinearProbeOptions } from './train/probe';
+export { knnProbe, knnProbeScores, linearProbe, linearProbeScores, pooledFeatures, probeEstimate, probeMetric, probeMetrics, type Features, type FeatureSource, type KnnOptions, type LinearProbeOptions } from './train/probe';
+export { bootstrap, type BootstrapOptions, type Estimate } from './analysis/bootstrap';
 export { linearCka, type FeatureMatrix } from './analysis/cka';
 export { diagnoseTarget, type CellShift, type DiagnoseOptions, type DiagnoseProgress, type DiagnosticRow, type TppAdapterFile } from './grid/diagnose';
 export { fileTensors, loraScale, parameterChanges, peftTensors, snapshotBackbone, snapshotTensors, type ParamChange } from './analysis/params';

@@ -1,9 +1,12 @@
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend';
 import { VIT_PRESETS, vitConfig, validateViTConfig, numPatches, type ViTConfig } from '../src/model/config';
 import { createViT } from '../src/model/vit';
+import { BENCH_PRESETS } from '../src/bench/task';
 import { patchify, unpatchify } from '../src/model/patches';
 
 before(async () => {
@@ -15,12 +18,18 @@ function images(n: number, c: ViTConfig, seed = 1): tf.Tensor4D {
 }
 
 describe('ViT config', () => {
-  test('presets equal the PyTorch twin\'s (scripts/torch_vit.py)', () => {
-    const pick = (c: ViTConfig) => [c.imageSize, c.channels, c.patchSize, c.dim, c.depth, c.heads, c.mlpDim];
-    assert.deepEqual(pick(VIT_PRESETS.tiny), [28, 1, 7, 32, 2, 2, 64]);
-    assert.deepEqual(pick(VIT_PRESETS.tutorial), [28, 1, 7, 64, 4, 4, 128]);
-    assert.deepEqual(pick(VIT_PRESETS.p4), [28, 1, 4, 64, 4, 4, 128]);
-    assert.deepEqual(pick(VIT_PRESETS.large), [64, 3, 8, 192, 6, 3, 768]);
+  test('presets equal the PyTorch twin\'s (scripts/torch_vit.py), and every bench preset has a twin', () => {
+    // Read the twin's PRESETS table from its source, so a preset changed on one side only fails here.
+    const source = fs.readFileSync(path.join(__dirname, '..', 'scripts', 'torch_vit.py'), 'utf8');
+    const twin = new Map([...source.matchAll(/^\s+"(\w+)": dict\(([^)]*)\),$/gm)].map((m) => [m[1], Object.fromEntries(m[2].split(',').map((kv) => kv.trim().split('=')).map(([k, v]) => [k, Number(v)]))]));
+    assert.ok(twin.size >= 5, `parsed ${twin.size} presets from torch_vit.py`);
+    for (const name of BENCH_PRESETS) {
+      const theirs = twin.get(name);
+      assert.ok(theirs, `bench preset ${name} has no PyTorch twin in scripts/torch_vit.py`);
+      const c = VIT_PRESETS[name];
+      assert.deepEqual(theirs, { imageSize: c.imageSize, channels: c.channels, patchSize: c.patchSize, dim: c.dim, depth: c.depth, heads: c.heads, mlpDim: c.mlpDim }, name);
+    }
+    assert.deepEqual([VIT_PRESETS.tutorial.patchSize, VIT_PRESETS.tutorial.dim, VIT_PRESETS.tutorial.depth], [7, 64, 4]);
   });
 
   test('validate names the bad field', () => {

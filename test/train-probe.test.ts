@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { initBackend } from '../src/backend';
-import { knnProbe, linearProbe, pooledFeatures, type Features } from '../src/train/probe';
+import { knnProbe, linearProbe, linearProbeScores, pooledFeatures, probeEstimate, probeMetrics, type Features } from '../src/train/probe';
+import { bootstrap } from '../src/analysis/bootstrap';
 import { mulberry32 } from '../src/data/sets/random';
 import { createViT } from '../src/model/vit';
 import { vitConfig } from '../src/model/config';
@@ -52,14 +53,50 @@ test('binary probes report an AUC, and pooled features are [N, D] in dataset ord
   }
 });
 
-test('tpp-lab probe scores the bundled backbone on BreastMNIST above chance and reports both probes', () => {
-  const r = cli(['probe', '--data', 'breastmnist', '--json', '--quiet']);
+test('bootstrap: the value is the statistic on all items, the interval brackets it, is seeded, and narrows with more items', () => {
+  const mean = (xs: number[]) => (idx: readonly number[]) => idx.reduce((a, i) => a + xs[i], 0) / idx.length;
+  const rand = mulberry32(5);
+  const small = Array.from({ length: 40 }, () => rand());
+  const large = Array.from({ length: 1000 }, () => rand());
+  const a = bootstrap(small.length, mean(small), { reps: 500, seed: 1 });
+  assert.equal(a.value, mean(small)(small.map((_, i) => i)));
+  assert.ok(a.low < a.value && a.value < a.high, JSON.stringify(a));
+  assert.deepEqual(bootstrap(small.length, mean(small), { reps: 500, seed: 1 }), a);
+  assert.notDeepEqual(bootstrap(small.length, mean(small), { reps: 500, seed: 2 }), a);
+  const b = bootstrap(large.length, mean(large), { reps: 500, seed: 1 });
+  assert.ok(b.high - b.low < (a.high - a.low) / 2, `${b.high - b.low} vs ${a.high - a.low}`);
+  // Uniform(0, 1): the standard error of a mean of 1,000 is 0.0091, so the 95% interval is about ±0.018.
+  assert.ok(Math.abs((b.high - b.low) / 2 - 1.96 * Math.sqrt(1 / 12 / 1000)) < 0.004, JSON.stringify(b));
+  assert.throws(() => bootstrap(0, mean([])), /at least one item/);
+});
+
+test('probeEstimate: the probe\'s figure with an interval, and a paired difference that is exactly 0 against itself', async () => {
+  await initBackend({ warn: () => {} });
+  const train = blobs(30, 3, 8, 6, 1);
+  const test_ = blobs(40, 3, 8, 6, 2);
+  const scores = await linearProbeScores(train, test_, { steps: 100 });
+  const e = probeEstimate(test_, scores, { reps: 300 });
+  assert.equal(e.value, probeMetrics(test_, scores).accuracy);
+  assert.ok(e.value > 0.5 && e.value < 1 && e.low < e.value && e.value < e.high, JSON.stringify(e));
+  assert.deepEqual(probeEstimate(test_, scores, { reps: 300, baseline: scores }), { value: 0, low: 0, high: 0 });
+  const worse = await linearProbeScores(train, test_, { steps: 1 });
+  const d = probeEstimate(test_, scores, { reps: 300, baseline: worse });
+  assert.ok(Math.abs(d.value - (e.value - probeMetrics(test_, worse).accuracy)) < 1e-12);
+  assert.throws(() => probeEstimate(test_, scores, { baseline: scores.subarray(3) }), /same test images/);
+});
+
+test('tpp-lab probe scores the bundled backbone on BreastMNIST above chance, with intervals, and pairs it --against another', () => {
+  const r = cli(['probe', '--data', 'breastmnist', '--against', 'imagenet28', '--json', '--quiet']);
   assert.equal(r.code, 0, r.stderr);
   const j = JSON.parse(r.stdout.trim().split('\n').pop()!);
   assert.equal(j.data, 'medmnist:breastmnist@28');
-  assert.deepEqual([j.train, j.test, j.classes], [546, 156, 2]);
+  assert.deepEqual([j.train, j.test, j.classes, j.metric], [546, 156, 2, 'auc']);
   // Measured 0.71 (linear) and 0.73 (kNN) AUC on 2026-11-28; chance is 0.5.
   assert.ok(j.linear_auc > 0.6 && j.knn_auc > 0.6, JSON.stringify(j));
+  assert.ok(j.linear_ci[0] < j.linear_auc && j.linear_auc < j.linear_ci[1], JSON.stringify(j.linear_ci));
+  assert.match(j.against.backbone, /backbone-imagenet28/);
+  assert.ok(Math.abs(j.difference.linear.value - (j.linear_auc - j.against.linear_auc)) < 1e-12);
+  assert.ok(j.difference.knn.low <= j.difference.knn.value && j.difference.knn.value <= j.difference.knn.high);
   const bad = cli(['probe', '--json']);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /--data is required/);

@@ -26,9 +26,9 @@ export type BenchVariant = 'fwd' | 'full' | 'lora' | 'mae';
 /** Every variant, in table order. */
 export const BENCH_VARIANTS: readonly BenchVariant[] = ['fwd', 'full', 'lora', 'mae'];
 /** Presets the bench knows (the PyTorch twin's: `PRESETS` in scripts/torch_vit.py). */
-export const BENCH_PRESETS: readonly PresetName[] = ['tiny', 'tutorial', 'p4', 'large'];
+export const BENCH_PRESETS: readonly PresetName[] = ['tiny', 'tutorial', 'p4', 'small7', 'large'];
 /** Default batch of each preset (scripts/torch_bench.py's `BATCH` for the twin's presets). */
-export const BENCH_BATCH: Readonly<Record<PresetName, number>> = { tiny: 8, tutorial: 64, p4: 64, small: 64, tutorial64: 64, g64: 64, large: 32 };
+export const BENCH_BATCH: Readonly<Record<PresetName, number>> = { tiny: 8, tutorial: 64, p4: 64, small: 64, small7: 64, tutorial64: 64, g64: 64, large: 32 };
 
 /** Shape fields a bench may change from its preset (for sweeps of step time against image size and depth). */
 export type BenchShape = Partial<Pick<ViTConfig, 'imageSize' | 'patchSize' | 'depth'>>;

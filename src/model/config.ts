@@ -35,7 +35,7 @@ export interface ViTConfig {
 }
 
 /** Names of the built-in presets. */
-export type PresetName = 'tiny' | 'tutorial' | 'p4' | 'small' | 'tutorial64' | 'g64' | 'large';
+export type PresetName = 'tiny' | 'tutorial' | 'p4' | 'small' | 'small7' | 'tutorial64' | 'g64' | 'large';
 
 const BASE = { numClasses: 10, posEmbed: 'learned', pool: 'cls' } as const;
 
@@ -44,7 +44,9 @@ const BASE = { numClasses: 10, posEmbed: 'learned', pool: 'cls' } as const;
  * `tiny` 28x28x1 patch 7 dim 32 depth 2 heads 2 mlp 64 (tests); `tutorial` 28x28x1 patch 7 dim 64 depth 4 heads 4
  * mlp 128; `p4` like tutorial with patch 4 (49 tokens); `large` 64x64x3 patch 8 dim 192 depth 6 heads 3 mlp 768.
  * Two more for the TPP study's Tiny-ImageNet backbones (not in scripts/torch_vit.py): `small` 28x28x1 patch 4 dim 128
- * depth 6 heads 4 mlp 256, and `g64` 64x64x1 patch 8 (64 tokens) with the same width and depth. One for segmentation
+ * depth 6 heads 4 mlp 256, and `g64` 64x64x1 patch 8 (64 tokens) with the same width and depth. One for the regime
+ * map's capacity axis (also in the twin): `small7`, `small`'s width and depth at `tutorial`'s patch 7 (16 tokens), so
+ * it differs from `tutorial` in capacity only (about 0.8 M parameters against 139 k). One for segmentation
  * at 64 px on a laptop CPU: `tutorial64`, the `tutorial` widths (dim 64, depth 4, heads 4, mlp 128) on 64x64x1 images,
  * patch 8 (an 8x8 grid of 64 tokens).
  * All default to 10 classes (scripts/torch_vit.py's `DEFAULTS`), learned position embeddings and cls pooling.
@@ -54,6 +56,7 @@ export const VIT_PRESETS: Readonly<Record<PresetName, ViTConfig>> = Object.freez
   tutorial: Object.freeze({ ...BASE, imageSize: 28, channels: 1, patchSize: 7, dim: 64, depth: 4, heads: 4, mlpDim: 128 }),
   p4: Object.freeze({ ...BASE, imageSize: 28, channels: 1, patchSize: 4, dim: 64, depth: 4, heads: 4, mlpDim: 128 }),
   small: Object.freeze({ ...BASE, imageSize: 28, channels: 1, patchSize: 4, dim: 128, depth: 6, heads: 4, mlpDim: 256 }),
+  small7: Object.freeze({ ...BASE, imageSize: 28, channels: 1, patchSize: 7, dim: 128, depth: 6, heads: 4, mlpDim: 256 }),
   tutorial64: Object.freeze({ ...BASE, imageSize: 64, channels: 1, patchSize: 8, dim: 64, depth: 4, heads: 4, mlpDim: 128 }),
   g64: Object.freeze({ ...BASE, imageSize: 64, channels: 1, patchSize: 8, dim: 128, depth: 6, heads: 4, mlpDim: 256 }),
   large: Object.freeze({ ...BASE, imageSize: 64, channels: 3, patchSize: 8, dim: 192, depth: 6, heads: 3, mlpDim: 768 }),

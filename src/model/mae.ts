@@ -35,7 +35,7 @@ export interface DecoderConfig {
 
 /**
  * Decoder sizes per ViT preset, as in scripts/torch_bench.py's `DECODERS` (a light decoder: 1 block at the encoder's width); the
- * study presets `small` and `g64` get 2 blocks at half the encoder's width (MAE's decoder is also narrower).
+ * study presets `small`, `small7` and `g64` get 2 blocks at half the encoder's width (MAE's decoder is also narrower).
  */
 export const DECODER_PRESETS: Readonly<Record<PresetName, DecoderConfig>> = Object.freeze({
   tiny: Object.freeze({ dim: 32, depth: 1, heads: 2, mlpDim: 64 }),
@@ -44,6 +44,7 @@ export const DECODER_PRESETS: Readonly<Record<PresetName, DecoderConfig>> = Obje
   tutorial64: Object.freeze({ dim: 64, depth: 1, heads: 4, mlpDim: 128 }),
   large: Object.freeze({ dim: 128, depth: 2, heads: 4, mlpDim: 512 }),
   small: Object.freeze({ dim: 64, depth: 2, heads: 4, mlpDim: 128 }),
+  small7: Object.freeze({ dim: 64, depth: 2, heads: 4, mlpDim: 128 }),
   g64: Object.freeze({ dim: 64, depth: 2, heads: 4, mlpDim: 128 }),
 });
 

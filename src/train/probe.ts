@@ -10,7 +10,8 @@ import { Dataset, numClasses, numExamples } from '../data/sets/dataset';
 import { linear, matMul2d } from '../model/dense';
 import type { ClassifierOutput, ForwardOptions } from '../model/vit';
 import { predictAll } from './common';
-import { evaluate, type Metrics, type TaskKind } from './metrics';
+import { binaryAuc, evaluate, type Metrics, type TaskKind } from './metrics';
+import { bootstrap, type BootstrapOptions, type Estimate } from '../analysis/bootstrap';
 
 /** Anything with a detailed forward pass: a ViT, or a PEFT model (its hooks included). */
 export interface FeatureSource {
@@ -72,6 +73,11 @@ export interface LinearProbeOptions {
  * Deterministic: no random init, no sampling.
  */
 export async function linearProbe(train: Features, test: Features, options: LinearProbeOptions = {}): Promise<Metrics> {
+  return probeMetrics(test, await linearProbeScores(train, test, options));
+}
+
+/** The linear probe's class scores on `test`, in `evaluate`'s layout (see `linearProbe`). */
+export async function linearProbeScores(train: Features, test: Features, options: LinearProbeOptions = {}): Promise<Float32Array> {
   const { steps = 300, lr = 0.01, weightDecay = 1e-4 } = options;
   const k = train.classes;
   const d = train.dim;
@@ -96,7 +102,7 @@ export async function linearProbe(train: Features, test: Features, options: Line
     });
     const p = (await probs.data()) as Float32Array;
     probs.dispose();
-    return evaluate(kindOf(k), test.labels, asScores(p, nTest, k), k);
+    return asScores(p, nTest, k);
   } finally {
     tf.dispose([xs, mean, std, xTrain, yTrain, w, b]);
     opt.dispose();
@@ -108,7 +114,18 @@ export async function linearProbe(train: Features, test: Features, options: Line
  * training examples votes for its class with weight exp(similarity / temperature); the normalised votes are the
  * class scores. Defaults k = 20, temperature 0.07.
  */
-export async function knnProbe(train: Features, test: Features, options: { k?: number; temperature?: number } = {}): Promise<Metrics> {
+export async function knnProbe(train: Features, test: Features, options: KnnOptions = {}): Promise<Metrics> {
+  return probeMetrics(test, await knnProbeScores(train, test, options));
+}
+
+/** Options of `knnProbe`: neighbours (default 20) and the vote temperature (default 0.07). */
+export interface KnnOptions {
+  k?: number;
+  temperature?: number;
+}
+
+/** The kNN probe's class scores on `test`, in `evaluate`'s layout (see `knnProbe`). */
+export async function knnProbeScores(train: Features, test: Features, options: KnnOptions = {}): Promise<Float32Array> {
   const { temperature = 0.07 } = options;
   const classes = train.classes;
   const nTrain = train.labels.length;
@@ -143,5 +160,41 @@ export async function knnProbe(train: Features, test: Features, options: { k?: n
   } finally {
     a.dispose();
   }
-  return evaluate(kindOf(classes), test.labels, asScores(probs, nTest, classes), classes);
+  return asScores(probs, nTest, classes);
+}
+
+/** Every metric of probe scores on `test` (scores in `evaluate`'s layout). */
+export function probeMetrics(test: Pick<Features, 'labels' | 'classes'>, scores: Float32Array): Metrics {
+  return evaluate(kindOf(test.classes), test.labels, scores, test.classes);
+}
+
+/** Per test image: 1 where the probe's top class is the label, else 0. */
+function hits(test: Pick<Features, 'labels' | 'classes'>, scores: Float32Array): Uint8Array {
+  const k = test.classes;
+  return Uint8Array.from(test.labels, (y, i) => {
+    if (k === 2) return Number((scores[i] >= 0.5 ? 1 : 0) === y);
+    let best = 0;
+    for (let c = 1; c < k; c++) if (scores[i * k + c] > scores[i * k + best]) best = c;
+    return Number(best === y);
+  });
+}
+
+/** The figure a probe is read by (`probeMetric`) on a subset of test images, given by index (repeats allowed). */
+function probeFigure(test: Pick<Features, 'labels' | 'classes'>, scores: Float32Array): (indices: readonly number[]) => number {
+  if (probeMetric(test.classes) === 'auc') return (idx) => binaryAuc(idx.map((i) => test.labels[i]), idx.map((i) => scores[i]));
+  const h = hits(test, scores);
+  return (idx) => idx.reduce((a, i) => a + h[i], 0) / idx.length;
+}
+
+/**
+ * The probe's figure (AUC for two classes, accuracy for more) with a bootstrap 95% interval over the test images;
+ * with `baseline` (another probe's scores on the same test images, e.g. another backbone's), the paired
+ * difference `scores − baseline` with its interval, from the same resamples.
+ */
+export function probeEstimate(test: Pick<Features, 'labels' | 'classes'>, scores: Float32Array, options: BootstrapOptions & { baseline?: Float32Array } = {}): Estimate {
+  const figure = probeFigure(test, scores);
+  if (!options.baseline) return bootstrap(test.labels.length, figure, options);
+  if (options.baseline.length !== scores.length) throw new Error(`probeEstimate: ${options.baseline.length} baseline scores for ${scores.length} scores; both probes must score the same test images.`);
+  const base = probeFigure(test, options.baseline);
+  return bootstrap(test.labels.length, (idx) => figure(idx) - base(idx), options);
 }
