@@ -18,7 +18,9 @@
  *   names the features that were outside. The leave-one-target-out validation follows the same rule with each
  *   fold's own ranges.
  */
-import { mulberry32 } from '../data/sets/random';
+import { bootstrap as bootstrapItems, type Estimate } from '../analysis/bootstrap';
+
+export type { Estimate };
 
 /** The dose of the study's TPP arms: 546 unlabelled images, 40 epochs (a setting without a dose has this one). */
 export const STUDY_DOSE: Readonly<{ images: number; epochs: number }> = Object.freeze({ images: 546, epochs: 40 });
@@ -230,25 +232,9 @@ export function spearman(a: readonly number[], b: readonly number[]): number {
   return da === 0 || db === 0 ? NaN : num / Math.sqrt(da * db);
 }
 
-/** A figure with its bootstrap 95% interval (percentile method). */
-export interface Estimate {
-  value: number;
-  low: number;
-  high: number;
-}
-
-/** `stat` on the held-out predictions and its percentile interval over `reps` bootstrap resamples of the settings (seeded). */
-function bootstrap(preds: readonly HeldOutPrediction[], stat: (p: readonly HeldOutPrediction[]) => number, reps = 2000, seed = 0): Estimate {
-  const rand = mulberry32(seed);
-  const values: number[] = [];
-  for (let r = 0; r < reps; r++) {
-    const sample = Array.from({ length: preds.length }, () => preds[Math.floor(rand() * preds.length)]);
-    const v = stat(sample);
-    if (Number.isFinite(v)) values.push(v);
-  }
-  values.sort((a, b) => a - b);
-  const q = (p: number) => (values.length ? values[Math.min(values.length - 1, Math.floor(p * values.length))] : NaN);
-  return { value: stat(preds), low: q(0.025), high: q(0.975) };
+/** `stat` on the held-out predictions and its percentile interval over 2,000 bootstrap resamples of the settings (seed 0). */
+function bootstrap(preds: readonly HeldOutPrediction[], stat: (p: readonly HeldOutPrediction[]) => number): Estimate {
+  return bootstrapItems(preds.length, (idx) => stat(idx.map((i) => preds[i])));
 }
 
 const signAgree = (pred: (p: HeldOutPrediction) => number) => (ps: readonly HeldOutPrediction[]) =>
