@@ -8,7 +8,7 @@ import { ROOT } from './helpers';
 
 test('bundled backbones are selectable by name, with their decoders, and carry their pre-training pool in the metadata', async () => {
   await initBackend({ warn: () => {} });
-  assert.deepEqual(Object.keys(BUNDLED_BACKBONES), ['fashion28', 'imagenet28', 'imagenet64']);
+  assert.deepEqual(Object.keys(BUNDLED_BACKBONES), ['fashion28', 'imagenet28', 'imagenet64', 'imagenet28-small7']);
   assert.equal(backbonePaths('imagenet28').backbone, path.join(ROOT, 'data', 'backbone-imagenet28', 'backbone.safetensors'));
   assert.equal(backbonePaths('imagenet28').decoder, path.join(ROOT, 'data', 'backbone-imagenet28', 'decoder.safetensors'));
   assert.equal(backbonePaths('fashion28').backbone, backbonePaths(undefined).backbone);
@@ -30,5 +30,15 @@ test('bundled backbones are selectable by name, with their decoders, and carry t
   } finally {
     big.vit.dispose();
   }
-  assert.throws(() => backbonePaths('imagenet99'), /No backbone at imagenet99.*or a bundled name \(fashion28, imagenet28, imagenet64\)/);
+  const wide = await openBackbone('imagenet28-small7');
+  try {
+    // The capacity axis: imagenet28's data and patch size, 5.7x its parameters.
+    assert.equal(wide.metadata.data, 'pool:tinyimagenet/train (converted)');
+    assert.ok(wide.paths.decoder, 'imagenet28-small7 ships its MAE decoder (TPP needs it)');
+    assert.deepEqual([wide.vit.config.imageSize, wide.vit.config.channels, wide.vit.config.patchSize, wide.vit.config.dim, wide.vit.config.depth], [28, 1, 7, 128, 6]);
+    assert.equal(await backboneFingerprint(wide.vit), 'sha256:46a6f0230168e715c2a397939b67bd2c447ceb9dfddd4481f56f8006e5f8542b');
+  } finally {
+    wide.vit.dispose();
+  }
+  assert.throws(() => backbonePaths('imagenet99'), /No backbone at imagenet99.*or a bundled name \(fashion28, imagenet28, imagenet64, imagenet28-small7\)/);
 });

@@ -58,7 +58,7 @@ export const WORKERS_FLAG: FlagSpec = { name: 'workers', type: 'int', value: 'N'
 /** `--mask-ratio` of the MAE pretext: strictly between 0 and 1 (0 masks nothing and 1 leaves nothing to see). */
 export const MASK_RATIO_FLAG: FlagSpec = { name: 'mask-ratio', type: 'number', value: 'R', help: 'MAE pretext: fraction of patches masked', default: 0.75, exclusiveMin: 0, exclusiveMax: 1 };
 
-export const BACKBONE_FLAG: FlagSpec = { name: 'backbone', type: 'string', value: 'DIR|FILE', help: 'backbone folder, .safetensors file, or a bundled name: fashion28 (default), imagenet28, imagenet64 (default for segmentation data)' };
+export const BACKBONE_FLAG: FlagSpec = { name: 'backbone', type: 'string', value: 'DIR|FILE', help: 'backbone folder, .safetensors file, or a bundled name: fashion28 (default), imagenet28, imagenet28-small7, imagenet64 (default for segmentation data)' };
 
 /** The backbone `--backbone` names; absent, the bundled segmentation backbone for segmentation data, else the default one. */
 export function backboneSpec(flags: FlagValues): string | undefined {

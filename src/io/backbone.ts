@@ -13,12 +13,14 @@ export const BUNDLED_BACKBONE_DIR = path.resolve(__dirname, '..', '..', 'data', 
 /**
  * Backbones shipped in data/, by name (each folder has a README saying how it was made): `fashion28` (the default,
  * MAE on Fashion-MNIST), `imagenet28` (MAE on Tiny-ImageNet, grey, 28 px) and `imagenet64` (the same photographs at their
- * native 64 px, preset `tutorial64`: an 8x8 patch grid, the backbone of segmentation).
+ * native 64 px, preset `tutorial64`: an 8x8 patch grid, the backbone of segmentation) and `imagenet28-small7` (as
+ * `imagenet28`, 5.7x larger: preset `small7`, the regime map's capacity axis).
  */
 export const BUNDLED_BACKBONES: Readonly<Record<string, string>> = Object.freeze({
   fashion28: BUNDLED_BACKBONE_DIR,
   imagenet28: path.resolve(__dirname, '..', '..', 'data', 'backbone-imagenet28'),
   imagenet64: path.resolve(__dirname, '..', '..', 'data', 'backbone-imagenet64'),
+  'imagenet28-small7': path.resolve(__dirname, '..', '..', 'data', 'backbone-imagenet28-small7'),
 });
 
 /** Where a backbone's files are: the backbone and, when present beside it, its MAE decoder. */

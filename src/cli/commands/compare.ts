@@ -279,7 +279,7 @@ export const command: Command = {
     { name: 'head-lr', type: 'number', value: 'X', help: 'learning rate of the new head (default: --lr)', exclusiveMin: 0 },
     { name: 'tpp-seeds', type: 'int', value: 'K', help: 'TPP runs per method and arm; fine-tuning seed s starts from TPP seed s mod K (default: one per seed)', min: 1 },
     { name: 'convert', type: 'boolean', help: 'resize and convert channels of the target and the TPP data to fit the backbone' },
-    { ...BACKBONE_FLAG, help: `backbone folder, .safetensors file, or a bundled name: ${GRID_BACKBONE} (default), fashion28, imagenet64 (default for segmentation data)` },
+    { ...BACKBONE_FLAG, help: `backbone folder, .safetensors file, or a bundled name: ${GRID_BACKBONE} (default), fashion28, imagenet28-small7, imagenet64 (default for segmentation data)` },
     ...RUN_FLAGS,
     { name: 'shard', type: 'string', value: 'I/N', help: 'run only share I of N of the grid (each TPP run with the cells that start from it)' },
     { name: 'merge', type: 'string', value: 'DIR...', help: 'join the --out folders of shards 1..N (given as arguments) into --out' },
