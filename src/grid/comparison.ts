@@ -16,6 +16,7 @@ import type { GridSources } from './sources';
 import { type CellResult, cellResult, type CompareProgress, type StoredCell } from './types';
 import { DEFAULT_SEG_HEAD } from '../model/seg-head';
 import { checkGridSettings, type GridLimits } from './size';
+import { ownKernelsActive } from '../kernels/wasm';
 
 /** A task of the grid: a TPP run or a fine-tuning cell. */
 export type GridTask = TppTask | CellTask;
@@ -96,6 +97,8 @@ export async function runGrid(s: GridSettings, o: RunGridOptions): Promise<GridR
       finetune: `${s.epochs} epochs, lr ${s.lr}${s.headLr !== undefined ? ` (head ${s.headLr})` : ''}, batch ${s.batch}${s.minSteps ? `, at least ${s.minSteps} optimiser steps an epoch` : ''}, ` +
         `AdamW + warm-up + cosine, best epoch by validation ${s.task === 'segment' ? `Dice; head ${s.head ?? DEFAULT_SEG_HEAD}` : 'AUC'}${s.patience !== undefined ? `, patience ${s.patience}` : ''}`,
       backbone: (o.describePath ?? ((f: string) => f))(backbonePath), backend,
+      // Not in the settings fingerprint: the same settings give other float32 rounding on our kernels than on tfjs ops.
+      kernels: ownKernelsActive() ? 'own WebAssembly kernels' : 'tfjs ops',
       ...(o.shard ? { shard: `${o.shard.index + 1}/${o.shard.count} (${mine.length} of ${plan.cells.length} cells)` } : {}),
     };
     const gridFile: GridFile = {
