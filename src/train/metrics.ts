@@ -147,7 +147,8 @@ export function evaluate(task: TaskKind, labels: ArrayLike<number>, scores: Arra
   };
 }
 
-function argmax(a: ArrayLike<number>, offset: number, len: number): number {
+/** Index of the largest of `a[offset .. offset + len)` (the first on ties). */
+export function argmax(a: ArrayLike<number>, offset: number, len: number): number {
   let best = 0;
   for (let i = 1; i < len; i++) if (a[offset + i] > a[offset + best]) best = i;
   return best;

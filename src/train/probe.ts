@@ -10,7 +10,7 @@ import { Dataset, numClasses, numExamples } from '../data/sets/dataset';
 import { linear, matMul2d } from '../model/dense';
 import type { ClassifierOutput, ForwardOptions } from '../model/vit';
 import { predictAll } from './common';
-import { binaryAuc, evaluate, type Metrics, type TaskKind } from './metrics';
+import { argmax, binaryAuc, evaluate, type Metrics, type TaskKind } from './metrics';
 import { bootstrap, type BootstrapOptions, type Estimate } from '../analysis/bootstrap';
 
 /** Anything with a detailed forward pass: a ViT, or a PEFT model (its hooks included). */
@@ -173,9 +173,7 @@ function hits(test: Pick<Features, 'labels' | 'classes'>, scores: Float32Array):
   const k = test.classes;
   return Uint8Array.from(test.labels, (y, i) => {
     if (k === 2) return Number((scores[i] >= 0.5 ? 1 : 0) === y);
-    let best = 0;
-    for (let c = 1; c < k; c++) if (scores[i * k + c] > scores[i * k + best]) best = c;
-    return Number(best === y);
+    return Number(argmax(scores, i * k, k) === y);
   });
 }
 

@@ -1,6 +1,7 @@
 /** `tpp-lab probe`: what a backbone's frozen features (optionally with a TPP adapter) are worth on a dataset. */
 import { type Features, knnProbeScores, linearProbeScores, pooledFeatures, probeEstimate, probeMetric, probeMetrics, type FeatureSource } from '../../train/probe';
 import type { Estimate } from '../../analysis/bootstrap';
+import { signed } from '../../analysis/paired';
 import { loadAdapter } from '../../io/checkpoint';
 import { normalizationFrom } from '../../train/common';
 import { limit } from '../../data/sets/dataset';
@@ -47,7 +48,7 @@ export const command: Command = {
     else {
       for (const r of other ? [one, other] : [one]) printProbe(r, flags.k as number);
       if (difference) {
-        const d = (e: Estimate) => `${sign(e.value)} [${sign(e.low)}, ${sign(e.high)}]`;
+        const d = (e: Estimate) => `${signed(e.value, 3)} [${signed(e.low, 3)}, ${signed(e.high, 3)}]`;
         console.log(`${String(flags.backbone ?? one.result.backbone)} − ${String(flags.against)}, ${metric} on the same test images (paired bootstrap, 2,000 resamples):`);
         console.log(`  linear probe ${d(difference.linear)}   kNN ${d(difference.knn)}`);
       }
@@ -55,9 +56,6 @@ export const command: Command = {
     return 0;
   },
 };
-
-/** A signed figure with three decimals and a true minus sign. */
-const sign = (v: number) => `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(3)}`;
 
 /** One backbone's probes on the data: the JSON fields, the test features and both probes' scores. */
 interface BackboneProbe {
