@@ -234,4 +234,39 @@ describe('regime tables', () => {
     assert.equal(lines[2], '| pbc | lora | 1/class | own images | 546 | 40 | +0.010 [−0.010, +0.030] n.d.e. | (reference) |');
     assert.equal(lines[3], '| pbc | lora | 1/class | own-all | 11,963 (all) | 40 | +0.050 [+0.020, +0.080] **helps** | +0.040 [+0.010, +0.070] **helps** |');
   });
+
+  it('the capacity table pairs each arm with no TPP per seed within a backbone, and the two backbones by seed', async () => {
+    const { capacityTable } = await import('../src/regime/tables');
+    const cell = (target: string, arm: string, seed: number, auc: number) => ({ target, method: 'lora', budget: '1/class', arm, seed: String(seed), auc: String(auc) });
+    // Larger backbone: arm − none per seed = +0.10, +0.20, +0.30; base: +0.00, +0.10, +0.10 (a repeated cell of seed 0 later is ignored).
+    const larger = [cell('t', 'none', 0, 0.6), cell('t', 'none', 1, 0.5), cell('t', 'none', 2, 0.7), cell('t', 'same', 0, 0.7), cell('t', 'same', 1, 0.7), cell('t', 'same', 2, 1.0)];
+    const base = [cell('t', 'none', 0, 0.5), cell('t', 'none', 1, 0.5), cell('t', 'none', 2, 0.5), cell('t', 'same', 0, 0.5), cell('t', 'same', 1, 0.6), cell('t', 'same', 2, 0.6), cell('t', 'same', 0, 0.9)];
+    const doses = { t: { same: { images: 546, epochs: 40, label: '546' }, 'own-all': { images: 9000, epochs: 40, label: '9,000 (all)' } } };
+    const lines = capacityTable(larger, base, doses, { larger: 'L', base: 'B' }).split('\n');
+    assert.equal(lines.length, 3, 'own-all has no cells on the larger backbone: no row');
+    const cols = lines[2].split(' | ');
+    assert.equal(cols[5], '0.500 → 0.600', 'mean AUC without TPP, base then larger');
+    // base: mean +0.067, sd 0.0577, t(2) = 4.303 → ± 0.143; larger: +0.200 ± 0.248; larger − base per seed +0.10, +0.10, +0.20.
+    assert.equal(cols[6], '+0.067 [−0.077, +0.210] n.d.e.');
+    assert.equal(cols[7], '+0.200 [−0.048, +0.448] n.d.e.');
+    assert.equal(cols[8], '+0.133 [−0.010, +0.277] n.d.e. |');
+  });
+
+  it('the committed capacity block reproduces the larger backbone grid contrasts', async () => {
+    const fs = await import('fs');
+    const path = await import('path');
+    const { readCsvRows } = await import('../src/report/study-tables');
+    const regime = path.resolve(__dirname, '..', 'docs', 'results', 'regime-2026-12-06');
+    const text = fs.readFileSync(path.join(regime, 'README.md'), 'utf8');
+    const block = text.slice(text.indexOf('<!-- regime:capacity -->'), text.indexOf('<!-- /regime:capacity -->')).split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| target') && !l.startsWith('| ---'));
+    assert.ok(block.length >= 6, 'the block holds at least PneumoniaMNIST\'s six rows');
+    const contrasts = readCsvRows(path.join(regime, 'capacity', 'contrasts.csv'));
+    const signedText = (x: string) => { const v = Number(x); return `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(3)}`; };
+    for (const line of block) {
+      const [target, method, budget, arm] = line.slice(2).split(' | ');
+      const c = contrasts.find((r) => r.target === target && r.method === method && r.budget === budget && r.question === 'tpp-helps' && r.arm === (arm === 'own images' ? 'same' : arm) && r.versus === 'none' && r.metric === 'auc');
+      assert.ok(c, `capacity/contrasts.csv has ${target} ${budget} ${arm}`);
+      assert.ok(line.split(' | ')[7].startsWith(`${signedText(c.delta_mean)} [${signedText(c.delta_ci_low)}, ${signedText(c.delta_ci_high)}]`), line);
+    }
+  });
 });

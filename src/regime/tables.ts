@@ -3,7 +3,7 @@
  * its prospective predictions and the grids that test them), so the README, docs and the results README show the
  * same numbers; scripts/study-tables.ts writes them into `<!-- regime:NAME -->` blocks and checks them.
  */
-import { signed } from '../analysis/paired';
+import { meanStd, pairedSummary, signed } from '../analysis/paired';
 import { type CsvRow, deltaText } from '../report/study-csv';
 import type { PredictionRow } from './predict';
 import type { FrozenPredictor } from './predictor';
@@ -129,6 +129,67 @@ export function doseTable(contrasts: readonly CsvRow[], doses: Readonly<Record<s
       const vsSame = arm === 'same' ? undefined : here.find((r) => r.question === 'modality' && r.arm === 'same' && r.versus === arm);
       if (!vsNone) continue;
       lines.push(`| ${target} | ${method} | ${budget} | ${arm === 'same' ? 'own images' : arm} | ${d.label} | ${d.epochs} | ${deltaText(vsNone)} | ${arm === 'same' ? '(reference)' : deltaText(vsSame && flipped(vsSame))} |`);
+    }
+  }
+  return lines.join('\n');
+}
+
+/** A fine-tuning cell of a grid's `results.csv`, with the target it belongs to. */
+export type TargetCell = CsvRow & { target: string };
+
+/**
+ * Per-seed `arm − none` of one (target, method, budget, arm) in one backbone's cells, keyed by fine-tuning seed.
+ * The first cell of each (target, method, budget, arm, seed) counts, so a grid that repeats another's cells (the dose
+ * grid's `same` and `none` are the study's) can be concatenated after it.
+ */
+function armDeltas(cells: readonly TargetCell[], key: { target: string; method: string; budget: string; arm: string }, metric: string): Map<number, number> {
+  const at = (arm: string) => {
+    const m = new Map<number, number>();
+    for (const c of cells) {
+      if (c.target === key.target && c.method === key.method && c.budget === key.budget && c.arm === arm && !m.has(Number(c.seed))) m.set(Number(c.seed), Number(c[metric]));
+    }
+    return m;
+  };
+  const none = at('none');
+  const out = new Map<number, number>();
+  for (const [seed, v] of at(key.arm)) if (none.has(seed)) out.set(seed, v - none.get(seed)!);
+  return out;
+}
+
+/** `+0.012 [−0.010, +0.034] n.d.e.` of paired differences (`—` for none). */
+function pairedText(xs: readonly number[]): string {
+  if (xs.length < 2) return '—';
+  const s = pairedSummary(xs);
+  return deltaText({ delta_mean: String(s.mean), delta_ci_low: String(s.low), delta_ci_high: String(s.high), verdict: s.verdict });
+}
+
+/**
+ * The capacity axis: each TPP arm's effect against no TPP on the larger backbone beside the same setting on the base
+ * backbone, and how the effect moved (larger − base), paired by fine-tuning seed: a seed draws the same labelled images
+ * whatever the backbone (finetune's subsample depends on the data and the seed only), so the difference of the two
+ * per-seed effects is a paired difference. Rows follow the larger grid's arms (`doses`: its TPP images and epochs);
+ * a setting the base backbone never ran shows `—`.
+ */
+export function capacityTable(larger: readonly TargetCell[], base: readonly TargetCell[], doses: Readonly<Record<string, Readonly<Record<string, ArmDose>>>>, names: { larger: string; base: string }, metric = 'auc'): string {
+  const m = metric.toUpperCase();
+  const lines = [
+    `| target | method | labels/class | TPP arm | TPP images | ${m} without TPP, ${names.base} → ${names.larger} | Δ ${m} vs no TPP, ${names.base} [95 % CI] | Δ ${m} vs no TPP, ${names.larger} [95 % CI] | ${names.larger} − ${names.base}, paired by seed [95 % CI] |`,
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  const groups = [...new Set(larger.filter((c) => c.arm === 'none').map((c) => `${c.target}|${c.method}|${c.budget}`))];
+  for (const g of groups) {
+    const [target, method, budget] = g.split('|');
+    const noTpp = (cells: readonly TargetCell[]) => {
+      const xs = cells.filter((c) => c.target === target && c.method === method && c.budget === budget && c.arm === 'none').map((c) => Number(c[metric]));
+      return xs.length ? num(meanStd(xs).mean) : '—';
+    };
+    for (const [arm, d] of Object.entries(doses[target] ?? {})) {
+      const key = { target, method, budget, arm };
+      const l = armDeltas(larger, key, metric);
+      if (!l.size) continue;
+      const b = armDeltas(base, key, metric);
+      const both = [...l.keys()].filter((s) => b.has(s)).map((s) => l.get(s)! - b.get(s)!);
+      lines.push(`| ${target} | ${method} | ${budget} | ${arm === 'same' ? 'own images' : arm} | ${d.label} | ${noTpp(base)} → ${noTpp(larger)} | ${pairedText([...b.values()])} | ${pairedText([...l.values()])} | ${pairedText(both)} |`);
     }
   }
   return lines.join('\n');
