@@ -9,10 +9,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { loadSegData } from '../src/io/sources/seg-source';
 import { emptyMaskBaseline } from '../src/train/seg-objective';
-import { readArmDoses, readPredictor } from '../src/regime/open';
+import { readArmDoses, readGridCells, readPredictor } from '../src/regime/open';
 import { regimeSettings } from '../src/regime/settings';
 import { meanDelta } from '../src/regime/predictor';
-import { capacityTable, distanceTable, doseTable, KNEE_POOL_OF_ARM, type PredictedRow, prospectiveTable, type TargetCell, validationTable } from '../src/regime/tables';
+import { capacityRows, capacityTable, distanceTable, doseTable, KNEE_POOL_OF_ARM, type PredictedRow, prospectiveTable, validationTable } from '../src/regime/tables';
 import { readStudyPlan } from '../src/grid/study-plan-file';
 import { contrastRows, type CsvRow, fillBlocks, readCsvRows, segHeadsTable, segResultsTable, segTimesTable, studyBlocks } from '../src/report/study-tables';
 
@@ -51,15 +51,9 @@ async function regimeBlocks(): Promise<Record<string, string>> {
     if (fs.existsSync(file)) blocks[piece] = doseTable(readCsvRows(file), await readArmDoses(path.join(REGIME, piece)));
   }
   const capacity = path.join(REGIME, 'capacity');
-  const larger = gridCells(capacity);
-  if (larger.length) blocks.capacity = capacityTable(larger, [...gridCells(STUDY), ...gridCells(path.join(REGIME, 'dose'))], await readArmDoses(capacity), { larger: 'imagenet28-small7', base: 'imagenet28' });
+  const larger = readGridCells(capacity);
+  if (larger.length) blocks.capacity = capacityTable(capacityRows(larger, [...readGridCells(STUDY), ...readGridCells(path.join(REGIME, 'dose'))], await readArmDoses(capacity)), { larger: 'imagenet28-small7', base: 'imagenet28' });
   return blocks;
-}
-
-/** The fine-tuning cells of every target of a grid folder (`<dir>/<target>/results.csv`), each with its target. */
-function gridCells(dir: string): TargetCell[] {
-  return fs.readdirSync(dir).filter((t) => fs.existsSync(path.join(dir, t, 'results.csv'))).sort()
-    .flatMap((t) => readCsvRows(path.join(dir, t, 'results.csv')).map((r) => ({ ...r, target: t })));
 }
 
 /** Tables of the segmentation results (the targets' summary.csv; the head grids' results.json with their wall times). */

@@ -96,8 +96,8 @@ export { imageStats, poolDistance, sampleImages, surprise, targetNumbers, type P
 export { fitRidge, leaveOneTargetOut, meanDelta, predictDelta, predictWithInterval, spearman, validate, FEATURES, PREDICTOR_DESIGNS, STUDY_DOSE, modelInputs, type PredictorDesign, type IntervalPrediction, type FrozenPredictor, type HeldOutPrediction, type RegimeSetting, type RidgeModel, type Validation } from './regime/predictor';
 export { measureTarget, predictRows, predictTarget, predictorGrid, type CandidatePool, type PredictionRow, type TargetMeasurement, type TargetPrediction } from './regime/predict';
 export { firstOfEach, regimeSettings, type ArmDoses, type MeasuredSetting } from './regime/settings';
-export { doseTable, KNEE_POOL_OF_ARM, type ArmDose } from './regime/tables';
-export { LEFT_OUT_ARMS, measureData, predictData, readArmDoses, readPoolStats, readPredictor, readRegimeSettings, REGIME_SOURCES, SHIPPED_PREDICTOR, type DataMeasurement, type DataPrediction, type MeasureDataOptions, type PredictDataOptions } from './regime/open';
+export { capacityRows, capacityTable, doseTable, KNEE_POOL_OF_ARM, type ArmDose, type CapacityRow, type TargetCell } from './regime/tables';
+export { LEFT_OUT_ARMS, measureData, predictData, readArmDoses, readGridCells, readPoolStats, readPredictor, readRegimeSettings, REGIME_SOURCES, SHIPPED_PREDICTOR, type DataMeasurement, type DataPrediction, type MeasureDataOptions, type PredictDataOptions } from './regime/open';
 
 export * from './viz/index';
 export { matmulGflops } from './bench/matmul';

@@ -76,11 +76,13 @@ const EXPECTED: Record<string, Expected> = {
     ],
   },
   // The regime map (LoRA, adapter: Δ against the TPP images' distance, a trace per target) and the knee's
-  // predicted-against-measured plot and the dose curve, all read from the committed files; the predictor table.
+  // predicted-against-measured plot, the dose curve and the capacity plot, all read from the committed files; the
+  // predictor table.
   '11-will-tpp-help.ipynb': {
-    figures: 4,
+    figures: 5,
     shows: [
       { what: 'the dose curve', pattern: /TPP on the target's own images: more TPP training, against no TPP/ },
+      { what: 'the capacity plot', pattern: /TPP − no TPP on the small backbone against the larger one/ },
       { what: 'a target in the map\'s legend', pattern: /class="legendtext"[^>]*>pneumoniamnist</ },
       { what: 'the knee prospective test', pattern: /Knee X-rays: predicted \(before\) against measured \(after\)/ },
       { what: 'the predictor against the trivial one', pattern: /trivial: the mean Δ of the other targets/ },

@@ -236,13 +236,15 @@ describe('regime tables', () => {
   });
 
   it('the capacity table pairs each arm with no TPP per seed within a backbone, and the two backbones by seed', async () => {
-    const { capacityTable } = await import('../src/regime/tables');
+    const { capacityRows, capacityTable } = await import('../src/regime/tables');
     const cell = (target: string, arm: string, seed: number, auc: number) => ({ target, method: 'lora', budget: '1/class', arm, seed: String(seed), auc: String(auc) });
     // Larger backbone: arm − none per seed = +0.10, +0.20, +0.30; base: +0.00, +0.10, +0.10 (a repeated cell of seed 0 later is ignored).
     const larger = [cell('t', 'none', 0, 0.6), cell('t', 'none', 1, 0.5), cell('t', 'none', 2, 0.7), cell('t', 'same', 0, 0.7), cell('t', 'same', 1, 0.7), cell('t', 'same', 2, 1.0)];
     const base = [cell('t', 'none', 0, 0.5), cell('t', 'none', 1, 0.5), cell('t', 'none', 2, 0.5), cell('t', 'same', 0, 0.5), cell('t', 'same', 1, 0.6), cell('t', 'same', 2, 0.6), cell('t', 'same', 0, 0.9)];
     const doses = { t: { same: { images: 546, epochs: 40, label: '546' }, 'own-all': { images: 9000, epochs: 40, label: '9,000 (all)' } } };
-    const lines = capacityTable(larger, base, doses, { larger: 'L', base: 'B' }).split('\n');
+    const rows = capacityRows(larger, base, doses);
+    assert.deepEqual(rows[0].change.n, 3);
+    const lines = capacityTable(rows, { larger: 'L', base: 'B' }).split('\n');
     assert.equal(lines.length, 3, 'own-all has no cells on the larger backbone: no row');
     const cols = lines[2].split(' | ');
     assert.equal(cols[5], '0.500 → 0.600', 'mean AUC without TPP, base then larger');

@@ -21,7 +21,7 @@ import { normalizationFrom } from '../train/common';
 import { backbonePaths, openBackbone } from '../io/backbone';
 import { loadDecoder } from '../io/decoder';
 import { readCheckpointInfo } from '../io/checkpoint';
-import type { ArmDose } from './tables';
+import type { ArmDose, TargetCell } from './tables';
 
 /** The committed results the regime map reads. */
 const RESULTS = path.resolve(__dirname, '..', '..', 'docs', 'results');
@@ -185,3 +185,9 @@ export async function readArmDoses(dir: string): Promise<Record<string, Record<s
   return out;
 }
 
+
+/** The fine-tuning cells of every target of a grid folder (`<dir>/<target>/results.csv`), each with its target. */
+export function readGridCells(dir: string): TargetCell[] {
+  return fs.readdirSync(dir).filter((t) => fs.existsSync(path.join(dir, t, 'results.csv'))).sort()
+    .flatMap((t) => readCsvRows(path.join(dir, t, 'results.csv')).map((r) => ({ ...r, target: t })));
+}

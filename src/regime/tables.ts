@@ -3,7 +3,7 @@
  * its prospective predictions and the grids that test them), so the README, docs and the results README show the
  * same numbers; scripts/study-tables.ts writes them into `<!-- regime:NAME -->` blocks and checks them.
  */
-import { meanStd, pairedSummary, signed } from '../analysis/paired';
+import { meanStd, type PairedSummary, pairedSummary, signed } from '../analysis/paired';
 import { type CsvRow, deltaText } from '../report/study-csv';
 import type { PredictionRow } from './predict';
 import type { FrozenPredictor } from './predictor';
@@ -156,41 +156,60 @@ function armDeltas(cells: readonly TargetCell[], key: { target: string; method: 
   return out;
 }
 
-/** `+0.012 [−0.010, +0.034] n.d.e.` of paired differences (`—` for none). */
-function pairedText(xs: readonly number[]): string {
-  if (xs.length < 2) return '—';
-  const s = pairedSummary(xs);
+/** `+0.012 [−0.010, +0.034] n.d.e.` of paired differences (`—` for fewer than two). */
+function pairedText(s: PairedSummary): string {
+  if (s.n < 2) return '—';
   return deltaText({ delta_mean: String(s.mean), delta_ci_low: String(s.low), delta_ci_high: String(s.high), verdict: s.verdict });
+}
+
+/** One TPP arm of the capacity axis: its effect on each backbone and how it moved. */
+export interface CapacityRow {
+  target: string;
+  method: string;
+  budget: string;
+  arm: string;
+  /** The arm's TPP images in words (`4,708 (all)`). */
+  images: string;
+  /** Mean test metric without TPP on each backbone (NaN where it has no cells). */
+  noTpp: { base: number; larger: number };
+  /** `arm − none` per seed on each backbone, and `larger − base` of those per seed. */
+  base: PairedSummary;
+  larger: PairedSummary;
+  change: PairedSummary;
 }
 
 /**
  * The capacity axis: each TPP arm's effect against no TPP on the larger backbone beside the same setting on the base
  * backbone, and how the effect moved (larger − base), paired by fine-tuning seed: a seed draws the same labelled images
  * whatever the backbone (finetune's subsample depends on the data and the seed only), so the difference of the two
- * per-seed effects is a paired difference. Rows follow the larger grid's arms (`doses`: its TPP images and epochs);
- * a setting the base backbone never ran shows `—`.
+ * per-seed effects is a paired difference. Rows follow the larger grid's arms (`doses`: its TPP images); a setting the
+ * base backbone never ran has `base.n` 0.
  */
-export function capacityTable(larger: readonly TargetCell[], base: readonly TargetCell[], doses: Readonly<Record<string, Readonly<Record<string, ArmDose>>>>, names: { larger: string; base: string }, metric = 'auc'): string {
-  const m = metric.toUpperCase();
-  const lines = [
-    `| target | method | labels/class | TPP arm | TPP images | ${m} without TPP, ${names.base} → ${names.larger} | Δ ${m} vs no TPP, ${names.base} [95 % CI] | Δ ${m} vs no TPP, ${names.larger} [95 % CI] | ${names.larger} − ${names.base}, paired by seed [95 % CI] |`,
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
-  ];
+export function capacityRows(larger: readonly TargetCell[], base: readonly TargetCell[], doses: Readonly<Record<string, Readonly<Record<string, ArmDose>>>>, metric = 'auc'): CapacityRow[] {
+  const out: CapacityRow[] = [];
   const groups = [...new Set(larger.filter((c) => c.arm === 'none').map((c) => `${c.target}|${c.method}|${c.budget}`))];
   for (const g of groups) {
     const [target, method, budget] = g.split('|');
-    const noTpp = (cells: readonly TargetCell[]) => {
-      const xs = cells.filter((c) => c.target === target && c.method === method && c.budget === budget && c.arm === 'none').map((c) => Number(c[metric]));
-      return xs.length ? num(meanStd(xs).mean) : '—';
-    };
+    const noTpp = (cells: readonly TargetCell[]) => meanStd(cells.filter((c) => c.target === target && c.method === method && c.budget === budget && c.arm === 'none').map((c) => Number(c[metric]))).mean;
     for (const [arm, d] of Object.entries(doses[target] ?? {})) {
       const key = { target, method, budget, arm };
       const l = armDeltas(larger, key, metric);
       if (!l.size) continue;
       const b = armDeltas(base, key, metric);
-      const both = [...l.keys()].filter((s) => b.has(s)).map((s) => l.get(s)! - b.get(s)!);
-      lines.push(`| ${target} | ${method} | ${budget} | ${arm === 'same' ? 'own images' : arm} | ${d.label} | ${noTpp(base)} → ${noTpp(larger)} | ${pairedText([...b.values()])} | ${pairedText([...l.values()])} | ${pairedText(both)} |`);
+      const change = [...l.keys()].filter((s) => b.has(s)).map((s) => l.get(s)! - b.get(s)!);
+      out.push({ target, method, budget, arm, images: d.label, noTpp: { base: noTpp(base), larger: noTpp(larger) }, base: pairedSummary([...b.values()]), larger: pairedSummary([...l.values()]), change: pairedSummary(change) });
     }
   }
-  return lines.join('\n');
+  return out;
+}
+
+/** The capacity rows as a Markdown table (the regime README's `capacity` block, notebook 11). */
+export function capacityTable(rows: readonly CapacityRow[], names: { larger: string; base: string }, metric = 'auc'): string {
+  const m = metric.toUpperCase();
+  const n = (x: number) => (Number.isFinite(x) ? num(x) : '—');
+  return [
+    `| target | method | labels/class | TPP arm | TPP images | ${m} without TPP, ${names.base} → ${names.larger} | Δ ${m} vs no TPP, ${names.base} [95 % CI] | Δ ${m} vs no TPP, ${names.larger} [95 % CI] | ${names.larger} − ${names.base}, paired by seed [95 % CI] |`,
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...rows.map((r) => `| ${r.target} | ${r.method} | ${r.budget} | ${r.arm === 'same' ? 'own images' : r.arm} | ${r.images} | ${n(r.noTpp.base)} → ${n(r.noTpp.larger)} | ${pairedText(r.base)} | ${pairedText(r.larger)} | ${pairedText(r.change)} |`),
+  ].join('\n');
 }
