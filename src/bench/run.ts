@@ -128,6 +128,10 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
     const mib = (bytes: number) => round(bytes / 2 ** 20, 1);
     const { imageSize, patchSize, depth } = task.config;
+    // The end sample first, then the peak: the kernel's high-water mark and /proc's RSS are counted apart and can
+    // disagree by a few pages, so the peak reported is never below a sample this run took.
+    const rssEnd = process.memoryUsage.rss();
+    const peak = Math.max(process.resourceUsage().maxRSS * 1024, rssStart, rssEnd);
     return {
       backend: report.name,
       own_kernels: ownKernelsActive(),
@@ -142,9 +146,9 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       ms_median: round(median),
       ms_min: round(times[0]),
       images_per_s: round((batch * 1000) / median, 1),
-      rss_mb: round(process.resourceUsage().maxRSS / 1024, 1),
+      rss_mb: mib(peak),
       rss_mb_start: mib(rssStart),
-      rss_mb_end: mib(process.memoryUsage.rss()),
+      rss_mb_end: mib(rssEnd),
       num_tensors_start: afterWarmup,
       num_tensors_end: tf.memory().numTensors,
     };
