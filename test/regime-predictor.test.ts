@@ -252,6 +252,15 @@ describe('regime tables', () => {
     assert.equal(cols[6], '+0.067 [−0.077, +0.210] n.d.e.');
     assert.equal(cols[7], '+0.200 [−0.048, +0.448] n.d.e.');
     assert.equal(cols[8], '+0.133 [−0.010, +0.277] n.d.e. |');
+    // A change between backbones that the interval separates from 0 reads "lower" / "higher", not hurts / helps.
+    const down = capacityRows(
+      [cell('u', 'none', 0, 0.7), cell('u', 'none', 1, 0.7), cell('u', 'none', 2, 0.7), cell('u', 'same', 0, 0.6), cell('u', 'same', 1, 0.61), cell('u', 'same', 2, 0.59)],
+      [cell('u', 'none', 0, 0.5), cell('u', 'none', 1, 0.5), cell('u', 'none', 2, 0.5), cell('u', 'same', 0, 0.5), cell('u', 'same', 1, 0.5), cell('u', 'same', 2, 0.5)],
+      { u: { same: { images: 546, epochs: 40, label: '546' } } });
+    assert.equal(down[0].change.verdict, 'hurts');
+    const row = capacityTable(down, { larger: 'L', base: 'B' }).split('\n')[2].split(' | ');
+    assert.equal(row[7], '−0.100 [−0.125, −0.075] **hurts**', 'the effect on one backbone keeps helps / hurts');
+    assert.equal(row[8], '−0.100 [−0.125, −0.075] **lower** |');
   });
 
   it('the committed capacity block reproduces the larger backbone grid contrasts', async () => {

@@ -156,10 +156,14 @@ function armDeltas(cells: readonly TargetCell[], key: { target: string; method: 
   return out;
 }
 
-/** `+0.012 [−0.010, +0.034] n.d.e.` of paired differences (`—` for fewer than two). */
-function pairedText(s: PairedSummary): string {
+/**
+ * `+0.012 [−0.010, +0.034] n.d.e.` of paired differences (`—` for fewer than two). `words` renames the verdicts
+ * where helps/hurts would misread (a change between backbones is higher or lower, not good or bad).
+ */
+function pairedText(s: PairedSummary, words?: { helps: string; hurts: string }): string {
   if (s.n < 2) return '—';
-  return deltaText({ delta_mean: String(s.mean), delta_ci_low: String(s.low), delta_ci_high: String(s.high), verdict: s.verdict });
+  const verdict = words && (s.verdict === 'helps' || s.verdict === 'hurts') ? words[s.verdict] : s.verdict;
+  return deltaText({ delta_mean: String(s.mean), delta_ci_low: String(s.low), delta_ci_high: String(s.high), verdict });
 }
 
 /** One TPP arm of the capacity axis: its effect on each backbone and how it moved. */
@@ -210,6 +214,6 @@ export function capacityTable(rows: readonly CapacityRow[], names: { larger: str
   return [
     `| target | method | labels/class | TPP arm | TPP images | ${m} without TPP, ${names.base} → ${names.larger} | Δ ${m} vs no TPP, ${names.base} [95 % CI] | Δ ${m} vs no TPP, ${names.larger} [95 % CI] | ${names.larger} − ${names.base}, paired by seed [95 % CI] |`,
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
-    ...rows.map((r) => `| ${r.target} | ${r.method} | ${r.budget} | ${r.arm === 'same' ? 'own images' : r.arm} | ${r.images} | ${n(r.noTpp.base)} → ${n(r.noTpp.larger)} | ${pairedText(r.base)} | ${pairedText(r.larger)} | ${pairedText(r.change)} |`),
+    ...rows.map((r) => `| ${r.target} | ${r.method} | ${r.budget} | ${r.arm === 'same' ? 'own images' : r.arm} | ${r.images} | ${n(r.noTpp.base)} → ${n(r.noTpp.larger)} | ${pairedText(r.base)} | ${pairedText(r.larger)} | ${pairedText(r.change, { helps: 'higher', hurts: 'lower' })} |`),
   ].join('\n');
 }
